@@ -1,0 +1,57 @@
+/**
+ * What an architecture decides (STYLE.md P5). Generic kernel code (src-sim/kernel) calls these hooks; each
+ * architecture module implements them as kernel functions registered under `name@arch` (shown as `name`), plus a few
+ * pure decisions.
+ *
+ * Guarantees: decisions are pure (state in, answer out); hooks that change state are kernel functions made of
+ * micro-steps, so their interleavings can be watched.
+ */
+import type { Kernel } from '../engine/kernel.ts';
+import type { Arch, CpuId, MmId, TlbEntry } from '../model/types.ts';
+
+export interface ArchPolicy {
+  name: Arch;
+  /** Registered kernel-function names of the arch hooks. */
+  fns: {
+    /** switch_mm_irqs_off(prev, next): args { prev, next }. */
+    switch_mm_irqs_off: string;
+    /** enter_lazy_tlb(mm): args { mm }. */
+    enter_lazy_tlb: string;
+    /** flush_tlb_mm_range(mm, start, end, freed_tables): args { mm, start, end, freed_tables }; end < 0 means the whole mm. */
+    flush_tlb_mm_range: string;
+    /** The mmu_gather arch flush, tlb_flush(tlb): args { mm, start, end, freed_tables, fullmm }. */
+    tlb_flush: string;
+    /** Called from finish_task_switch after irqs are back on (s390 finish_arch_post_lock_switch); '' if none. */
+    finish_arch_post_lock_switch: string;
+  };
+  /** The hardware tag this CPU would use for `mm` right now, or -1 if it has none. */
+  tagOf(k: Kernel, c: CpuId, mm: MmId): number;
+  /** Whether the return to user mode is itself core-serialising (x86 with PTI; IRET-type returns). */
+  returnSerializes(k: Kernel): boolean;
+  /** I8 relaxed mode: is this leaf entry on CPU c tolerated when its page is freed ("speculation only")? */
+  i8Tolerated(k: Kernel, c: CpuId, e: TlbEntry): boolean;
+  /**
+   * Is this entry under a tag the hardware cannot use again before flushing it (x86: a non-current PCID slot that is
+   * behind its mm's tlb_gen, or was handed to another mm)? Such entries are tolerated by I8 and I9.
+   */
+  unusableTag(k: Kernel, c: CpuId, e: TlbEntry): boolean;
+  /** Does the arch keep mm_cpumask (arm64 does not)? */
+  maintainsCpumask: boolean;
+  /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
+  canSpeculate(k: Kernel, c: CpuId): boolean;
+  /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */
+  pteClear?(k: Kernel, c: CpuId, mm: MmId, va: number, fullmm: boolean): void;
+  /** Hook when a page-table page of `mm` is queued for freeing (s390: flush_mm). */
+  pteFreeTlb?(k: Kernel, c: CpuId, mm: MmId): void;
+}
+
+/** The default speculation rule: whenever a user mm is attached, in any mode (Linus, T5; s390 since 2016). */
+export function speculatesWhenAttached(k: Kernel, c: CpuId): boolean {
+  const cpu = k.s.cpus[c];
+  if (cpu.loaded_mm <= 0) return false;
+  if (k.s.config.speculative_fill === 's390-2012') {
+    // Martin Schwidefsky, 2012: only in the mode that uses the mm
+    return cpu.mode === 'user' && k.s.tasks[cpu.curr].mm === cpu.loaded_mm;
+  }
+  return true;
+}

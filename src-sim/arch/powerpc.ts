@@ -1,0 +1,212 @@
+/**
+ * powerpc 64s radix: arch/powerpc/mm/mmu_context.c (switch_mm_irqs_off) and arch/powerpc/mm/book3s64/radix_tlb.c.
+ *
+ * The PID stays loaded while lazy (enter_lazy_tlb is a no-op); a CPU stays in mm_cpumask and active_cpus until it
+ * is explicitly trimmed. Flushes are LOCAL (tlbiel on this CPU), GLOBAL (broadcast tlbie: every CPU's entries for the
+ * PID) or NONE, chosen by flush_type_needed.
+ *
+ * Two eras (config.ppc_lazy_flush):
+ * - 'pre2020' (5.4-5.8): a single-threaded mm (mm_users <= 1, current->mm == M) IPIs the other CPUs of the mask with
+ *   do_exit_flush_lazy_tlb, whose handler returns without flushing when current->mm == M ("must be the local CPU"),
+ *   then mm_reset_thread_local trims the whole mask to this CPU, then flushes locally: the T2 bug surface.
+ * - 'v6' (the 2020 fixes, 6.12): the handler flushes even when current->mm == M and each CPU trims only itself.
+ *
+ * Shortcuts, stated: the periodic trim (every ~1073 flushes) and the H_RPT hypercall path are not modelled; a
+ * broadcast tlbie reaches every CPU at once.
+ */
+import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
+import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { mmgrab, mmgrab_lazy_tlb } from '../kernel/sched_mm.ts';
+import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
+import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+
+const RADIX = 'arch/powerpc/mm/book3s64/radix_tlb.c';
+
+defineFn('switch_mm_irqs_off@powerpc', 'arch/powerpc/mm/mmu_context.c', {
+  /** Mark this context as used on this CPU, then a full barrier before the PID is loaded. */
+  switch_mm_irqs_off(k, c, f) {
+    const prev = f.l.prev as MmId;
+    const next = f.l.next as MmId;
+    if (prev > INIT_MM && k.s.mms[prev].state === 'freed') {
+      k.violation('I1', [c.id], [k.mmName(prev)], `switch_mm_irqs_off reads mm_cpumask(prev) of ${k.mmName(prev)}, which has been freed`);
+    }
+    if (next !== INIT_MM && !k.s.mms[next].cpumask[c.id]) {
+      const m = k.mm(next);
+      m.cpumask[c.id] = true;
+      m.active_cpus++;
+    }
+    if (prev === next) return RET;
+    return 'switch_mmu_context';
+  },
+  switch_mmu_context(k, c, f) {
+    const next = f.l.next as MmId;
+    k.s.counters.cr3Writes++;
+    hwLoad(k, c.id, next, k.s.mms[next].ctx_id);
+    return RET;
+  },
+});
+
+defineFn('enter_lazy_tlb@powerpc', 'arch/powerpc/include/asm/mmu_context.h', {
+  enter_lazy_tlb: () => RET, // the PID stays loaded
+});
+
+type FlushType = 'none' | 'local' | 'global' | 'exit_lazy_then_local';
+
+/** flush_type_needed (v6) / the mm_is_thread_local + mm_is_singlethreaded tests (pre2020), with the reason shown. */
+export function flushTypeNeeded(k: Kernel, c: CpuId, mm: MmId, fullmm: boolean): { type: FlushType; reason: string } {
+  const m = k.s.mms[mm];
+  const cur = k.s.tasks[k.s.cpus[c].curr];
+  if (m.active_cpus === 0) return { type: 'none', reason: 'active_cpus == 0' };
+  const local = m.active_cpus <= 1 && m.cpumask[c];
+  if (k.s.config.ppc_lazy_flush === 'pre2020') {
+    if (local) return { type: 'local', reason: 'mm_is_thread_local' };
+    if (m.copros === 0 && m.mm_users <= 1 && cur.mm === mm) return { type: 'exit_lazy_then_local', reason: 'mm_is_singlethreaded: mm_users <= 1 and current->mm == mm' };
+    return { type: 'global', reason: 'other CPUs may hold entries' };
+  }
+  if (local) return { type: 'local', reason: 'only this CPU is in mm_cpumask' };
+  if (m.copros > 0) return { type: 'global', reason: 'coprocessors attached' };
+  if (fullmm) return { type: 'global', reason: 'fullmm' };
+  if (m.mm_users <= 1 && cur.mm === mm) return { type: 'exit_lazy_then_local', reason: 'mm_users <= 1 and current->mm == mm' };
+  return { type: 'global', reason: 'other CPUs may hold entries' };
+}
+
+defineFn('flush_tlb_mm_range@powerpc', RADIX, {
+  flush_type_needed(k, c, f) {
+    const mm = f.l.mm as MmId;
+    f.l.covered = coveredChanges(k, mm, f.l.start as number, f.l.end as number);
+    const { type } = flushTypeNeeded(k, c.id, mm, !!f.l.fullmm);
+    f.l.type = type;
+    if (type === 'none') return 'done';
+    if (type === 'local') return '_tlbiel_pid';
+    if (type === 'global') return '_tlbie_pid';
+    return call('exit_flush_lazy_tlbs@powerpc', { mm }, k.s.config.ppc_lazy_flush === 'pre2020' ? 'mm_reset_thread_local' : '_tlbiel_pid');
+  },
+  /** pre2020: the whole mask is cleared down to this CPU. */
+  mm_reset_thread_local(k, c, f) {
+    const m = k.mm(f.l.mm as MmId);
+    m.cpumask = m.cpumask.map((_, i) => i === c.id);
+    m.active_cpus = 1;
+    return '_tlbiel_pid';
+  },
+  _tlbiel_pid(k, c, f) {
+    const mm = f.l.mm as MmId;
+    tlbInvalidate(k, c.id, k.s.mms[mm].ctx_id, mm, f.l.start as number, f.l.end as number);
+    return 'done';
+  },
+  /** Broadcast tlbie: every CPU's entries for the PID, in hardware, no IPI. */
+  _tlbie_pid(k, _c, f) {
+    const mm = f.l.mm as MmId;
+    for (const cpu of k.s.cpus) tlbInvalidate(k, cpu.id, k.s.mms[mm].ctx_id, mm, f.l.start as number, f.l.end as number);
+    return 'done';
+  },
+  done(k, c, f) {
+    const mm = f.l.mm as MmId;
+    if (k.s.config.mmu_notifier === 'v6.6') invalidateSecondaryTlbs(k, mm, f.l.start as number, f.l.end as number);
+    const shortcut = f.l.type === 'exit_lazy_then_local' ? 'mm_users <= 1 && current->mm == mm: remote CPUs only get exit_flush_lazy_tlbs, the flush itself is local' : null;
+    completeFlush(k, c.id, mm, f.l.covered as number[], shortcut);
+    return RET;
+  },
+});
+
+defineFn('exit_flush_lazy_tlbs@powerpc', RADIX, {
+  /** Synchronous IPI to every other CPU of mm_cpumask (smp_call_function_many excludes the caller). */
+  smp_call_function_many(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.s.mms[mm];
+    const targets: CpuId[] = [];
+    for (let i = 0; i < m.cpumask.length; i++) if (m.cpumask[i] && i !== c.id) targets.push(i);
+    const handler = k.s.config.ppc_lazy_flush === 'pre2020' ? 'do_exit_flush_lazy_tlb@powerpc' : 'exit_lazy_flush_tlb@powerpc';
+    f.l.ipi = k.sendIpi(c.id, targets, handler, { mm });
+    return 'wait';
+  },
+  wait: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? RET : WAIT),
+});
+
+/** pre2020 IPI handler. */
+defineFn('do_exit_flush_lazy_tlb@powerpc', RADIX, {
+  do_exit_flush_lazy_tlb(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const t = k.s.tasks[c.curr];
+    // "Local CPU": assumed to be the sender, since the sender is single-threaded. A kthread in use_mm also has mm == M.
+    if (t.mm === mm) return RET;
+    if (t.active_mm === mm) return 'switch_to_init_mm';
+    return '_tlbiel_pid';
+  },
+  switch_to_init_mm(k, c, f) {
+    mmgrab(k, INIT_MM);
+    k.task(c.curr).active_mm = INIT_MM;
+    return call('switch_mm', { prev: f.l.mm, next: INIT_MM }, 'mmdrop');
+  },
+  mmdrop: (_k, _c, f) => call('mmdrop', { mm: f.l.mm }, '_tlbiel_pid'),
+  _tlbiel_pid(k, c, f) {
+    const mm = f.l.mm as MmId;
+    tlbInvalidate(k, c.id, k.s.mms[mm].ctx_id, mm, 0, -1);
+    return RET;
+  },
+});
+
+/** v6 IPI handler (also run locally by the teardown shootdown). */
+defineFn('exit_lazy_flush_tlb@powerpc', RADIX, {
+  exit_lazy_flush_tlb(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const t = k.s.tasks[c.curr];
+    if (t.mm === mm) return '_tlbiel_pid'; // kthread_use_mm in progress or active: just flush
+    if (t.active_mm === mm) return 'switch_to_init_mm';
+    return 'trim';
+  },
+  switch_to_init_mm(k, c, f) {
+    mmgrab_lazy_tlb(k, INIT_MM);
+    k.task(c.curr).active_mm = INIT_MM;
+    return call('switch_mm_irqs_off@powerpc', { prev: f.l.mm, next: INIT_MM }, 'mmdrop_lazy_tlb');
+  },
+  mmdrop_lazy_tlb: (_k, _c, f) => call('mmdrop_lazy_tlb', { mm: f.l.mm }, 'trim'),
+  /** Each CPU clears only its own bit (a racing IPI may already have done it). */
+  trim(k, c, f) {
+    const mm = f.l.mm as MmId;
+    if (k.s.mms[mm].cpumask[c.id]) {
+      const m = k.mm(mm);
+      m.cpumask[c.id] = false;
+      m.active_cpus--;
+    }
+    return '_tlbiel_pid';
+  },
+  _tlbiel_pid(k, c, f) {
+    const mm = f.l.mm as MmId;
+    tlbInvalidate(k, c.id, k.s.mms[mm].ctx_id, mm, 0, -1);
+    return RET;
+  },
+});
+
+defineFn('tlb_flush@powerpc', RADIX, {
+  /** radix__tlb_flush: with SHOOTDOWN the fullmm teardown flush first shoots the lazy users down. */
+  radix__tlb_flush(k, _c, f) {
+    if (f.l.fullmm && k.s.config.lazy_tlb_shootdown && k.s.config.ppc_lazy_flush === 'v6') {
+      return call('exit_flush_lazy_tlbs@powerpc', { mm: f.l.mm }, '__flush_all_mm');
+    }
+    return '__flush_all_mm';
+  },
+  __flush_all_mm(_k, _c, f) {
+    const full = f.l.fullmm as boolean;
+    return call('flush_tlb_mm_range@powerpc', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end, freed_tables: f.l.freed_tables, fullmm: full }, 'ret');
+  },
+  ret: () => RET,
+});
+
+export const powerpc: ArchPolicy = {
+  name: 'powerpc',
+  fns: {
+    switch_mm_irqs_off: 'switch_mm_irqs_off@powerpc',
+    enter_lazy_tlb: 'enter_lazy_tlb@powerpc',
+    flush_tlb_mm_range: 'flush_tlb_mm_range@powerpc',
+    tlb_flush: 'tlb_flush@powerpc',
+    finish_arch_post_lock_switch: '',
+  },
+  tagOf: (k, _c, mm) => k.s.mms[mm].ctx_id,
+  returnSerializes: () => true,
+  i8Tolerated: () => false,
+  unusableTag: () => false,
+  maintainsCpumask: true,
+  canSpeculate: speculatesWhenAttached,
+};

@@ -1,0 +1,112 @@
+/**
+ * s390: arch/s390/include/asm/{mmu_context.h,tlbflush.h,tlb.h}, arch/s390/mm/pgtable.c.
+ *
+ * Rules (Martin Schwidefsky, T5 and the 2016 "safeguard against speculative TLB creation" change):
+ * - a valid PTE of an mm attached to another CPU is changed only with IPTE (which invalidates on every CPU at once);
+ *   if only this CPU is attached, a plain store and a deferred flush (flush_mm) will do;
+ * - a page-table page is freed only after a flush (pte_free_tlb sets flush_mm);
+ * - config.s390_rule '2016': switch_mm loads the invalid ASCE into CR7 at once, and the user ASCE is loaded only in
+ *   finish_arch_post_lock_switch if current->mm is set, so a lazy kthread has no user mm attached;
+ *   '2012': the user ASCE stays attached while lazy, and speculation is limited by config.speculative_fill.
+ *
+ * Shortcuts, stated: cpu_attach_mask is shown as mm_cpumask; flush_count waiting, CSP and IDTE variants are folded into
+ * one "invalidate this ASCE everywhere".
+ */
+import { RET, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
+import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { INIT_MM, NONE, type CpuId, type MmId } from '../model/types.ts';
+import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+
+const SRC = 'arch/s390/include/asm/mmu_context.h';
+
+defineFn('switch_mm_irqs_off@s390', SRC, {
+  switch_mm_irqs_off(k, c, f) {
+    const prev = f.l.prev as MmId;
+    const next = f.l.next as MmId;
+    const cpu = k.cpu(c.id);
+    cpu.user_asce = next;
+    if (next !== INIT_MM) k.mm(next).cpumask[c.id] = true;
+    k.s.counters.cr3Writes++;
+    if (k.s.config.s390_rule === '2016') hwLoad(k, c.id, INIT_MM, 0); // the invalid ASCE, at once
+    else hwLoad(k, c.id, next, next === INIT_MM ? 0 : k.s.mms[next].ctx_id);
+    if (prev !== next && prev > INIT_MM && k.s.mms[prev].state !== 'freed') k.mm(prev).cpumask[c.id] = false;
+    return RET;
+  },
+});
+
+defineFn('finish_arch_post_lock_switch@s390', SRC, {
+  /** Load the user ASCE only if the task has an mm; flush first if a deferred flush is pending. */
+  finish_arch_post_lock_switch(k, c) {
+    const t = k.s.tasks[c.curr];
+    if (k.s.config.s390_rule !== '2016' || t.mm === NONE) return RET;
+    const m = k.s.mms[t.mm];
+    if (m.flush_mm) flushMmEverywhere(k, c.id, t.mm);
+    k.s.counters.cr3Writes++;
+    hwLoad(k, c.id, t.mm, m.ctx_id);
+    return RET;
+  },
+});
+
+defineFn('enter_lazy_tlb@s390', SRC, {
+  enter_lazy_tlb: () => RET,
+});
+
+/** __tlb_flush_mm: IDTE for the ASCE, reaching every CPU. */
+function flushMmEverywhere(k: Kernel, _c: CpuId, mm: MmId, start = 0, end = -1): void {
+  for (const cpu of k.s.cpus) tlbInvalidate(k, cpu.id, k.s.mms[mm].ctx_id, mm, start, end);
+  k.mm(mm).flush_mm = false;
+}
+
+defineFn('flush_tlb_mm_range@s390', 'arch/s390/include/asm/tlbflush.h', {
+  __tlb_flush_mm(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const covered = coveredChanges(k, mm, f.l.start as number, f.l.end as number);
+    flushMmEverywhere(k, c.id, mm);
+    if (k.s.config.mmu_notifier === 'v6.6') invalidateSecondaryTlbs(k, mm, 0, -1);
+    completeFlush(k, c.id, mm, covered, null);
+    return RET;
+  },
+});
+
+defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
+  /** __tlb_flush_mm_lazy: flush only if a deferred flush is pending (PTEs changed with plain stores, or tables freed). */
+  __tlb_flush_mm_lazy(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const covered = coveredChanges(k, mm, 0, -1);
+    if (k.s.mms[mm].flush_mm) flushMmEverywhere(k, c.id, mm);
+    completeFlush(k, c.id, mm, covered, null);
+    return RET;
+  },
+});
+
+export const s390: ArchPolicy = {
+  name: 's390',
+  fns: {
+    switch_mm_irqs_off: 'switch_mm_irqs_off@s390',
+    enter_lazy_tlb: 'enter_lazy_tlb@s390',
+    flush_tlb_mm_range: 'flush_tlb_mm_range@s390',
+    tlb_flush: 'tlb_flush@s390',
+    finish_arch_post_lock_switch: 'finish_arch_post_lock_switch@s390',
+  },
+  tagOf: (k, _c, mm) => k.s.mms[mm].ctx_id,
+  returnSerializes: () => true,
+  i8Tolerated: () => false,
+  unusableTag: () => false,
+  maintainsCpumask: true,
+  canSpeculate: speculatesWhenAttached,
+  /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */
+  pteClear(k, c, mm, va, fullmm) {
+    const m = k.s.mms[mm];
+    const others = m.cpumask.some((on, i) => on && i !== c);
+    if (fullmm || !others) {
+      k.mm(mm).flush_mm = true;
+      return;
+    }
+    for (const cpu of k.s.cpus) tlbInvalidate(k, cpu.id, m.ctx_id, mm, va, va + 1);
+  },
+  pteFreeTlb(k, _c, mm) {
+    k.mm(mm).flush_mm = true;
+  },
+};

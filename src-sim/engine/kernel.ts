@@ -1,0 +1,335 @@
+/**
+ * The interpreter: runs kernel functions (engine/fn.ts) on the CPUs of a SimState, one micro-step at a time.
+ *
+ * Scheduling of micro-steps inside one scenario step (deterministic, lowest CPU first at every choice):
+ *   1. a CPU with a pending IPI and interrupts on takes it: the handler's frame is pushed on top of whatever it was
+ *      doing (interrupts are asynchronous: they run even on a CPU whose own operation is paused or blocked);
+ *   2. interrupt handlers run to completion before anything else moves;
+ *   3. the step's own CPU advances its operation, until it finishes, reaches its `until` label, or blocks;
+ *   4. an operation elsewhere that was blocked (a synchronous sender waiting for its IPIs) resumes once its guard holds.
+ * The step ends when nothing can move. A sender whose target keeps interrupts off (paused inside an irqs-off region)
+ * stays blocked until a later `continue` on the target lets the IPI in.
+ */
+import type { ArchPolicy } from '../arch/policy.ts';
+import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
+import { RET, WAIT, fnDef, type Call, type Next } from './fn.ts';
+
+export interface Finding {
+  id: string;
+  cpus: CpuId[];
+  objects: string[];
+  message: string;
+}
+
+/** Receives what the kernel does; the timeline implements it. */
+export interface Recorder {
+  microstep(cpu: CpuId, labelId: number): void;
+  violation(f: Finding, labelId: number): void;
+  warning(f: Finding, labelId: number): void;
+}
+
+export interface InvariantHooks {
+  /** After every micro-step, with the dirty sets of that micro-step. */
+  afterMicrostep(k: Kernel): void;
+  /** After an operation finished (quiescent-point invariants such as I2). */
+  afterOperation(k: Kernel): void;
+  /** CPU c is about to execute user code of its current task (membarrier I12a). */
+  returnToUser(k: Kernel, c: CpuId): void;
+  /** An IPI handler is about to start on CPU c (I14). */
+  ipiDelivered(k: Kernel, c: CpuId, kind: string): void;
+}
+
+export class Kernel {
+  /** Label id of the micro-step being executed (for findings). */
+  curLabel = -1;
+  /** Dirty sets of the current micro-step (for incremental invariant checks). */
+  readonly dirtyCpus: CpuId[] = [];
+  readonly dirtyTasks: TaskId[] = [];
+  readonly dirtyMms: MmId[] = [];
+  private cpuFlag: Uint8Array;
+  private taskFlag: Uint8Array;
+  private mmFlag: Uint8Array;
+  /** Objects written since the last keyframe (for structural sharing). */
+  readonly kfDirty = { cpus: new Set<number>(), tasks: new Set<number>(), mms: new Set<number>(), pages: new Set<number>(), devices: new Set<number>() };
+  /** Mms touched during the current operation (for afterOperation checks). */
+  readonly opMms = new Set<MmId>();
+
+  constructor(
+    public s: SimState,
+    public readonly arch: ArchPolicy,
+    public rec: Recorder,
+    public inv: InvariantHooks,
+  ) {
+    this.cpuFlag = new Uint8Array(s.cpus.length);
+    this.taskFlag = new Uint8Array(s.tasks.length);
+    this.mmFlag = new Uint8Array(s.mms.length);
+  }
+
+  /** Replace the state (after a seek) and forget dirty tracking. */
+  reset(s: SimState): void {
+    this.s = s;
+    this.cpuFlag = new Uint8Array(s.cpus.length);
+    this.taskFlag = new Uint8Array(s.tasks.length);
+    this.mmFlag = new Uint8Array(s.mms.length);
+    this.clearDirty();
+    for (const set of Object.values(this.kfDirty)) set.clear();
+  }
+
+  // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
+
+  cpu(id: CpuId): Cpu {
+    if (!this.cpuFlag[id]) {
+      this.cpuFlag[id] = 1;
+      this.dirtyCpus.push(id);
+      this.kfDirty.cpus.add(id);
+    }
+    return this.s.cpus[id];
+  }
+  task(id: TaskId) {
+    if (!this.taskFlag[id]) {
+      this.taskFlag[id] = 1;
+      this.dirtyTasks.push(id);
+      this.kfDirty.tasks.add(id);
+    }
+    return this.s.tasks[id];
+  }
+  mm(id: MmId) {
+    if (!this.mmFlag[id]) {
+      this.mmFlag[id] = 1;
+      this.dirtyMms.push(id);
+      this.kfDirty.mms.add(id);
+    }
+    this.opMms.add(id);
+    return this.s.mms[id];
+  }
+  page(id: PageId) {
+    this.kfDirty.pages.add(id);
+    return this.s.pages[id];
+  }
+  device(id: number) {
+    this.kfDirty.devices.add(id);
+    this.deviceTouched = true;
+    return this.s.devices[id];
+  }
+  /** A device was written in the current micro-step. */
+  deviceTouched = false;
+  /** Set by a replaying recorder to stop right after a given micro-step. */
+  halted = false;
+
+  /** Tasks or mms were created (clone, exec): grow the dirty flags. */
+  growTo(tasks: number, mms: number): void {
+    if (tasks > this.taskFlag.length) {
+      const f = new Uint8Array(tasks * 2);
+      f.set(this.taskFlag);
+      this.taskFlag = f;
+    }
+    if (mms > this.mmFlag.length) {
+      const f = new Uint8Array(mms * 2);
+      f.set(this.mmFlag);
+      this.mmFlag = f;
+    }
+  }
+
+  clearDirty(): void {
+    for (const id of this.dirtyCpus) this.cpuFlag[id] = 0;
+    for (const id of this.dirtyTasks) this.taskFlag[id] = 0;
+    for (const id of this.dirtyMms) this.mmFlag[id] = 0;
+    this.dirtyCpus.length = 0;
+    this.dirtyTasks.length = 0;
+    this.dirtyMms.length = 0;
+    this.deviceTouched = false;
+  }
+
+  // ---- findings ----
+
+  violation(id: string, cpus: CpuId[], objects: string[], message: string): void {
+    this.rec.violation({ id, cpus, objects, message }, this.curLabel);
+  }
+  warn(id: string, cpus: CpuId[], objects: string[], message: string): void {
+    this.rec.warning({ id, cpus, objects, message }, this.curLabel);
+  }
+
+  // ---- names for messages ----
+
+  cpuName(c: CpuId): string {
+    return `CPU${c}`;
+  }
+  mmName(m: MmId): string {
+    return m < 0 ? 'LOADED_MM_SWITCHING' : this.s.mms[m].name;
+  }
+  taskName(t: TaskId): string {
+    return this.s.tasks[t].name;
+  }
+  pageName(p: PageId): string {
+    return this.s.pages[p].name;
+  }
+
+  // ---- operations ----
+
+  /** Start a kernel operation on a CPU: its top-level function with arguments. */
+  startOp(c: CpuId, fn: string, args: Record<string, unknown>, until: string, step: number): void {
+    const cpu = this.cpu(c);
+    cpu.stack.push({ fn, pc: fnDef(fn).entry, l: { ...args }, ret: '' });
+    cpu.op = 'running';
+    cpu.until = until;
+    cpu.opStep = step;
+    cpu.mode = 'kernel';
+    this.opMms.clear();
+  }
+
+  /** Resume a paused operation, with a new `until`. */
+  continueOp(c: CpuId, until: string): void {
+    const cpu = this.cpu(c);
+    cpu.op = 'running';
+    cpu.until = until;
+    this.opMms.clear();
+  }
+
+  /**
+   * Run micro-steps until nothing can move (see the header comment). Returns how the driver's operation stands.
+   * `maxMicrosteps` bounds runaway scenarios (a model bug, never a legal run).
+   */
+  pump(driver: CpuId, maxMicrosteps = 100_000): 'done' | 'paused' | 'blocked' | 'halted' {
+    const cpus = this.s.cpus;
+    let budget = maxMicrosteps;
+    for (;;) {
+      if (this.halted) return 'halted';
+      if (--budget < 0) throw new Error('micro-step budget exhausted: the model did not settle');
+      // 1. deliver IPIs to CPUs that take interrupts
+      let moved = false;
+      for (let i = 0; i < cpus.length; i++) {
+        const cpu = cpus[i];
+        if (cpu.ipi_queue.length > 0 && cpu.irqs_off === 0) {
+          this.deliverIpi(i);
+        }
+      }
+      // 2. interrupt handlers run to completion first
+      for (let i = 0; i < cpus.length && !moved; i++) {
+        if (this.inIrq(cpus[i])) {
+          this.advance(i);
+          moved = true;
+        }
+      }
+      if (moved) continue;
+      // 3. the driver
+      const d = cpus[driver];
+      if ((d.op === 'running' || d.op === 'blocked') && d.stack.length > 0) {
+        if (this.atUntil(d)) {
+          this.cpu(driver).op = 'paused';
+        } else if (this.advance(driver)) continue;
+      }
+      // 4. blocked operations elsewhere whose guard now holds
+      for (let i = 0; i < cpus.length && !moved; i++) {
+        if (i !== driver && cpus[i].op === 'blocked' && this.advance(i)) moved = true;
+      }
+      if (moved) continue;
+      break;
+    }
+    const d = cpus[driver];
+    if (d.stack.length === 0) return 'done';
+    return d.op === 'paused' ? 'paused' : 'blocked';
+  }
+
+  private atUntil(cpu: Cpu): boolean {
+    if (!cpu.until) return false;
+    const f = cpu.stack[cpu.stack.length - 1];
+    return cpu.until === f.pc || cpu.until === `${f.fn}.${f.pc}`;
+  }
+
+  inIrq(cpu: Cpu): boolean {
+    for (let i = cpu.stack.length - 1; i >= 0; i--) if (cpu.stack[i].irq) return true;
+    return false;
+  }
+
+  /** Execute one micro-step on CPU c. Returns false if its guard did not hold (nothing changed). */
+  advance(c: CpuId): boolean {
+    const cpu = this.s.cpus[c];
+    const f = cpu.stack[cpu.stack.length - 1];
+    const def = fnDef(f.fn);
+    const label = def.labels[f.pc];
+    if (!label) throw new Error(`${f.fn}: no label ${f.pc}`);
+    this.curLabel = def.ids[f.pc];
+    const next: Next = label(this, cpu, f);
+    if (next === WAIT) {
+      if (!this.inIrq(cpu) && cpu.op === 'running') this.cpu(c).op = 'blocked';
+      return false;
+    }
+    this.cpu(c);
+    if (cpu.op === 'blocked' && !this.inIrq(cpu)) cpu.op = 'running';
+    this.rec.microstep(c, this.curLabel);
+    if (typeof next === 'string') {
+      f.pc = next;
+    } else if (next === RET) {
+      this.returnFrom(c);
+    } else {
+      this.callFn(cpu, f, next);
+    }
+    this.inv.afterMicrostep(this);
+    this.clearDirty();
+    return true;
+  }
+
+  private callFn(cpu: Cpu, f: Frame, next: Call): void {
+    f.pc = next.then;
+    cpu.stack.push({ fn: next.call, pc: fnDef(next.call).entry, l: next.args, ret: next.then });
+  }
+
+  private returnFrom(c: CpuId): void {
+    const cpu = this.cpu(c);
+    const f = cpu.stack.pop()!;
+    if (f.irq) {
+      cpu.irqs_off--;
+      this.completeIpi(c, f.l.ipi as number);
+    }
+    if (cpu.stack.length === 0) this.opFinished(c);
+  }
+
+  /** The operation at the bottom of the stack returned. */
+  private opFinished(c: CpuId): void {
+    const cpu = this.cpu(c);
+    cpu.op = 'none';
+    cpu.until = '';
+    const t = this.s.tasks[cpu.curr];
+    if (!t.kthread && t.state === 'running' && t.mm >= 0) {
+      cpu.mode = 'user';
+      if (this.arch.returnSerializes(this)) cpu.serialized_since_curr_store = true;
+      this.inv.returnToUser(this, c);
+    }
+    this.inv.afterOperation(this);
+    this.opMms.clear();
+  }
+
+  // ---- IPIs (smp_call_function_many / on_each_cpu_mask) ----
+
+  /** Queue an IPI to each target; returns its id, which the sender waits on with `ipiDone`. */
+  sendIpi(from: CpuId, targets: CpuId[], kind: IpiKind, args: Record<string, unknown>): number {
+    const id = this.s.next_ipi_id++;
+    if (targets.length === 0) return id;
+    this.s.ipis_inflight[id] = targets.slice();
+    for (const t of targets) {
+      this.cpu(t).ipi_queue.push({ id, kind, from, args });
+      this.s.counters.ipis++;
+    }
+    return id;
+  }
+
+  ipiDone(id: number): boolean {
+    return !(id in this.s.ipis_inflight);
+  }
+
+  private deliverIpi(c: CpuId): void {
+    const cpu = this.cpu(c);
+    const ipi: Ipi = cpu.ipi_queue.shift()!;
+    cpu.irqs_off++;
+    this.inv.ipiDelivered(this, c, ipi.kind);
+    cpu.stack.push({ fn: ipi.kind, pc: fnDef(ipi.kind).entry, l: { ...ipi.args, ipi: ipi.id, from: ipi.from }, ret: '', irq: true });
+  }
+
+  private completeIpi(c: CpuId, id: number): void {
+    const left = this.s.ipis_inflight[id];
+    if (!left) return;
+    const i = left.indexOf(c);
+    if (i >= 0) left.splice(i, 1);
+    if (left.length === 0) delete this.s.ipis_inflight[id];
+  }
+}

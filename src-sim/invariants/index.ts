@@ -1,0 +1,44 @@
+/**
+ * The invariant checker: the hooks the interpreter calls after every micro-step, after every operation and on every
+ * return to user mode. Event invariants (I7, I8, I9, I11, I13a at free, I16, I10b) are judged inside the micro-step
+ * where the event happens (invariants/access.ts, at_free.ts, flush.ts, kernel/sched_mm.ts).
+ */
+import type { InvariantHooks, Kernel } from '../engine/kernel.ts';
+import type { CpuId, MmId } from '../model/types.ts';
+import { SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
+import { checkMmCount } from './refcount.ts';
+import { StateChecker, checkIpiDelivery } from './state.ts';
+
+export class Checker implements InvariantHooks {
+  private state = new StateChecker();
+  /** Mms whose I2 accounting waits for a quiescent point. */
+  private pendingI2 = new Set<MmId>();
+
+  afterMicrostep(k: Kernel): void {
+    this.state.afterMicrostep(k);
+  }
+
+  afterOperation(k: Kernel): void {
+    for (const mm of k.opMms) this.pendingI2.add(mm);
+    for (const c of k.s.cpus) if (c.stack.length) return; // not quiescent
+    for (const mm of this.pendingI2) checkMmCount(k, mm);
+    this.pendingI2.clear();
+  }
+
+  /** I12a: returning to user code of an mm registered for SYNC_CORE after rq->curr's mm changed needs a serialising event. */
+  returnToUser(k: Kernel, c: CpuId): void {
+    const cpu = k.s.cpus[c];
+    if (!cpu.needs_core_sync) return;
+    const t = k.s.tasks[cpu.curr];
+    const m = k.s.mms[t.mm];
+    if (m.membarrier_state & SYNC_CORE_REGISTERED && !cpu.serialized_since_curr_store) {
+      k.violation('I12a', [c], [m.name, t.name],
+        `${t.name} returns to user mode on CPU${c} after rq->curr changed to a thread of ${m.name} (registered for SYNC_CORE) with no core-serialising instruction since: a concurrent membarrier(SYNC_CORE) skipped this CPU`);
+    }
+    k.cpu(c).needs_core_sync = false;
+  }
+
+  ipiDelivered(k: Kernel, c: CpuId, kind: string): void {
+    checkIpiDelivery(k, c, kind);
+  }
+}

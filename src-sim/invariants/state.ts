@@ -1,0 +1,158 @@
+/**
+ * State invariants, evaluated after every micro-step on the objects that micro-step wrote (and, when an mm is freed,
+ * on everything that still refers to it). A violation is reported when it starts; it is reported again only after it
+ * had stopped and starts anew.
+ *
+ *   I1   mm_users > 0 => mm_count >= 1
+ *   I3   no task's active_mm (and no rq->prev_mm) names a freed mm
+ *   I4   a CPU's hardware mm is init_mm or an mm whose pgd is not freed; x86 loaded_mm is LOADED_MM_SWITCHING only
+ *        with interrupts off
+ *   I5   x86 local state: lazy => a user mm loaded; a running user task (switch complete) has its mm loaded, not lazy;
+ *        a kthread has init_mm or its active_mm loaded; the loaded slot matches; slots are unique
+ *   I6   x86: no slot is ahead of its mm's tlb_gen
+ *   I10a x86: loaded_mm is in mm_cpumask (this is also I5(b))
+ *   I10c powerpc: a loaded PID's CPU is in mm_cpumask, and active_cpus counts the mask
+ *   I13  secondary MMUs: entries agree with the page table unless an invalidation is in progress and the page is
+ *        alive (a); never a new PTE while the device has the old one (b); no SPTE inside an open range (c);
+ *        nothing after ->release (d)
+ *   I14  an IPI handler never runs between a task's mm/active_mm update and the hardware switch (checked on delivery)
+ */
+import type { Kernel } from '../engine/kernel.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId, type TaskId } from '../model/types.ts';
+import { hex } from '../kernel/tlb_hw.ts';
+
+export class StateChecker {
+  /** Keys of the violations currently standing, so each is reported once when it starts. */
+  private standing = new Set<string>();
+  private ctxToMm = new Map<number, MmId>();
+
+  private report(k: Kernel, key: string, bad: boolean, id: string, cpus: CpuId[], objects: string[], msg: () => string): void {
+    if (!bad) {
+      if (this.standing.size) this.standing.delete(key);
+      return;
+    }
+    if (this.standing.has(key)) return;
+    this.standing.add(key);
+    k.violation(id, cpus, objects, msg());
+  }
+
+  afterMicrostep(k: Kernel): void {
+    for (const c of k.dirtyCpus) this.checkCpu(k, c);
+    for (const t of k.dirtyTasks) this.checkTask(k, t);
+    for (const m of k.dirtyMms) this.checkMm(k, m);
+    if ((k.dirtyMms.length || k.deviceTouched) && k.s.devices.length) this.checkDevices(k);
+  }
+
+  checkTask(k: Kernel, t: TaskId): void {
+    const task = k.s.tasks[t];
+    const am = task.active_mm;
+    const bad = am > INIT_MM && k.s.mms[am].state === 'freed';
+    this.report(k, `I3:t${t}`, bad, 'I3', task.cpu >= 0 ? [task.cpu] : [], [task.name, bad ? k.mmName(am) : ''],
+      () => `${task.name}'s active_mm points at ${k.mmName(am)}, which has been freed (dangling active_mm)`);
+  }
+
+  checkCpu(k: Kernel, c: CpuId): void {
+    const s = k.s;
+    const cpu = s.cpus[c];
+    const pm = cpu.prev_mm;
+    const badPrev = pm > INIT_MM && s.mms[pm].state === 'freed';
+    this.report(k, `I3:rq${c}`, badPrev, 'I3', [c], [badPrev ? k.mmName(pm) : ''], () => `rq->prev_mm of CPU${c} points at ${k.mmName(pm)}, which has been freed`);
+    const hw = cpu.loaded_mm;
+    const badHw = hw > INIT_MM && (s.mms[hw].state === 'freed' || (s.mms[hw].pgd >= 0 && s.pages[s.mms[hw].pgd].freed));
+    this.report(k, `I4:${c}`, badHw, 'I4', [c], [badHw ? k.mmName(hw) : ''], () => `CPU${c}'s hardware still has ${k.mmName(hw)} attached, whose page tables have been freed`);
+    if (s.arch === 'x86') this.checkX86(k, c);
+    if (s.arch === 'powerpc') {
+      const bad = hw > INIT_MM && !s.mms[hw].cpumask[c] && s.mms[hw].state !== 'freed';
+      this.report(k, `I10c:${c}`, bad, 'I10c', [c], [bad ? k.mmName(hw) : ''], () => `CPU${c} has the PID of ${k.mmName(hw)} loaded but is not in its mm_cpumask: later flushes will miss it`);
+    }
+  }
+
+  private checkX86(k: Kernel, c: CpuId): void {
+    const s = k.s;
+    const cpu = s.cpus[c];
+    const hw = cpu.loaded_mm;
+    this.report(k, `I4s:${c}`, hw === LOADED_MM_SWITCHING && cpu.irqs_off === 0, 'I4', [c], [],
+      () => `CPU${c}'s loaded_mm is LOADED_MM_SWITCHING with interrupts on`);
+    this.report(k, `I5a:${c}`, cpu.is_lazy && hw === INIT_MM, 'I5', [c], [], () => `CPU${c} is_lazy with init_mm loaded`);
+    const inMask = hw <= INIT_MM || s.mms[hw].state === 'freed' || s.mms[hw].cpumask[c];
+    this.report(k, `I10a:${c}`, !inMask, 'I10a', [c], [k.mmName(hw)], () => `CPU${c} has ${k.mmName(hw)} loaded but is not in its mm_cpumask: flushes will not reach it`);
+    if (cpu.stack.length === 0 && hw !== LOADED_MM_SWITCHING) {
+      const t = s.tasks[cpu.curr];
+      const badC = t.mm !== NONE && (hw !== t.mm || cpu.is_lazy);
+      this.report(k, `I5c:${c}`, badC, 'I5', [c], [t.name], () => `${t.name} runs on CPU${c} with mm ${k.mmName(t.mm)} but loaded_mm is ${k.mmName(hw)}${cpu.is_lazy ? ' (lazy)' : ''}`);
+      const badD = t.mm === NONE && hw !== INIT_MM && hw !== t.active_mm;
+      this.report(k, `I5d:${c}`, badD, 'I5', [c], [t.name], () => `kthread ${t.name} on CPU${c} has active_mm ${k.mmName(t.active_mm)} but loaded_mm ${k.mmName(hw)}`);
+    }
+    if (hw >= INIT_MM) {
+      const slot = cpu.ctxs[cpu.tag];
+      const badE = !slot || slot.ctx_id !== s.mms[hw].ctx_id;
+      this.report(k, `I5e:${c}`, badE, 'I5', [c], [k.mmName(hw)], () => `CPU${c}'s loaded ASID slot ${cpu.tag} does not belong to ${k.mmName(hw)}`);
+    }
+    let dup = false;
+    let ahead = '';
+    for (let a = 0; a < cpu.ctxs.length; a++) {
+      const x = cpu.ctxs[a];
+      if (!x.ctx_id) continue;
+      for (let b = a + 1; b < cpu.ctxs.length; b++) if (cpu.ctxs[b].ctx_id === x.ctx_id) dup = true;
+      const mm = this.mmOfCtx(k, x.ctx_id);
+      if (mm >= 0 && x.tlb_gen > s.mms[mm].tlb_gen) ahead = `slot ${a} of ${k.mmName(mm)} is at tlb_gen ${x.tlb_gen} > ${s.mms[mm].tlb_gen}`;
+    }
+    this.report(k, `I5f:${c}`, dup, 'I5', [c], [], () => `CPU${c} has two ASID slots for the same ctx_id`);
+    this.report(k, `I6:${c}`, ahead !== '', 'I6', [c], [], () => `CPU${c}: ${ahead}`);
+  }
+
+  private mmOfCtx(k: Kernel, ctx: number): MmId {
+    if (this.ctxToMm.size !== k.s.mms.length) {
+      this.ctxToMm.clear();
+      for (const m of k.s.mms) this.ctxToMm.set(m.ctx_id, m.id);
+    }
+    return this.ctxToMm.get(ctx) ?? -1;
+  }
+
+  checkMm(k: Kernel, mm: MmId): void {
+    const s = k.s;
+    const m = s.mms[mm];
+    this.report(k, `I1:${mm}`, m.mm_users > 0 && m.mm_count < 1, 'I1', [], [m.name], () => `${m.name} has mm_users ${m.mm_users} but mm_count ${m.mm_count}`);
+    if (m.state === 'freed') {
+      // Everything that still refers to it is now dangling.
+      for (const t of s.tasks) if (t.active_mm === mm) this.checkTask(k, t.id);
+      for (const cpu of s.cpus) if (cpu.prev_mm === mm || cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
+    }
+    if (s.arch === 'powerpc' && mm !== INIT_MM) {
+      let n = 0;
+      for (const b of m.cpumask) if (b) n++;
+      this.report(k, `I10c:m${mm}`, n !== m.active_cpus, 'I10c', [], [m.name], () => `${m.name}: active_cpus is ${m.active_cpus} but mm_cpumask has ${n} CPUs`);
+      for (const cpu of s.cpus) if (cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
+    }
+  }
+
+  private checkDevices(k: Kernel): void {
+    const s = k.s;
+    for (const dev of s.devices) {
+      const m = s.mms[dev.mm];
+      let a = '';
+      let b = '';
+      let inRange = '';
+      for (const e of dev.tlb) {
+        const pte = m.pte[e.va];
+        const pg = s.pages[e.page];
+        const alive = !pg.freed && pg.reused === e.gen;
+        if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${pg.name}`;
+        else if (!pte && !(e.va in m.unflushed && alive)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
+        if (dev.inflight.some(([lo, hi]) => e.va >= lo && e.va < hi)) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
+      }
+      this.report(k, `I13a:${dev.id}`, a !== '', 'I13a', [], [dev.name], () => a);
+      this.report(k, `I13b:${dev.id}`, b !== '', 'I13b', [], [dev.name], () => b + ' (device and CPU disagree)');
+      this.report(k, `I13c:${dev.id}`, inRange !== '', 'I13c', [], [dev.name], () => inRange);
+      this.report(k, `I13d:${dev.id}`, dev.released && dev.tlb.length > 0, 'I13d', [], [dev.name], () => `${dev.name} keeps entries after ->release`);
+    }
+  }
+}
+
+/** I14, on delivery of an IPI: the handler must not see a half-done mm switch. */
+export function checkIpiDelivery(k: Kernel, c: CpuId, kind: string): void {
+  const cpu = k.s.cpus[c];
+  if (!cpu.mid_switch) return;
+  const t = k.s.tasks[cpu.curr];
+  k.violation('I14', [c], [t.name], `IPI ${kind.split('@')[0]} runs on CPU${c} while ${t.name}'s mm/active_mm (${k.mmName(t.active_mm)}) are set but the hardware still has ${k.mmName(cpu.loaded_mm)}`);
+}

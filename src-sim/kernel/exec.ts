@@ -1,0 +1,36 @@
+/**
+ * fs/exec.c exec_mmap: the task gets a new mm. With ARCH_WANT_IRQS_OFF_ACTIVATE_MM the switch happens with interrupts
+ * off. Then the old mm loses a user (mmput), or, for a kthread that execs, its lazy reference (mmdrop_lazy_tlb).
+ */
+import { RET, call, defineFn } from '../engine/fn.ts';
+import { NONE, type MmId } from '../model/types.ts';
+import { newMm } from '../model/make.ts';
+
+defineFn('exec_mmap', 'fs/exec.c', {
+  mm_alloc(k, _c, f) {
+    const mm = newMm(k.s, f.l.name as string);
+    k.growTo(k.s.tasks.length, k.s.mms.length);
+    k.mm(mm);
+    f.l.new = mm;
+    return 'local_irq_disable';
+  },
+  local_irq_disable(k, c, f) {
+    const t = k.s.tasks[c.curr];
+    f.l.old_mm = t.mm;
+    f.l.old_active = t.active_mm;
+    k.cpu(c.id).irqs_off++;
+    return 'activate_mm';
+  },
+  activate_mm(k, c, f) {
+    const t = k.task(c.curr);
+    t.active_mm = f.l.new as MmId;
+    t.mm = f.l.new as MmId;
+    return call(k.arch.fns.switch_mm_irqs_off, { prev: f.l.old_active, next: f.l.new }, 'local_irq_enable');
+  },
+  local_irq_enable(k, c, f) {
+    k.cpu(c.id).irqs_off--;
+    if ((f.l.old_mm as MmId) !== NONE) return call('mmput', { mm: f.l.old_mm }, 'done');
+    return call('mmdrop_lazy_tlb', { mm: f.l.old_active }, 'done');
+  },
+  done: () => RET,
+});

@@ -1,0 +1,107 @@
+/**
+ * kernel/sched/membarrier.c and include/linux/sched/mm.h (membarrier_mm_sync_core_before_usermode).
+ *
+ * PRIVATE_EXPEDITED[_SYNC_CORE]: snapshot the CPUs whose rq->curr->mm is the caller's mm, IPI them (SYNC_CORE also
+ * runs the handler on the caller's CPU), wait. CPUs running a kthread, even one lazily on the mm, are not IPI'd: they
+ * must serialise themselves when they switch back to a thread of the mm (T3).
+ *
+ * Shortcut, stated: GLOBAL_EXPEDITED and the rseq variants are not modelled.
+ */
+import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import type { CpuId, MmId } from '../model/types.ts';
+
+export const PRIVATE_EXPEDITED_READY = 1 << 0;
+export const PRIVATE_EXPEDITED = 1 << 1;
+export const PRIVATE_EXPEDITED_SYNC_CORE_READY = 1 << 4;
+export const PRIVATE_EXPEDITED_SYNC_CORE = 1 << 5;
+/** The bit membarrier_mm_sync_core_before_usermode tests. */
+export const SYNC_CORE_REGISTERED = PRIVATE_EXPEDITED_SYNC_CORE;
+
+/**
+ * sync_core_before_usermode(): a core-serialising instruction on x86 (a no-op under PTI, whose return path already
+ * serialises); empty on the other architectures, whose return to user is context-synchronising.
+ */
+export function syncCore(k: Kernel, c: CpuId): void {
+  if (k.arch.name !== 'x86' || k.s.config.pti) return;
+  const cpu = k.cpu(c);
+  k.s.counters.coreSyncs++;
+  // I12b (a metric): a serialising event already happened since the rq->curr store.
+  if (cpu.serialized_since_curr_store) k.s.counters.redundantCoreSyncs++;
+  cpu.serialized_since_curr_store = true;
+}
+
+/** A CR3 write (or any other core-serialising event) on CPU c. */
+export function coreSerialized(k: Kernel, c: CpuId): void {
+  k.cpu(c).serialized_since_curr_store = true;
+}
+
+defineFn('membarrier_register', 'kernel/sched/membarrier.c', {
+  membarrier_register_private_expedited(k, c, f) {
+    const mm = k.s.tasks[c.curr].mm;
+    const m = k.mm(mm);
+    const sync = f.l.sync_core as boolean;
+    m.membarrier_state |= sync ? PRIVATE_EXPEDITED_SYNC_CORE | PRIVATE_EXPEDITED_SYNC_CORE_READY : PRIVATE_EXPEDITED | PRIVATE_EXPEDITED_READY;
+    // sync_runqueues_membarrier_state: CPUs running the mm see the new state
+    for (const cpu of k.s.cpus) if (k.s.tasks[cpu.curr].mm === mm) k.cpu(cpu.id).membarrier_state = m.membarrier_state;
+    return RET;
+  },
+});
+
+defineFn('membarrier', 'kernel/sched/membarrier.c', {
+  membarrier_private_expedited(k, c, f) {
+    const mm = k.s.tasks[c.curr].mm;
+    const m = k.s.mms[mm];
+    f.l.mm = mm;
+    const sync = f.l.sync_core as boolean;
+    if (!sync && (m.mm_users === 1 || k.s.cpus.length === 1)) return RET;
+    return 'snapshot_rq_curr';
+  },
+  /** smp_mb(); then read every CPU's rq->curr->mm. */
+  snapshot_rq_curr(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const sync = f.l.sync_core as boolean;
+    const targets: CpuId[] = [];
+    for (const cpu of k.s.cpus) {
+      if (cpu.id === c.id) continue;
+      if (k.s.tasks[cpu.curr].mm === mm) targets.push(cpu.id);
+    }
+    f.l.targets = targets;
+    f.l.stores = k.s.cpus.map((x) => x.curr_stores);
+    f.l.ipi = k.sendIpi(c.id, targets, sync ? 'ipi_sync_core' : 'ipi_mb', { mm });
+    // The SYNC_CORE handler also runs on the caller's CPU.
+    if (sync) return call('ipi_sync_core', { mm }, 'wait');
+    return 'wait';
+  },
+  wait: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? 'smp_mb' : WAIT),
+  smp_mb(k, c, f) {
+    checkMembarrierGuarantee(k, c.id, f.l.mm as MmId, f.l.targets as CpuId[], f.l.stores as number[]);
+    return RET;
+  },
+});
+
+defineFn('ipi_mb', 'kernel/sched/membarrier.c', {
+  smp_mb: () => RET,
+});
+
+defineFn('ipi_sync_core', 'kernel/sched/membarrier.c', {
+  sync_core_before_usermode(k, c) {
+    syncCore(k, c.id);
+    return RET;
+  },
+});
+
+/**
+ * I12c: when membarrier returns, every other CPU that runs user code of the mm was either IPI'd, or has stored a new
+ * rq->curr since the snapshot (a context switch, which implies a full barrier and, for SYNC_CORE, I12a's sync).
+ */
+function checkMembarrierGuarantee(k: Kernel, self: CpuId, mm: MmId, targets: CpuId[], stores: number[]): void {
+  for (const cpu of k.s.cpus) {
+    if (cpu.id === self || targets.includes(cpu.id)) continue;
+    const t = k.s.tasks[cpu.curr];
+    if (t.mm !== mm || cpu.mode !== 'user') continue;
+    if (cpu.curr_stores > stores[cpu.id]) continue;
+    k.violation('I12c', [cpu.id], [k.mmName(mm), t.name],
+      `membarrier returned but CPU${cpu.id} runs user code of ${k.mmName(mm)} and was neither IPI'd nor switched since the snapshot`);
+  }
+}

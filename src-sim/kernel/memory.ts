@@ -1,0 +1,141 @@
+/**
+ * User memory: accesses through the TLB, speculative walks, page faults that map a page, and COW
+ * (mm/memory.c: handle_mm_fault, __pte_alloc, wp_page_copy).
+ */
+import { RET, call, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { checkAccess } from '../invariants/access.ts';
+import { NONE, type Cpu, type MmId, type PageId } from '../model/types.ts';
+import { allocPage, getPage, putPage } from './pages.ts';
+import { findLeaf, hex, regionOf, tlbFill, walk } from './tlb_hw.ts';
+import { invalidateSecondaryTlbs } from './tlbflush.ts';
+
+/** The mm a CPU's current task accesses user memory through: its own, or the one taken by kthread_use_mm. */
+export function accessMm(k: Kernel, c: Cpu): MmId {
+  return k.s.tasks[c.curr].mm;
+}
+
+/** __pte_alloc: make sure the PTE-table page for the region exists. */
+export function pteAlloc(k: Kernel, mm: MmId, vpn: number): void {
+  const m = k.mm(mm);
+  const region = regionOf(vpn);
+  if (m.pt[region] !== undefined) return;
+  const p = allocPage(k, 'pt', `page table of ${m.name} @${hex(region * 512)}`, region, `pt:${m.name}/${region}`);
+  m.pt = { ...m.pt, [region]: p };
+}
+
+/** set_pte_at: the mapping takes a page reference. */
+export function setPte(k: Kernel, mm: MmId, vpn: number, page: PageId, write: boolean): void {
+  const m = k.mm(mm);
+  m.pte = { ...m.pte, [vpn]: { page, write } };
+}
+
+defineFn('user_access', 'hardware MMU', {
+  /** A load or store by the running code: the TLB first, a page walk on a miss. */
+  tlb_lookup(k, c, f) {
+    const va = f.l.va as number;
+    const i = findLeaf(k, c.id, va);
+    if (i >= 0) {
+      checkAccess(k, c.id, k.s.cpus[c.id].tlb[i], f.l.write as boolean);
+      return RET;
+    }
+    const w = walk(k, c.id, va);
+    if (w.throughFreedTable) {
+      k.violation('I9', [c.id], [k.pageName(w.table)], `CPU${c.id} walks through page-table page ${k.pageName(w.table)} after it was freed (reused as: ${k.s.pages[w.table].owner})`);
+      return RET;
+    }
+    if (w.page < 0) {
+      // Not an error of the scenario: the kernel's answer is a fault (SIGSEGV in user mode, -EFAULT from uaccess).
+      const t = k.s.tasks[c.curr];
+      const how = t.kthread ? 'the uaccess returns -EFAULT' : 'SIGSEGV';
+      k.warn('fault', [c.id], [t.name], `${t.name} on CPU${c.id}: nothing mapped at ${hex(va)} in ${k.mmName(t.mm)} and no TLB entry: page fault, ${how}`);
+      return RET;
+    }
+    tlbFill(k, c.id, va, w, false);
+    const j = findLeaf(k, c.id, va);
+    if (j >= 0) checkAccess(k, c.id, k.s.cpus[c.id].tlb[j], f.l.write as boolean);
+    return RET;
+  },
+});
+
+defineFn('speculative_walk', 'hardware MMU', {
+  /** The hardware walks the attached mm's page tables on its own (mispredicted branches, prefetch), in any mode the arch allows. */
+  speculative_fill(k, c, f) {
+    if (!k.arch.canSpeculate(k, c.id)) return RET;
+    const va = f.l.va as number;
+    const w = walk(k, c.id, va);
+    if (w.throughFreedTable) {
+      k.violation('I9', [c.id], [k.pageName(w.table)], `CPU${c.id} speculatively walks through page-table page ${k.pageName(w.table)} after it was freed (reused as: ${k.s.pages[w.table].owner})`);
+      return RET;
+    }
+    tlbFill(k, c.id, va, w, true);
+    return RET;
+  },
+});
+
+defineFn('handle_mm_fault', 'mm/memory.c', {
+  __pte_alloc(k, c, f) {
+    const mm = accessMm(k, c);
+    f.l.mm = mm;
+    pteAlloc(k, mm, f.l.va as number);
+    return 'set_pte_at';
+  },
+  set_pte_at(k, _c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.s.mms[mm];
+    let page = f.l.page as PageId;
+    if (page === NONE) page = allocPage(k, 'data', `${m.name} @${hex(f.l.va as number)}`);
+    else {
+      getPage(k, page);
+      k.page(page).owner = `${m.name} @${hex(f.l.va as number)}`;
+    }
+    setPte(k, mm, f.l.va as number, page, f.l.write as boolean);
+    return RET;
+  },
+});
+
+/** wp_page_copy: break COW by giving the writer a private copy of the page. */
+defineFn('wp_page_copy', 'mm/memory.c', {
+  alloc_page(k, c, f) {
+    const mm = accessMm(k, c);
+    const m = k.s.mms[mm];
+    const va = f.l.va as number;
+    f.l.mm = mm;
+    f.l.old = m.pte[va].page;
+    f.l.new = allocPage(k, 'data', `${m.name} @${hex(va)} (COW copy)`);
+    return 'ptep_clear_flush';
+  },
+  /** Clear the PTE and flush the CPU TLBs (ptep_clear_flush -> flush_tlb_page). */
+  ptep_clear_flush(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const va = f.l.va as number;
+    const m = k.mm(mm);
+    const pte = { ...m.pte };
+    delete pte[va];
+    m.pte = pte;
+    if (!(va in m.unflushed)) m.unflushed = { ...m.unflushed, [va]: f.l.old as PageId };
+    k.arch.pteClear?.(k, c.id, mm, va, false);
+    const notifyNow = k.s.config.cow_notify === 'clear_flush_notify' && k.s.config.mmu_notifier !== 'v6.6';
+    return call(k.arch.fns.flush_tlb_mm_range, { mm, start: va, end: va + 1, freed_tables: false }, notifyNow ? 'mmu_notifier_invalidate_range' : 'set_pte_at');
+  },
+  /** ptep_clear_flush_notify: the secondary TLB is invalidated before the new PTE is set. */
+  mmu_notifier_invalidate_range(k, _c, f) {
+    const va = f.l.va as number;
+    invalidateSecondaryTlbs(k, f.l.mm as MmId, va, va + 1);
+    return 'set_pte_at';
+  },
+  set_pte_at(k, _c, f) {
+    setPte(k, f.l.mm as MmId, f.l.va as number, f.l.new as PageId, true);
+    return k.s.config.cow_notify === 'set_then_notify' ? 'late_invalidate_range' : 'put_old_page';
+  },
+  /** The broken order: the secondary TLB learns of the change only after the new PTE is visible. */
+  late_invalidate_range(k, _c, f) {
+    const va = f.l.va as number;
+    invalidateSecondaryTlbs(k, f.l.mm as MmId, va, va + 1);
+    return 'put_old_page';
+  },
+  put_old_page(k, c, f) {
+    putPage(k, f.l.old as PageId, c.id);
+    return RET;
+  },
+});

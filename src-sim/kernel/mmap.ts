@@ -1,0 +1,121 @@
+/**
+ * mm/mmap.c (and mm/vma.c): munmap and exit_mmap, built from the mmu_gather steps.
+ *
+ *   munmap(start, len):  tlb_gather_mmu; unmap_vmas (clear PTEs, queue pages); [free_pgtables]; tlb_finish_mmu
+ *   exit_mmap(M):        mmu_notifier_release; tlb_gather_mmu_fullmm; unmap_vmas; free_pgtables; tlb_finish_mmu
+ *
+ * Shortcuts, stated: VMAs are not modelled (an address is mapped or not); mmap locks are not modelled (a scenario
+ * cannot run two munmaps of one mm at once unless it pauses one with `until`, which the kernel's lock would forbid).
+ */
+import { RET, call, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { INIT_MM, type Cpu, type MmId, type PageId } from '../model/types.ts';
+import { gatherOf, newGather, tlbAdjustRange } from './mmu_gather.ts';
+import { regionOf, REGION_PAGES } from './tlb_hw.ts';
+import { mmuNotifierRelease, rangeEnd, rangeStart } from './mmu_notifier.ts';
+
+/** zap_pte_range: clear the PTEs of [start, end), queue their pages for freeing after the flush. */
+export function unmapRange(k: Kernel, c: Cpu, start: number, end: number): void {
+  const tlb = gatherOf(k, c);
+  const m = k.mm(tlb.mm);
+  const pte = { ...m.pte };
+  const unflushed = { ...m.unflushed };
+  let any = false;
+  for (const key of Object.keys(m.pte)) {
+    const va = Number(key);
+    if (end >= 0 && (va < start || va >= end)) continue;
+    const old = pte[va];
+    delete pte[va];
+    k.arch.pteClear?.(k, c.id, tlb.mm, va, tlb.fullmm);
+    if (!(va in unflushed)) unflushed[va] = old.page;
+    tlb.pages.push(old.page);
+    tlbAdjustRange(tlb, va, va + 1);
+    any = true;
+  }
+  if (any) {
+    m.pte = pte;
+    m.unflushed = unflushed;
+  }
+}
+
+/** free_pgtables: unhook the PTE-table pages left empty in [start, end) and queue them (tlb_remove_table). */
+export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): void {
+  const tlb = gatherOf(k, c);
+  const m = k.mm(tlb.mm);
+  const inUse = new Set<number>();
+  for (const key of Object.keys(m.pte)) inUse.add(regionOf(Number(key)));
+  const pt = { ...m.pt };
+  const unhooked: PageId[] = [];
+  for (const key of Object.keys(m.pt)) {
+    const region = Number(key);
+    const lo = region * REGION_PAGES;
+    if (end >= 0 && (lo + REGION_PAGES <= start || lo >= end)) continue;
+    if (inUse.has(region)) continue;
+    const p = pt[region];
+    delete pt[region];
+    // Ghost for I9: who could still walk through this table (attached and allowed to speculate).
+    const walkers = k.s.cpus.filter((x) => x.loaded_mm === tlb.mm && k.arch.canSpeculate(k, x.id)).map((x) => x.id);
+    k.page(p).may_walk = walkers;
+    unhooked.push(p);
+    tlb.tables.push(p);
+    tlb.freed_tables = true;
+    tlbAdjustRange(tlb, lo, lo + REGION_PAGES);
+    k.arch.pteFreeTlb?.(k, c.id, tlb.mm);
+  }
+  if (unhooked.length) {
+    m.pt = pt;
+    m.unhooked = m.unhooked.concat(unhooked);
+  }
+}
+
+defineFn('munmap', 'mm/mmap.c', {
+  /** do_vmi_munmap -> unmap_region; the range is notified to shadow-page-table subscribers first. */
+  mmu_notifier_invalidate_range_start(k, c, f) {
+    const mm = k.s.tasks[c.curr].mm;
+    const start = f.l.start as number;
+    const end = start + (f.l.pages as number);
+    f.l.mm = mm;
+    f.l.end = end;
+    f.l.tlb = newGather(mm, false);
+    rangeStart(k, mm, start, end);
+    return call('tlb_gather_mmu', {}, 'unmap_vmas');
+  },
+  unmap_vmas(k, c, f) {
+    unmapRange(k, c, f.l.start as number, f.l.end as number);
+    return f.l.free_tables ? 'free_pgtables' : 'tlb_finish_mmu';
+  },
+  free_pgtables(k, c, f) {
+    freePgtables(k, c, f.l.start as number, f.l.end as number);
+    return 'tlb_finish_mmu';
+  },
+  tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'mmu_notifier_invalidate_range_end'),
+  mmu_notifier_invalidate_range_end(k, _c, f) {
+    rangeEnd(k, f.l.mm as MmId, f.l.start as number, f.l.end as number);
+    return RET;
+  },
+});
+
+defineFn('exit_mmap', 'mm/mmap.c', {
+  /** Secondary MMUs tear down their mappings and stop before any page is freed. */
+  mmu_notifier_release(k, _c, f) {
+    mmuNotifierRelease(k, f.l.mm as MmId);
+    return 'tlb_gather_mmu_fullmm';
+  },
+  tlb_gather_mmu_fullmm(_k, _c, f) {
+    f.l.tlb = newGather(f.l.mm as MmId, true);
+    return call('tlb_gather_mmu', {}, 'unmap_vmas');
+  },
+  unmap_vmas(k, c) {
+    unmapRange(k, c, 0, -1);
+    return 'free_pgtables';
+  },
+  free_pgtables(k, c) {
+    freePgtables(k, c, 0, -1);
+    return 'tlb_finish_mmu';
+  },
+  tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'remove_vmas'),
+  remove_vmas(k, _c, f) {
+    if ((f.l.mm as MmId) === INIT_MM) throw new Error('exit_mmap(init_mm)');
+    return RET;
+  },
+});

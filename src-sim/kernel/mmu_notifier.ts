@@ -1,0 +1,82 @@
+/**
+ * mm/mmu_notifier.c and include/linux/mmu_notifier.h: secondary MMUs (IOMMU SVM with shared page tables; KVM/HMM-like
+ * shadow page tables) and the device's own accesses.
+ *
+ * - shared: the device walks the CPU page tables at any time and caches translations in its IOTLB; it only learns
+ *   of changes through invalidate_range (<= 6.5) / arch_invalidate_secondary_tlbs (6.6+).
+ * - shadow: the device has its own SPTEs, dropped at invalidate_range_start; none may be created until _end.
+ *
+ * Shortcut, stated: the subscription's own mmgrab (mmu_notifier_register) is not modelled; devices are bound to
+ * their mm from the start of the scenario.
+ */
+import { defineFn, RET } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import type { DeviceId, MmId } from '../model/types.ts';
+import { inRange, hex } from './tlb_hw.ts';
+import { invalidateSecondaryTlbs } from './tlbflush.ts';
+
+/** invalidate_range_start: shadow subscribers drop their SPTEs and block new ones until _end. */
+export function rangeStart(k: Kernel, mm: MmId, start: number, end: number): void {
+  for (const d of k.s.mms[mm].notifiers) {
+    const dev = k.s.devices[d];
+    if (dev.kind !== 'shadow' || dev.released) continue;
+    const w = k.device(d);
+    w.tlb = w.tlb.filter((e) => !inRange(e.va, start, end));
+    w.inflight = w.inflight.concat([[start, end]]);
+  }
+}
+
+/** invalidate_range_end: in 4.13-6.5 it also calls ->invalidate_range for shared subscribers (redundant, harmless). */
+export function rangeEnd(k: Kernel, mm: MmId, start: number, end: number): void {
+  for (const d of k.s.mms[mm].notifiers) {
+    const dev = k.s.devices[d];
+    if (dev.kind !== 'shadow' || dev.released) continue;
+    const w = k.device(d);
+    const i = w.inflight.findIndex(([s, e]) => s === start && e === end);
+    if (i >= 0) w.inflight = w.inflight.filter((_, j) => j !== i);
+  }
+  if (k.s.config.mmu_notifier !== 'v6.6') invalidateSecondaryTlbs(k, mm, start, end);
+}
+
+/** mmu_notifier_release (from exit_mmap): every subscriber tears down its mappings and stops. */
+export function mmuNotifierRelease(k: Kernel, mm: MmId): void {
+  for (const d of k.s.mms[mm].notifiers) {
+    const w = k.device(d);
+    w.tlb = [];
+    w.inflight = [];
+    w.released = true;
+  }
+}
+
+/** The label the timeline records for a device access. */
+export const deviceAccessFn = defineFn('device_access', 'device (IOMMU / secondary MMU)', {
+  iotlb_lookup_or_walk: () => RET,
+});
+
+/**
+ * A device access to `va` (DMA through the secondary MMU). Returns an error string if the device faults.
+ * Checked here: using a translation to a freed page (I8 on the device side).
+ */
+export function deviceAccess(k: Kernel, d: DeviceId, va: number, write: boolean): string | null {
+  const dev = k.s.devices[d];
+  const m = k.s.mms[dev.mm];
+  if (dev.released) return `device ${dev.name}: ${m.name} was released (mmu_notifier_release); the access faults`;
+  const e = dev.tlb.find((x) => x.va === va);
+  if (e) {
+    const pg = k.s.pages[e.page];
+    if (pg.freed || pg.reused !== e.gen) {
+      const what = write ? 'writes into' : 'reads';
+      const now = pg.freed ? 'freed' : `freed and reused as ${pg.owner}`;
+      k.violation('I8', [], [dev.name, pg.name], `device ${dev.name} ${what} page ${pg.name} at ${hex(va)} through a stale IOTLB entry: the page was ${now}`);
+    }
+    return null;
+  }
+  if (dev.kind === 'shadow' && dev.inflight.some(([s, t]) => va >= s && va < t)) {
+    return `device ${dev.name}: fault retried, an invalidation of ${hex(va)} is in progress`;
+  }
+  const pte = m.pte[va];
+  if (!pte) return `device ${dev.name}: nothing mapped at ${hex(va)} in ${m.name} (IOMMU fault)`;
+  const w = k.device(d);
+  w.tlb = w.tlb.concat([{ va, page: pte.page, write: pte.write, gen: k.s.pages[pte.page].reused }]);
+  return null;
+}

@@ -1,0 +1,55 @@
+/**
+ * Physical pages: get_page / put_page, the free, and reuse (mm/page_alloc.c, as far as this model needs it).
+ *
+ * Shortcut, stated: the allocator hands out the most recently freed frame first (like the per-CPU free lists' hot
+ * pages), so a freed page is reused by the very next allocation. That is what makes "a stale TLB entry now points at
+ * somebody else's data" visible.
+ */
+import type { Kernel } from '../engine/kernel.ts';
+import { checkPageFree } from '../invariants/at_free.ts';
+import type { CpuId, PageId, PageKind } from '../model/types.ts';
+
+export function getPage(k: Kernel, p: PageId): void {
+  k.page(p).refcount++;
+}
+
+/** put_page: drop a reference; the last one frees the page. */
+export function putPage(k: Kernel, p: PageId, c: CpuId): void {
+  const pg = k.page(p);
+  pg.refcount--;
+  if (pg.refcount < 0) k.violation('I1', [c], [pg.name], `page ${pg.name}: refcount underflow`);
+  if (pg.refcount === 0) freePage(k, p, c);
+}
+
+/** The page goes back to the allocator. Invariants I8, I9 and I13a are judged at this instant. */
+export function freePage(k: Kernel, p: PageId, c: CpuId): void {
+  const pg = k.page(p);
+  if (pg.freed) {
+    k.violation('I1', [c], [pg.name], `page ${pg.name} freed twice`);
+    return;
+  }
+  pg.refcount = 0;
+  pg.freed = true;
+  checkPageFree(k, p, c);
+  k.s.free_list.push(p);
+}
+
+/** Allocate a page: the most recently freed frame if any (it is reused), else a new one. */
+export function allocPage(k: Kernel, kind: PageKind, owner: string, region = -1, name?: string): PageId {
+  const reuse = k.s.free_list.pop();
+  if (reuse !== undefined) {
+    const pg = k.page(reuse);
+    pg.freed = false;
+    pg.refcount = 1;
+    pg.kind = kind;
+    pg.reused++;
+    pg.owner = owner;
+    pg.region = region;
+    pg.may_walk = [];
+    return reuse;
+  }
+  const id = k.s.pages.length;
+  k.s.pages.push({ id, name: name ?? `pfn${id}`, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [] });
+  k.page(id);
+  return id;
+}

@@ -1,0 +1,199 @@
+/**
+ * mm_struct reference counting: include/linux/sched/mm.h and kernel/fork.c.
+ *
+ *   mmgrab / mmdrop            mm_count: pins the struct; 0 -> __mmdrop frees pgd, context and struct
+ *   mmget / mmput              mm_users: real address-space users; 0 -> __mmput tears the address space down
+ *   mmgrab_lazy_tlb / mmdrop_lazy_tlb
+ *                              the same as grab/drop with CONFIG_MMU_LAZY_TLB_REFCOUNT=y; without it grab does
+ *                              nothing and drop is only the smp_mb() membarrier needs (T1 <-> T3 link)
+ *   cleanup_lazy_tlbs          with CONFIG_MMU_LAZY_TLB_SHOOTDOWN: IPI mm_cpumask so nobody keeps M as active_mm
+ *
+ * Plain helpers (no label of their own) are PlusCal macros: they happen inside the calling micro-step. Anything that
+ * can reach a free (mmdrop hitting zero) is a kernel function so the free is its own, visible, micro-step.
+ */
+import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { INIT_MM, NONE, type MmId } from '../model/types.ts';
+import { freePage } from './pages.ts';
+
+/** mmgrab(M): mm_count++ (an atomic op). */
+export function mmgrab(k: Kernel, mm: MmId): void {
+  const m = k.mm(mm);
+  touchCheck(k, mm, 'mmgrab');
+  m.mm_count++;
+  k.s.counters.mmCountAtomics++;
+}
+
+/** mmgrab_lazy_tlb(M): a grab only when lazy users are refcounted. */
+export function mmgrab_lazy_tlb(k: Kernel, mm: MmId): void {
+  if (k.s.config.lazy_tlb_refcount) mmgrab(k, mm);
+}
+
+/** I1: nothing but the final free may touch an mm whose mm_count reached zero. */
+function touchCheck(k: Kernel, mm: MmId, what: string): void {
+  const m = k.s.mms[mm];
+  if (m.state === 'freed' || (m.mm_count <= 0 && mm !== INIT_MM)) {
+    k.violation('I1', [], [m.name], `${what}(${m.name}) on an mm whose mm_count already reached 0 (use after free)`);
+  }
+}
+
+defineFn('mmdrop', 'include/linux/sched/mm.h', {
+  atomic_dec_and_test(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.mm(mm);
+    touchCheck(k, mm, 'mmdrop');
+    m.mm_count--;
+    k.s.counters.mmCountAtomics++;
+    if (m.mm_count < 0) k.violation('I1', [c.id], [m.name], `mm_count underflow on ${m.name}`);
+    if (m.mm_count === 0) {
+      if (mm === INIT_MM) {
+        k.violation('I15', [c.id], [m.name], 'init_mm.mm_count reached 0');
+        return RET;
+      }
+      return call('__mmdrop', { mm }, 'ret');
+    }
+    return RET;
+  },
+  ret: () => RET,
+});
+
+defineFn('mmdrop_lazy_tlb', 'include/linux/sched/mm.h', {
+  mmdrop_lazy_tlb(k, _c, f) {
+    // Without refcounting only the full barrier remains (membarrier relies on it).
+    if (!k.s.config.lazy_tlb_refcount) return RET;
+    return call('mmdrop', { mm: f.l.mm }, 'ret');
+  },
+  ret: () => RET,
+});
+
+defineFn('mmput', 'kernel/fork.c', {
+  atomic_dec_and_test(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.mm(mm);
+    touchCheck(k, mm, 'mmput');
+    m.mm_users--;
+    if (m.mm_users < 0) k.violation('I1', [c.id], [m.name], `mm_users underflow on ${m.name}`);
+    if (m.mm_users === 0) return call('__mmput', { mm }, 'ret');
+    return RET;
+  },
+  ret: () => RET,
+});
+
+defineFn('__mmput', 'kernel/fork.c', {
+  exit_aio(k, _c, f) {
+    // exit_aio waits for in-flight AIO: the serialisation some use_mm() callers without mmget relied on (T2).
+    k.mm(f.l.mm as MmId).state = 'teardown';
+    return 'exit_mmap';
+  },
+  exit_mmap: (_k, _c, f) => call('exit_mmap', { mm: f.l.mm }, 'mmdrop'),
+  mmdrop(k, _c, f) {
+    const m = k.mm(f.l.mm as MmId);
+    m.state = 'dead';
+    m.users_ref = false; // the collective "users" mm_count reference goes now
+    return call('mmdrop', { mm: f.l.mm }, 'ret');
+  },
+  ret: () => RET,
+});
+
+defineFn('__mmdrop', 'kernel/fork.c', {
+  __mmdrop(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const cur = k.s.tasks[c.curr];
+    if (cur.mm === mm) k.warn('WARN', [c.id], [k.mmName(mm)], `__mmdrop: ${k.mmName(mm)} is still current->mm of ${cur.name}`);
+    return 'cleanup_lazy_tlbs';
+  },
+  cleanup_lazy_tlbs(k, c, f) {
+    if (!k.s.config.lazy_tlb_shootdown) return 'free_pgd';
+    const mm = f.l.mm as MmId;
+    checkShootdownCoverage(k, mm);
+    const m = k.s.mms[mm];
+    const others = [];
+    for (let i = 0; i < m.cpumask.length; i++) if (m.cpumask[i] && i !== c.id) others.push(i);
+    f.l.ipi = k.sendIpi(c.id, others, 'do_shoot_lazy_tlb', { mm });
+    // on_each_cpu_mask includes the local CPU when it is in the mask.
+    if (m.cpumask[c.id]) return call('do_shoot_lazy_tlb', { mm, local: true }, 'wait_shootdown');
+    return 'wait_shootdown';
+  },
+  wait_shootdown: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? 'free_pgd' : WAIT),
+  free_pgd(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const cur = k.s.tasks[c.curr];
+    if (cur.active_mm === mm) {
+      k.warn('WARN', [c.id], [k.mmName(mm), cur.name], `__mmdrop: ${k.mmName(mm)} is still current->active_mm of ${cur.name} (WARN_ON_ONCE in __mmdrop)`);
+    }
+    const m = k.mm(mm);
+    if (m.pgd >= 0) freePage(k, m.pgd, c.id);
+    return 'free_mm';
+  },
+  free_mm(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.mm(mm);
+    if (m.mmdropped) k.violation('I1', [c.id], [m.name], `__mmdrop(${m.name}) ran twice`);
+    m.mmdropped = true;
+    m.state = 'freed';
+    return RET;
+  },
+});
+
+/**
+ * I10b, evaluated at the instant cleanup_lazy_tlbs starts: every CPU where a task still has M as active_mm must be in
+ * mm_cpumask(M), or the shootdown misses it.
+ */
+function checkShootdownCoverage(k: Kernel, mm: MmId): void {
+  const m = k.s.mms[mm];
+  for (const cpu of k.s.cpus) {
+    const t = k.s.tasks[cpu.curr];
+    if (t.active_mm === mm && !m.cpumask[cpu.id]) {
+      k.violation('I10b', [cpu.id], [m.name, t.name],
+        `__mmdrop(${m.name}): ${t.name} on CPU${cpu.id} still has active_mm = ${m.name} but CPU${cpu.id} is not in mm_cpumask, so the lazy shootdown misses it`);
+    }
+  }
+}
+
+/** kernel/fork.c do_shoot_lazy_tlb: run on each CPU of mm_cpumask by cleanup_lazy_tlbs. */
+defineFn('do_shoot_lazy_tlb', 'kernel/fork.c', {
+  do_shoot_lazy_tlb(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const t = k.s.tasks[c.curr];
+    if (t.active_mm !== mm) return RET;
+    if (t.mm !== NONE) k.warn('WARN', [c.id], [t.name], `do_shoot_lazy_tlb: ${t.name} has mm set while being shot down`);
+    k.task(t.id).active_mm = INIT_MM;
+    return call('switch_mm', { prev: mm, next: INIT_MM }, 'ret');
+  },
+  ret: () => RET,
+});
+
+// ---- the reference operations a scenario can ask for directly ----
+
+defineFn('mmget', 'include/linux/sched/mm.h', {
+  atomic_inc(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.mm(mm);
+    touchCheck(k, mm, 'mmget');
+    if (m.mm_users === 0) k.violation('I1', [c.id], [m.name], `mmget(${m.name}) with mm_users already 0: the address space is being torn down (mmget_not_zero is required here)`);
+    m.mm_users++;
+    return RET;
+  },
+});
+
+defineFn('mmget_not_zero', 'include/linux/sched/mm.h', {
+  atomic_inc_not_zero(k, c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.mm(mm);
+    if (m.mm_users === 0) {
+      k.warn('mmget_not_zero', [c.id], [m.name], `mmget_not_zero(${m.name}) failed: mm_users is 0`);
+      return RET;
+    }
+    m.mm_users++;
+    return RET;
+  },
+});
+
+defineFn('mmgrab', 'include/linux/sched/mm.h', {
+  atomic_inc(k, _c, f) {
+    const mm = f.l.mm as MmId;
+    mmgrab(k, mm);
+    k.mm(mm).extra_pins++; // ghost for I2: a pin held by the scenario
+    return RET;
+  },
+});

@@ -1,0 +1,151 @@
+/**
+ * The hardware side of address translation, shared by every architecture: what a TLB holds, how a walk fills it,
+ * what an invalidation removes, and what loading a new context into the MMU means. These are helpers called inside
+ * micro-steps (PlusCal macros), not micro-steps themselves.
+ *
+ * Modelling shortcuts, stated:
+ * - One page size (4 KiB), two levels below the pgd: a PTE-table page covers REGION_PAGES pages. Walk-cache entries
+ *   cache "region -> PTE-table page"; leaf entries cache "page -> data page".
+ * - TLBs have unbounded capacity (no eviction), so an entry stays until an invalidation removes it.
+ * - Kernel (global) mappings are not modelled; init_mm has no user entries.
+ */
+import type { Kernel } from '../engine/kernel.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId } from '../model/types.ts';
+
+export const PAGE_SHIFT = 12;
+export const REGION_PAGES = 512;
+/** Whole-mm range marker for `end`. */
+export const TLB_FLUSH_ALL = -1;
+
+export const regionOf = (vpn: number): number => Math.floor(vpn / REGION_PAGES);
+
+export function inRange(vpn: number, start: number, end: number): boolean {
+  return end < 0 || (vpn >= start && vpn < end);
+}
+
+function regionInRange(region: number, start: number, end: number): boolean {
+  if (end < 0) return true;
+  const lo = region * REGION_PAGES;
+  return lo < end && lo + REGION_PAGES > start;
+}
+
+/**
+ * Invalidate CPU c's entries with hardware tag `tag` (leaf and walk-cache) in [start, end) pages (end < 0: all).
+ * `mm` is the mm the invalidation is for: CPUs flushed for it stop counting as possible walkers of its unhooked
+ * page-table pages (I9).
+ */
+export function tlbInvalidate(k: Kernel, c: CpuId, tag: number, mm: MmId, start: number, end: number): void {
+  const cpu = k.cpu(c);
+  k.s.counters.flushes++;
+  if (tag >= 0) {
+    const kept = cpu.tlb.filter((e) =>
+      e.tag !== tag ? true : e.walk ? !regionInRange(e.va, start, end) : !inRange(e.va, start, end),
+    );
+    if (kept.length !== cpu.tlb.length) cpu.tlb = kept;
+  }
+  if (mm > INIT_MM) forgetWalker(k, c, mm, start, end);
+}
+
+/** Invalidate everything on CPU c (all tags). */
+export function tlbInvalidateAll(k: Kernel, c: CpuId): void {
+  const cpu = k.cpu(c);
+  k.s.counters.flushes++;
+  if (cpu.tlb.length) cpu.tlb = [];
+  for (const m of k.s.mms) if (m.unhooked.length) forgetWalker(k, c, m.id, 0, TLB_FLUSH_ALL);
+}
+
+/** CPU c can no longer walk through mm's unhooked page-table pages in the range. */
+function forgetWalker(k: Kernel, c: CpuId, mm: MmId, start: number, end: number): void {
+  const m = k.s.mms[mm];
+  for (const p of m.unhooked) {
+    const pg = k.s.pages[p];
+    if (pg.may_walk.includes(c) && (pg.region < 0 || regionInRange(pg.region, start, end))) {
+      k.page(p).may_walk = pg.may_walk.filter((x) => x !== c);
+    }
+  }
+}
+
+/** Load a new context into CPU c's MMU (CR3 / PID / TTBR0 / CR7 / EntryHi). */
+export function hwLoad(k: Kernel, c: CpuId, mm: MmId, tag: number, old: MmId = k.s.cpus[c].loaded_mm): void {
+  const cpu = k.cpu(c);
+  cpu.loaded_mm = mm;
+  cpu.tag = tag;
+  if (old > INIT_MM && old !== mm) forgetWalker(k, c, old, 0, TLB_FLUSH_ALL);
+}
+
+export function findLeaf(k: Kernel, c: CpuId, vpn: number): number {
+  const cpu = k.s.cpus[c];
+  const tlb = cpu.tlb;
+  for (let i = 0; i < tlb.length; i++) {
+    const e = tlb[i];
+    if (!e.walk && e.tag === cpu.tag && e.va === vpn) return i;
+  }
+  return -1;
+}
+
+export interface WalkResult {
+  /** The PTE-table page the walk went through (-1 none). */
+  table: PageId;
+  /** The data page found (-1 none). */
+  page: PageId;
+  write: boolean;
+  /** The walk went through a cached pointer to a page-table page that has been freed. */
+  throughFreedTable: boolean;
+}
+
+/** A hardware walk of the loaded mm's page tables for `vpn` on CPU c, using the walk cache first. */
+export function walk(k: Kernel, c: CpuId, vpn: number): WalkResult {
+  const cpu = k.s.cpus[c];
+  const mm = cpu.loaded_mm;
+  const res: WalkResult = { table: -1, page: -1, write: false, throughFreedTable: false };
+  if (mm <= INIT_MM || mm === LOADED_MM_SWITCHING) return res;
+  const m = k.s.mms[mm];
+  const region = regionOf(vpn);
+  let table = -1;
+  for (const e of cpu.tlb) {
+    if (e.walk && e.tag === cpu.tag && e.va === region) {
+      table = e.page;
+      const pg = k.s.pages[table];
+      if (pg.freed || pg.reused !== e.gen) {
+        res.table = table;
+        res.throughFreedTable = true;
+        return res;
+      }
+      break;
+    }
+  }
+  if (table < 0) table = m.state === 'freed' ? -1 : (m.pt[region] ?? -1);
+  if (table < 0) return res;
+  res.table = table;
+  // A table unhooked by free_pgtables was emptied first: nothing to find through it.
+  if (m.pt[region] !== table) return res;
+  const pte = m.pte[vpn];
+  if (pte) {
+    res.page = pte.page;
+    res.write = pte.write;
+  }
+  return res;
+}
+
+/** Insert the walk's result into CPU c's TLB under its current tag. */
+export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, speculative: boolean): void {
+  const cpu = k.cpu(c);
+  const mm = cpu.loaded_mm;
+  const region = regionOf(vpn);
+  let hasWalk = false;
+  let hasLeaf = false;
+  for (const e of cpu.tlb) {
+    if (e.tag !== cpu.tag) continue;
+    if (e.walk && e.va === region) hasWalk = true;
+    if (!e.walk && e.va === vpn) hasLeaf = true;
+  }
+  const add = [];
+  const pages = k.s.pages;
+  if (!hasWalk && w.table >= 0) add.push({ tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused });
+  if (!hasLeaf && w.page >= 0) add.push({ tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused });
+  if (add.length) cpu.tlb = cpu.tlb.concat(add);
+}
+
+export function hex(vpn: number): string {
+  return '0x' + (vpn * 2 ** PAGE_SHIFT).toString(16);
+}

@@ -1,0 +1,56 @@
+/**
+ * Generic TLB-flush bookkeeping shared by the arch flush paths, the generic `switch_mm` wrapper
+ * (include/linux/mmu_context.h) and the secondary-MMU invalidate (mm/mmu_notifier.c).
+ */
+import { RET, call, defineFn } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { checkFlushCompleted } from '../invariants/flush.ts';
+import type { CpuId, MmId } from '../model/types.ts';
+import { inRange } from './tlb_hw.ts';
+
+/** Ghost: the PTE changes of mm in [start, end) that a flush starting now covers. */
+export function coveredChanges(k: Kernel, mm: MmId, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (const key in k.s.mms[mm].unflushed) {
+    const va = Number(key);
+    if (inRange(va, start, end)) out.push(va);
+  }
+  return out;
+}
+
+/**
+ * A flush operation completed on its initiator c: the changes it covered are no longer pending. `shortcut` names the
+ * reason when remote CPUs were deliberately not flushed (the mm_users == 1 shortcut), for I11.
+ */
+export function completeFlush(k: Kernel, c: CpuId, mm: MmId, covered: number[], shortcut: string | null, gen = 0): void {
+  const m = k.mm(mm);
+  if (covered.length) {
+    const next = { ...m.unflushed };
+    for (const va of covered) delete next[va];
+    m.unflushed = next;
+  }
+  checkFlushCompleted(k, c, mm, covered, shortcut, gen);
+}
+
+/** Invalidate the TLBs of secondary MMUs that share mm's page tables (invalidate_range / arch_invalidate_secondary_tlbs). */
+export function invalidateSecondaryTlbs(k: Kernel, mm: MmId, start: number, end: number): void {
+  for (const d of k.s.mms[mm].notifiers) {
+    const dev = k.s.devices[d];
+    if (dev.kind !== 'shared' || dev.released) continue;
+    const kept = dev.tlb.filter((e) => !inRange(e.va, start, end));
+    k.s.counters.flushes++;
+    if (kept.length !== dev.tlb.length) k.device(d).tlb = kept;
+  }
+}
+
+/** switch_mm(): switch_mm_irqs_off with interrupts disabled around it. */
+defineFn('switch_mm', 'include/linux/mmu_context.h', {
+  local_irq_save(k, c, f) {
+    k.cpu(c.id).irqs_off++;
+    return call(k.arch.fns.switch_mm_irqs_off, { prev: f.l.prev, next: f.l.next }, 'local_irq_restore');
+  },
+  local_irq_restore(k, c) {
+    k.cpu(c.id).irqs_off--;
+    return RET;
+  },
+});

@@ -1,0 +1,295 @@
+/**
+ * The state model of docs/kernel-semantics.md §1, as plain data.
+ *
+ * Everything is arrays and plain objects indexed by small integer ids (a CPU's id is its number, a task's id its
+ * index in `tasks`, ...), so that a state can be cloned, posted to the UI and printed as JSON unchanged. Names a user
+ * wrote in the scenario (task "K", mm "M", page "A") are kept beside the ids for display.
+ *
+ * Field names follow the kernel (`active_mm`, `mm_users`, `loaded_mm`, `is_lazy`, `tlb_gen`, ...) so that a reader can
+ * grep the kernel for anything shown on screen.
+ *
+ * The working state of a run is mutated in place by the micro-steps (the hot path must stay allocation-light);
+ * snapshots handed out of the core are deep copies that share unchanged objects with earlier snapshots (see
+ * timeline/keyframes.ts). No snapshot is ever mutated after it was handed out.
+ */
+
+export type CpuId = number;
+export type TaskId = number;
+export type MmId = number;
+export type PageId = number;
+export type DeviceId = number;
+
+/** `init_mm`, the kernel-only mm: never freed, no user mappings. Always mm 0. */
+export const INIT_MM: MmId = 0;
+/** x86 `LOADED_MM_SWITCHING`: the sentinel `loaded_mm` holds inside the irqs-off window of switch_mm_irqs_off. */
+export const LOADED_MM_SWITCHING: MmId = -1;
+/** No page / no mm. */
+export const NONE = -1;
+
+export type Arch = 'x86' | 'powerpc' | 'arm64' | 's390' | 'mips';
+
+export type TaskState = 'running' | 'runnable' | 'dead';
+export type MmState = 'live' | 'teardown' | 'dead' | 'freed';
+export type PageKind = 'data' | 'pt';
+
+/** A call frame of a kernel function in flight on a CPU (PlusCal's `stack[self]`). */
+export interface Frame {
+  fn: string;
+  /** The label of the next micro-step to run in `fn`. */
+  pc: string;
+  /** Function-local variables: plain data only. */
+  l: Record<string, unknown>;
+  /** Label to continue at in the caller when this frame returns. */
+  ret: string;
+  /** True for the bottom frame of an interrupt (IPI) handler. */
+  irq?: boolean;
+}
+
+/** The registered kernel function the IPI runs on its target (e.g. `flush_tlb_func@x86`). */
+export type IpiKind = string;
+
+export interface Ipi {
+  /** Unique within a run; the sender waits on it. */
+  id: number;
+  kind: IpiKind;
+  from: CpuId;
+  /** Arguments for the handler (plain data). */
+  args: Record<string, unknown>;
+}
+
+/** x86 `cpu_tlbstate.ctxs[]` slot. */
+export interface AsidCtx {
+  ctx_id: number;
+  tlb_gen: number;
+}
+
+export interface TlbEntry {
+  /** The hardware tag: x86 PCID slot, powerpc PID, arm64 ASID, s390 ASCE, mips ASID. */
+  tag: number;
+  /** Ghost: the mm whose page tables the entry was filled from. */
+  mm: MmId;
+  /** Virtual page number (leaf) or region number (walk-cache). */
+  va: number;
+  /** Leaf: the data page mapped. Walk-cache: the page-table page cached. */
+  page: PageId;
+  walk: boolean;
+  write: boolean;
+  /** Ghost: filled by a speculative walk rather than a real access. */
+  speculative: boolean;
+  /** Ghost: the page's reuse count when the entry was filled (a different count now: the frame was freed and reused). */
+  gen: number;
+}
+
+export interface Cpu {
+  id: CpuId;
+  /** `rq->curr`. */
+  curr: TaskId;
+  /** Whether `curr` executes user code (only meaningful with no kernel operation in flight). */
+  mode: 'user' | 'kernel';
+  /** Depth of local_irq_disable nesting; IPIs are held while > 0. */
+  irqs_off: number;
+  /** `rq->prev_mm`. */
+  prev_mm: MmId;
+  /** `rq->membarrier_state`. */
+  membarrier_state: number;
+  /** The mm whose user page tables the hardware may walk right now (x86 `loaded_mm`, ppc PID, arm64 TTBR0, s390 CR7, mips ASID). */
+  loaded_mm: MmId;
+  /** The tag currently in the hardware (x86 loaded_mm_asid as slot, PID, ASID, ASCE). */
+  tag: number;
+  /** x86 `cpu_tlbstate_shared.is_lazy`. */
+  is_lazy: boolean;
+  /** x86 `cpu_tlbstate.ctxs[]` (6 dynamic ASID slots); empty on other arches. */
+  ctxs: AsidCtx[];
+  /** x86 `cpu_tlbstate.next_asid`. */
+  next_asid: number;
+  /** mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`), 0 = none; and the per-CPU ASID allocator. */
+  asid_of: Record<number, number>;
+  asid_next: number;
+  /** s390: lowcore user_asce (the mm to load into CR7 on return to user). */
+  user_asce: MmId;
+  tlb: TlbEntry[];
+  /** Pending cross-calls, held while irqs are off. */
+  ipi_queue: Ipi[];
+  /** The kernel operation in flight (call stack), bottom first. Interrupt handlers sit on top. */
+  stack: Frame[];
+  /** What the operation at the bottom of the stack is doing. */
+  op: 'none' | 'running' | 'paused' | 'blocked';
+  /** The `until` label the operation pauses at, if any. */
+  until: string;
+  /** Step index that started the operation in flight. */
+  opStep: number;
+  /** Ghost for membarrier I12: rq->curr changed to a user task of another mm since the last return to user, and no core-serialising event since. */
+  needs_core_sync: boolean;
+  /** Ghost for I12b: a core-serialising event happened since the last rq->curr store. */
+  serialized_since_curr_store: boolean;
+  /** Ghost for I12c: how many times rq->curr was stored on this CPU. */
+  curr_stores: number;
+  /** Ghost for I14: active_mm / mm of curr were updated but hw state not yet (or vice versa). */
+  mid_switch: boolean;
+}
+
+export interface Task {
+  id: TaskId;
+  name: string;
+  kthread: boolean;
+  /** Idle task of a CPU (swapper/N) or -1. */
+  idle_of: CpuId;
+  mm: MmId;
+  active_mm: MmId;
+  state: TaskState;
+  /** CPU it runs on or last ran on, -1 if never ran. */
+  cpu: CpuId;
+  /** Ghost for I2 under the old use_mm: whether use_mm took an mm_count reference (only when active_mm changed). */
+  use_mm_grabbed: boolean;
+  /** Ghost: whether the old use_mm (T2 era) also took an mm_users reference (Andrea's fix). */
+  use_mm_got_users: boolean;
+}
+
+export interface Pte {
+  page: PageId;
+  write: boolean;
+}
+
+export interface Mm {
+  id: MmId;
+  name: string;
+  mm_users: number;
+  mm_count: number;
+  state: MmState;
+  /** The top-level page-table page (freed by __mmdrop's free pgd). */
+  pgd: PageId;
+  /** Leaf page table: virtual page number -> PTE. */
+  pte: Record<number, Pte>;
+  /** Page-table pages hooked into the pgd, by region (a region is one PTE-table page's span). */
+  pt: Record<number, PageId>;
+  /** mm_cpumask, one flag per CPU. */
+  cpumask: boolean[];
+  /** x86 context.ctx_id (never reused) and context.tlb_gen. */
+  ctx_id: number;
+  tlb_gen: number;
+  /** powerpc context.active_cpus and copros. */
+  active_cpus: number;
+  copros: number;
+  /** s390 context.flush_mm. */
+  flush_mm: boolean;
+  membarrier_state: number;
+  /** mmu_gather-s in flight (inc/dec_tlb_flush_pending). */
+  tlb_flush_pending: number;
+  /** Devices subscribed through mmu_notifier. */
+  notifiers: DeviceId[];
+  /** Ghost for I2: the collective "users" mm_count reference, held from mm_init until __mmput's final mmdrop. */
+  users_ref: boolean;
+  /** Ghost for I2: explicit mmgrab pins taken by scenario operations. */
+  extra_pins: number;
+  /** Ghost: __mmdrop ran (I1: exactly once). */
+  mmdropped: boolean;
+  /** Ghost for I7/I11: PTE changes (va -> old page) whose TLB flush has not completed. */
+  unflushed: Record<number, PageId>;
+  /** Ghost for I9: page-table pages unhooked from this mm and not yet freed. */
+  unhooked: PageId[];
+}
+
+export interface Page {
+  id: PageId;
+  name: string;
+  kind: PageKind;
+  refcount: number;
+  freed: boolean;
+  /** How many times the frame was handed out again after being freed. */
+  reused: number;
+  /** Ghost: who the current contents belong to (`mm M va 0x..`, `page table of M`, or another owner after reuse). */
+  owner: string;
+  /** For a PTE-table page: the region of the mm it maps (-1 for data pages and pgds). */
+  region: number;
+  /** Ghost for I9: CPUs that could still hold a walk through this page-table page since it was unhooked. */
+  may_walk: number[];
+}
+
+export interface DeviceTlbEntry {
+  va: number;
+  page: PageId;
+  write: boolean;
+  /** Ghost: the page's reuse count when the entry was filled. */
+  gen: number;
+}
+
+export interface Device {
+  id: DeviceId;
+  name: string;
+  kind: 'shared' | 'shadow';
+  mm: MmId;
+  tlb: DeviceTlbEntry[];
+  /** Open invalidate_range_start ranges (shadow kind): [start, end) in pages. */
+  inflight: Array<[number, number]>;
+  released: boolean;
+}
+
+export interface Config {
+  /** CONFIG_MMU_LAZY_TLB_REFCOUNT. */
+  lazy_tlb_refcount: boolean;
+  /** CONFIG_MMU_LAZY_TLB_SHOOTDOWN. */
+  lazy_tlb_shootdown: boolean;
+  /** context_switch era: 'v6' (lazy reference transferred kthread to kthread) or 'v4' (always grab on switch to kernel). */
+  context_switch_era: 'v4' | 'v6';
+  /** Which use_mm: 'kthread_use_mm' (6.x: irqs off), or the old 'use_mm' (no irqs-off bracket). */
+  use_mm: 'kthread_use_mm' | 'use_mm';
+  /** Andrea's 2020 fix: use_mm/unuse_mm take and drop an mm_users reference. */
+  use_mm_takes_mmget: boolean;
+  /** x86 era: 'v4.20' and later (lazy CPUs skipped by flushes except freed_tables; tlb_gen catch-up) or 'v4.14' (lazy CPUs switched to init_mm by any flush). */
+  x86_lazy: 'v4.20' | 'v4.14';
+  /** x86: whether freed_tables forces IPIs to lazy CPUs (the 4.20 exception). */
+  x86_freed_tables_ipi: boolean;
+  /** x86 PCID: with it 6 ASID slots, without it one and every CR3 load flushes. */
+  pcid: boolean;
+  /** powerpc era: 'v6' (IPI handler flushes even when current->mm == M, each CPU trims only itself) or 'pre2020' (T2 bug surface). */
+  ppc_lazy_flush: 'v6' | 'pre2020';
+  /** Peter Zijlstra's 2012 patch: flush once up front in tlb_gather_mmu(fullmm) and skip the later flush. */
+  fullmm_upfront_flush: boolean;
+  /** Where the membarrier SYNC_CORE for lazy re-entry lives: 'scheduler' (finish_task_switch), 'arch' (Andy's RFC: in switch_mm_irqs_off's no-CR3-write lazy re-entry), 'none' (half-applied RFC). */
+  membarrier_sync_core: 'scheduler' | 'arch' | 'none';
+  /** mmu_notifier era: 'v4.13' (invalidate_range after put_page, under PTL, caller pins the page), 'pre4.13' (invalidate_page after put_page with no pin), 'v6.6' (secondary invalidate inside the arch flush). */
+  mmu_notifier: 'pre4.13' | 'v4.13' | 'v6.6';
+  /** Whether the caller of try_to_unmap holds a page reference (the assumption the 2017 thread rests on). */
+  reclaim_caller_pins_page: boolean;
+  /** COW: 'clear_flush_notify' (clear PTE, invalidate secondary TLB, set new PTE) or 'set_then_notify' (the broken order). */
+  cow_notify: 'clear_flush_notify' | 'set_then_notify';
+  /** Speculative TLB fills: 'any-time' (whenever the mm is attached, even in kernel mode) or 's390-2012' (only in the mode that uses the mm). */
+  speculative_fill: 'any-time' | 's390-2012';
+  /** s390 page-table freeing rule: '2016' (batched, flush before free, kernel ASCE when CR7 may be stale) or '2012'. */
+  s390_rule: '2012' | '2016';
+  /** x86 PTI: sync_core_before_usermode is a no-op because the return path serialises. */
+  pti: boolean;
+  /** I8 mode: 'strict' or 'x86-lazy-relaxed' (leaf entries on lazy CPUs are tolerated). */
+  i8_mode: 'strict' | 'x86-lazy-relaxed';
+}
+
+/** Per-step counters (docs/kernel-semantics.md §4, metrics that are not errors). */
+export interface CounterState {
+  ipis: number;
+  flushes: number;
+  cr3Writes: number;
+  coreSyncs: number;
+  redundantCoreSyncs: number;
+  mmCountAtomics: number;
+}
+
+export interface SimState {
+  arch: Arch;
+  config: Config;
+  cpus: Cpu[];
+  tasks: Task[];
+  mms: Mm[];
+  pages: Page[];
+  /** Freed page frames, most recently freed last (the allocator reuses from the end). */
+  free_list: PageId[];
+  devices: Device[];
+  /** Next x86 ctx_id / IPI id / mips ASID generation. */
+  next_ctx_id: number;
+  next_ipi_id: number;
+  /** IPIs sent and not yet completed, by id -> target CPUs still to run the handler. */
+  ipis_inflight: Record<number, CpuId[]>;
+  counters: CounterState;
+}
+
+/** A snapshot handed to the UI: the state at the end of a micro-step. Never mutated. */
+export type Snapshot = SimState;

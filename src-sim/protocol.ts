@@ -1,0 +1,34 @@
+/**
+ * The typed message protocol between the UI (main thread) and the simulation worker.
+ *
+ * Guarantees:
+ * - Every request carries a `seq`; the worker answers each request with exactly one event carrying the same `seq`,
+ *   in the order the requests arrived.
+ * - A `sim/failed` event never leaves the worker in a half-loaded state: the previously loaded timeline (if any)
+ *   stays loaded and usable.
+ * - Everything here is plain structured-clone data (no classes, no functions).
+ */
+import type { TimelineSummary, MicrostepRow, PresetInfo } from './timeline/summary.ts';
+import type { Snapshot } from './model/types.ts';
+
+export type ScenarioSource = { kind: 'preset'; id: string } | { kind: 'json'; text: string };
+
+export type SimRequest =
+  | { type: 'sim/presetsRequested'; seq: number }
+  | { type: 'sim/loadRequested'; seq: number; source: ScenarioSource; variant?: string }
+  | { type: 'sim/microstepsRequested'; seq: number; from: number; to: number }
+  | { type: 'sim/snapshotRequested'; seq: number; microstep: number };
+
+export type SimError = {
+  /** One line, human readable, e.g. `steps[3].cpu: CPU 4 does not exist (machine has 2)`. */
+  message: string;
+  /** The JSON path of the offending input, when the error is about input. */
+  path?: string;
+};
+
+export type SimEvent =
+  | { type: 'sim/presetsListed'; seq: number; presets: PresetInfo[] }
+  | { type: 'sim/loaded'; seq: number; summary: TimelineSummary }
+  | { type: 'sim/microstepsListed'; seq: number; from: number; rows: MicrostepRow[] }
+  | { type: 'sim/snapshotReady'; seq: number; microstep: number; snapshot: Snapshot }
+  | { type: 'sim/failed'; seq: number; error: SimError };

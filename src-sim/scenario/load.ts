@@ -1,0 +1,162 @@
+/**
+ * Loading a scenario: JSON text -> validated file -> resolved variant. Every error names the JSON path and what was
+ * expected, e.g. `steps[3].cpu: CPU 4 does not exist (machine has 2)`. Nothing from the input is ever executed.
+ */
+import { isKnownLabel } from '../engine/fn.ts';
+import { DEFAULT_CONFIG, defaultI8Mode } from '../model/make.ts';
+import type { Arch, Config } from '../model/types.ts';
+import type { VariantInfo } from '../timeline/summary.ts';
+import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
+import { PAGE_SHIFT } from '../kernel/tlb_hw.ts';
+
+export class ScenarioError extends Error {
+  constructor(public readonly path: string, what: string) {
+    super(path ? `${path}: ${what}` : what);
+    this.name = 'ScenarioError';
+  }
+}
+
+function pathOf(p: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
+  return out;
+}
+
+export function parseScenarioText(text: string): ScenarioFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError('', `not valid JSON (${(e as Error).message})`);
+  }
+  return validateScenario(raw);
+}
+
+export function validateScenario(raw: unknown): ScenarioFile {
+  const r = scenarioSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ScenarioError(pathOf(issue.path), describeIssue(issue));
+  }
+  const f = r.data;
+  checkNames(f);
+  return f;
+}
+
+function describeIssue(issue: { message: string; code: string; path: ReadonlyArray<PropertyKey> }): string {
+  if (issue.code === 'invalid_union' && issue.path[issue.path.length - 1] !== 'va') return `${issue.message} (check "do" and the operation's arguments)`;
+  return issue.message;
+}
+
+export function vpnOf(va: string | number): number {
+  const n = typeof va === 'number' ? va : parseInt(va.slice(2), 16);
+  return Math.floor(n / 2 ** PAGE_SHIFT);
+}
+
+/** Static checks: names unique and defined, CPUs in range, labels known, variants and expectations consistent. */
+function checkNames(f: ScenarioFile): void {
+  const ncpu = f.machine.cpus;
+  const mms = new Set<string>();
+  f.mms.forEach((m, i) => {
+    if (m.name === 'init_mm') throw new ScenarioError(`mms[${i}].name`, 'init_mm is built in');
+    if (mms.has(m.name)) throw new ScenarioError(`mms[${i}].name`, `mm ${m.name} is defined twice`);
+    mms.add(m.name);
+  });
+  const tasks = new Set<string>();
+  f.tasks.forEach((t, i) => {
+    if (tasks.has(t.name)) throw new ScenarioError(`tasks[${i}].name`, `task ${t.name} is defined twice`);
+    if (/^swapper\//.test(t.name) || t.name === 'idle') throw new ScenarioError(`tasks[${i}].name`, `${t.name} is reserved for the idle tasks`);
+    tasks.add(t.name);
+    if (t.kthread && t.mm) throw new ScenarioError(`tasks[${i}].mm`, 'a kernel thread has no mm (it borrows one with use_mm)');
+    if (!t.kthread && !t.mm) throw new ScenarioError(`tasks[${i}].mm`, `user task ${t.name} needs an mm`);
+    if (t.mm && !mms.has(t.mm)) throw new ScenarioError(`tasks[${i}].mm`, `mm ${t.mm} is not defined (mms: ${[...mms].join(', ') || 'none'})`);
+  });
+  f.mms.forEach((m, i) => {
+    if (!f.tasks.some((t) => t.mm === m.name)) throw new ScenarioError(`mms[${i}]`, `mm ${m.name} has no task using it`);
+    const seen = new Set<number>();
+    (m.mappings ?? []).forEach((mp, j) => {
+      const v = vpnOf(mp.va);
+      if (seen.has(v)) throw new ScenarioError(`mms[${i}].mappings[${j}].va`, `${mp.va} is mapped twice`);
+      seen.add(v);
+    });
+  });
+  const pages = new Set<string>();
+  for (const m of f.mms) for (const mp of m.mappings ?? []) pages.add(mp.page);
+  const devices = new Set<string>();
+  (f.devices ?? []).forEach((d, i) => {
+    if (devices.has(d.name)) throw new ScenarioError(`devices[${i}].name`, `device ${d.name} is defined twice`);
+    devices.add(d.name);
+    if (!mms.has(d.mm)) throw new ScenarioError(`devices[${i}].mm`, `mm ${d.mm} is not defined`);
+  });
+  // Names a step may create: clone makes tasks, exec makes mms, map may name a new page.
+  const allSteps: Array<[string, StepFile]> = [
+    ...(f.setup ?? []).map((s, i): [string, StepFile] => [`setup[${i}]`, s]),
+    ...f.steps.map((s, i): [string, StepFile] => [`steps[${i}]`, s]),
+  ];
+  for (const [, s] of allSteps) {
+    if (s.do === 'clone') tasks.add(s.name);
+    if (s.do === 'exec') mms.add(s.mm);
+    if (s.do === 'map' && s.page) pages.add(s.page);
+  }
+  for (const [path, s] of allSteps) {
+    if (s.do === 'device_access') {
+      if (s.device === undefined) throw new ScenarioError(`${path}.device`, 'device_access needs "device"');
+      if (!devices.has(s.device)) throw new ScenarioError(`${path}.device`, `device ${s.device} is not defined`);
+      if (s.cpu !== undefined) throw new ScenarioError(`${path}.cpu`, 'a device access runs on the device, not on a CPU');
+    } else {
+      if (s.device !== undefined) throw new ScenarioError(`${path}.device`, `only device_access runs on a device`);
+      if (s.cpu === undefined) throw new ScenarioError(`${path}.cpu`, 'which CPU runs this step? (a number from 0)');
+      if (s.cpu >= ncpu) throw new ScenarioError(`${path}.cpu`, `CPU ${s.cpu} does not exist (machine has ${ncpu})`);
+    }
+    if (s.until !== undefined && !isKnownLabel(s.until)) throw new ScenarioError(`${path}.until`, `no micro-step is called "${s.until}" (see docs/scenario-format.md)`);
+    if (s.do === 'switch' && s.to !== 'idle' && !tasks.has(s.to)) throw new ScenarioError(`${path}.to`, `task ${s.to} is not defined`);
+    if ('mm' in s && s.do !== 'exec' && !mms.has(s.mm)) throw new ScenarioError(`${path}.mm`, `mm ${s.mm} is not defined`);
+    if (s.do === 'reclaim' && !pages.has(s.page)) throw new ScenarioError(`${path}.page`, `page ${s.page} is not defined`);
+  }
+  const variants = Object.keys(f.variants ?? {});
+  for (const v of variants) checkConfig(f, v);
+  checkConfig(f, null);
+  for (const [v, exp] of Object.entries(f.expect ?? {})) {
+    if (variants.length ? !variants.includes(v) : v !== 'default') throw new ScenarioError(`expect.${v}`, `no variant named ${v} (variants: ${variants.join(', ') || 'default'})`);
+    exp.forEach((e, i) => {
+      if (typeof e === 'object' && e.step !== undefined && e.step >= f.steps.length) throw new ScenarioError(`expect.${v}[${i}].step`, `step ${e.step} does not exist (${f.steps.length} steps)`);
+    });
+  }
+}
+
+/** Kconfig: MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN; the knob did not exist in the v4 era. */
+function checkConfig(f: ScenarioFile, variant: string | null): void {
+  const { config } = resolveVariant(f, variant);
+  const path = variant ? `variants.${variant}.config` : 'machine.config';
+  if (config.lazy_tlb_shootdown && config.lazy_tlb_refcount) throw new ScenarioError(path, 'lazy_tlb_shootdown requires lazy_tlb_refcount: false (MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN)');
+  if (config.context_switch_era === 'v4' && !config.lazy_tlb_refcount) throw new ScenarioError(path, 'context_switch_era "v4" always refcounts lazy users; lazy_tlb_refcount must be true');
+}
+
+export interface ResolvedVariant {
+  name: string;
+  arch: Arch;
+  config: Config;
+}
+
+export function variantNames(f: ScenarioFile): string[] {
+  const v = Object.keys(f.variants ?? {});
+  return v.length ? v : ['default'];
+}
+
+export function resolveVariant(f: ScenarioFile, variant: string | null): ResolvedVariant {
+  const names = variantNames(f);
+  const name = variant ?? names[0];
+  if (!names.includes(name)) throw new ScenarioError('variant', `no variant named ${name} (variants: ${names.join(', ')})`);
+  const v = f.variants?.[name];
+  const arch = v?.arch ?? f.machine.arch;
+  const config: Config = { ...DEFAULT_CONFIG, i8_mode: defaultI8Mode(arch), ...f.machine.config, ...v?.config };
+  return { name, arch, config };
+}
+
+export function variantInfos(f: ScenarioFile): VariantInfo[] {
+  return variantNames(f).map((name) => {
+    const v = f.variants?.[name];
+    const exp = f.expect?.[name] ?? [];
+    return { name, label: v?.label ?? name, explanation: v?.explanation ?? '', expect: exp.map((e) => (typeof e === 'string' ? e : e.id)) };
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The scenario file format `lazytlb/1` (docs/scenario-format.md), as a zod schema: the shape only. Names, ranges and
+ * labels are resolved in scenario/load.ts, which reports errors with the same JSON paths.
+ */
+import { z } from 'zod';
+
+const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_./:+-]+$/, 'letters, digits and _ . / : + - only');
+/** An address: "0x7f0000001000" or a number. */
+const address = z.union([
+  z.string().regex(/^0x[0-9a-fA-F]{1,13}$/, 'a hex address such as "0x400000"'),
+  z.number().int().nonnegative().max(2 ** 52),
+]);
+
+const common = {
+  cpu: z.number().int().nonnegative().optional(),
+  device: name.optional(),
+  note: z.string().max(2000).optional(),
+  until: z.string().max(128).optional(),
+};
+
+const step = z.discriminatedUnion('do', [
+  z.strictObject({ ...common, do: z.literal('switch'), to: name }),
+  z.strictObject({ ...common, do: z.literal('access'), va: address, write: z.boolean().optional() }),
+  z.strictObject({ ...common, do: z.literal('speculate'), va: address }),
+  z.strictObject({ ...common, do: z.literal('map'), va: address, page: name.optional(), write: z.boolean().optional() }),
+  z.strictObject({ ...common, do: z.literal('munmap'), va: address, pages: z.number().int().positive().max(1 << 20).optional(), free_tables: z.boolean().optional() }),
+  z.strictObject({ ...common, do: z.literal('cow'), va: address }),
+  z.strictObject({ ...common, do: z.literal('reclaim'), page: name }),
+  z.strictObject({ ...common, do: z.literal('clone'), name }),
+  z.strictObject({ ...common, do: z.literal('exit') }),
+  z.strictObject({ ...common, do: z.literal('exec'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('mmget'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('mmget_not_zero'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('mmput'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('mmgrab'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('mmdrop'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('use_mm'), mm: name }),
+  z.strictObject({ ...common, do: z.literal('unuse_mm') }),
+  z.strictObject({ ...common, do: z.literal('membarrier_register'), sync_core: z.boolean().optional() }),
+  z.strictObject({ ...common, do: z.literal('membarrier'), sync_core: z.boolean().optional() }),
+  z.strictObject({ ...common, do: z.literal('device_access'), va: address, write: z.boolean().optional() }),
+  z.strictObject({ ...common, do: z.literal('continue') }),
+]);
+
+export const configSchema = z.strictObject({
+  lazy_tlb_refcount: z.boolean(),
+  lazy_tlb_shootdown: z.boolean(),
+  context_switch_era: z.enum(['v4', 'v6']),
+  use_mm: z.enum(['kthread_use_mm', 'use_mm']),
+  use_mm_takes_mmget: z.boolean(),
+  x86_lazy: z.enum(['v4.20', 'v4.14']),
+  x86_freed_tables_ipi: z.boolean(),
+  pcid: z.boolean(),
+  ppc_lazy_flush: z.enum(['v6', 'pre2020']),
+  fullmm_upfront_flush: z.boolean(),
+  membarrier_sync_core: z.enum(['scheduler', 'arch', 'none']),
+  mmu_notifier: z.enum(['pre4.13', 'v4.13', 'v6.6']),
+  reclaim_caller_pins_page: z.boolean(),
+  cow_notify: z.enum(['clear_flush_notify', 'set_then_notify']),
+  speculative_fill: z.enum(['any-time', 's390-2012']),
+  s390_rule: z.enum(['2012', '2016']),
+  pti: z.boolean(),
+  i8_mode: z.enum(['strict', 'x86-lazy-relaxed']),
+}).partial();
+
+export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips']);
+
+const expectation = z.union([
+  z.string().regex(/^I\d+[a-z]?$/, 'an invariant id such as "I9"'),
+  z.strictObject({ id: z.string().regex(/^I\d+[a-z]?$/, 'an invariant id such as "I9"'), step: z.number().int().nonnegative().optional() }),
+]);
+
+export const scenarioSchema = z.strictObject({
+  format: z.literal('lazytlb/1'),
+  id: z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  title: z.string().min(1).max(200),
+  summary: z.string().max(4000).optional(),
+  source: z.strictObject({
+    subject: z.string().max(300),
+    date: z.string().max(40),
+    authors: z.array(z.string().max(100)).max(20),
+    messageIds: z.array(z.string().max(300)).max(40),
+    archive: z.string().max(500).regex(/^https:\/\//, 'an https:// link').optional(),
+    outcome: z.string().max(4000).optional(),
+    positions: z.array(z.strictObject({ who: z.string().max(100), said: z.string().max(2000) })).max(20).optional(),
+  }).optional(),
+  machine: z.strictObject({
+    arch: archSchema,
+    cpus: z.number().int().min(1).max(64),
+    kernel: z.string().max(40).optional(),
+    config: configSchema.optional(),
+  }),
+  mms: z.array(z.strictObject({
+    name,
+    mappings: z.array(z.strictObject({ va: address, page: name, write: z.boolean().optional() })).max(4096).optional(),
+  })).max(256),
+  tasks: z.array(z.strictObject({ name, mm: name.optional(), kthread: z.boolean().optional() })).max(1024),
+  devices: z.array(z.strictObject({ name, kind: z.enum(['shared', 'shadow']), mm: name })).max(16).optional(),
+  setup: z.array(step).max(10_000).optional(),
+  steps: z.array(step).max(2_000_000),
+  variants: z.record(name, z.strictObject({
+    label: z.string().max(120),
+    explanation: z.string().max(4000).optional(),
+    arch: archSchema.optional(),
+    config: configSchema.optional(),
+  })).optional(),
+  expect: z.record(name, z.array(expectation).max(64)).optional(),
+});
+
+export type ScenarioFile = z.infer<typeof scenarioSchema>;
+export type StepFile = z.infer<typeof step>;

@@ -1,0 +1,108 @@
+/**
+ * What a run of a scenario looks like from the outside: the plain, structured-clone data the worker sends to the UI
+ * and the CLI prints with --json. Snapshots of the full model state are fetched separately, one micro-step at a time.
+ */
+
+export interface VariantInfo {
+  name: string;
+  label: string;
+  explanation: string;
+  /** Invariant ids this variant is expected to violate (empty: none). */
+  expect: string[];
+}
+
+export interface SourceInfo {
+  subject: string;
+  date: string;
+  authors: string[];
+  messageIds: string[];
+  archive?: string;
+}
+
+export interface PresetInfo {
+  id: string;
+  title: string;
+  summary: string;
+  arch: string;
+  variants: VariantInfo[];
+}
+
+export interface StepInfo {
+  index: number;
+  /** True for the operations of `setup`, which the UI shows collapsed. */
+  setup: boolean;
+  /** "cpu1" or "dev0". */
+  actor: string;
+  op: string;
+  /** One-line rendering of the operation and its arguments, e.g. `switch to K`. */
+  text: string;
+  note?: string;
+  /** Index of the first micro-step this step ran, and how many it ran (0 if it was refused). */
+  firstMicrostep: number;
+  microstepCount: number;
+  /** Set when the operation was refused at this step: what was wrong, with the JSON path. */
+  error?: string;
+  /** Where the step left the actor's operation: finished, paused at `until`, or blocked waiting for an IPI. */
+  outcome: 'done' | 'paused' | 'blocked' | 'refused';
+}
+
+export interface MicrostepRow {
+  index: number;
+  step: number;
+  cpu: string;
+  /** Kernel function the micro-step belongs to, e.g. `flush_tlb_mm_range`. */
+  fn: string;
+  /** Label of the atomic step inside it, e.g. `inc_mm_tlb_gen`. */
+  label: string;
+  /** Kernel source file the function lives in. */
+  src: string;
+}
+
+export interface ViolationInfo {
+  /** Invariant id of docs/kernel-semantics.md §4, e.g. `I9`. */
+  id: string;
+  step: number;
+  microstep: number;
+  fn: string;
+  label: string;
+  cpus: string[];
+  /** Objects involved: mm, task, page names. */
+  objects: string[];
+  message: string;
+}
+
+export interface Counters {
+  ipis: number;
+  flushes: number;
+  cr3Writes: number;
+  coreSyncs: number;
+  redundantCoreSyncs: number;
+  mmCountAtomics: number;
+}
+
+export interface ExpectResult {
+  expected: string[];
+  got: string[];
+  ok: boolean;
+  /** What differs, one line per difference. */
+  mismatches: string[];
+}
+
+export interface TimelineSummary {
+  scenarioId: string;
+  title: string;
+  summary: string;
+  source?: SourceInfo;
+  arch: string;
+  variant: string;
+  variants: VariantInfo[];
+  steps: StepInfo[];
+  microstepCount: number;
+  violations: ViolationInfo[];
+  /** Kernel WARN_ON-like events the model recorded (not invariant violations). */
+  warnings: ViolationInfo[];
+  /** Per step (index = step index). */
+  counters: Counters[];
+  totals: Counters;
+  expect: ExpectResult;
+}

@@ -1,0 +1,427 @@
+/**
+ * Running a scenario variant to a timeline, and seeking in it.
+ *
+ * The run executes every step once, with every invariant checked, and records per micro-step only its step, actor
+ * and label (8 bytes, in typed arrays); violations, warnings and per-step counters are kept as they happen. The
+ * state itself is kept as keyframes taken at step boundaries every KEYFRAME_EVERY micro-steps or so, sharing every
+ * object that did not change since the previous keyframe.
+ *
+ * Log invariant: the state after micro-step n is what replaying the steps from the last keyframe at or before n
+ * produces, stopping after micro-step n. Replays do not re-check invariants (their findings are already recorded).
+ * A test replays whole runs to check this.
+ */
+import { ARCHES } from '../arch/index.ts';
+import { labelNames } from '../engine/fn.ts';
+import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
+import { Checker } from '../invariants/index.ts';
+import { idMatches } from '../invariants/catalog.ts';
+import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
+import { keyframeOf, deepClone } from '../model/clone.ts';
+import { makeState } from '../model/make.ts';
+import type { CounterState, SimState } from '../model/types.ts';
+import { refuse, startOf, type Op } from '../ops/index.ts';
+import { ScenarioError, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
+import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
+import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from './summary.ts';
+import '../kernel/all.ts';
+
+export const KEYFRAME_EVERY = 4096;
+
+interface Keyframe {
+  /** Micro-steps recorded before this state. */
+  microstep: number;
+  /** Index of the next step to run (into the combined setup + steps list). */
+  step: number;
+  state: SimState;
+}
+
+const NO_HOOKS = { afterMicrostep() {}, afterOperation() {}, returnToUser() {}, ipiDelivered() {} };
+
+class GrowArray {
+  a: Uint32Array;
+  n = 0;
+  constructor(cap = 1024) {
+    this.a = new Uint32Array(cap);
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  trim(): void {
+    this.a = this.a.slice(0, this.n);
+  }
+}
+
+export class Timeline implements Recorder {
+  readonly variant: ResolvedVariant;
+  readonly steps: StepInfo[] = [];
+  readonly violations: ViolationInfo[] = [];
+  readonly warnings: ViolationInfo[] = [];
+  /** Per step: counters at its end (cumulative). */
+  private countersAt: CounterState[] = [];
+  /** Per micro-step: (step << 0) and (actor << 16 | label). */
+  private msStep = new GrowArray();
+  private msWhat = new GrowArray();
+  private keyframes: Keyframe[] = [];
+  private all: Array<{ file: StepFile; path: string; setup: boolean }>;
+  private k: Kernel;
+  private curStep = 0;
+  private recording = true;
+  private haltAt = -1;
+  readonly ncpus: number;
+  /** Set when the model itself failed (a bug in the model, never a scenario's fault). */
+  internalError: string | null = null;
+
+  constructor(readonly file: ScenarioFile, variant: string | null, opts: { keyframeEvery?: number } = {}) {
+    this.variant = resolveVariant(file, variant);
+    const arch = ARCHES[this.variant.arch];
+    const s = makeState(
+      this.variant.arch,
+      this.variant.config,
+      file.machine.cpus,
+      file.tasks.map((t) => ({ name: t.name, kthread: !!t.kthread, mm: t.mm })),
+      file.mms.map((m) => ({ name: m.name, mappings: (m.mappings ?? []).map((mp) => ({ vpn: vpnOf(mp.va), page: mp.page, write: mp.write ?? true })) })),
+      file.devices ?? [],
+    );
+    this.ncpus = file.machine.cpus;
+    this.all = [
+      ...(file.setup ?? []).map((f, i) => ({ file: f, path: `setup[${i}]`, setup: true })),
+      ...file.steps.map((f, i) => ({ file: f, path: `steps[${i}]`, setup: false })),
+    ];
+    this.k = new Kernel(s, arch, this, new Checker());
+    this.run(opts.keyframeEvery ?? KEYFRAME_EVERY);
+  }
+
+  get microstepCount(): number {
+    return this.msStep.n;
+  }
+
+  // ---- Recorder ----
+
+  microstep(actor: number, labelId: number): void {
+    if (!this.recording) {
+      if (++this.replayCount === this.haltAt) this.k.halted = true;
+      return;
+    }
+    this.msStep.push(this.curStep);
+    this.msWhat.push((actor << 16) | labelId);
+  }
+  private replayCount = 0;
+
+  violation(f: Finding, labelId: number): void {
+    if (this.recording) this.violations.push(this.info(f, labelId));
+  }
+  warning(f: Finding, labelId: number): void {
+    if (this.recording) this.warnings.push(this.info(f, labelId));
+  }
+
+  private info(f: Finding, labelId: number): ViolationInfo {
+    const l = labelNames[labelId] ?? { fn: '', label: '' };
+    return {
+      id: f.id,
+      step: this.curStep,
+      microstep: Math.max(0, this.msStep.n - 1),
+      fn: l.fn.split('@')[0],
+      label: l.label,
+      cpus: [...new Set(f.cpus)].map((c) => `cpu${c}`),
+      objects: f.objects.filter((o) => o),
+      message: f.message,
+    };
+  }
+
+  // ---- running ----
+
+  private run(every: number): void {
+    const k = this.k;
+    this.keyframes.push({ microstep: 0, step: 0, state: keyframeOf(k.s, null, k.kfDirty) });
+    this.clearKf();
+    let lastKf = 0;
+    for (let i = 0; i < this.all.length; i++) {
+      this.curStep = i;
+      const first = this.msStep.n;
+      let info: StepInfo;
+      try {
+        info = this.runStep(i);
+      } catch (e) {
+        if (e instanceof ScenarioError) throw e;
+        this.internalError = `step ${i}: internal model error: ${(e as Error).message}`;
+        info = this.stepInfo(i, first, 'refused', this.internalError);
+        this.steps.push(info);
+        this.countersAt.push({ ...k.s.counters });
+        break;
+      }
+      this.steps.push(info);
+      this.countersAt.push({ ...k.s.counters });
+      if (this.msStep.n - lastKf >= every) {
+        this.keyframes.push({ microstep: this.msStep.n, step: i + 1, state: keyframeOf(k.s, this.keyframes[this.keyframes.length - 1].state, k.kfDirty) });
+        this.clearKf();
+        lastKf = this.msStep.n;
+      }
+    }
+    this.msStep.trim();
+    this.msWhat.trim();
+  }
+
+  private clearKf(): void {
+    for (const set of Object.values(this.k.kfDirty)) set.clear();
+  }
+
+  private stepInfo(i: number, first: number, outcome: StepInfo['outcome'], error?: string): StepInfo {
+    const { file, setup, path } = this.all[i];
+    const actor = file.do === 'device_access' ? file.device! : `cpu${file.cpu}`;
+    return {
+      index: i, setup, actor, op: file.do, text: describeStep(file), note: file.note,
+      firstMicrostep: first, microstepCount: this.msStep.n - first, outcome,
+      ...(error ? { error: `${path}: ${error}` } : {}),
+    };
+  }
+
+  /** Run one step; returns its info. A request the current state cannot honour is refused with the reason. */
+  private runStep(i: number): StepInfo {
+    const k = this.k;
+    const { file } = this.all[i];
+    const first = this.msStep.n;
+    if (file.do === 'device_access') {
+      const d = k.s.devices.findIndex((x) => x.name === file.device);
+      k.curLabel = deviceAccessFn.ids.iotlb_lookup_or_walk;
+      this.microstep(this.ncpus + d, k.curLabel);
+      const err = deviceAccess(k, d, vpnOf(file.va), !!file.write);
+      k.inv.afterMicrostep(k);
+      k.clearDirty();
+      return this.stepInfo(i, first, err ? 'refused' : 'done', err ?? undefined);
+    }
+    const c = file.cpu!;
+    const op = this.resolve(file);
+    if (typeof op === 'string') return this.stepInfo(i, first, 'refused', op);
+    const why = refuse(k, c, op);
+    if (why) return this.stepInfo(i, first, 'refused', why);
+    if (op.do === 'continue') k.continueOp(c, file.until ?? '');
+    else {
+      const st = startOf(k, c, op);
+      k.startOp(c, st.fn, st.args, file.until ?? '', i);
+    }
+    const outcome = k.pump(c);
+    if (outcome === 'done' && file.until) {
+      this.warnings.push({ id: 'until', step: i, microstep: Math.max(0, this.msStep.n - 1), fn: '', label: file.until, cpus: [`cpu${c}`], objects: [], message: `the operation finished without reaching "${file.until}"` });
+    }
+    return this.stepInfo(i, first, outcome === 'halted' ? 'done' : outcome);
+  }
+
+  /** Resolve names in a step to ids in the current state; a string is the reason it cannot be. */
+  private resolve(f: StepFile): Op | string {
+    const s = this.k.s;
+    const task = (n: string) => s.tasks.findIndex((t) => t.name === n);
+    const mm = (n: string) => s.mms.findIndex((m) => m.name === n);
+    const page = (n: string) => s.pages.findIndex((p) => p.name === n);
+    switch (f.do) {
+      case 'switch': {
+        if (f.to === 'idle') return { do: 'switch', to: 'idle' };
+        const t = task(f.to);
+        return t < 0 ? `task ${f.to} does not exist (yet)` : { do: 'switch', to: t };
+      }
+      case 'access':
+        return { do: 'access', va: vpnOf(f.va), write: !!f.write };
+      case 'speculate':
+        return { do: 'speculate', va: vpnOf(f.va) };
+      case 'map': {
+        let p: number | null = null;
+        if (f.page) {
+          p = page(f.page);
+          if (p < 0) p = this.newNamedPage(f.page);
+        }
+        return { do: 'map', va: vpnOf(f.va), page: p, write: f.write ?? true };
+      }
+      case 'munmap':
+        return { do: 'munmap', va: vpnOf(f.va), pages: f.pages ?? 1, free_tables: !!f.free_tables };
+      case 'cow':
+        return { do: 'cow', va: vpnOf(f.va) };
+      case 'reclaim': {
+        const p = page(f.page);
+        return p < 0 ? `page ${f.page} does not exist (yet)` : { do: 'reclaim', page: p };
+      }
+      case 'clone':
+        return { do: 'clone', name: f.name };
+      case 'exit':
+        return { do: 'exit' };
+      case 'exec':
+        return { do: 'exec', mm: f.mm };
+      case 'mmget':
+      case 'mmget_not_zero':
+      case 'mmput':
+      case 'mmgrab':
+      case 'mmdrop':
+      case 'use_mm': {
+        const m = mm(f.mm);
+        return m < 0 ? `mm ${f.mm} does not exist (yet)` : ({ do: f.do, mm: m } as Op);
+      }
+      case 'unuse_mm':
+        return { do: 'unuse_mm' };
+      case 'membarrier_register':
+      case 'membarrier':
+        return { do: f.do, sync_core: !!f.sync_core };
+      case 'continue':
+        return { do: 'continue' };
+      case 'device_access':
+        return 'device_access runs on a device';
+    }
+  }
+
+  /** A page named by a `map` step that does not exist yet: a fresh frame with that name. */
+  private newNamedPage(name: string): number {
+    const s = this.k.s;
+    const id = s.pages.length;
+    s.pages.push({ id, name, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [] });
+    this.k.page(id);
+    return id;
+  }
+
+  // ---- seeking ----
+
+  /** The state at the end of micro-step `ms` (0-based), or the initial state for ms = -1. A fresh deep copy. */
+  stateAt(ms: number): SimState {
+    if (ms < -1 || ms >= this.msStep.n) throw new RangeError(`micro-step ${ms} is out of range (0..${this.msStep.n - 1})`);
+    const target = ms + 1; // micro-steps done
+    let lo = 0;
+    let hi = this.keyframes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.keyframes[mid].microstep <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    const kf = this.keyframes[lo];
+    const s = deepClone(kf.state);
+    if (kf.microstep === target) return s;
+    const k = new Kernel(s, this.k.arch, this, NO_HOOKS);
+    this.recording = false;
+    this.replayCount = kf.microstep;
+    this.haltAt = target;
+    const saved = this.curStep;
+    try {
+      for (let i = kf.step; i < this.all.length && !k.halted; i++) {
+        this.curStep = i;
+        const prevK = this.k;
+        this.k = k;
+        try {
+          this.runStep(i);
+        } finally {
+          this.k = prevK;
+        }
+      }
+    } finally {
+      this.recording = true;
+      this.haltAt = -1;
+      this.curStep = saved;
+    }
+    return k.s;
+  }
+
+  /** The final state (a copy). */
+  finalState(): SimState {
+    return this.microstepCount ? this.stateAt(this.microstepCount - 1) : this.stateAt(-1);
+  }
+
+  microstepRow(i: number): MicrostepRow {
+    const what = this.msWhat.a[i];
+    const actor = what >>> 16;
+    const l = labelNames[what & 0xffff];
+    return {
+      index: i,
+      step: this.msStep.a[i],
+      cpu: actor < this.ncpus ? `cpu${actor}` : this.file.devices![actor - this.ncpus].name,
+      fn: l.fn.split('@')[0],
+      label: l.label,
+      src: l.src,
+    };
+  }
+
+  /** Retained size of the timeline's own records, in bytes (typed arrays; keyframes are measured by the bench). */
+  get keyframeCount(): number {
+    return this.keyframes.length;
+  }
+
+  counters(): Counters[] {
+    const out: Counters[] = [];
+    let prev: CounterState = { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 };
+    for (const c of this.countersAt) {
+      out.push({
+        ipis: c.ipis - prev.ipis, flushes: c.flushes - prev.flushes, cr3Writes: c.cr3Writes - prev.cr3Writes,
+        coreSyncs: c.coreSyncs - prev.coreSyncs, redundantCoreSyncs: c.redundantCoreSyncs - prev.redundantCoreSyncs,
+        mmCountAtomics: c.mmCountAtomics - prev.mmCountAtomics,
+      });
+      prev = c;
+    }
+    return out;
+  }
+
+  totals(): Counters {
+    return { ...(this.countersAt[this.countersAt.length - 1] ?? { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 }) };
+  }
+
+  expectResult(): ExpectResult {
+    const exp = this.file.expect?.[this.variant.name] ?? [];
+    const expected = exp.map((e) => (typeof e === 'string' ? e : e.id));
+    const got = [...new Set(this.violations.map((v) => v.id))];
+    const mismatches: string[] = [];
+    const setupCount = this.file.setup?.length ?? 0;
+    for (const e of exp) {
+      const id = typeof e === 'string' ? e : e.id;
+      const first = this.violations.find((v) => idMatches(id, v.id));
+      if (!first) mismatches.push(`expected ${id}, not violated`);
+      else if (typeof e === 'object' && e.step !== undefined && first.step - setupCount !== e.step) {
+        mismatches.push(`expected ${id} first at step ${e.step}, got step ${first.step - setupCount}`);
+      }
+    }
+    for (const g of got) if (!expected.some((e) => idMatches(e, g))) mismatches.push(`unexpected ${g}: ${this.violations.find((v) => v.id === g)!.message}`);
+    for (const s of this.steps) if (s.error) mismatches.push(`refused ${s.error}`);
+    if (this.internalError) mismatches.push(this.internalError);
+    return { expected, got, ok: mismatches.length === 0, mismatches };
+  }
+
+  summary(): TimelineSummary {
+    const f = this.file;
+    return {
+      scenarioId: f.id,
+      title: f.title,
+      summary: f.summary ?? '',
+      ...(f.source ? { source: { subject: f.source.subject, date: f.source.date, authors: f.source.authors, messageIds: f.source.messageIds, archive: f.source.archive } } : {}),
+      arch: this.variant.arch,
+      variant: this.variant.name,
+      variants: variantInfos(f),
+      steps: this.steps,
+      microstepCount: this.microstepCount,
+      violations: this.violations,
+      warnings: this.warnings,
+      counters: this.counters(),
+      totals: this.totals(),
+      expect: this.expectResult(),
+    };
+  }
+}
+
+/** A one-line rendering of a step's operation. */
+export function describeStep(f: StepFile): string {
+  const until = f.until ? ` until ${f.until}` : '';
+  switch (f.do) {
+    case 'switch': return `switch to ${f.to}${until}`;
+    case 'access': return `${f.write ? 'write' : 'read'} ${f.va}${until}`;
+    case 'speculate': return `speculative walk of ${f.va}`;
+    case 'map': return `map ${f.va}${f.page ? ` -> ${f.page}` : ''}${until}`;
+    case 'munmap': return `munmap ${f.va}${f.pages && f.pages > 1 ? ` +${f.pages} pages` : ''}${f.free_tables ? ', freeing page tables' : ''}${until}`;
+    case 'cow': return `COW break at ${f.va}${until}`;
+    case 'reclaim': return `reclaim page ${f.page}${until}`;
+    case 'clone': return `clone thread ${f.name}${until}`;
+    case 'exit': return `exit${until}`;
+    case 'exec': return `exec (new mm ${f.mm})${until}`;
+    case 'use_mm': return `use_mm(${f.mm})${until}`;
+    case 'unuse_mm': return `unuse_mm${until}`;
+    case 'membarrier_register': return `membarrier register${f.sync_core ? ' SYNC_CORE' : ''}`;
+    case 'membarrier': return `membarrier(PRIVATE_EXPEDITED${f.sync_core ? '_SYNC_CORE' : ''})${until}`;
+    case 'device_access': return `device ${f.write ? 'write' : 'read'} ${f.va}`;
+    case 'continue': return `continue${until}`;
+    default: return `${f.do}(${f.mm})${until}`;
+  }
+}
