@@ -72,6 +72,8 @@ export const arm64: ArchPolicy = {
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,
+  secondaryInFlush: true,
+  walkCache: true,
   maintainsCpumask: false,
   canSpeculate: speculatesWhenAttached,
 };

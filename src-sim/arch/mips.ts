@@ -77,9 +77,13 @@ defineFn('flush_tlb_mm_range@mips', SMP, {
   zero_other_contexts(k, c, f) {
     const mm = f.l.mm as MmId;
     for (const cpu of k.s.cpus) {
-      if (cpu.id === c.id || !(cpu.asid_of[mm] ?? 0)) continue;
+      const old = cpu.asid_of[mm] ?? 0;
+      if (cpu.id === c.id || !old) continue;
       const w = k.cpu(cpu.id);
       w.asid_of = { ...w.asid_of, [mm]: 0 };
+      // Unreachable once the context is gone (until ASID rollover flushes them): dropped, unless the CPU still runs
+      // with that ASID loaded, which is exactly the hole this shortcut leaves.
+      if (w.loaded_mm !== mm) w.tlb = w.tlb.filter((e) => e.tag !== old);
     }
     return 'local_flush_tlb_range';
   },
@@ -121,7 +125,17 @@ export const mips: ArchPolicy = {
   tagOf: (k, c, mm) => k.s.cpus[c].asid_of[mm] ?? -1,
   returnSerializes: () => true,
   i8Tolerated: () => false,
-  unusableTag: () => false,
+  /**
+   * No speculative fills here, so an entry is only ever used by the mm's own code: now (its ASID is loaded and the
+   * running task uses the mm) or after a later switch (its ASID is still this CPU's context for the mm).
+   */
+  unusableTag: (k, c, e) => {
+    const cpu = k.s.cpus[c];
+    const now = cpu.tag === e.tag && k.s.tasks[cpu.curr].mm === e.mm;
+    return !now && (cpu.asid_of[e.mm] ?? 0) !== e.tag;
+  },
+  secondaryInFlush: false,
+  walkCache: false,
   maintainsCpumask: true,
   canSpeculate: () => false,
 };

@@ -35,6 +35,13 @@ export interface ArchPolicy {
    * behind its mm's tlb_gen, or was handed to another mm)? Such entries are tolerated by I8 and I9.
    */
   unusableTag(k: Kernel, c: CpuId, e: TlbEntry): boolean;
+  /**
+   * 6.6+: does the arch flush itself call mmu_notifier_arch_invalidate_secondary_tlbs (x86, arm64, powerpc)? For the
+   * others the model keeps the generic call after the mmu_gather flush.
+   */
+  secondaryInFlush: boolean;
+  /** Does the hardware cache page-table pointers (paging-structure / walk caches)? Software-refilled TLBs do not. */
+  walkCache: boolean;
   /** Does the arch keep mm_cpumask (arm64 does not)? */
   maintainsCpumask: boolean;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */

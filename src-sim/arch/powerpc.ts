@@ -207,6 +207,8 @@ export const powerpc: ArchPolicy = {
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,
+  secondaryInFlush: true,
+  walkCache: true,
   maintainsCpumask: true,
   canSpeculate: speculatesWhenAttached,
 };

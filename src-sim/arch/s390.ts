@@ -94,6 +94,8 @@ export const s390: ArchPolicy = {
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,
+  secondaryInFlush: false,
+  walkCache: true,
   maintainsCpumask: true,
   canSpeculate: speculatesWhenAttached,
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */

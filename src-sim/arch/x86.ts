@@ -251,6 +251,8 @@ export const x86: ArchPolicy = {
     return x86UnusableTag(k, c, e);
   },
   unusableTag: (k, c, e) => x86UnusableTag(k, c, e),
+  secondaryInFlush: true,
+  walkCache: true,
   maintainsCpumask: true,
   canSpeculate: speculatesWhenAttached,
 };

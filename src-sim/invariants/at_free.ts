@@ -25,7 +25,7 @@ export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
         if (k.arch.unusableTag(k, cpu.id, e)) continue;
         k.violation('I9', [c, cpu.id], [pg.name, k.mmName(e.mm)],
           `page-table page ${pg.name} freed while CPU${cpu.id}'s walk cache still points at it (${k.mmName(e.mm)}, region ${hex(e.va * 512)})`);
-      } else if (!(relaxed && k.arch.i8Tolerated(k, cpu.id, e))) {
+      } else if (!k.arch.unusableTag(k, cpu.id, e) && !(relaxed && k.arch.i8Tolerated(k, cpu.id, e))) {
         k.violation('I8', [c, cpu.id], [pg.name, k.mmName(e.mm)],
           `page ${pg.name} freed while CPU${cpu.id}'s TLB still maps ${hex(e.va)} -> ${pg.name} (${k.mmName(e.mm)}${e.speculative ? ', speculative fill' : ''})`);
       }

@@ -138,7 +138,7 @@ export class StateChecker {
         const pg = s.pages[e.page];
         const alive = !pg.freed && pg.reused === e.gen;
         if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${pg.name}`;
-        else if (!pte && !(e.va in m.unflushed && alive)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
+        else if (!pte && !(e.va in m.sec_unflushed && alive)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
         if (dev.inflight.some(([lo, hi]) => e.va >= lo && e.va < hi)) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
       }
       this.report(k, `I13a:${dev.id}`, a !== '', 'I13a', [], [dev.name], () => a);

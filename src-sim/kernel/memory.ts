@@ -8,7 +8,8 @@ import { checkAccess } from '../invariants/access.ts';
 import { NONE, type Cpu, type MmId, type PageId } from '../model/types.ts';
 import { allocPage, getPage, putPage } from './pages.ts';
 import { findLeaf, hex, regionOf, tlbFill, walk } from './tlb_hw.ts';
-import { invalidateSecondaryTlbs } from './tlbflush.ts';
+import { invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
+import { rangeEnd, rangeStart } from './mmu_notifier.ts';
 
 /** The mm a CPU's current task accesses user memory through: its own, or the one taken by kthread_use_mm. */
 export function accessMm(k: Kernel, c: Cpu): MmId {
@@ -103,6 +104,11 @@ defineFn('wp_page_copy', 'mm/memory.c', {
     f.l.mm = mm;
     f.l.old = m.pte[va].page;
     f.l.new = allocPage(k, 'data', `${m.name} @${hex(va)} (COW copy)`);
+    return 'mmu_notifier_invalidate_range_start';
+  },
+  mmu_notifier_invalidate_range_start(k, _c, f) {
+    const va = f.l.va as number;
+    rangeStart(k, f.l.mm as MmId, va, va + 1);
     return 'ptep_clear_flush';
   },
   /** Clear the PTE and flush the CPU TLBs (ptep_clear_flush -> flush_tlb_page). */
@@ -113,7 +119,7 @@ defineFn('wp_page_copy', 'mm/memory.c', {
     const pte = { ...m.pte };
     delete pte[va];
     m.pte = pte;
-    if (!(va in m.unflushed)) m.unflushed = { ...m.unflushed, [va]: f.l.old as PageId };
+    notePteChange(k, mm, va, f.l.old as PageId);
     k.arch.pteClear?.(k, c.id, mm, va, false);
     const notifyNow = k.s.config.cow_notify === 'clear_flush_notify' && k.s.config.mmu_notifier !== 'v6.6';
     return call(k.arch.fns.flush_tlb_mm_range, { mm, start: va, end: va + 1, freed_tables: false }, notifyNow ? 'mmu_notifier_invalidate_range' : 'set_pte_at');
@@ -136,6 +142,11 @@ defineFn('wp_page_copy', 'mm/memory.c', {
   },
   put_old_page(k, c, f) {
     putPage(k, f.l.old as PageId, c.id);
+    return 'mmu_notifier_invalidate_range_end';
+  },
+  mmu_notifier_invalidate_range_end(k, _c, f) {
+    const va = f.l.va as number;
+    rangeEnd(k, f.l.mm as MmId, va, va + 1);
     return RET;
   },
 });

@@ -13,13 +13,13 @@ import { INIT_MM, type Cpu, type MmId, type PageId } from '../model/types.ts';
 import { gatherOf, newGather, tlbAdjustRange } from './mmu_gather.ts';
 import { regionOf, REGION_PAGES } from './tlb_hw.ts';
 import { mmuNotifierRelease, rangeEnd, rangeStart } from './mmu_notifier.ts';
+import { notePteChange } from './tlbflush.ts';
 
 /** zap_pte_range: clear the PTEs of [start, end), queue their pages for freeing after the flush. */
 export function unmapRange(k: Kernel, c: Cpu, start: number, end: number): void {
   const tlb = gatherOf(k, c);
   const m = k.mm(tlb.mm);
   const pte = { ...m.pte };
-  const unflushed = { ...m.unflushed };
   let any = false;
   for (const key of Object.keys(m.pte)) {
     const va = Number(key);
@@ -27,15 +27,12 @@ export function unmapRange(k: Kernel, c: Cpu, start: number, end: number): void 
     const old = pte[va];
     delete pte[va];
     k.arch.pteClear?.(k, c.id, tlb.mm, va, tlb.fullmm);
-    if (!(va in unflushed)) unflushed[va] = old.page;
+    notePteChange(k, tlb.mm, va, old.page);
     tlb.pages.push(old.page);
     tlbAdjustRange(tlb, va, va + 1);
     any = true;
   }
-  if (any) {
-    m.pte = pte;
-    m.unflushed = unflushed;
-  }
+  if (any) m.pte = pte;
 }
 
 /** free_pgtables: unhook the PTE-table pages left empty in [start, end) and queue them (tlb_remove_table). */

@@ -9,7 +9,7 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import type { MmId, PageId } from '../model/types.ts';
 import { getPage, putPage } from './pages.ts';
 import { rangeEnd, rangeStart } from './mmu_notifier.ts';
-import { invalidateSecondaryTlbs } from './tlbflush.ts';
+import { invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
 
 defineFn('try_to_unmap', 'mm/rmap.c', {
   rmap_walk(k, _c, f) {
@@ -38,7 +38,7 @@ defineFn('try_to_unmap', 'mm/rmap.c', {
     const pte = { ...m.pte };
     delete pte[va];
     m.pte = pte;
-    if (!(va in m.unflushed)) m.unflushed = { ...m.unflushed, [va]: f.l.page as PageId };
+    notePteChange(k, mm, va, f.l.page as PageId);
     k.arch.pteClear?.(k, c.id, mm, va, false);
     return call(k.arch.fns.flush_tlb_mm_range, { mm, start: va, end: va + 1, freed_tables: false }, 'page_remove_rmap');
   },

@@ -141,7 +141,7 @@ export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, specula
   }
   const add = [];
   const pages = k.s.pages;
-  if (!hasWalk && w.table >= 0) add.push({ tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused });
+  if (!hasWalk && w.table >= 0 && k.arch.walkCache) add.push({ tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused });
   if (!hasLeaf && w.page >= 0) add.push({ tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused });
   if (add.length) cpu.tlb = cpu.tlb.concat(add);
 }

@@ -32,8 +32,24 @@ export function completeFlush(k: Kernel, c: CpuId, mm: MmId, covered: number[], 
   checkFlushCompleted(k, c, mm, covered, shortcut, gen);
 }
 
+/** Ghost bookkeeping of a PTE change of mm at va that replaced `old`: CPU and secondary TLBs must learn of it. */
+export function notePteChange(k: Kernel, mm: MmId, va: number, old: number): void {
+  const m = k.mm(mm);
+  if (!(va in m.unflushed)) m.unflushed = { ...m.unflushed, [va]: old };
+  if (m.notifiers.length && !(va in m.sec_unflushed)) m.sec_unflushed = { ...m.sec_unflushed, [va]: old };
+}
+
 /** Invalidate the TLBs of secondary MMUs that share mm's page tables (invalidate_range / arch_invalidate_secondary_tlbs). */
 export function invalidateSecondaryTlbs(k: Kernel, mm: MmId, start: number, end: number): void {
+  const m0 = k.s.mms[mm];
+  if (!m0.notifiers.length) return;
+  let pending = false;
+  for (const key in m0.sec_unflushed) if (inRange(Number(key), start, end)) pending = true;
+  if (pending) {
+    const next: Record<number, number> = {};
+    for (const key in m0.sec_unflushed) if (!inRange(Number(key), start, end)) next[Number(key)] = m0.sec_unflushed[key];
+    k.mm(mm).sec_unflushed = next;
+  }
   for (const d of k.s.mms[mm].notifiers) {
     const dev = k.s.devices[d];
     if (dev.kind !== 'shared' || dev.released) continue;

@@ -70,7 +70,7 @@ export function newMm(s: SimState, name: string): MmId {
     id, name, mm_users: 1, mm_count: 1, state: 'live', pgd: NONE, pte: {}, pt: {},
     cpumask: s.cpus.map(() => false), ctx_id: s.next_ctx_id++, tlb_gen: 0, active_cpus: 0, copros: 0, flush_mm: false,
     membarrier_state: 0, tlb_flush_pending: 0, notifiers: [], users_ref: true, extra_pins: 0, mmdropped: false,
-    unflushed: {}, unhooked: [],
+    unflushed: {}, sec_unflushed: {}, unhooked: [],
   };
   s.mms.push(m);
   if (id !== INIT_MM) m.pgd = newPage(s, `pgd:${name}`, 'pt', `pgd of ${name}`);

@@ -185,6 +185,8 @@ export interface Mm {
   mmdropped: boolean;
   /** Ghost for I7/I11: PTE changes (va -> old page) whose TLB flush has not completed. */
   unflushed: Record<number, PageId>;
+  /** Ghost for I13a: PTE changes (va -> old page) not yet invalidated in the secondary MMUs. */
+  sec_unflushed: Record<number, PageId>;
   /** Ghost for I9: page-table pages unhooked from this mm and not yet freed. */
   unhooked: PageId[];
 }

@@ -66,9 +66,14 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
       return userMm();
     case 'speculate':
       return null;
-    case 'map':
+    case 'map': {
       if (op.page !== null && s.pages[op.page].freed) return `page ${s.pages[op.page].name} is free`;
-      return userMm();
+      const e = userMm();
+      if (e) return e;
+      // A fault on a present PTE does not replace it: unmap first, or break COW with "cow".
+      if (s.mms[cur.mm].pte[op.va]) return `${hexVa(op.va)} is already mapped in ${s.mms[cur.mm].name} (munmap it first, or use "cow")`;
+      return null;
+    }
     case 'munmap':
       return userMm();
     case 'cow': {

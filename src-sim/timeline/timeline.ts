@@ -76,7 +76,12 @@ export class Timeline implements Recorder {
   /** Set when the model itself failed (a bug in the model, never a scenario's fault). */
   internalError: string | null = null;
 
-  constructor(readonly file: ScenarioFile, variant: string | null, opts: { keyframeEvery?: number } = {}) {
+  /**
+   * `extend`, if given, proposes more steps once the file's own steps have run: it sees the current state (read only)
+   * and returns the next step, or null to stop. The proposed steps are appended to `file.steps` (a copy), so the
+   * resulting file replays the run. Random schedules for tests and the benchmark are built this way.
+   */
+  constructor(public file: ScenarioFile, variant: string | null, opts: { keyframeEvery?: number; extend?: (s: Readonly<SimState>, index: number) => StepFile | null } = {}) {
     this.variant = resolveVariant(file, variant);
     const arch = ARCHES[this.variant.arch];
     const s = makeState(
@@ -93,7 +98,8 @@ export class Timeline implements Recorder {
       ...file.steps.map((f, i) => ({ file: f, path: `steps[${i}]`, setup: false })),
     ];
     this.k = new Kernel(s, arch, this, new Checker());
-    this.run(opts.keyframeEvery ?? KEYFRAME_EVERY);
+    if (opts.extend) this.file = { ...file, steps: file.steps.slice() };
+    this.run(opts.keyframeEvery ?? KEYFRAME_EVERY, opts.extend);
   }
 
   get microstepCount(): number {
@@ -135,12 +141,18 @@ export class Timeline implements Recorder {
 
   // ---- running ----
 
-  private run(every: number): void {
+  private run(every: number, extend?: (s: Readonly<SimState>, index: number) => StepFile | null): void {
     const k = this.k;
     this.keyframes.push({ microstep: 0, step: 0, state: keyframeOf(k.s, null, k.kfDirty) });
     this.clearKf();
     let lastKf = 0;
-    for (let i = 0; i < this.all.length; i++) {
+    for (let i = 0; ; i++) {
+      if (i >= this.all.length) {
+        const next = extend?.(k.s, this.file.steps.length);
+        if (!next) break;
+        this.file.steps.push(next);
+        this.all.push({ file: next, path: `steps[${this.file.steps.length - 1}]`, setup: false });
+      }
       this.curStep = i;
       const first = this.msStep.n;
       let info: StepInfo;
