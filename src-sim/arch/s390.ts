@@ -5,8 +5,10 @@
  * - a valid PTE of an mm attached to another CPU is changed only with IPTE (which invalidates on every CPU at once);
  *   if only this CPU is attached, a plain store and a deferred flush (flush_mm) will do;
  * - a page-table page is freed only after a flush (pte_free_tlb sets flush_mm);
- * - config.s390_rule '2016': switch_mm loads the invalid ASCE into CR7 at once, and the user ASCE is loaded only in
- *   finish_arch_post_lock_switch if current->mm is set, so a lazy kthread has no user mm attached;
+ * - config.s390_rule '2016': switch_mm loads the invalid ASCE into CR7 at once, finish_arch_post_lock_switch loads
+ *   the kernel ASCE on every switch and the user ASCE only if current->mm is set, so a kernel thread, lazy or not,
+ *   has no user mm attached (the user ASCE is really loaded on the return to user space; the model loads it at the
+ *   end of the switch);
  *   '2012': the user ASCE stays attached while lazy, and speculation is limited by config.speculative_fill.
  *
  * Shortcuts, stated: cpu_attach_mask is shown as mm_cpumask; flush_count waiting, CSP and IDTE variants are folded into
@@ -37,10 +39,15 @@ defineFn('switch_mm_irqs_off@s390', SRC, {
 });
 
 defineFn('finish_arch_post_lock_switch@s390', SRC, {
-  /** Load the user ASCE only if the task has an mm; flush first if a deferred flush is pending. */
+  /**
+   * 2016 rule: the kernel ASCE is loaded on every switch, so a kernel thread (lazy or not) has no user mm attached;
+   * the user ASCE comes back only if the task has an mm, after a pending deferred flush.
+   */
   finish_arch_post_lock_switch(k, c) {
     const t = k.s.tasks[c.curr];
-    if (k.s.config.s390_rule !== '2016' || t.mm === NONE) return RET;
+    if (k.s.config.s390_rule !== '2016') return RET;
+    if (k.s.cpus[c.id].loaded_mm !== INIT_MM) hwLoad(k, c.id, INIT_MM, 0);
+    if (t.mm === NONE) return RET;
     const m = k.s.mms[t.mm];
     if (m.flush_mm) flushMmEverywhere(k, c.id, t.mm);
     k.s.counters.cr3Writes++;

@@ -294,6 +294,7 @@ export class Kernel {
       cpu.mode = 'user';
       if (this.arch.returnSerializes(this)) cpu.serialized_since_curr_store = true;
       this.inv.returnToUser(this, c);
+      cpu.needs_core_sync = false; // ghost bookkeeping lives here, not in the (pure) checker: replays skip the checker
     }
     this.inv.afterOperation(this);
     this.opMms.clear();

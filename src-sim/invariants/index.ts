@@ -35,7 +35,6 @@ export class Checker implements InvariantHooks {
       k.violation('I12a', [c], [m.name, t.name],
         `${t.name} returns to user mode on CPU${c} after rq->curr changed to a thread of ${m.name} (registered for SYNC_CORE) with no core-serialising instruction since: a concurrent membarrier(SYNC_CORE) skipped this CPU`);
     }
-    k.cpu(c).needs_core_sync = false;
   }
 
   ipiDelivered(k: Kernel, c: CpuId, kind: string): void {
