@@ -17,7 +17,8 @@ const ARCHES: Arch[] = ['x86', 'powerpc', 'arm64', 's390', 'mips'];
 
 function randomRun(arch: Arch, seed: number, steps: number, keyframeEvery?: number): Timeline {
   const f = randomScenario({ arch, cpus: 3, mms: 2, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 5 });
-  return new Timeline(f, null, { extend: randomSteps(seed, steps, { pagesPerMm: 5 }), ...(keyframeEvery ? { keyframeEvery } : {}) });
+  // Keyframes are frozen: a micro-step that writes into shared history (breaking the copy contract) throws.
+  return new Timeline(f, null, { extend: randomSteps(seed, steps, { pagesPerMm: 5 }), freezeKeyframes: true, ...(keyframeEvery ? { keyframeEvery } : {}) });
 }
 
 /** I2 recomputed from a snapshot, without the checker's code. */

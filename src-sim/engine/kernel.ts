@@ -42,15 +42,18 @@ export interface InvariantHooks {
 export class Kernel {
   /** Label id of the micro-step being executed (for findings). */
   curLabel = -1;
-  /** Dirty sets of the current micro-step (for incremental invariant checks). */
-  readonly dirtyCpus: CpuId[] = [];
-  readonly dirtyTasks: TaskId[] = [];
-  readonly dirtyMms: MmId[] = [];
+  /** Dirty sets of the current micro-step (for incremental invariant checks): ids in [0, n). */
+  readonly dirtyCpus = { ids: [] as CpuId[], n: 0 };
+  readonly dirtyTasks = { ids: [] as TaskId[], n: 0 };
+  readonly dirtyMms = { ids: [] as MmId[], n: 0 };
   private cpuFlag: Uint8Array;
   private taskFlag: Uint8Array;
   private mmFlag: Uint8Array;
   /** Objects written since the last keyframe (for structural sharing). */
   readonly kfDirty = { cpus: new Set<number>(), tasks: new Set<number>(), mms: new Set<number>(), pages: new Set<number>(), devices: new Set<number>() };
+  /** IPIs queued and not yet delivered, and CPUs inside an interrupt handler: the scheduler's fast paths. */
+  private queued = 0;
+  private inIrqCount = 0;
   /** Mms touched during the current operation (for afterOperation checks). */
   readonly opMms = new Set<MmId>();
 
@@ -63,6 +66,17 @@ export class Kernel {
     this.cpuFlag = new Uint8Array(s.cpus.length);
     this.taskFlag = new Uint8Array(s.tasks.length);
     this.mmFlag = new Uint8Array(s.mms.length);
+    this.countIrqState();
+  }
+
+  /** Derive the fast-path counters from a state (a state restored from a keyframe may have IPIs in flight). */
+  private countIrqState(): void {
+    this.queued = 0;
+    this.inIrqCount = 0;
+    for (const c of this.s.cpus) {
+      this.queued += c.ipi_queue.length;
+      if (this.inIrq(c)) this.inIrqCount++;
+    }
   }
 
   /** Replace the state (after a seek) and forget dirty tracking. */
@@ -73,6 +87,7 @@ export class Kernel {
     this.mmFlag = new Uint8Array(s.mms.length);
     this.clearDirty();
     for (const set of Object.values(this.kfDirty)) set.clear();
+    this.countIrqState();
   }
 
   // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
@@ -80,7 +95,7 @@ export class Kernel {
   cpu(id: CpuId): Cpu {
     if (!this.cpuFlag[id]) {
       this.cpuFlag[id] = 1;
-      this.dirtyCpus.push(id);
+      this.dirtyCpus.ids[this.dirtyCpus.n++] = id;
       this.kfDirty.cpus.add(id);
     }
     return this.s.cpus[id];
@@ -88,7 +103,7 @@ export class Kernel {
   task(id: TaskId) {
     if (!this.taskFlag[id]) {
       this.taskFlag[id] = 1;
-      this.dirtyTasks.push(id);
+      this.dirtyTasks.ids[this.dirtyTasks.n++] = id;
       this.kfDirty.tasks.add(id);
     }
     return this.s.tasks[id];
@@ -96,7 +111,7 @@ export class Kernel {
   mm(id: MmId) {
     if (!this.mmFlag[id]) {
       this.mmFlag[id] = 1;
-      this.dirtyMms.push(id);
+      this.dirtyMms.ids[this.dirtyMms.n++] = id;
       this.kfDirty.mms.add(id);
     }
     this.opMms.add(id);
@@ -131,12 +146,12 @@ export class Kernel {
   }
 
   clearDirty(): void {
-    for (const id of this.dirtyCpus) this.cpuFlag[id] = 0;
-    for (const id of this.dirtyTasks) this.taskFlag[id] = 0;
-    for (const id of this.dirtyMms) this.mmFlag[id] = 0;
-    this.dirtyCpus.length = 0;
-    this.dirtyTasks.length = 0;
-    this.dirtyMms.length = 0;
+    for (let i = 0; i < this.dirtyCpus.n; i++) this.cpuFlag[this.dirtyCpus.ids[i]] = 0;
+    for (let i = 0; i < this.dirtyTasks.n; i++) this.taskFlag[this.dirtyTasks.ids[i]] = 0;
+    for (let i = 0; i < this.dirtyMms.n; i++) this.mmFlag[this.dirtyMms.ids[i]] = 0;
+    this.dirtyCpus.n = 0;
+    this.dirtyTasks.n = 0;
+    this.dirtyMms.n = 0;
     this.deviceTouched = false;
   }
 
@@ -169,7 +184,7 @@ export class Kernel {
   /** Start a kernel operation on a CPU: its top-level function with arguments. */
   startOp(c: CpuId, fn: string, args: Record<string, unknown>, until: string, step: number): void {
     const cpu = this.cpu(c);
-    cpu.stack.push({ fn, pc: fnDef(fn).entry, l: { ...args }, ret: '' });
+    cpu.stack.push({ fn, pc: fnDef(fn).entry, l: args, ret: '' });
     cpu.op = 'running';
     cpu.until = until;
     cpu.opStep = step;
@@ -197,17 +212,19 @@ export class Kernel {
       if (--budget < 0) throw new Error('micro-step budget exhausted: the model did not settle');
       // 1. deliver IPIs to CPUs that take interrupts
       let moved = false;
-      for (let i = 0; i < cpus.length; i++) {
-        const cpu = cpus[i];
-        if (cpu.ipi_queue.length > 0 && cpu.irqs_off === 0) {
-          this.deliverIpi(i);
+      if (this.queued > 0) {
+        for (let i = 0; i < cpus.length; i++) {
+          const cpu = cpus[i];
+          if (cpu.ipi_queue.length > 0 && cpu.irqs_off === 0) this.deliverIpi(i);
         }
       }
       // 2. interrupt handlers run to completion first
-      for (let i = 0; i < cpus.length && !moved; i++) {
-        if (this.inIrq(cpus[i])) {
-          this.advance(i);
-          moved = true;
+      if (this.inIrqCount > 0) {
+        for (let i = 0; i < cpus.length && !moved; i++) {
+          if (this.inIrq(cpus[i])) {
+            this.advance(i);
+            moved = true;
+          }
         }
       }
       if (moved) continue;
@@ -279,6 +296,7 @@ export class Kernel {
     const f = cpu.stack.pop()!;
     if (f.irq) {
       cpu.irqs_off--;
+      this.inIrqCount--;
       this.completeIpi(c, f.l.ipi as number);
     }
     if (cpu.stack.length === 0) this.opFinished(c);
@@ -309,6 +327,7 @@ export class Kernel {
     this.s.ipis_inflight[id] = targets.slice();
     for (const t of targets) {
       this.cpu(t).ipi_queue.push({ id, kind, from, args });
+      this.queued++;
       this.s.counters.ipis++;
     }
     return id;
@@ -321,6 +340,8 @@ export class Kernel {
   private deliverIpi(c: CpuId): void {
     const cpu = this.cpu(c);
     const ipi: Ipi = cpu.ipi_queue.shift()!;
+    this.queued--;
+    this.inIrqCount++;
     cpu.irqs_off++;
     this.inv.ipiDelivered(this, c, ipi.kind);
     cpu.stack.push({ fn: ipi.kind, pc: fnDef(ipi.kind).entry, l: { ...ipi.args, ipi: ipi.id, from: ipi.from }, ret: '', irq: true });

@@ -6,7 +6,7 @@
 import type { InvariantHooks, Kernel } from '../engine/kernel.ts';
 import type { CpuId, MmId } from '../model/types.ts';
 import { SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
-import { checkMmCount } from './refcount.ts';
+import { checkMmCounts } from './refcount.ts';
 import { StateChecker, checkIpiDelivery } from './state.ts';
 
 export class Checker implements InvariantHooks {
@@ -21,7 +21,7 @@ export class Checker implements InvariantHooks {
   afterOperation(k: Kernel): void {
     for (const mm of k.opMms) this.pendingI2.add(mm);
     for (const c of k.s.cpus) if (c.stack.length) return; // not quiescent
-    for (const mm of this.pendingI2) checkMmCount(k, mm);
+    if (this.pendingI2.size) checkMmCounts(k, this.pendingI2);
     this.pendingI2.clear();
   }
 

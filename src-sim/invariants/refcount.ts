@@ -38,3 +38,25 @@ export function checkMmCount(k: Kernel, mm: MmId): void {
     k.violation('I2', [], [m.name], `${m.name}: mm_count is ${m.mm_count}, expected ${expected} = ${parts}: ${kind}`);
   }
 }
+
+let scratch = new Int32Array(64);
+
+/** I2 for several mms at once: one pass over tasks and CPUs. */
+export function checkMmCounts(k: Kernel, mms: Set<MmId>): void {
+  const s = k.s;
+  const counted = s.config.lazy_tlb_refcount || s.config.context_switch_era === 'v4';
+  if (scratch.length < s.mms.length) scratch = new Int32Array(s.mms.length * 2);
+  const refs = scratch;
+  refs.fill(0, 0, s.mms.length);
+  for (const t of s.tasks) {
+    if (t.mm === NONE) {
+      if (counted && t.active_mm >= 0) refs[t.active_mm]++;
+    } else if (t.kthread) refs[t.mm]++;
+  }
+  if (counted) for (const c of s.cpus) if (c.prev_mm >= 0) refs[c.prev_mm]++;
+  for (const mm of mms) {
+    const m = s.mms[mm];
+    if (mm === INIT_MM || m.state === 'freed') continue;
+    if (m.mm_count !== refs[mm] + (m.users_ref ? 1 : 0) + m.extra_pins) checkMmCount(k, mm);
+  }
+}

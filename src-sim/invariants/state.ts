@@ -21,34 +21,43 @@ import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId, type TaskId } from '../model/types.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
+/** Check kinds, for the numeric keys of standing violations (kind * KEY_SPAN + subject). */
+const enum K { I3t, I3rq, I4, I10c, I4s, I5a, I10a, I5c, I5d, I5e, I5f, I6, I1, I10cm, I13a, I13b, I13c, I13d }
+const KEY_SPAN = 1 << 20;
+
 export class StateChecker {
   /** Keys of the violations currently standing, so each is reported once when it starts. */
-  private standing = new Set<string>();
+  private standing = new Set<number>();
   private ctxToMm = new Map<number, MmId>();
 
-  private report(k: Kernel, key: string, bad: boolean, id: string, cpus: CpuId[], objects: string[], msg: () => string): void {
+  /**
+   * True when a violation of this kind on this subject starts now (it was not standing). The hot path: a check that
+   * holds allocates nothing, the report's arguments are only built after `&&`.
+   */
+  private starts(kind: K, subject: number, bad: boolean): boolean {
+    const key = kind * KEY_SPAN + subject;
     if (!bad) {
       if (this.standing.size) this.standing.delete(key);
-      return;
+      return false;
     }
-    if (this.standing.has(key)) return;
+    if (this.standing.has(key)) return false;
     this.standing.add(key);
-    k.violation(id, cpus, objects, msg());
+    return true;
   }
 
   afterMicrostep(k: Kernel): void {
-    for (const c of k.dirtyCpus) this.checkCpu(k, c);
-    for (const t of k.dirtyTasks) this.checkTask(k, t);
-    for (const m of k.dirtyMms) this.checkMm(k, m);
-    if ((k.dirtyMms.length || k.deviceTouched) && k.s.devices.length) this.checkDevices(k);
+    const { dirtyCpus, dirtyTasks, dirtyMms } = k;
+    for (let i = 0; i < dirtyCpus.n; i++) this.checkCpu(k, dirtyCpus.ids[i]);
+    for (let i = 0; i < dirtyTasks.n; i++) this.checkTask(k, dirtyTasks.ids[i]);
+    for (let i = 0; i < dirtyMms.n; i++) this.checkMm(k, dirtyMms.ids[i]);
+    if ((dirtyMms.n || k.deviceTouched) && k.s.devices.length) this.checkDevices(k);
   }
 
   checkTask(k: Kernel, t: TaskId): void {
     const task = k.s.tasks[t];
     const am = task.active_mm;
     const bad = am > INIT_MM && k.s.mms[am].state === 'freed';
-    this.report(k, `I3:t${t}`, bad, 'I3', task.cpu >= 0 ? [task.cpu] : [], [task.name, bad ? k.mmName(am) : ''],
-      () => `${task.name}'s active_mm points at ${k.mmName(am)}, which has been freed (dangling active_mm)`);
+    if (this.starts(K.I3t, t, bad)) k.violation('I3', task.cpu >= 0 ? [task.cpu] : [], [task.name, bad ? k.mmName(am) : ''], `${task.name}'s active_mm points at ${k.mmName(am)}, which has been freed (dangling active_mm)`);
   }
 
   checkCpu(k: Kernel, c: CpuId): void {
@@ -56,14 +65,14 @@ export class StateChecker {
     const cpu = s.cpus[c];
     const pm = cpu.prev_mm;
     const badPrev = pm > INIT_MM && s.mms[pm].state === 'freed';
-    this.report(k, `I3:rq${c}`, badPrev, 'I3', [c], [badPrev ? k.mmName(pm) : ''], () => `rq->prev_mm of CPU${c} points at ${k.mmName(pm)}, which has been freed`);
+    if (this.starts(K.I3rq, c, badPrev)) k.violation('I3', [c], [badPrev ? k.mmName(pm) : ''], `rq->prev_mm of CPU${c} points at ${k.mmName(pm)}, which has been freed`);
     const hw = cpu.loaded_mm;
     const badHw = hw > INIT_MM && (s.mms[hw].state === 'freed' || (s.mms[hw].pgd >= 0 && s.pages[s.mms[hw].pgd].freed));
-    this.report(k, `I4:${c}`, badHw, 'I4', [c], [badHw ? k.mmName(hw) : ''], () => `CPU${c}'s hardware still has ${k.mmName(hw)} attached, whose page tables have been freed`);
+    if (this.starts(K.I4, c, badHw)) k.violation('I4', [c], [badHw ? k.mmName(hw) : ''], `CPU${c}'s hardware still has ${k.mmName(hw)} attached, whose page tables have been freed`);
     if (s.arch === 'x86') this.checkX86(k, c);
     if (s.arch === 'powerpc') {
       const bad = hw > INIT_MM && !s.mms[hw].cpumask[c] && s.mms[hw].state !== 'freed';
-      this.report(k, `I10c:${c}`, bad, 'I10c', [c], [bad ? k.mmName(hw) : ''], () => `CPU${c} has the PID of ${k.mmName(hw)} loaded but is not in its mm_cpumask: later flushes will miss it`);
+      if (this.starts(K.I10c, c, bad)) k.violation('I10c', [c], [bad ? k.mmName(hw) : ''], `CPU${c} has the PID of ${k.mmName(hw)} loaded but is not in its mm_cpumask: later flushes will miss it`);
     }
   }
 
@@ -71,34 +80,33 @@ export class StateChecker {
     const s = k.s;
     const cpu = s.cpus[c];
     const hw = cpu.loaded_mm;
-    this.report(k, `I4s:${c}`, hw === LOADED_MM_SWITCHING && cpu.irqs_off === 0, 'I4', [c], [],
-      () => `CPU${c}'s loaded_mm is LOADED_MM_SWITCHING with interrupts on`);
-    this.report(k, `I5a:${c}`, cpu.is_lazy && hw === INIT_MM, 'I5', [c], [], () => `CPU${c} is_lazy with init_mm loaded`);
+    if (this.starts(K.I4s, c, hw === LOADED_MM_SWITCHING && cpu.irqs_off === 0)) k.violation('I4', [c], [], `CPU${c}'s loaded_mm is LOADED_MM_SWITCHING with interrupts on`);
+    if (this.starts(K.I5a, c, cpu.is_lazy && hw === INIT_MM)) k.violation('I5', [c], [], `CPU${c} is_lazy with init_mm loaded`);
     const inMask = hw <= INIT_MM || s.mms[hw].state === 'freed' || s.mms[hw].cpumask[c];
-    this.report(k, `I10a:${c}`, !inMask, 'I10a', [c], [k.mmName(hw)], () => `CPU${c} has ${k.mmName(hw)} loaded but is not in its mm_cpumask: flushes will not reach it`);
+    if (this.starts(K.I10a, c, !inMask)) k.violation('I10a', [c], [k.mmName(hw)], `CPU${c} has ${k.mmName(hw)} loaded but is not in its mm_cpumask: flushes will not reach it`);
     if (cpu.stack.length === 0 && hw !== LOADED_MM_SWITCHING) {
       const t = s.tasks[cpu.curr];
       const badC = t.mm !== NONE && (hw !== t.mm || cpu.is_lazy);
-      this.report(k, `I5c:${c}`, badC, 'I5', [c], [t.name], () => `${t.name} runs on CPU${c} with mm ${k.mmName(t.mm)} but loaded_mm is ${k.mmName(hw)}${cpu.is_lazy ? ' (lazy)' : ''}`);
+      if (this.starts(K.I5c, c, badC)) k.violation('I5', [c], [t.name], `${t.name} runs on CPU${c} with mm ${k.mmName(t.mm)} but loaded_mm is ${k.mmName(hw)}${cpu.is_lazy ? ' (lazy)' : ''}`);
       const badD = t.mm === NONE && hw !== INIT_MM && hw !== t.active_mm;
-      this.report(k, `I5d:${c}`, badD, 'I5', [c], [t.name], () => `kthread ${t.name} on CPU${c} has active_mm ${k.mmName(t.active_mm)} but loaded_mm ${k.mmName(hw)}`);
+      if (this.starts(K.I5d, c, badD)) k.violation('I5', [c], [t.name], `kthread ${t.name} on CPU${c} has active_mm ${k.mmName(t.active_mm)} but loaded_mm ${k.mmName(hw)}`);
     }
     if (hw >= INIT_MM) {
       const slot = cpu.ctxs[cpu.tag];
       const badE = !slot || slot.ctx_id !== s.mms[hw].ctx_id;
-      this.report(k, `I5e:${c}`, badE, 'I5', [c], [k.mmName(hw)], () => `CPU${c}'s loaded ASID slot ${cpu.tag} does not belong to ${k.mmName(hw)}`);
+      if (this.starts(K.I5e, c, badE)) k.violation('I5', [c], [k.mmName(hw)], `CPU${c}'s loaded ASID slot ${cpu.tag} does not belong to ${k.mmName(hw)}`);
     }
+    // Slots are only written while they are the loaded one (choose_new_asid / flush_tlb_func), and an mm's tlb_gen
+    // never goes down: checking the loaded slot against the others is complete.
+    const a = cpu.tag;
+    const x = cpu.ctxs[a];
+    if (!x || !x.ctx_id || hw === LOADED_MM_SWITCHING) return;
     let dup = false;
-    let ahead = '';
-    for (let a = 0; a < cpu.ctxs.length; a++) {
-      const x = cpu.ctxs[a];
-      if (!x.ctx_id) continue;
-      for (let b = a + 1; b < cpu.ctxs.length; b++) if (cpu.ctxs[b].ctx_id === x.ctx_id) dup = true;
-      const mm = this.mmOfCtx(k, x.ctx_id);
-      if (mm >= 0 && x.tlb_gen > s.mms[mm].tlb_gen) ahead = `slot ${a} of ${k.mmName(mm)} is at tlb_gen ${x.tlb_gen} > ${s.mms[mm].tlb_gen}`;
-    }
-    this.report(k, `I5f:${c}`, dup, 'I5', [c], [], () => `CPU${c} has two ASID slots for the same ctx_id`);
-    this.report(k, `I6:${c}`, ahead !== '', 'I6', [c], [], () => `CPU${c}: ${ahead}`);
+    for (let b = 0; b < cpu.ctxs.length; b++) if (b !== a && cpu.ctxs[b].ctx_id === x.ctx_id) dup = true;
+    const mm = this.mmOfCtx(k, x.ctx_id);
+    const ahead = mm >= 0 && x.tlb_gen > s.mms[mm].tlb_gen;
+    if (this.starts(K.I5f, c, dup)) k.violation('I5', [c], [], `CPU${c} has two ASID slots for the same ctx_id ${x.ctx_id}`);
+    if (this.starts(K.I6, c, ahead)) k.violation('I6', [c], [k.mmName(mm)], `CPU${c}: ASID slot ${a} of ${k.mmName(mm)} is at tlb_gen ${x.tlb_gen}, ahead of the mm's ${s.mms[mm].tlb_gen}`);
   }
 
   private mmOfCtx(k: Kernel, ctx: number): MmId {
@@ -112,7 +120,7 @@ export class StateChecker {
   checkMm(k: Kernel, mm: MmId): void {
     const s = k.s;
     const m = s.mms[mm];
-    this.report(k, `I1:${mm}`, m.mm_users > 0 && m.mm_count < 1, 'I1', [], [m.name], () => `${m.name} has mm_users ${m.mm_users} but mm_count ${m.mm_count}`);
+    if (this.starts(K.I1, mm, m.mm_users > 0 && m.mm_count < 1)) k.violation('I1', [], [m.name], `${m.name} has mm_users ${m.mm_users} but mm_count ${m.mm_count}`);
     if (m.state === 'freed') {
       // Everything that still refers to it is now dangling.
       for (const t of s.tasks) if (t.active_mm === mm) this.checkTask(k, t.id);
@@ -121,7 +129,7 @@ export class StateChecker {
     if (s.arch === 'powerpc' && mm !== INIT_MM) {
       let n = 0;
       for (const b of m.cpumask) if (b) n++;
-      this.report(k, `I10c:m${mm}`, n !== m.active_cpus, 'I10c', [], [m.name], () => `${m.name}: active_cpus is ${m.active_cpus} but mm_cpumask has ${n} CPUs`);
+      if (this.starts(K.I10cm, mm, n !== m.active_cpus)) k.violation('I10c', [], [m.name], `${m.name}: active_cpus is ${m.active_cpus} but mm_cpumask has ${n} CPUs`);
       for (const cpu of s.cpus) if (cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
     }
   }
@@ -141,10 +149,10 @@ export class StateChecker {
         else if (!pte && !(e.va in m.sec_unflushed && alive)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
         if (dev.inflight.some(([lo, hi]) => e.va >= lo && e.va < hi)) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
       }
-      this.report(k, `I13a:${dev.id}`, a !== '', 'I13a', [], [dev.name], () => a);
-      this.report(k, `I13b:${dev.id}`, b !== '', 'I13b', [], [dev.name], () => b + ' (device and CPU disagree)');
-      this.report(k, `I13c:${dev.id}`, inRange !== '', 'I13c', [], [dev.name], () => inRange);
-      this.report(k, `I13d:${dev.id}`, dev.released && dev.tlb.length > 0, 'I13d', [], [dev.name], () => `${dev.name} keeps entries after ->release`);
+      if (this.starts(K.I13a, dev.id, a !== '')) k.violation('I13a', [], [dev.name], a);
+      if (this.starts(K.I13b, dev.id, b !== '')) k.violation('I13b', [], [dev.name], b + ' (device and CPU disagree)');
+      if (this.starts(K.I13c, dev.id, inRange !== '')) k.violation('I13c', [], [dev.name], inRange);
+      if (this.starts(K.I13d, dev.id, dev.released && dev.tlb.length > 0)) k.violation('I13d', [], [dev.name], `${dev.name} keeps entries after ->release`);
     }
   }
 }

@@ -16,7 +16,7 @@ import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { idMatches } from '../invariants/catalog.ts';
 import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
-import { keyframeOf, deepClone } from '../model/clone.ts';
+import { freeze, keyframeOf, workingCopy } from '../model/clone.ts';
 import { makeState } from '../model/make.ts';
 import type { CounterState, SimState } from '../model/types.ts';
 import { refuse, startOf, type Op } from '../ops/index.ts';
@@ -25,7 +25,8 @@ import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from './summary.ts';
 import '../kernel/all.ts';
 
-export const KEYFRAME_EVERY = 4096;
+/** Micro-steps between keyframes: seek replays at most this many (plus one step); see `npm run bench`. */
+export const KEYFRAME_EVERY = 2048;
 
 interface Keyframe {
   /** Micro-steps recorded before this state. */
@@ -56,13 +57,21 @@ class GrowArray {
   }
 }
 
+const OUTCOMES: StepInfo['outcome'][] = ['done', 'paused', 'blocked', 'refused'];
+const COUNTER_KEYS = ['ipis', 'flushes', 'cr3Writes', 'coreSyncs', 'redundantCoreSyncs', 'mmCountAtomics'] as const;
+
 export class Timeline implements Recorder {
   readonly variant: ResolvedVariant;
-  readonly steps: StepInfo[] = [];
   readonly violations: ViolationInfo[] = [];
   readonly warnings: ViolationInfo[] = [];
-  /** Per step: counters at its end (cumulative). */
-  private countersAt: CounterState[] = [];
+  /** Per step, compactly: first micro-step, micro-step count, outcome, and cumulative counters at its end. */
+  private stepFirst = new GrowArray();
+  private stepCount = new GrowArray();
+  private stepOutcome = new GrowArray();
+  private stepCounters = new GrowArray();
+  private stepErrors = new Map<number, string>();
+  private stepsCache: StepInfo[] | null = null;
+  private freezeKeyframes: boolean;
   /** Per micro-step: (step << 0) and (actor << 16 | label). */
   private msStep = new GrowArray();
   private msWhat = new GrowArray();
@@ -81,8 +90,9 @@ export class Timeline implements Recorder {
    * and returns the next step, or null to stop. The proposed steps are appended to `file.steps` (a copy), so the
    * resulting file replays the run. Random schedules for tests and the benchmark are built this way.
    */
-  constructor(public file: ScenarioFile, variant: string | null, opts: { keyframeEvery?: number; extend?: (s: Readonly<SimState>, index: number) => StepFile | null } = {}) {
+  constructor(public file: ScenarioFile, variant: string | null, opts: { keyframeEvery?: number; extend?: (s: Readonly<SimState>, index: number) => StepFile | null; freezeKeyframes?: boolean } = {}) {
     this.variant = resolveVariant(file, variant);
+    this.freezeKeyframes = !!opts.freezeKeyframes;
     const arch = ARCHES[this.variant.arch];
     const s = makeState(
       this.variant.arch,
@@ -143,8 +153,7 @@ export class Timeline implements Recorder {
 
   private run(every: number, extend?: (s: Readonly<SimState>, index: number) => StepFile | null): void {
     const k = this.k;
-    this.keyframes.push({ microstep: 0, step: 0, state: keyframeOf(k.s, null, k.kfDirty) });
-    this.clearKf();
+    this.pushKeyframe(0, 0, null);
     let lastKf = 0;
     for (let i = 0; ; i++) {
       if (i >= this.all.length) {
@@ -155,48 +164,61 @@ export class Timeline implements Recorder {
       }
       this.curStep = i;
       const first = this.msStep.n;
-      let info: StepInfo;
+      let outcome: StepInfo['outcome'];
+      let error: string | null = null;
       try {
-        info = this.runStep(i);
+        [outcome, error] = this.runStep(i);
       } catch (e) {
         if (e instanceof ScenarioError) throw e;
         this.internalError = `step ${i}: internal model error: ${(e as Error).message}`;
-        info = this.stepInfo(i, first, 'refused', this.internalError);
-        this.steps.push(info);
-        this.countersAt.push({ ...k.s.counters });
-        break;
+        [outcome, error] = ['refused', this.internalError];
       }
-      this.steps.push(info);
-      this.countersAt.push({ ...k.s.counters });
+      this.stepFirst.push(first);
+      this.stepCount.push(this.msStep.n - first);
+      this.stepOutcome.push(OUTCOMES.indexOf(outcome));
+      for (const key of COUNTER_KEYS) this.stepCounters.push(k.s.counters[key]);
+      if (error) this.stepErrors.set(i, `${this.all[i].path}: ${error}`);
+      if (this.internalError) break;
       if (this.msStep.n - lastKf >= every) {
-        this.keyframes.push({ microstep: this.msStep.n, step: i + 1, state: keyframeOf(k.s, this.keyframes[this.keyframes.length - 1].state, k.kfDirty) });
-        this.clearKf();
+        this.pushKeyframe(this.msStep.n, i + 1, this.keyframes[this.keyframes.length - 1].state);
         lastKf = this.msStep.n;
       }
     }
-    this.msStep.trim();
-    this.msWhat.trim();
+    for (const a of [this.msStep, this.msWhat, this.stepFirst, this.stepCount, this.stepOutcome, this.stepCounters]) a.trim();
+  }
+
+  private pushKeyframe(microstep: number, step: number, prev: SimState | null): void {
+    const state = keyframeOf(this.k.s, prev, this.k.kfDirty);
+    this.keyframes.push({ microstep, step, state: this.freezeKeyframes ? freeze(state) : state });
+    this.clearKf();
+  }
+
+  /** Every step that ran, as StepInfo (built on demand from the compact records). */
+  get steps(): StepInfo[] {
+    if (this.stepsCache && this.stepsCache.length === this.stepFirst.n) return this.stepsCache;
+    const out: StepInfo[] = [];
+    for (let i = 0; i < this.stepFirst.n; i++) {
+      const { file, setup } = this.all[i];
+      const error = this.stepErrors.get(i);
+      out.push({
+        index: i, setup, actor: file.do === 'device_access' ? file.device! : `cpu${file.cpu}`, op: file.do, text: describeStep(file),
+        ...(file.note ? { note: file.note } : {}),
+        firstMicrostep: this.stepFirst.a[i], microstepCount: this.stepCount.a[i], outcome: OUTCOMES[this.stepOutcome.a[i]],
+        ...(error ? { error } : {}),
+      });
+    }
+    this.stepsCache = out;
+    return out;
   }
 
   private clearKf(): void {
     for (const set of Object.values(this.k.kfDirty)) set.clear();
   }
 
-  private stepInfo(i: number, first: number, outcome: StepInfo['outcome'], error?: string): StepInfo {
-    const { file, setup, path } = this.all[i];
-    const actor = file.do === 'device_access' ? file.device! : `cpu${file.cpu}`;
-    return {
-      index: i, setup, actor, op: file.do, text: describeStep(file), note: file.note,
-      firstMicrostep: first, microstepCount: this.msStep.n - first, outcome,
-      ...(error ? { error: `${path}: ${error}` } : {}),
-    };
-  }
-
-  /** Run one step; returns its info. A request the current state cannot honour is refused with the reason. */
-  private runStep(i: number): StepInfo {
+  /** Run one step; returns its outcome and error. A request the current state cannot honour is refused with the reason. */
+  private runStep(i: number): [StepInfo['outcome'], string | null] {
     const k = this.k;
     const { file } = this.all[i];
-    const first = this.msStep.n;
     if (file.do === 'device_access') {
       const d = k.s.devices.findIndex((x) => x.name === file.device);
       k.curLabel = deviceAccessFn.ids.iotlb_lookup_or_walk;
@@ -204,13 +226,13 @@ export class Timeline implements Recorder {
       const err = deviceAccess(k, d, vpnOf(file.va), !!file.write);
       k.inv.afterMicrostep(k);
       k.clearDirty();
-      return this.stepInfo(i, first, err ? 'refused' : 'done', err ?? undefined);
+      return [err ? 'refused' : 'done', err];
     }
     const c = file.cpu!;
     const op = this.resolve(file);
-    if (typeof op === 'string') return this.stepInfo(i, first, 'refused', op);
+    if (typeof op === 'string') return ['refused', op];
     const why = refuse(k, c, op);
-    if (why) return this.stepInfo(i, first, 'refused', why);
+    if (why) return ['refused', why];
     if (op.do === 'continue') k.continueOp(c, file.until ?? '');
     else {
       const st = startOf(k, c, op);
@@ -220,7 +242,7 @@ export class Timeline implements Recorder {
     if (outcome === 'done' && file.until) {
       this.warnings.push({ id: 'until', step: i, microstep: Math.max(0, this.msStep.n - 1), fn: '', label: file.until, cpus: [`cpu${c}`], objects: [], message: `the operation finished without reaching "${file.until}"` });
     }
-    return this.stepInfo(i, first, outcome === 'halted' ? 'done' : outcome);
+    return [outcome === 'halted' ? 'done' : outcome, null];
   }
 
   /** Resolve names in a step to ids in the current state; a string is the reason it cannot be. */
@@ -305,7 +327,7 @@ export class Timeline implements Recorder {
       else hi = mid - 1;
     }
     const kf = this.keyframes[lo];
-    const s = deepClone(kf.state);
+    const s = workingCopy(kf.state);
     if (kf.microstep === target) return s;
     const k = new Kernel(s, this.k.arch, this, NO_HOOKS);
     this.recording = false;
@@ -350,27 +372,33 @@ export class Timeline implements Recorder {
     };
   }
 
-  /** Retained size of the timeline's own records, in bytes (typed arrays; keyframes are measured by the bench). */
   get keyframeCount(): number {
     return this.keyframes.length;
   }
 
+  /** Cumulative counters at the end of step i (-1: before any step). */
+  private countersAfter(i: number): CounterState {
+    const out = { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 };
+    if (i >= 0) COUNTER_KEYS.forEach((key, j) => (out[key] = this.stepCounters.a[i * COUNTER_KEYS.length + j]));
+    return out;
+  }
+
+  /** Per step: what the step itself added to each counter. */
   counters(): Counters[] {
     const out: Counters[] = [];
-    let prev: CounterState = { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 };
-    for (const c of this.countersAt) {
-      out.push({
-        ipis: c.ipis - prev.ipis, flushes: c.flushes - prev.flushes, cr3Writes: c.cr3Writes - prev.cr3Writes,
-        coreSyncs: c.coreSyncs - prev.coreSyncs, redundantCoreSyncs: c.redundantCoreSyncs - prev.redundantCoreSyncs,
-        mmCountAtomics: c.mmCountAtomics - prev.mmCountAtomics,
-      });
+    let prev = this.countersAfter(-1);
+    for (let i = 0; i < this.stepFirst.n; i++) {
+      const c = this.countersAfter(i);
+      const d = { ...c };
+      for (const key of COUNTER_KEYS) d[key] = c[key] - prev[key];
+      out.push(d);
       prev = c;
     }
     return out;
   }
 
   totals(): Counters {
-    return { ...(this.countersAt[this.countersAt.length - 1] ?? { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 }) };
+    return this.countersAfter(this.stepFirst.n - 1);
   }
 
   expectResult(): ExpectResult {
