@@ -59,7 +59,7 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
     const nextGen = k.s.mms[next].tlb_gen;
     if (cpu.ctxs[cpu.tag].tlb_gen === nextGen) {
       // No CR3 write. Andy's RFC puts membarrier's core sync exactly here (T3).
-      if (k.s.config.membarrier_sync_core === 'arch' && k.s.mms[next].membarrier_state & SYNC_CORE_REGISTERED) syncCore(k, c.id);
+      if (k.s.config.membarrier_sync_core === 'arch' && k.s.mms[next].membarrier_state & SYNC_CORE_REGISTERED) syncCore(k, c.id, true);
       return RET;
     }
     f.l.asid = cpu.tag;

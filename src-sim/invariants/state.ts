@@ -12,9 +12,9 @@
  *   I6   x86: no slot is ahead of its mm's tlb_gen
  *   I10a x86: loaded_mm is in mm_cpumask (this is also I5(b))
  *   I10c powerpc: a loaded PID's CPU is in mm_cpumask, and active_cpus counts the mask
- *   I13  secondary MMUs: entries agree with the page table unless an invalidation is in progress and the page is
- *        alive (a); never a new PTE while the device has the old one (b); no SPTE inside an open range (c);
- *        nothing after ->release (d)
+ *   I13  secondary MMUs: entries agree with the page table unless an invalidation is in progress (a; that the page
+ *        stays allocated meanwhile is judged when it is freed, invariants/at_free.ts); never a new PTE while the
+ *        device has the old one (b); no SPTE inside an open range (c); nothing after ->release (d)
  *   I14  an IPI handler never runs between a task's mm/active_mm update and the hardware switch (checked on delivery)
  */
 import type { Kernel } from '../engine/kernel.ts';
@@ -144,9 +144,8 @@ export class StateChecker {
       for (const e of dev.tlb) {
         const pte = m.pte[e.va];
         const pg = s.pages[e.page];
-        const alive = !pg.freed && pg.reused === e.gen;
         if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${pg.name}`;
-        else if (!pte && !(e.va in m.sec_unflushed && alive)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
+        else if (!pte && !(e.va in m.sec_unflushed)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
         if (dev.inflight.some(([lo, hi]) => e.va >= lo && e.va < hi)) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
       }
       if (this.starts(K.I13a, dev.id, a !== '')) k.violation('I13a', [], [dev.name], a);

@@ -22,12 +22,13 @@ export const SYNC_CORE_REGISTERED = PRIVATE_EXPEDITED_SYNC_CORE;
  * sync_core_before_usermode(): a core-serialising instruction on x86 (a no-op under PTI, whose return path already
  * serialises); empty on the other architectures, whose return to user is context-synchronising.
  */
-export function syncCore(k: Kernel, c: CpuId): void {
+export function syncCore(k: Kernel, c: CpuId, onSwitch: boolean): void {
   if (k.arch.name !== 'x86' || k.s.config.pti) return;
   const cpu = k.cpu(c);
   k.s.counters.coreSyncs++;
-  // I12b (a metric): a serialising event already happened since the rq->curr store.
-  if (cpu.serialized_since_curr_store) k.s.counters.redundantCoreSyncs++;
+  // I12b (a metric): on the way back from a switch, a serialising event (a CR3 write) already happened since the
+  // rq->curr store. The sync membarrier's own IPI asks for is never redundant: it orders against the call itself.
+  if (onSwitch && cpu.serialized_since_curr_store) k.s.counters.redundantCoreSyncs++;
   cpu.serialized_since_curr_store = true;
 }
 
@@ -86,7 +87,7 @@ defineFn('ipi_mb', 'kernel/sched/membarrier.c', {
 
 defineFn('ipi_sync_core', 'kernel/sched/membarrier.c', {
   sync_core_before_usermode(k, c) {
-    syncCore(k, c.id);
+    syncCore(k, c.id, false);
     return RET;
   },
 });

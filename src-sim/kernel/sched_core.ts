@@ -123,7 +123,7 @@ defineFn('finish_task_switch', 'kernel/sched/core.c', {
     // current->mm != prev_mm: the mm changed, so switch_mm wrote CR3 (or the arch's equivalent).
     if (cur.mm !== mm) return 'mmdrop_lazy_tlb';
     if (!(k.s.mms[mm].membarrier_state & SYNC_CORE_REGISTERED)) return 'mmdrop_lazy_tlb';
-    syncCore(k, c.id);
+    syncCore(k, c.id, true);
     return 'mmdrop_lazy_tlb';
   },
   mmdrop_lazy_tlb(k, _c, f) {

@@ -98,7 +98,11 @@ function checkNames(f: ScenarioFile): void {
     if (s.do === 'exec') mms.add(s.mm);
     if (s.do === 'map' && s.page) pages.add(s.page);
   }
+  const variantList = Object.keys(f.variants ?? {});
   for (const [path, s] of allSteps) {
+    (s.only ?? []).forEach((v, i) => {
+      if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.only[${i}]`, `no variant named ${v} (variants: ${variantList.join(', ') || 'default'})`);
+    });
     if (s.do === 'device_access') {
       if (s.device === undefined) throw new ScenarioError(`${path}.device`, 'device_access needs "device"');
       if (!devices.has(s.device)) throw new ScenarioError(`${path}.device`, `device ${s.device} is not defined`);

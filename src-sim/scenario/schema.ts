@@ -16,6 +16,8 @@ const common = {
   device: name.optional(),
   note: z.string().max(2000).optional(),
   until: z.string().max(128).optional(),
+  /** Run this step only in these variants (skipped, keeping its index, in the others). */
+  only: z.array(name).min(1).max(32).optional(),
 };
 
 const step = z.discriminatedUnion('do', [

@@ -42,8 +42,11 @@ export interface StepInfo {
   microstepCount: number;
   /** Set when the operation was refused at this step: what was wrong, with the JSON path. */
   error?: string;
-  /** Where the step left the actor's operation: finished, paused at `until`, or blocked waiting for an IPI. */
-  outcome: 'done' | 'paused' | 'blocked' | 'refused';
+  /**
+   * Where the step left the actor's operation: finished, paused at `until`, blocked waiting for an IPI, refused
+   * (see `error`), or skipped (the step belongs to other variants: `only`).
+   */
+  outcome: 'done' | 'paused' | 'blocked' | 'refused' | 'skipped';
 }
 
 export interface MicrostepRow {
