@@ -114,7 +114,7 @@ function main(argv: string[]): number {
   const vi = rest.indexOf('--variant');
   const variant = vi >= 0 ? rest[vi + 1] : null;
   if (vi >= 0 && !variant) throw new UsageError('--variant needs a name');
-  const positional = rest.filter((a, i) => !a.startsWith('--') && i !== vi + 1);
+  const positional = rest.filter((a, i) => !a.startsWith('--') && (vi < 0 || i !== vi + 1));
   switch (cmd) {
     case 'list':
       list();

@@ -235,9 +235,16 @@ export class Kernel {
           this.cpu(driver).op = 'paused';
         } else if (this.advance(driver)) continue;
       }
-      // 4. blocked operations elsewhere whose guard now holds
+      // 4. operations elsewhere that were blocked: they resume once their guard holds, and run on until they finish,
+      //    block again, or reach their own `until`
       for (let i = 0; i < cpus.length && !moved; i++) {
-        if (i !== driver && cpus[i].op === 'blocked' && this.advance(i)) moved = true;
+        const o = cpus[i];
+        if (i === driver || (o.op !== 'blocked' && o.op !== 'running') || o.stack.length === 0) continue;
+        if (this.atUntil(o)) {
+          this.cpu(i).op = 'paused';
+          continue;
+        }
+        if (this.advance(i)) moved = true;
       }
       if (moved) continue;
       break;

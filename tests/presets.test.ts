@@ -1,0 +1,129 @@
+/**
+ * The five threads (kernel-semantics.md §3): every preset variant violates exactly what its `expect` says, first at
+ * the step where the kernel goes wrong, and the model state at the key steps is what the reproduction describes.
+ */
+import { describe, expect, it } from 'vitest';
+import { variantNames } from '../src-sim/scenario/load.ts';
+import { presetById, presets } from '../src-sim/scenario/presets.ts';
+import { Timeline } from '../src-sim/timeline/timeline.ts';
+import type { SimState } from '../src-sim/model/types.ts';
+import { mm, name, task } from './harness.ts';
+
+function run(id: string, variant: string) {
+  const t = new Timeline(presetById(id)!, variant);
+  const setup = t.file.setup?.length ?? 0;
+  const after = (i: number): SimState => {
+    const s = t.steps[setup + i];
+    return t.stateAt(s.firstMicrostep + s.microstepCount - 1);
+  };
+  const firstStep = (invariant: string) => {
+    const v = t.violations.find((x) => x.id === invariant);
+    return v ? v.step - setup : null;
+  };
+  return { t, after, firstStep };
+}
+
+describe('every preset variant matches its expect', () => {
+  for (const p of presets()) {
+    for (const v of variantNames(p)) {
+      it(`${p.id} --variant ${v}`, () => {
+        const r = new Timeline(p, v).expectResult();
+        expect(r.mismatches).toEqual([]);
+        expect(r.ok).toBe(true);
+      });
+    }
+  }
+  it('has the five threads', () => {
+    expect(presets().map((p) => p.id)).toEqual([
+      't1-lazy-refcount-optout', 't2-use-mm-mm-users', 't3-membarrier-unlazy', 't4-mmu-notifier-secondary-tlb', 't5-fullmm-upfront-flush',
+    ]);
+  });
+  it('narrates every step and cites its thread', () => {
+    for (const p of presets()) {
+      for (const s of p.steps) expect(s.note, `${p.id}: ${s.do}`).toBeTruthy();
+      expect(p.source?.messageIds.length).toBeGreaterThan(0);
+      expect(p.source?.archive).toMatch(/^https:\/\//);
+      for (const v of Object.values(p.variants ?? {})) expect(v.explanation).toBeTruthy();
+    }
+  });
+});
+
+describe('T1: lazy refcount opt-out', () => {
+  it('refcount: M lives until the last lazy user drops it, and lazy switches cost atomics', () => {
+    const { t, after } = run('t1-lazy-refcount-optout', 'refcount');
+    expect(mm(after(2), 'M').state).toBe('dead');
+    expect(mm(after(2), 'M').mm_count).toBe(2); // K and the dying P still borrow it
+    expect(mm(after(5), 'M').state).toBe('freed');
+    expect(t.counters()[t.file.setup!.length].mmCountAtomics).toBe(1); // the switch to K grabbed
+  });
+  it('opt-out without shootdown: M is freed while K (CPU1) and P (CPU0) still have it as active_mm', () => {
+    const { after, firstStep } = run('t1-lazy-refcount-optout', 'optout-no-shootdown');
+    const s = after(2);
+    expect(mm(s, 'M').state).toBe('freed');
+    expect(name(s, task(s, 'K').active_mm)).toBe('M');
+    expect(name(s, s.cpus[1].loaded_mm)).toBe('init_mm'); // x86's freed_tables IPI did unload it
+    expect(firstStep('I3')).toBe(2);
+  });
+  it('powerpc shootdown: both lazy users are moved to init_mm before the free', () => {
+    const { after } = run('t1-lazy-refcount-optout', 'shootdown-powerpc');
+    const s = after(2);
+    expect(mm(s, 'M').state).toBe('freed');
+    expect(name(s, task(s, 'K').active_mm)).toBe('init_mm');
+    expect(name(s, task(s, 'P').active_mm)).toBe('init_mm');
+  });
+});
+
+describe('T2: use_mm without mmget', () => {
+  it('powerpc pre-2020: the mm_users == 1 shortcut trims the mask to CPU0 and W keeps its entry', () => {
+    const { after, firstStep } = run('t2-use-mm-mm-users', 'buggy');
+    const s = after(2);
+    expect(mm(s, 'M').mm_users).toBe(1);
+    expect(mm(s, 'M').cpumask).toEqual([true, false]);
+    expect(s.cpus[1].tlb.some((e) => !e.walk && e.va === 0x400)).toBe(true);
+    expect(firstStep('I11')).toBe(2);
+    expect(firstStep('I8')).toBe(2);
+  });
+  it('fixed: use_mm took mmget, the flush is a global tlbie and W faults instead of corrupting memory', () => {
+    const { t, after } = run('t2-use-mm-mm-users', 'fixed');
+    expect(mm(after(0), 'M').mm_users).toBe(2);
+    expect(after(2).cpus[1].tlb.some((e) => !e.walk && e.va === 0x400)).toBe(false);
+    expect(t.warnings.some((w) => w.id === 'fault' && w.message.includes('-EFAULT'))).toBe(true);
+  });
+});
+
+describe('T3: membarrier SYNC_CORE and lazy re-entry', () => {
+  it('old: the sync after the unlazy is redundant; needed: it is not; rfc: none redundant', () => {
+    expect(run('t3-membarrier-unlazy', 'old').t.totals().redundantCoreSyncs).toBe(1);
+    expect(run('t3-membarrier-unlazy', 'needed').t.totals().redundantCoreSyncs).toBe(0);
+    expect(run('t3-membarrier-unlazy', 'rfc').t.totals().redundantCoreSyncs).toBe(0);
+  });
+  it('membarrier skips the lazy CPU (its rq->curr is a kthread)', () => {
+    const { t } = run('t3-membarrier-unlazy', 'needed');
+    const setup = t.file.setup!.length;
+    expect(t.counters()[setup + 5].ipis).toBe(1); // only CPU1's T1; CPU2 runs its idle task
+  });
+});
+
+describe('T4: secondary TLB invalidation', () => {
+  it('buggy: the device writes into the freed, reused frame', () => {
+    const { t, firstStep } = run('t4-mmu-notifier-secondary-tlb', 'buggy');
+    expect(firstStep('I13a')).toBe(1);
+    expect(t.violations.some((v) => v.id === 'I8' && v.message.includes('reused'))).toBe(true);
+  });
+});
+
+describe('T5: up-front fullmm flush', () => {
+  it('arm64: the lazy CPU refills after the early flush and keeps a walk-cache pointer to the freed table', () => {
+    const { after, firstStep } = run('t5-fullmm-upfront-flush', 'buggy');
+    const s = after(1);
+    expect(name(s, s.cpus[1].loaded_mm)).toBe('M');
+    expect(s.cpus[1].tlb.some((e) => e.walk)).toBe(true);
+    expect(firstStep('I16')).toBe(0);
+    expect(firstStep('I9')).toBe(2);
+  });
+  it('x86 4.20+: the early flush_tlb_mm skips lazy CPU1 (no IPI)', () => {
+    const { t } = run('t5-fullmm-upfront-flush', 'x86-buggy');
+    const setup = t.file.setup!.length;
+    expect(t.counters()[setup].ipis).toBe(0);
+  });
+});
