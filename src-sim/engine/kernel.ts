@@ -54,6 +54,8 @@ export class Kernel {
   /** IPIs queued and not yet delivered, and CPUs inside an interrupt handler: the scheduler's fast paths. */
   private queued = 0;
   private inIrqCount = 0;
+  /** CPUs with a kernel operation or handler in flight (a non-empty stack). */
+  busyCpus = 0;
   /** Mms touched during the current operation (for afterOperation checks). */
   readonly opMms = new Set<MmId>();
 
@@ -73,9 +75,11 @@ export class Kernel {
   private countIrqState(): void {
     this.queued = 0;
     this.inIrqCount = 0;
+    this.busyCpus = 0;
     for (const c of this.s.cpus) {
       this.queued += c.ipi_queue.length;
       if (this.inIrq(c)) this.inIrqCount++;
+      if (c.stack.length) this.busyCpus++;
     }
   }
 
@@ -184,6 +188,7 @@ export class Kernel {
   /** Start a kernel operation on a CPU: its top-level function with arguments. */
   startOp(c: CpuId, fn: string, args: Record<string, unknown>, until: string, step: number): void {
     const cpu = this.cpu(c);
+    if (cpu.stack.length === 0) this.busyCpus++;
     cpu.stack.push({ fn, pc: fnDef(fn).entry, l: args, ret: '' });
     cpu.op = 'running';
     cpu.until = until;
@@ -306,7 +311,11 @@ export class Kernel {
       this.inIrqCount--;
       this.completeIpi(c, f.l.ipi as number);
     }
-    if (cpu.stack.length === 0) this.opFinished(c);
+    if (cpu.stack.length === 0) {
+      this.busyCpus--;
+      if (!f.irq) this.opFinished(c);
+      else if (cpu.mode === 'user') cpu.serialized_since_curr_store = true; // back to user code through IRET
+    }
   }
 
   /** The operation at the bottom of the stack returned. */
@@ -351,6 +360,7 @@ export class Kernel {
     this.inIrqCount++;
     cpu.irqs_off++;
     this.inv.ipiDelivered(this, c, ipi.kind);
+    if (cpu.stack.length === 0) this.busyCpus++;
     cpu.stack.push({ fn: ipi.kind, pc: fnDef(ipi.kind).entry, l: { ...ipi.args, ipi: ipi.id, from: ipi.from }, ret: '', irq: true });
   }
 

@@ -6,22 +6,24 @@
 import type { InvariantHooks, Kernel } from '../engine/kernel.ts';
 import type { CpuId, MmId } from '../model/types.ts';
 import { SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
-import { checkMmCounts } from './refcount.ts';
+import { RefTracker } from './refcount.ts';
 import { StateChecker, checkIpiDelivery } from './state.ts';
 
 export class Checker implements InvariantHooks {
   private state = new StateChecker();
   /** Mms whose I2 accounting waits for a quiescent point. */
   private pendingI2 = new Set<MmId>();
+  private refs = new RefTracker();
 
   afterMicrostep(k: Kernel): void {
+    this.refs.update(k);
     this.state.afterMicrostep(k);
   }
 
   afterOperation(k: Kernel): void {
     for (const mm of k.opMms) this.pendingI2.add(mm);
-    for (const c of k.s.cpus) if (c.stack.length) return; // not quiescent
-    if (this.pendingI2.size) checkMmCounts(k, this.pendingI2);
+    if (k.busyCpus > 0) return; // not quiescent: another operation is in flight
+    if (this.pendingI2.size) this.refs.check(k, this.pendingI2);
     this.pendingI2.clear();
   }
 

@@ -39,24 +39,69 @@ export function checkMmCount(k: Kernel, mm: MmId): void {
   }
 }
 
-let scratch = new Int32Array(64);
+/**
+ * An independent recount of the references I2 expects, kept up to date from the objects each micro-step wrote (its
+ * dirty tasks and CPUs), so that checking I2 costs O(1) per mm instead of a pass over every task.
+ */
+export class RefTracker {
+  private refs = new Int32Array(16);
+  private taskRef = new Int32Array(16).fill(-1);
+  private cpuRef = new Int32Array(16).fill(-1);
+  private ready = false;
 
-/** I2 for several mms at once: one pass over tasks and CPUs. */
-export function checkMmCounts(k: Kernel, mms: Set<MmId>): void {
-  const s = k.s;
-  const counted = s.config.lazy_tlb_refcount || s.config.context_switch_era === 'v4';
-  if (scratch.length < s.mms.length) scratch = new Int32Array(s.mms.length * 2);
-  const refs = scratch;
-  refs.fill(0, 0, s.mms.length);
-  for (const t of s.tasks) {
-    if (t.mm === NONE) {
-      if (counted && t.active_mm >= 0) refs[t.active_mm]++;
-    } else if (t.kthread) refs[t.mm]++;
+  private counted(k: Kernel): boolean {
+    return k.s.config.lazy_tlb_refcount || k.s.config.context_switch_era === 'v4';
   }
-  if (counted) for (const c of s.cpus) if (c.prev_mm >= 0) refs[c.prev_mm]++;
-  for (const mm of mms) {
-    const m = s.mms[mm];
-    if (mm === INIT_MM || m.state === 'freed') continue;
-    if (m.mm_count !== refs[mm] + (m.users_ref ? 1 : 0) + m.extra_pins) checkMmCount(k, mm);
+
+  /** The mm a task's fields make it hold a reference on (lazy or use_mm), or -1. */
+  private taskHolds(k: Kernel, t: number): number {
+    const task = k.s.tasks[t];
+    if (task.mm === NONE) return this.counted(k) ? task.active_mm : -1;
+    return task.kthread ? task.mm : -1;
+  }
+
+  private grow(k: Kernel): void {
+    const s = k.s;
+    if (this.refs.length < s.mms.length) {
+      const r = new Int32Array(s.mms.length * 2);
+      r.set(this.refs);
+      this.refs = r;
+    }
+    if (this.taskRef.length < s.tasks.length) {
+      const r = new Int32Array(s.tasks.length * 2).fill(-1);
+      r.set(this.taskRef);
+      this.taskRef = r;
+    }
+    if (this.cpuRef.length < s.cpus.length) this.cpuRef = new Int32Array(s.cpus.length).fill(-1);
+  }
+
+  private set(arr: Int32Array, i: number, mm: number): void {
+    const old = arr[i];
+    if (old === mm) return;
+    if (old >= 0) this.refs[old]--;
+    if (mm >= 0) this.refs[mm]++;
+    arr[i] = mm;
+  }
+
+  update(k: Kernel): void {
+    this.grow(k);
+    if (!this.ready) {
+      for (let t = 0; t < k.s.tasks.length; t++) this.set(this.taskRef, t, this.taskHolds(k, t));
+      for (const c of k.s.cpus) this.set(this.cpuRef, c.id, this.counted(k) ? c.prev_mm : -1);
+      this.ready = true;
+      return;
+    }
+    const { dirtyTasks, dirtyCpus } = k;
+    for (let i = 0; i < dirtyTasks.n; i++) this.set(this.taskRef, dirtyTasks.ids[i], this.taskHolds(k, dirtyTasks.ids[i]));
+    if (this.counted(k)) for (let i = 0; i < dirtyCpus.n; i++) this.set(this.cpuRef, dirtyCpus.ids[i], k.s.cpus[dirtyCpus.ids[i]].prev_mm);
+  }
+
+  /** I2 for these mms; the detailed recount (expectedMmCount) only runs to explain a mismatch. */
+  check(k: Kernel, mms: Iterable<MmId>): void {
+    for (const mm of mms) {
+      const m = k.s.mms[mm];
+      if (mm === INIT_MM || m.state === 'freed') continue;
+      if (m.mm_count !== this.refs[mm] + (m.users_ref ? 1 : 0) + m.extra_pins) checkMmCount(k, mm);
+    }
   }
 }
