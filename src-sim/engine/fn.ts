@@ -59,14 +59,18 @@ export function fnDef(name: string): FnDef {
   return def;
 }
 
-/** True if `name` is a label (`label` or `fn.label`) of some registered function. */
+/** A function's name as shown: arch-specific versions (`flush_tlb_func@x86`) are shown as the kernel names them. */
+export const shownName = (fn: string): string => {
+  const at = fn.indexOf('@');
+  return at < 0 ? fn : fn.slice(0, at);
+};
+
+/** True if `name` is a label (`label` or `fn.label`, fn as shown) of some registered function. */
 export function isKnownLabel(name: string): boolean {
   const dot = name.indexOf('.');
-  if (dot >= 0) {
-    const def = registry.get(name.slice(0, dot));
-    return !!def && name.slice(dot + 1) in def.labels;
+  for (const def of registry.values()) {
+    if (dot >= 0 ? shownName(def.name) === name.slice(0, dot) && name.slice(dot + 1) in def.labels : name in def.labels) return true;
   }
-  for (const def of registry.values()) if (name in def.labels) return true;
   return false;
 }
 

@@ -12,7 +12,7 @@
  */
 import type { ArchPolicy } from '../arch/policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
-import { RET, WAIT, fnDef, type Call, type Next } from './fn.ts';
+import { RET, WAIT, fnDef, shownName, type Call, type Next } from './fn.ts';
 
 export interface Finding {
   id: string;
@@ -262,7 +262,9 @@ export class Kernel {
   private atUntil(cpu: Cpu): boolean {
     if (!cpu.until) return false;
     const f = cpu.stack[cpu.stack.length - 1];
-    return cpu.until === f.pc || cpu.until === `${f.fn}.${f.pc}`;
+    if (cpu.until === f.pc) return true;
+    const dot = cpu.until.indexOf('.');
+    return dot >= 0 && cpu.until.slice(dot + 1) === f.pc && cpu.until.slice(0, dot) === shownName(f.fn);
   }
 
   inIrq(cpu: Cpu): boolean {

@@ -17,6 +17,10 @@ export interface SourceInfo {
   authors: string[];
   messageIds: string[];
   archive?: string;
+  /** What each side argued, paraphrased. */
+  positions?: Array<{ who: string; said: string }>;
+  /** What was merged afterwards and when, with uncertainty noted. */
+  outcome?: string;
 }
 
 export interface PresetInfo {

@@ -428,7 +428,7 @@ export class Timeline implements Recorder {
       scenarioId: f.id,
       title: f.title,
       summary: f.summary ?? '',
-      ...(f.source ? { source: { subject: f.source.subject, date: f.source.date, authors: f.source.authors, messageIds: f.source.messageIds, archive: f.source.archive } } : {}),
+      ...(f.source ? { source: { ...f.source } } : {}),
       arch: this.variant.arch,
       variant: this.variant.name,
       variants: variantInfos(f),
