@@ -11,6 +11,7 @@ const OUTCOME_LABEL: Record<StepInfo['outcome'], string> = {
   paused: '‖ paused',
   blocked: '⋯ blocked',
   refused: '⊘ refused',
+  skipped: '– not in this variant',
 };
 
 export function StepList() {
