@@ -57,7 +57,7 @@ export class Kernel {
   /** CPUs with a kernel operation or handler in flight (a non-empty stack). */
   busyCpus = 0;
   /** Mms touched during the current operation (for afterOperation checks). */
-  readonly opMms = new Set<MmId>();
+  readonly opMms = { ids: [] as MmId[], n: 0, flag: new Uint8Array(16) };
 
   constructor(
     public s: SimState,
@@ -118,7 +118,16 @@ export class Kernel {
       this.dirtyMms.ids[this.dirtyMms.n++] = id;
       this.kfDirty.mms.add(id);
     }
-    this.opMms.add(id);
+    const o = this.opMms;
+    if (id >= o.flag.length) {
+      const f = new Uint8Array(id * 2 + 2);
+      f.set(o.flag);
+      o.flag = f;
+    }
+    if (!o.flag[id]) {
+      o.flag[id] = 1;
+      o.ids[o.n++] = id;
+    }
     return this.s.mms[id];
   }
   page(id: PageId) {
@@ -134,6 +143,12 @@ export class Kernel {
   deviceTouched = false;
   /** Set by a replaying recorder to stop right after a given micro-step. */
   halted = false;
+
+  clearOpMms(): void {
+    const o = this.opMms;
+    for (let i = 0; i < o.n; i++) o.flag[o.ids[i]] = 0;
+    o.n = 0;
+  }
 
   /** Tasks or mms were created (clone, exec): grow the dirty flags. */
   growTo(tasks: number, mms: number): void {
@@ -194,7 +209,7 @@ export class Kernel {
     cpu.until = until;
     cpu.opStep = step;
     cpu.mode = 'kernel';
-    this.opMms.clear();
+    this.clearOpMms();
   }
 
   /** Resume a paused operation, with a new `until`. */
@@ -202,7 +217,7 @@ export class Kernel {
     const cpu = this.cpu(c);
     cpu.op = 'running';
     cpu.until = until;
-    this.opMms.clear();
+    this.clearOpMms();
   }
 
   /**
@@ -333,7 +348,7 @@ export class Kernel {
       cpu.needs_core_sync = false; // ghost bookkeeping lives here, not in the (pure) checker: replays skip the checker
     }
     this.inv.afterOperation(this);
-    this.opMms.clear();
+    this.clearOpMms();
   }
 
   // ---- IPIs (smp_call_function_many / on_each_cpu_mask) ----

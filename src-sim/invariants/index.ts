@@ -21,7 +21,7 @@ export class Checker implements InvariantHooks {
   }
 
   afterOperation(k: Kernel): void {
-    for (const mm of k.opMms) this.pendingI2.add(mm);
+    for (let i = 0; i < k.opMms.n; i++) this.pendingI2.add(k.opMms.ids[i]);
     if (k.busyCpus > 0) return; // not quiescent: another operation is in flight
     if (this.pendingI2.size) this.refs.check(k, this.pendingI2);
     this.pendingI2.clear();

@@ -143,10 +143,9 @@ export class StateChecker {
       let inRange = '';
       for (const e of dev.tlb) {
         const pte = m.pte[e.va];
-        const pg = s.pages[e.page];
-        if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${pg.name}`;
-        else if (!pte && !(e.va in m.sec_unflushed)) a = `${dev.name} caches ${hex(e.va)} -> ${pg.name} with no PTE behind it and no invalidation in progress`;
-        if (dev.inflight.some(([lo, hi]) => e.va >= lo && e.va < hi)) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
+        if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${k.pageName(e.page)}`;
+        else if (!pte && !(e.va in m.sec_unflushed)) a = `${dev.name} caches ${hex(e.va)} -> ${k.pageName(e.page)} with no PTE behind it and no invalidation in progress`;
+        for (const r of dev.inflight) if (e.va >= r[0] && e.va < r[1]) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
       }
       if (this.starts(K.I13a, dev.id, a !== '')) k.violation('I13a', [], [dev.name], a);
       if (this.starts(K.I13b, dev.id, b !== '')) k.violation('I13b', [], [dev.name], b + ' (device and CPU disagree)');

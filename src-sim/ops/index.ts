@@ -36,6 +36,10 @@ export interface Start {
   args: Record<string, unknown>;
 }
 
+function noMm(cur: { mm: MmId; name: string }, c: CpuId): string | null {
+  return cur.mm === NONE ? `${cur.name} on CPU${c} has no mm (a kernel thread not in use_mm)` : null;
+}
+
 /** Why the operation cannot run on CPU c now, or null. */
 export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
   const s = k.s;
@@ -51,7 +55,7 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
     return `CPU${c} has an operation in flight (${cpu.op} at ${f.fn.split('@')[0]}.${f.pc}); use "continue" first`;
   }
   if (cur.state === 'dead' && op.do !== 'switch') return `${cur.name} on CPU${c} has exited; only "switch" can run there`;
-  const userMm = (): string | null => (cur.mm === NONE ? `${cur.name} on CPU${c} has no mm (a kernel thread not in use_mm)` : null);
+  const userMm = (): string | null => noMm(cur, c);
   switch (op.do) {
     case 'switch': {
       if (op.to === 'idle') return null;

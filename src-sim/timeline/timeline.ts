@@ -76,7 +76,10 @@ export class Timeline implements Recorder {
   private msStep = new GrowArray();
   private msWhat = new GrowArray();
   private keyframes: Keyframe[] = [];
-  private all: Array<{ file: StepFile; path: string; setup: boolean }>;
+  /** Number of setup steps; step i < setupLen is setup[i], else steps[i - setupLen]. */
+  private setupLen: number;
+  /** Name -> id lookups for resolving steps, rebuilt when objects are created. */
+  private names = { tasks: new Map<string, number>(), mms: new Map<string, number>(), pages: new Map<string, number>() };
   private k: Kernel;
   private curStep = 0;
   private recording = true;
@@ -103,10 +106,7 @@ export class Timeline implements Recorder {
       file.devices ?? [],
     );
     this.ncpus = file.machine.cpus;
-    this.all = [
-      ...(file.setup ?? []).map((f, i) => ({ file: f, path: `setup[${i}]`, setup: true })),
-      ...file.steps.map((f, i) => ({ file: f, path: `steps[${i}]`, setup: false })),
-    ];
+    this.setupLen = file.setup?.length ?? 0;
     this.k = new Kernel(s, arch, this, new Checker());
     if (opts.extend) this.file = { ...file, steps: file.steps.slice() };
     this.run(opts.keyframeEvery ?? KEYFRAME_EVERY, opts.extend);
@@ -156,11 +156,10 @@ export class Timeline implements Recorder {
     this.pushKeyframe(0, 0, null);
     let lastKf = 0;
     for (let i = 0; ; i++) {
-      if (i >= this.all.length) {
+      if (i >= this.stepTotal) {
         const next = extend?.(k.s, this.file.steps.length);
         if (!next) break;
         this.file.steps.push(next);
-        this.all.push({ file: next, path: `steps[${this.file.steps.length - 1}]`, setup: false });
       }
       this.curStep = i;
       const first = this.msStep.n;
@@ -177,7 +176,7 @@ export class Timeline implements Recorder {
       this.stepCount.push(this.msStep.n - first);
       this.stepOutcome.push(OUTCOMES.indexOf(outcome));
       for (const key of COUNTER_KEYS) this.stepCounters.push(k.s.counters[key]);
-      if (error) this.stepErrors.set(i, `${this.all[i].path}: ${error}`);
+      if (error) this.stepErrors.set(i, `${this.pathOf(i)}: ${error}`);
       if (this.internalError) break;
       if (this.msStep.n - lastKf >= every) {
         this.pushKeyframe(this.msStep.n, i + 1, this.keyframes[this.keyframes.length - 1].state);
@@ -185,6 +184,16 @@ export class Timeline implements Recorder {
       }
     }
     for (const a of [this.msStep, this.msWhat, this.stepFirst, this.stepCount, this.stepOutcome, this.stepCounters]) a.trim();
+  }
+
+  private get stepTotal(): number {
+    return this.setupLen + this.file.steps.length;
+  }
+  private stepFile(i: number): StepFile {
+    return i < this.setupLen ? this.file.setup![i] : this.file.steps[i - this.setupLen];
+  }
+  private pathOf(i: number): string {
+    return i < this.setupLen ? `setup[${i}]` : `steps[${i - this.setupLen}]`;
   }
 
   private pushKeyframe(microstep: number, step: number, prev: SimState | null): void {
@@ -198,7 +207,8 @@ export class Timeline implements Recorder {
     if (this.stepsCache && this.stepsCache.length === this.stepFirst.n) return this.stepsCache;
     const out: StepInfo[] = [];
     for (let i = 0; i < this.stepFirst.n; i++) {
-      const { file, setup } = this.all[i];
+      const file = this.stepFile(i);
+      const setup = i < this.setupLen;
       const error = this.stepErrors.get(i);
       out.push({
         index: i, setup, actor: file.do === 'device_access' ? file.device! : `cpu${file.cpu}`, op: file.do, text: describeStep(file),
@@ -218,7 +228,7 @@ export class Timeline implements Recorder {
   /** Run one step; returns its outcome and error. A request the current state cannot honour is refused with the reason. */
   private runStep(i: number): [StepInfo['outcome'], string | null] {
     const k = this.k;
-    const { file } = this.all[i];
+    const file = this.stepFile(i);
     if (file.only && !file.only.includes(this.variant.name)) return ['skipped', null];
     if (file.do === 'device_access') {
       const d = k.s.devices.findIndex((x) => x.name === file.device);
@@ -249,9 +259,17 @@ export class Timeline implements Recorder {
   /** Resolve names in a step to ids in the current state; a string is the reason it cannot be. */
   private resolve(f: StepFile): Op | string {
     const s = this.k.s;
-    const task = (n: string) => s.tasks.findIndex((t) => t.name === n);
-    const mm = (n: string) => s.mms.findIndex((m) => m.name === n);
-    const page = (n: string) => s.pages.findIndex((p) => p.name === n);
+    const { names } = this;
+    const lookup = (map: Map<string, number>, list: Array<{ name: string }>, n: string): number => {
+      if (map.size !== list.length) {
+        map.clear();
+        for (let i = 0; i < list.length; i++) if (!map.has(list[i].name)) map.set(list[i].name, i);
+      }
+      return map.get(n) ?? -1;
+    };
+    const task = (n: string) => lookup(names.tasks, s.tasks, n);
+    const mm = (n: string) => lookup(names.mms, s.mms, n);
+    const page = (n: string) => lookup(names.pages, s.pages, n);
     switch (f.do) {
       case 'switch': {
         if (f.to === 'idle') return { do: 'switch', to: 'idle' };
@@ -336,7 +354,7 @@ export class Timeline implements Recorder {
     this.haltAt = target;
     const saved = this.curStep;
     try {
-      for (let i = kf.step; i < this.all.length && !k.halted; i++) {
+      for (let i = kf.step; i < this.stepTotal && !k.halted; i++) {
         this.curStep = i;
         const prevK = this.k;
         this.k = k;
