@@ -36,8 +36,17 @@ export interface WatchedPage {
   close(): Promise<void>;
 }
 
-export async function openPage(browser: Browser, query = ''): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+export interface PageOptions {
+  /** Default 1600 x 1000. */
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+}
+
+export async function openPage(browser: Browser, query = '', options: PageOptions = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1600, height: 1000 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -52,7 +61,8 @@ export async function openPage(browser: Browser, query = ''): Promise<WatchedPag
   return { page, context, problems, close: () => context.close() };
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves `e2e/screenshots/<name>.png`: the whole page, or only the viewport (what a projector shows first). */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 }

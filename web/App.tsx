@@ -3,11 +3,13 @@ import { store } from './store.ts';
 import { Header } from './components/Header.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { PresetList } from './components/PresetList.tsx';
-import { ScenarioInfo } from './components/ScenarioInfo.tsx';
+import { ScenarioHeading } from './components/ScenarioHeading.tsx';
+import { VariantSwitch } from './components/VariantSwitch.tsx';
 import { StepList } from './components/StepList.tsx';
 import { ExpectResult } from './components/ExpectResult.tsx';
 import { ViolationsPanel } from './components/ViolationsPanel.tsx';
 import { CountersPanel } from './components/CountersPanel.tsx';
+import { SourceCard } from './components/SourceCard.tsx';
 
 export function App() {
   return (
@@ -16,8 +18,8 @@ export function App() {
       <ErrorBanner />
       <Main />
       <footer className="app-footer">
-        A model of the kernel, not the kernel: one page size, no THP, operations reduced to the micro-steps that matter
-        for lazy TLB. Every value shown comes from the simulation.
+        A model of the kernel, not the kernel: one page size, no THP, each operation reduced to the micro-steps that
+        matter for lazy TLB. Every value on this page comes from the simulation; the notes explain, they do not measure.
       </footer>
     </div>
   );
@@ -30,17 +32,21 @@ function Main() {
   return (
     <main className="app-main" aria-busy={loading}>
       {hasTimeline ? (
-        <div className="layout">
-          <div className="main-col">
-            <ScenarioInfo />
-            <StepList />
+        <>
+          <ScenarioHeading />
+          <VariantSwitch />
+          <div className="layout">
+            <div className="main-col">
+              <StepList />
+            </div>
+            <div className="side-col">
+              <ExpectResult />
+              <ViolationsPanel />
+              <CountersPanel />
+              <SourceCard />
+            </div>
           </div>
-          <div className="side-col">
-            <ExpectResult />
-            <ViolationsPanel />
-            <CountersPanel />
-          </div>
-        </div>
+        </>
       ) : loading ? (
         <p className="placeholder">Running the scenario…</p>
       ) : (

@@ -39,6 +39,15 @@ function loadFromLocation(): void {
   if (scenario !== null) void loadScenario(scenario, variant);
 }
 
+/** Back/forward: load only when the view changed (a move between `#step-N` anchors keeps the query). */
+function onPopState(): void {
+  const { scenario, variant } = parseViewParams(window.location.search);
+  const state = store.getState();
+  const shown = state.pending ?? (state.summary ? { scenario: state.summary.scenarioId, variant: state.summary.variant } : null);
+  if (shown && shown.scenario === scenario && (variant === null || shown.variant === variant)) return;
+  loadFromLocation();
+}
+
 function syncLocation(summary: AppState['summary']): void {
   if (!summary) return;
   document.title = summary.variant === '' ? `${summary.title} — lazytlb` : `${summary.title} (${summary.variant}) — lazytlb`;
@@ -57,10 +66,10 @@ export function startUrlSync(): () => void {
   const unsubscribe = store.subscribe((state, previous) => {
     if (state.summary !== previous.summary) syncLocation(state.summary);
   });
-  window.addEventListener('popstate', loadFromLocation);
+  window.addEventListener('popstate', onPopState);
   loadFromLocation();
   return () => {
     unsubscribe();
-    window.removeEventListener('popstate', loadFromLocation);
+    window.removeEventListener('popstate', onPopState);
   };
 }

@@ -32,7 +32,10 @@ export interface PresetInfo {
 }
 
 export interface StepInfo {
+  /** Index in the run: setup steps first, then the scenario's steps. Violations refer to this index. */
   index: number;
+  /** Index within its own list (`setup[number]` or `steps[number]`): what the CLI, `expect` and errors call it. */
+  number: number;
   /** True for the operations of `setup`, which the UI shows collapsed. */
   setup: boolean;
   /** "cpu1" or "dev0". */

@@ -211,7 +211,7 @@ export class Timeline implements Recorder {
       const setup = i < this.setupLen;
       const error = this.stepErrors.get(i);
       out.push({
-        index: i, setup, actor: file.do === 'device_access' ? file.device! : `cpu${file.cpu}`, op: file.do, text: describeStep(file),
+        index: i, number: setup ? i : i - this.setupLen, setup, actor: file.do === 'device_access' ? file.device! : `cpu${file.cpu}`, op: file.do, text: describeStep(file),
         ...(file.note ? { note: file.note } : {}),
         firstMicrostep: this.stepFirst.a[i], microstepCount: this.stepCount.a[i], outcome: OUTCOMES[this.stepOutcome.a[i]],
         ...(error ? { error } : {}),

@@ -1,9 +1,12 @@
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
+import { idsOrNone } from '../format.ts';
 
+/** Whether the run did what the scenario's `expect` says this variant does. */
 export function ExpectResult() {
   const expect = useStore(store, (s) => s.summary?.expect);
   if (!expect) return null;
+  const buggy = expect.expected.length > 0;
   return (
     <section
       className={`panel expect ${expect.ok ? 'expect-ok' : 'expect-mismatch'}`}
@@ -12,12 +15,22 @@ export function ExpectResult() {
       data-ok={expect.ok}
     >
       <h2 id="expect-heading">Expected outcome</h2>
-      <p className="verdict">{expect.ok ? '✓ OK: the run matches the expectation' : '✗ MISMATCH'}</p>
+      <p className="verdict">
+        {expect.ok ? (
+          <>
+            <span aria-hidden="true">✓ </span>OK: {buggy ? 'the bug shows, as expected' : 'nothing breaks, as expected'}
+          </>
+        ) : (
+          <>
+            <span aria-hidden="true">✗ </span>MISMATCH: the run differs from what the scenario expects
+          </>
+        )}
+      </p>
       <dl className="expect-table">
         <dt>expected</dt>
-        <dd>{listOrNone(expect.expected)}</dd>
+        <dd>{idsOrNone(expect.expected)}</dd>
         <dt>got</dt>
-        <dd>{listOrNone(expect.got)}</dd>
+        <dd>{idsOrNone(expect.got)}</dd>
       </dl>
       {expect.mismatches.length > 0 ? (
         <ul className="mismatches">
@@ -28,8 +41,4 @@ export function ExpectResult() {
       ) : null}
     </section>
   );
-}
-
-function listOrNone(ids: string[]): string {
-  return ids.length === 0 ? 'no violation' : ids.join(', ');
 }

@@ -1,26 +1,18 @@
 import { useStore } from 'zustand';
-import {
-  loadScenario,
-  selectPickedScenario,
-  selectPickedVariant,
-  selectVariants,
-  store,
-} from '../store.ts';
+import { loadScenario, selectPickedScenario, store } from '../store.ts';
 
 export function Header() {
   const loading = useStore(store, (s) => s.pending !== null);
   return (
     <header className="app-header">
-      <h1 className="brand">
-        lazytlb <span className="brand-sub">Linux lazy-TLB mm handling</span>
-      </h1>
-      <div className="controls">
-        <ScenarioPicker />
-        <VariantSwitch />
-        <span className="status" aria-live="polite">
-          {loading ? 'Running…' : ''}
-        </span>
-      </div>
+      <p className="brand">
+        <span className="brand-name">lazytlb</span>
+        <span className="brand-sub">Linux lazy-TLB mm handling, modelled</span>
+      </p>
+      <ScenarioPicker />
+      <span className="status" aria-live="polite" data-testid="status">
+        {loading ? 'Running the model…' : ''}
+      </span>
     </header>
   );
 }
@@ -32,7 +24,7 @@ function ScenarioPicker() {
   const known = presets.some((p) => p.id === picked);
 
   return (
-    <label className="field">
+    <label className="field scenario-field">
       <span className="field-label">Scenario</span>
       <select
         data-testid="scenario-picker"
@@ -52,30 +44,5 @@ function ScenarioPicker() {
         ))}
       </select>
     </label>
-  );
-}
-
-function VariantSwitch() {
-  const variants = useStore(store, selectVariants);
-  const picked = useStore(store, selectPickedVariant);
-  const scenario = useStore(store, selectPickedScenario);
-  if (variants.length === 0) return null;
-
-  return (
-    <fieldset className="variant-switch" data-testid="variant-switch">
-      <legend className="field-label">Variant</legend>
-      {variants.map((v) => (
-        <label key={v.name} className="variant-option" title={v.explanation}>
-          <input
-            type="radio"
-            name="variant"
-            value={v.name}
-            checked={picked === v.name}
-            onChange={() => void loadScenario(scenario, v.name)}
-          />
-          <span>{v.label}</span>
-        </label>
-      ))}
-    </fieldset>
   );
 }

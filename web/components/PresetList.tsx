@@ -11,14 +11,14 @@ export function PresetList() {
   }
   return (
     <section aria-labelledby="presets-heading" className="preset-section">
-      <h2 id="presets-heading">Scenarios</h2>
+      <h1 id="presets-heading">Scenarios</h1>
       <ul className="preset-list" data-testid="preset-list">
         {presets.map((p) => (
           <li key={p.id} data-preset={p.id}>
             <button type="button" className="preset-card" onClick={() => void loadScenario(p.id)}>
               <span className="preset-title">{p.title}</span>
               <span className="preset-meta">
-                <code>{p.id}</code> · {p.arch} · {p.variants.map((v) => v.name).join(' / ')}
+                <code>{p.id}</code> · arch {p.arch} · {p.variants.length} {p.variants.length === 1 ? 'variant' : 'variants'}
               </span>
               <span className="preset-summary">{p.summary}</span>
             </button>

@@ -1,76 +1,154 @@
 import { memo, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
-import type { StepInfo, ViolationInfo } from '../../src-sim/timeline/summary.ts';
+import type { Counters, StepInfo, ViolationInfo } from '../../src-sim/timeline/summary.ts';
+import { actorList, actorName, counterLine, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
 const NO_STEPS: StepInfo[] = [];
-const NO_VIOLATIONS: ViolationInfo[] = [];
+const NO_FINDINGS: ViolationInfo[] = [];
+const NO_COUNTERS: Counters[] = [];
 
-const OUTCOME_LABEL: Record<StepInfo['outcome'], string> = {
-  done: 'done',
-  paused: '‖ paused',
-  blocked: '⋯ blocked',
-  refused: '⊘ refused',
-  skipped: '– not in this variant',
+/** Outcome words; the symbol is decoration, the word carries the meaning. */
+const OUTCOME: Record<StepInfo['outcome'], { mark: string; word: string }> = {
+  done: { mark: '', word: 'done' },
+  paused: { mark: '‖', word: 'paused' },
+  blocked: { mark: '⋯', word: 'blocked' },
+  refused: { mark: '⊘', word: 'refused' },
+  skipped: { mark: '–', word: 'not in this variant' },
 };
+
+interface Findings {
+  violations: ViolationInfo[];
+  warnings: ViolationInfo[];
+}
+
+function byStep(list: ViolationInfo[]): Map<number, ViolationInfo[]> {
+  const map = new Map<number, ViolationInfo[]>();
+  for (const f of list) {
+    const at = map.get(f.step);
+    if (at) at.push(f);
+    else map.set(f.step, [f]);
+  }
+  return map;
+}
 
 export function StepList() {
   const steps = useStore(store, (s) => s.summary?.steps ?? NO_STEPS);
-  const violations = useStore(store, (s) => s.summary?.violations ?? NO_VIOLATIONS);
+  const violations = useStore(store, (s) => s.summary?.violations ?? NO_FINDINGS);
+  const warnings = useStore(store, (s) => s.summary?.warnings ?? NO_FINDINGS);
+  const counters = useStore(store, (s) => s.summary?.counters ?? NO_COUNTERS);
 
   const { setup, schedule } = useMemo(
     () => ({ setup: steps.filter((s) => s.setup), schedule: steps.filter((s) => !s.setup) }),
     [steps],
   );
-  const violatedAt = useMemo(() => {
-    const byStep = new Map<number, string[]>();
-    for (const v of violations) {
-      const ids = byStep.get(v.step) ?? [];
-      if (!ids.includes(v.id)) ids.push(v.id);
-      byStep.set(v.step, ids);
-    }
-    return byStep;
-  }, [violations]);
+  const violationsAt = useMemo(() => byStep(violations), [violations]);
+  const warningsAt = useMemo(() => byStep(warnings), [warnings]);
+  const setupViolated = setup.some((s) => violationsAt.has(s.index));
+
+  const row = (step: StepInfo) => (
+    <StepRow
+      key={step.index}
+      step={step}
+      counters={counters[step.index]}
+      findings={{
+        violations: violationsAt.get(step.index) ?? NO_FINDINGS,
+        warnings: warningsAt.get(step.index) ?? NO_FINDINGS,
+      }}
+    />
+  );
 
   return (
     <section className="panel steps" aria-labelledby="steps-heading" data-testid="step-list">
-      <h2 id="steps-heading">Steps</h2>
+      <h2 id="steps-heading">
+        Steps <span className="hint">({schedule.length})</span>
+      </h2>
       {setup.length > 0 ? (
-        <details className="setup-steps">
+        <details className="setup-steps" data-testid="setup-steps" open={setupViolated || undefined}>
           <summary>
             Setup: {setup.length} {setup.length === 1 ? 'operation builds' : 'operations build'} the starting state
+            {setupViolated ? <strong className="bad-text"> (✗ a violation happened here)</strong> : null}
           </summary>
-          <ol className="step-rows">
-            {setup.map((step) => (
-              <StepRow key={step.index} step={step} violated={violatedAt.get(step.index)} />
-            ))}
-          </ol>
+          <ol className="step-rows">{setup.map(row)}</ol>
         </details>
       ) : null}
-      <ol className="step-rows">
-        {schedule.map((step) => (
-          <StepRow key={step.index} step={step} violated={violatedAt.get(step.index)} />
-        ))}
-      </ol>
+      <ol className="step-rows">{schedule.map(row)}</ol>
     </section>
   );
 }
 
-const StepRow = memo(function StepRow({ step, violated }: { step: StepInfo; violated: string[] | undefined }) {
+const StepRow = memo(function StepRow({
+  step,
+  counters,
+  findings,
+}: {
+  step: StepInfo;
+  counters: Counters | undefined;
+  findings: Findings;
+}) {
+  const outcome = OUTCOME[step.outcome];
+  const violated = findings.violations.length > 0;
   const classes = ['step', `outcome-${step.outcome}`];
-  if (step.setup) classes.push('is-setup');
   if (violated) classes.push('has-violation');
+  const line = step.outcome === 'skipped' ? '' : counterLine(counters);
+
   return (
-    <li className={classes.join(' ')} data-testid="step" data-step={step.index} data-outcome={step.outcome}>
-      <div className="step-line">
-        <span className="step-index">#{step.index}</span>
-        <span className="step-actor">{step.actor}</span>
-        <code className="step-text">{step.text}</code>
-        <span className={`badge badge-${step.outcome}`}>{OUTCOME_LABEL[step.outcome]}</span>
-        {violated ? <span className="badge badge-violation">✗ {violated.join(', ')}</span> : null}
+    <li
+      id={stepAnchor(step.index)}
+      tabIndex={-1}
+      className={classes.join(' ')}
+      data-testid="step"
+      data-step={step.index}
+      data-outcome={step.outcome}
+      data-violations={violated ? [...new Set(findings.violations.map((v) => v.id))].join(' ') : undefined}
+    >
+      <div className="step-meta">
+        <span className="step-name">{stepName(step)}</span>
+        <span className="step-actor">{actorName(step.actor)}</span>
       </div>
-      {step.error ? <p className="step-error">Refused: {step.error}</p> : null}
-      {step.note ? <p className="step-note">{step.note}</p> : null}
+      <div className="step-main">
+        <div className="step-line">
+          <code className="step-text">{step.text}</code>
+          <span className={`outcome outcome-badge-${step.outcome}`}>
+            {outcome.mark ? <span aria-hidden="true">{outcome.mark} </span> : null}
+            {outcome.word}
+          </span>
+        </div>
+        {step.error ? <p className="step-error">⊘ Refused: {step.error}</p> : null}
+        {step.note ? <p className="step-note">{step.note}</p> : null}
+        {violated ? (
+          <ul className="step-findings" aria-label={`Violations at ${stepName(step)}`}>
+            {findings.violations.map((v, i) => (
+              <li key={i} className="step-violation" data-testid="step-violation" data-invariant={v.id}>
+                <span className="violation-tag" title={invariantTitle(v.id)}>
+                  <span aria-hidden="true">✗ </span>
+                  {v.id} violated
+                </span>{' '}
+                <span className="finding-message">{v.message}</span>
+                <span className="finding-where">
+                  {' '}
+                  — in <code>{whereIn(v)}</code>
+                  {v.cpus.length > 0 ? <> on {actorList(v.cpus)}</> : null}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {findings.warnings.length > 0 ? (
+          <ul className="step-findings" aria-label={`Kernel events at ${stepName(step)}`}>
+            {findings.warnings.map((w, i) => (
+              <li key={i} className="step-warning" data-testid="step-warning" data-kind={w.id}>
+                <span className="warning-tag">
+                  <span aria-hidden="true">⚠ </span>
+                  {eventKind(w.id)}
+                </span>{' '}
+                <span className="finding-message">{w.message}</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {line ? <p className="step-counters">{line}</p> : null}
+      </div>
     </li>
   );
 });

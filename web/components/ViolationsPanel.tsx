@@ -1,57 +1,98 @@
+import { useMemo, type MouseEvent } from 'react';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
-import type { ViolationInfo } from '../../src-sim/timeline/summary.ts';
+import type { StepInfo, ViolationInfo } from '../../src-sim/timeline/summary.ts';
+import { actorList, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
 const NONE: ViolationInfo[] = [];
+const NO_STEPS: StepInfo[] = [];
 
+/** Findings grouped by id, in order of first occurrence. */
+function group(list: ViolationInfo[]): Array<[string, ViolationInfo[]]> {
+  const groups = new Map<string, ViolationInfo[]>();
+  for (const f of list) {
+    const g = groups.get(f.id);
+    if (g) g.push(f);
+    else groups.set(f.id, [f]);
+  }
+  return [...groups];
+}
+
+/** An index of what the checker found: one entry per invariant, with links to the steps where it broke. */
 export function ViolationsPanel() {
   const violations = useStore(store, (s) => s.summary?.violations ?? NONE);
   const warnings = useStore(store, (s) => s.summary?.warnings ?? NONE);
+  const steps = useStore(store, (s) => s.summary?.steps ?? NO_STEPS);
+  const groups = useMemo(() => group(violations), [violations]);
 
   return (
-    <section className="panel violations" aria-labelledby="violations-heading">
-      <h2 id="violations-heading">
-        Invariant violations <span className="count">({violations.length})</span>
-      </h2>
+    <section className="panel violations" aria-labelledby="violations-heading" data-testid="violations-panel">
+      <h2 id="violations-heading">Invariant violations</h2>
       {violations.length === 0 ? (
-        <p className="all-held" data-testid="no-violations">
-          ✓ None: every invariant held.
+        <p className="good-text all-held" data-testid="no-violations">
+          <span aria-hidden="true">✓ </span>None: every invariant held at every micro-step.
         </p>
       ) : (
-        <ol className="finding-list">
-          {violations.map((v, i) => (
-            <Finding key={i} finding={v} testId="violation" />
-          ))}
-        </ol>
+        <>
+          <p className="bad-text tally">
+            <span aria-hidden="true">✗ </span>
+            {groups.length} {groups.length === 1 ? 'invariant' : 'invariants'} broken, {violations.length}{' '}
+            {violations.length === 1 ? 'time' : 'times'}
+          </p>
+          <ul className="invariant-groups">
+            {groups.map(([id, list]) => (
+              <li key={id} className="invariant-group" data-testid="violation-group" data-invariant={id}>
+                <p className="invariant-head">
+                  <span className="violation-tag">{id}</span> <span>{invariantTitle(id)}</span>
+                </p>
+                <ul className="occurrences">
+                  {list.map((v, i) => (
+                    <li key={i} data-testid="violation" data-invariant={v.id} title={v.message}>
+                      <StepLink step={steps[v.step]} index={v.step} />
+                      {v.cpus.length > 0 ? <> on {actorList(v.cpus)}</> : null}, in <code>{whereIn(v)}</code>
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {warnings.length > 0 ? (
         <>
-          <h3>Kernel warnings ({warnings.length})</h3>
-          <ol className="finding-list warnings">
+          <h3>Kernel events (not violations)</h3>
+          <ul className="events">
             {warnings.map((w, i) => (
-              <Finding key={i} finding={w} testId="warning" />
+              <li key={i} data-testid="warning" data-kind={w.id}>
+                <span className="warning-tag">
+                  <span aria-hidden="true">⚠ </span>
+                  {eventKind(w.id)}
+                </span>{' '}
+                at <StepLink step={steps[w.step]} index={w.step} />
+              </li>
             ))}
-          </ol>
+          </ul>
         </>
       ) : null}
     </section>
   );
 }
 
-function Finding({ finding, testId }: { finding: ViolationInfo; testId: string }) {
+/** A link to a step's row; it scrolls there without touching the URL (the URL names the view, not the scroll). */
+function StepLink({ step, index }: { step: StepInfo | undefined; index: number }) {
+  const name = step ? stepName(step) : `step #${index}`;
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    const row = document.getElementById(stepAnchor(index));
+    if (!row) return;
+    e.preventDefault();
+    const setup = row.closest('details');
+    if (setup && !setup.open) setup.open = true;
+    row.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    row.focus({ preventScroll: true });
+  };
   return (
-    <li className={`finding finding-${testId}`} data-testid={testId} data-invariant={finding.id}>
-      <p className="finding-head">
-        <span className="finding-id">{finding.id}</span>
-        <span>step {finding.step}</span>
-        {finding.cpus.length > 0 ? <span>{finding.cpus.join(', ')}</span> : null}
-      </p>
-      <p className="finding-message">{finding.message}</p>
-      <p className="finding-where">
-        in <code>{finding.fn}</code>
-        {finding.label ? <> · {finding.label}</> : null}
-        {finding.objects.length > 0 ? <> · {finding.objects.join(', ')}</> : null}
-      </p>
-    </li>
+    <a href={`#${stepAnchor(index)}`} onClick={onClick} className="step-link">
+      {name}
+    </a>
   );
 }
