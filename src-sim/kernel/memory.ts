@@ -5,7 +5,7 @@
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { checkAccess } from '../invariants/access.ts';
-import { NONE, type Cpu, type MmId, type PageId } from '../model/types.ts';
+import { NONE, type Cpu, type CpuId, type MmId, type PageId } from '../model/types.ts';
 import { allocPage, getPage, putPage } from './pages.ts';
 import { findLeaf, hex, regionOf, tlbFill, walk } from './tlb_hw.ts';
 import { invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
@@ -23,6 +23,20 @@ export function pteAlloc(k: Kernel, mm: MmId, vpn: number): void {
   if (m.pt[region] !== undefined) return;
   const p = allocPage(k, 'pt', `page table of ${m.name} @${hex(region * 512)}`, region, `pt:${m.name}/${region}`);
   m.pt = { ...m.pt, [region]: p };
+}
+
+/**
+ * The clear half of ptep_clear_flush (the caller then flushes): the PTE goes, the change is noted for the flush
+ * bookkeeping, and the arch sees it (s390 IPTE).
+ */
+export function ptepClear(k: Kernel, c: CpuId, mm: MmId, va: number): void {
+  const m = k.mm(mm);
+  const old = m.pte[va].page;
+  const pte = { ...m.pte };
+  delete pte[va];
+  m.pte = pte;
+  notePteChange(k, mm, va, old);
+  k.arch.pteClear?.(k, c, mm, va, false);
 }
 
 /** set_pte_at: the mapping takes a page reference. */
@@ -115,12 +129,7 @@ defineFn('wp_page_copy', 'mm/memory.c', {
   ptep_clear_flush(k, c, f) {
     const mm = f.l.mm as MmId;
     const va = f.l.va as number;
-    const m = k.mm(mm);
-    const pte = { ...m.pte };
-    delete pte[va];
-    m.pte = pte;
-    notePteChange(k, mm, va, f.l.old as PageId);
-    k.arch.pteClear?.(k, c.id, mm, va, false);
+    ptepClear(k, c.id, mm, va);
     const notifyNow = k.s.config.cow_notify === 'clear_flush_notify' && k.s.config.mmu_notifier !== 'v6.6';
     return call(k.arch.fns.flush_tlb_mm_range, { mm, start: va, end: va + 1, freed_tables: false }, notifyNow ? 'mmu_notifier_invalidate_range' : 'set_pte_at');
   },

@@ -9,7 +9,8 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import type { MmId, PageId } from '../model/types.ts';
 import { getPage, putPage } from './pages.ts';
 import { rangeEnd, rangeStart } from './mmu_notifier.ts';
-import { invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
+import { invalidateSecondaryTlbs } from './tlbflush.ts';
+import { ptepClear } from './memory.ts';
 
 defineFn('try_to_unmap', 'mm/rmap.c', {
   rmap_walk(k, _c, f) {
@@ -34,12 +35,7 @@ defineFn('try_to_unmap', 'mm/rmap.c', {
   },
   ptep_clear_flush(k, c, f) {
     const [mm, va] = (f.l.maps as Array<[MmId, number]>)[f.l.i as number];
-    const m = k.mm(mm);
-    const pte = { ...m.pte };
-    delete pte[va];
-    m.pte = pte;
-    notePteChange(k, mm, va, f.l.page as PageId);
-    k.arch.pteClear?.(k, c.id, mm, va, false);
+    ptepClear(k, c.id, mm, va);
     return call(k.arch.fns.flush_tlb_mm_range, { mm, start: va, end: va + 1, freed_tables: false }, 'page_remove_rmap');
   },
   /** page_remove_rmap + put_page: the mapping's reference goes. */

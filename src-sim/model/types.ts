@@ -13,6 +13,8 @@
  * timeline/keyframes.ts). No snapshot is ever mutated after it was handed out.
  */
 
+import type { Counters as CounterState } from '../timeline/summary.ts';
+
 export type CpuId = number;
 export type TaskId = number;
 export type MmId = number;
@@ -265,15 +267,8 @@ export interface Config {
   i8_mode: 'strict' | 'x86-lazy-relaxed';
 }
 
-/** Per-step counters (docs/kernel-semantics.md §4, metrics that are not errors). */
-export interface CounterState {
-  ipis: number;
-  flushes: number;
-  cr3Writes: number;
-  coreSyncs: number;
-  redundantCoreSyncs: number;
-  mmCountAtomics: number;
-}
+/** Counters (docs/kernel-semantics.md §4, metrics that are not errors): the summary's own type. */
+export type { CounterState };
 
 export interface SimState {
   arch: Arch;
