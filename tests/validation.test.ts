@@ -49,6 +49,10 @@ describe('validation names the JSON path', () => {
     [with_({ expect: { buggy: ['I9'] } }), 'expect.buggy: no variant named buggy'],
     [with_({ steps: [{ cpu: 0, do: 'switch', to: 'P', only: ['nope'] }] }), 'steps[0].only[0]: no variant named nope'],
     [with_({ extra: 1 }), 'Unrecognized key'],
+    [with_({ expect: { default: ['I99'] } }), 'expect.default[0]: I99 is not an invariant id'],
+    [with_({ steps: [{ cpu: 0, do: 'speculate', va: '0x400000', until: 'speculative_fill' }] }), 'steps[0].until: speculate is a single hardware micro-step'],
+    [with_({ steps: [{ cpu: 0, do: 'clone', name: 'idle' }] }), 'steps[0].name: idle is reserved'],
+    [with_({ steps: [{ cpu: 0, do: 'access' }] }), 'steps[0].va'],
   ])('%#', (raw, message) => {
     expect(errorOf(raw)).toContain(message);
   });
@@ -66,6 +70,7 @@ describe('impossible requests are refused at their step, the run goes on', () =>
     [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 0, do: 'map', va: '0x400000' }, 'already mapped'],
     [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 1, do: 'continue' }, 'no operation in flight'],
     [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 0, do: 'membarrier', sync_core: true }, 'EPERM'],
+    [{ cpu: 0, do: 'switch', to: 'P', until: 'finish_task_switch.finish_lock_switch' }, { cpu: 0, do: 'continue', until: 'finish_task_switch.finish_lock_switch' }, 'already paused at'],
   ])('%#', (a, b, message) => {
     const r = new Run({ arch: 'x86', steps: [a as never, b as never, { cpu: 1, do: 'speculate', va: '0x400000' }] });
     expect(r.refused()).toHaveLength(1);

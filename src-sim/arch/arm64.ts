@@ -74,6 +74,5 @@ export const arm64: ArchPolicy = {
   unusableTag: () => false,
   secondaryInFlush: true,
   walkCache: true,
-  maintainsCpumask: false,
   canSpeculate: speculatesWhenAttached,
 };

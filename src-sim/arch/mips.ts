@@ -12,7 +12,7 @@
  */
 import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
-import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
+import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
 import type { ArchPolicy } from './policy.ts';
@@ -91,7 +91,6 @@ defineFn('flush_tlb_mm_range@mips', SMP, {
   local_flush_tlb_range(k, c, f) {
     const mm = f.l.mm as MmId;
     localFlush(k, c.id, mm, f.l.start as number, f.l.end as number);
-    if (k.s.config.mmu_notifier === 'v6.6') invalidateSecondaryTlbs(k, mm, f.l.start as number, f.l.end as number);
     const shortcut = f.l.single ? 'mm_users == 1 && current->mm == mm: other CPUs only had their ASID context zeroed' : null;
     completeFlush(k, c.id, mm, f.l.covered as number[], shortcut);
     return RET;
@@ -136,6 +135,5 @@ export const mips: ArchPolicy = {
   },
   secondaryInFlush: false,
   walkCache: false,
-  maintainsCpumask: true,
   canSpeculate: () => false,
 };

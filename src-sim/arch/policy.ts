@@ -42,8 +42,6 @@ export interface ArchPolicy {
   secondaryInFlush: boolean;
   /** Does the hardware cache page-table pointers (paging-structure / walk caches)? Software-refilled TLBs do not. */
   walkCache: boolean;
-  /** Does the arch keep mm_cpumask (arm64 does not)? */
-  maintainsCpumask: boolean;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

@@ -147,7 +147,7 @@ defineFn('do_exit_flush_lazy_tlb@powerpc', RADIX, {
   },
 });
 
-/** v6 IPI handler (also run locally by the teardown shootdown). */
+/** v6 IPI handler of exit_flush_lazy_tlbs. */
 defineFn('exit_lazy_flush_tlb@powerpc', RADIX, {
   exit_lazy_flush_tlb(k, c, f) {
     const mm = f.l.mm as MmId;
@@ -209,6 +209,5 @@ export const powerpc: ArchPolicy = {
   unusableTag: () => false,
   secondaryInFlush: true,
   walkCache: true,
-  maintainsCpumask: true,
   canSpeculate: speculatesWhenAttached,
 };

@@ -16,7 +16,7 @@
  */
 import { RET, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
-import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
+import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, NONE, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
@@ -71,7 +71,6 @@ defineFn('flush_tlb_mm_range@s390', 'arch/s390/include/asm/tlbflush.h', {
     const mm = f.l.mm as MmId;
     const covered = coveredChanges(k, mm, f.l.start as number, f.l.end as number);
     flushMmEverywhere(k, c.id, mm);
-    if (k.s.config.mmu_notifier === 'v6.6') invalidateSecondaryTlbs(k, mm, 0, -1);
     completeFlush(k, c.id, mm, covered, null);
     return RET;
   },
@@ -103,7 +102,6 @@ export const s390: ArchPolicy = {
   unusableTag: () => false,
   secondaryInFlush: false,
   walkCache: true,
-  maintainsCpumask: true,
   canSpeculate: speculatesWhenAttached,
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */
   pteClear(k, c, mm, va, fullmm) {

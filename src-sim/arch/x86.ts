@@ -27,7 +27,7 @@ defineFn('enter_lazy_tlb@x86', SRC, {
     const cpu = k.s.cpus[c.id];
     if (cpu.loaded_mm === INIT_MM) return RET;
     // Before 4.20, with PCID, x86 left the user mm at once instead of going lazy.
-    if (k.s.config.x86_lazy === 'v4.14' && k.s.config.pcid) return call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
+    if (k.s.config.x86_lazy === 'v4.14' && k.s.config.pcid) return call('switch_mm', { prev: NONE, next: INIT_MM }, 'ret');
     k.cpu(c.id).is_lazy = true;
     return RET;
   },
@@ -253,6 +253,5 @@ export const x86: ArchPolicy = {
   unusableTag: (k, c, e) => x86UnusableTag(k, c, e),
   secondaryInFlush: true,
   walkCache: true,
-  maintainsCpumask: true,
   canSpeculate: speculatesWhenAttached,
 };

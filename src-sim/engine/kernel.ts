@@ -241,10 +241,7 @@ export class Kernel {
       // 2. interrupt handlers run to completion first
       if (this.inIrqCount > 0) {
         for (let i = 0; i < cpus.length && !moved; i++) {
-          if (this.inIrq(cpus[i])) {
-            this.advance(i);
-            moved = true;
-          }
+          if (this.inIrq(cpus[i]) && this.advance(i)) moved = true;
         }
       }
       if (moved) continue;
@@ -275,11 +272,16 @@ export class Kernel {
   }
 
   private atUntil(cpu: Cpu): boolean {
-    if (!cpu.until) return false;
+    return !!cpu.until && this.atLabel(cpu, cpu.until);
+  }
+
+  /** Is the CPU's next micro-step the one named (`label` or `fn.label`, fn as shown)? */
+  atLabel(cpu: Cpu, name: string): boolean {
     const f = cpu.stack[cpu.stack.length - 1];
-    if (cpu.until === f.pc) return true;
-    const dot = cpu.until.indexOf('.');
-    return dot >= 0 && cpu.until.slice(dot + 1) === f.pc && cpu.until.slice(0, dot) === shownName(f.fn);
+    if (!f) return false;
+    if (name === f.pc) return true;
+    const dot = name.indexOf('.');
+    return dot >= 0 && name.slice(dot + 1) === f.pc && name.slice(0, dot) === shownName(f.fn);
   }
 
   inIrq(cpu: Cpu): boolean {
@@ -338,6 +340,7 @@ export class Kernel {
   /** The operation at the bottom of the stack returned. */
   private opFinished(c: CpuId): void {
     const cpu = this.cpu(c);
+    if (cpu.until) this.warn('until', [c], [], `CPU${c}'s operation finished without reaching "${cpu.until}"`);
     cpu.op = 'none';
     cpu.until = '';
     const t = this.s.tasks[cpu.curr];

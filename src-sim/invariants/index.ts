@@ -17,6 +17,11 @@ export class Checker implements InvariantHooks {
 
   afterMicrostep(k: Kernel): void {
     this.refs.update(k);
+    // A reference can move through task fields alone (no write to the mm): its mm is due for I2 too.
+    if (this.refs.touched.length) {
+      for (const mm of this.refs.touched) this.pendingI2.add(mm);
+      this.refs.touched.length = 0;
+    }
     this.state.afterMicrostep(k);
   }
 

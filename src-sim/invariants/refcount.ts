@@ -75,11 +75,20 @@ export class RefTracker {
     if (this.cpuRef.length < s.cpus.length) this.cpuRef = new Int32Array(s.cpus.length).fill(-1);
   }
 
+  /** Mms whose reference recount changed since the caller last took them (`takeTouched`). */
+  readonly touched: number[] = [];
+
   private set(arr: Int32Array, i: number, mm: number): void {
     const old = arr[i];
     if (old === mm) return;
-    if (old >= 0) this.refs[old]--;
-    if (mm >= 0) this.refs[mm]++;
+    if (old >= 0) {
+      this.refs[old]--;
+      this.touched.push(old);
+    }
+    if (mm >= 0) {
+      this.refs[mm]++;
+      this.touched.push(mm);
+    }
     arr[i] = mm;
   }
 

@@ -25,10 +25,16 @@ defineFn('exec_mmap', 'fs/exec.c', {
     const t = k.task(c.curr);
     t.active_mm = f.l.new as MmId;
     t.mm = f.l.new as MmId;
+    t.kthread = false; // begin_new_exec clears PF_KTHREAD: a kernel thread that execs becomes a user task
     return call(k.arch.fns.switch_mm_irqs_off, { prev: f.l.old_active, next: f.l.new }, 'local_irq_enable');
   },
-  local_irq_enable(k, c, f) {
+  local_irq_enable(k, c) {
     k.cpu(c.id).irqs_off--;
+    // activate_mm on s390 also loads the user ASCE (set_user_asce); the model uses the post-switch hook for it.
+    return k.arch.fns.finish_arch_post_lock_switch ? 'finish_arch_post_lock_switch' : 'mmput_old';
+  },
+  finish_arch_post_lock_switch: (k) => call(k.arch.fns.finish_arch_post_lock_switch, {}, 'mmput_old'),
+  mmput_old(_k, _c, f) {
     if ((f.l.old_mm as MmId) !== NONE) return call('mmput', { mm: f.l.old_mm }, 'done');
     return call('mmdrop_lazy_tlb', { mm: f.l.old_active }, 'done');
   },

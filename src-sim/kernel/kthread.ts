@@ -29,15 +29,17 @@ defineFn('kthread_use_mm', 'kernel/kthread.c', {
     f.l.old = t.active_mm;
     t.active_mm = f.l.mm as MmId;
     t.mm = f.l.mm as MmId;
-    k.cpu(c.id).mid_switch = true;
+    // Ghost for I14: task and hardware disagree until the switch is done (only if the mm really changes here).
+    k.cpu(c.id).mid_switch = k.s.cpus[c.id].loaded_mm !== f.l.mm;
     return call(k.arch.fns.switch_mm_irqs_off, { prev: f.l.old, next: f.l.mm }, 'local_irq_enable');
   },
   local_irq_enable(k, c) {
     const cpu = k.cpu(c.id);
     cpu.mid_switch = false;
     cpu.irqs_off--;
-    return 'mmdrop_lazy_tlb';
+    return k.arch.fns.finish_arch_post_lock_switch ? 'finish_arch_post_lock_switch' : 'mmdrop_lazy_tlb';
   },
+  finish_arch_post_lock_switch: (k) => call(k.arch.fns.finish_arch_post_lock_switch, {}, 'mmdrop_lazy_tlb'),
   mmdrop_lazy_tlb: (_k, _c, f) => call('mmdrop_lazy_tlb', { mm: f.l.old }, 'ret'),
   ret: () => RET,
 });
@@ -78,15 +80,20 @@ defineFn('use_mm', 'mm/mmu_context.c', {
       t.active_mm = mm;
     }
     if (k.s.config.use_mm_takes_mmget) k.mm(mm).mm_users++;
-    k.cpu(c.id).mid_switch = true;
+    // Ghost for I14: task and hardware disagree until switch_mm is done (only if the mm really changes here).
+    k.cpu(c.id).mid_switch = k.s.cpus[c.id].loaded_mm !== mm;
     return 'set_mm';
   },
   set_mm(k, c, f) {
     k.task(c.curr).mm = f.l.mm as MmId;
     return call('switch_mm', { prev: f.l.old, next: f.l.mm }, 'task_unlock');
   },
-  task_unlock(k, c, f) {
+  task_unlock(k, c) {
     k.cpu(c.id).mid_switch = false;
+    return k.arch.fns.finish_arch_post_lock_switch ? 'finish_arch_post_lock_switch' : 'mmdrop_old';
+  },
+  finish_arch_post_lock_switch: (k) => call(k.arch.fns.finish_arch_post_lock_switch, {}, 'mmdrop_old'),
+  mmdrop_old(_k, _c, f) {
     if ((f.l.old as MmId) !== (f.l.mm as MmId)) return call('mmdrop', { mm: f.l.old }, 'ret');
     return RET;
   },

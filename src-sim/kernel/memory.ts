@@ -8,7 +8,7 @@ import { checkAccess } from '../invariants/access.ts';
 import { NONE, type Cpu, type CpuId, type MmId, type PageId } from '../model/types.ts';
 import { allocPage, getPage, putPage } from './pages.ts';
 import { findLeaf, hex, regionOf, tlbFill, walk } from './tlb_hw.ts';
-import { invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
+import { archInvalidatesSecondary, invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
 import { rangeEnd, rangeStart } from './mmu_notifier.ts';
 
 /** The mm a CPU's current task accesses user memory through: its own, or the one taken by kthread_use_mm. */
@@ -73,20 +73,24 @@ defineFn('user_access', 'hardware MMU', {
   },
 });
 
-defineFn('speculative_walk', 'hardware MMU', {
-  /** The hardware walks the attached mm's page tables on its own (mispredicted branches, prefetch), in any mode the arch allows. */
-  speculative_fill(k, c, f) {
-    if (!k.arch.canSpeculate(k, c.id)) return RET;
-    const va = f.l.va as number;
-    const w = walk(k, c.id, va);
-    if (w.throughFreedTable) {
-      k.violation('I9', [c.id], [k.pageName(w.table)], `CPU${c.id} speculatively walks through page-table page ${k.pageName(w.table)} after it was freed (reused as: ${k.s.pages[w.table].owner})`);
-      return RET;
-    }
-    tlbFill(k, c.id, va, w, true);
-    return RET;
-  },
+/**
+ * The label the timeline records for a speculative walk. It is not a kernel operation: the hardware does it on its
+ * own (mispredicted branches, prefetch), whatever the CPU is executing, even in the middle of a paused operation.
+ */
+export const speculativeWalkFn = defineFn('speculative_walk', 'hardware MMU', {
+  speculative_fill: () => RET,
 });
+
+/** A speculative walk of `va` on CPU c through its attached mm, if the arch's speculation rule allows one now. */
+export function speculativeFill(k: Kernel, c: CpuId, va: number): void {
+  if (!k.arch.canSpeculate(k, c)) return;
+  const w = walk(k, c, va);
+  if (w.throughFreedTable) {
+    k.violation('I9', [c], [k.pageName(w.table)], `CPU${c} speculatively walks through page-table page ${k.pageName(w.table)} after it was freed (reused as: ${k.s.pages[w.table].owner})`);
+    return;
+  }
+  tlbFill(k, c, va, w, true);
+}
 
 defineFn('handle_mm_fault', 'mm/memory.c', {
   __pte_alloc(k, c, f) {
@@ -130,7 +134,7 @@ defineFn('wp_page_copy', 'mm/memory.c', {
     const mm = f.l.mm as MmId;
     const va = f.l.va as number;
     ptepClear(k, c.id, mm, va);
-    const notifyNow = k.s.config.cow_notify === 'clear_flush_notify' && k.s.config.mmu_notifier !== 'v6.6';
+    const notifyNow = k.s.config.cow_notify === 'clear_flush_notify' && !archInvalidatesSecondary(k);
     return call(k.arch.fns.flush_tlb_mm_range, { mm, start: va, end: va + 1, freed_tables: false }, notifyNow ? 'mmu_notifier_invalidate_range' : 'set_pte_at');
   },
   /** ptep_clear_flush_notify: the secondary TLB is invalidated before the new PTE is set. */

@@ -79,17 +79,19 @@ defineFn('munmap', 'mm/mmap.c', {
   },
   unmap_vmas(k, c, f) {
     unmapRange(k, c, f.l.start as number, f.l.end as number);
+    return 'mmu_notifier_invalidate_range_end';
+  },
+  /** unmap_vmas closes the notifier range itself, before page tables go and before the final flush and free. */
+  mmu_notifier_invalidate_range_end(k, _c, f) {
+    rangeEnd(k, f.l.mm as MmId, f.l.start as number, f.l.end as number);
     return f.l.free_tables ? 'free_pgtables' : 'tlb_finish_mmu';
   },
   free_pgtables(k, c, f) {
     freePgtables(k, c, f.l.start as number, f.l.end as number);
     return 'tlb_finish_mmu';
   },
-  tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'mmu_notifier_invalidate_range_end'),
-  mmu_notifier_invalidate_range_end(k, _c, f) {
-    rangeEnd(k, f.l.mm as MmId, f.l.start as number, f.l.end as number);
-    return RET;
-  },
+  tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'ret'),
+  ret: () => RET,
 });
 
 defineFn('exit_mmap', 'mm/mmap.c', {

@@ -14,7 +14,7 @@ import type { Kernel } from '../engine/kernel.ts';
 import { checkFullmmExclusive } from '../invariants/flush.ts';
 import type { Cpu, MmId, PageId } from '../model/types.ts';
 import { freePage, putPage } from './pages.ts';
-import { invalidateSecondaryTlbs } from './tlbflush.ts';
+import { archInvalidatesSecondary, invalidateSecondaryTlbs } from './tlbflush.ts';
 
 export interface MmuGather {
   mm: MmId;
@@ -90,8 +90,7 @@ defineFn('tlb_flush_mmu', 'mm/mmu_gather.c', {
     if (empty) return 'tlb_flush_mmu_free';
     if (tlb.fullmm && k.s.config.fullmm_upfront_flush) return 'tlb_flush_mmu_free'; // flushed up front (the 2012 patch)
     const args = { mm: tlb.mm, start: tlb.fullmm ? 0 : tlb.start, end: tlb.fullmm ? -1 : tlb.end, freed_tables: tlb.freed_tables, fullmm: tlb.fullmm };
-    const archDoesIt = k.s.config.mmu_notifier === 'v6.6' && k.arch.secondaryInFlush;
-    return call(k.arch.fns.tlb_flush, args, archDoesIt ? 'reset_range' : 'mmu_notifier_invalidate_range');
+    return call(k.arch.fns.tlb_flush, args, archInvalidatesSecondary(k) ? 'reset_range' : 'mmu_notifier_invalidate_range');
   },
   /** <= 6.5: secondary TLBs that share the page tables are invalidated right after the CPU flush, before the free. */
   mmu_notifier_invalidate_range(k, c) {

@@ -3,13 +3,13 @@
  * invalidate_range_start/end bracket: ptep_clear_flush, page_remove_rmap, put_page, then invalidate_range for the
  * secondary MMUs that share the page tables. Safe only because the caller of try_to_unmap holds its own page
  * reference (config.reclaim_caller_pins_page): the put_page inside cannot be the last one.
- * With mmu_notifier 'v6.6' the secondary invalidate happens inside the arch flush instead.
+ * With mmu_notifier 'v6.6' on x86, arm64 and powerpc the secondary invalidate happens inside the arch flush instead.
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { MmId, PageId } from '../model/types.ts';
 import { getPage, putPage } from './pages.ts';
 import { rangeEnd, rangeStart } from './mmu_notifier.ts';
-import { invalidateSecondaryTlbs } from './tlbflush.ts';
+import { archInvalidatesSecondary, invalidateSecondaryTlbs } from './tlbflush.ts';
 import { ptepClear } from './memory.ts';
 
 defineFn('try_to_unmap', 'mm/rmap.c', {
@@ -41,7 +41,7 @@ defineFn('try_to_unmap', 'mm/rmap.c', {
   /** page_remove_rmap + put_page: the mapping's reference goes. */
   page_remove_rmap(k, c, f) {
     putPage(k, f.l.page as PageId, c.id);
-    return k.s.config.mmu_notifier === 'v6.6' ? 'invalidate_range_end' : 'mmu_notifier_invalidate_range';
+    return archInvalidatesSecondary(k) ? 'invalidate_range_end' : 'mmu_notifier_invalidate_range';
   },
   mmu_notifier_invalidate_range(k, _c, f) {
     const [mm, va] = (f.l.maps as Array<[MmId, number]>)[f.l.i as number];

@@ -31,11 +31,14 @@ defineFn('__schedule', 'kernel/sched/core.c', {
     if (prev.state === 'running') prev.state = 'runnable';
     next.state = 'running';
     next.cpu = c.id;
-    cpu.curr = next.id;
-    cpu.curr_stores++;
-    // Ghost for I12a: did rq->curr->mm change with this store? Then a core-serialising event must follow before user code.
-    cpu.needs_core_sync = prev.mm !== next.mm;
-    cpu.serialized_since_curr_store = false;
+    if (prev.id !== next.id) {
+      cpu.curr = next.id;
+      cpu.curr_stores++;
+      // Ghost for I12a: did rq->curr->mm change with this store? Then a core-serialising event must follow before
+      // user code runs.
+      cpu.needs_core_sync = prev.mm !== next.mm;
+      cpu.serialized_since_curr_store = false;
+    }
     // Picking the task that already runs: no context switch, interrupts come back on.
     if (prev.id === next.id) return 'local_irq_enable';
     return call('context_switch', { prev: prev.id, next: next.id }, 'done');

@@ -32,6 +32,14 @@ export function completeFlush(k: Kernel, c: CpuId, mm: MmId, covered: number[], 
   checkFlushCompleted(k, c, mm, covered, shortcut, gen);
 }
 
+/**
+ * Does the arch TLB flush itself invalidate the secondary TLBs (6.6+ arch_invalidate_secondary_tlbs on x86, arm64,
+ * powerpc)? Where it does not, generic code calls the invalidate right after the CPU flush (the <= 6.5 shape).
+ */
+export function archInvalidatesSecondary(k: Kernel): boolean {
+  return k.s.config.mmu_notifier === 'v6.6' && k.arch.secondaryInFlush;
+}
+
 /** Ghost bookkeeping of a PTE change of mm at va that replaced `old`: CPU and secondary TLBs must learn of it. */
 export function notePteChange(k: Kernel, mm: MmId, va: number, old: number): void {
   const m = k.mm(mm);

@@ -79,7 +79,7 @@ export function newMm(s: SimState, name: string): MmId {
 
 export function newTask(s: SimState, name: string, kthread: boolean, mm: MmId): TaskId {
   const id = s.tasks.length;
-  s.tasks.push({ id, name, kthread, idle_of: NONE, mm, active_mm: mm, state: 'runnable', cpu: NONE, use_mm_grabbed: false, use_mm_got_users: false });
+  s.tasks.push({ id, name, kthread, idle_of: NONE, mm, active_mm: mm, state: 'runnable', cpu: NONE });
   return id;
 }
 
@@ -142,6 +142,8 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
     const mm = mmIds.get(d.mm)!;
     s.devices.push({ id, name: d.name, kind: d.kind, mm, tlb: [], inflight: [], released: false });
     s.mms[mm].notifiers.push(id);
+    // powerpc: a device walking the CPU page tables is a nest-MMU coprocessor (mm_context_add_copro): flushes go global.
+    if (arch === 'powerpc' && d.kind === 'shared') s.mms[mm].copros++;
   }
   return s;
 }

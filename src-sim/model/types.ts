@@ -9,8 +9,8 @@
  * grep the kernel for anything shown on screen.
  *
  * The working state of a run is mutated in place by the micro-steps (the hot path must stay allocation-light);
- * snapshots handed out of the core are deep copies that share unchanged objects with earlier snapshots (see
- * timeline/keyframes.ts). No snapshot is ever mutated after it was handed out.
+ * snapshots handed out of the core are copies that share unchanged objects with earlier snapshots (see
+ * model/clone.ts). No snapshot is ever mutated after it was handed out.
  */
 
 import type { Counters as CounterState } from '../timeline/summary.ts';
@@ -141,10 +141,6 @@ export interface Task {
   state: TaskState;
   /** CPU it runs on or last ran on, -1 if never ran. */
   cpu: CpuId;
-  /** Ghost for I2 under the old use_mm: whether use_mm took an mm_count reference (only when active_mm changed). */
-  use_mm_grabbed: boolean;
-  /** Ghost: whether the old use_mm (T2 era) also took an mm_users reference (Andrea's fix). */
-  use_mm_got_users: boolean;
 }
 
 export interface Pte {
@@ -251,8 +247,12 @@ export interface Config {
   fullmm_upfront_flush: boolean;
   /** Where the membarrier SYNC_CORE for lazy re-entry lives: 'scheduler' (finish_task_switch), 'arch' (Andy's RFC: in switch_mm_irqs_off's no-CR3-write lazy re-entry), 'none' (half-applied RFC). */
   membarrier_sync_core: 'scheduler' | 'arch' | 'none';
-  /** mmu_notifier era: 'v4.13' (invalidate_range after put_page, under PTL, caller pins the page), 'pre4.13' (invalidate_page after put_page with no pin), 'v6.6' (secondary invalidate inside the arch flush). */
-  mmu_notifier: 'pre4.13' | 'v4.13' | 'v6.6';
+  /**
+   * mmu_notifier era: 'v4.13' (4.13-6.5: invalidate_range called by generic code after the CPU flush; in
+   * try_to_unmap_one after put_page, relying on the caller's page reference) or 'v6.6' (arch_invalidate_secondary_tlbs
+   * called from the arch TLB flush itself, on x86, arm64 and powerpc).
+   */
+  mmu_notifier: 'v4.13' | 'v6.6';
   /** Whether the caller of try_to_unmap holds a page reference (the assumption the 2017 thread rests on). */
   reclaim_caller_pins_page: boolean;
   /** COW: 'clear_flush_notify' (clear PTE, invalidate secondary TLB, set new PTE) or 'set_then_notify' (the broken order). */

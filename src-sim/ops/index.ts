@@ -11,7 +11,6 @@ import { PRIVATE_EXPEDITED_READY, PRIVATE_EXPEDITED_SYNC_CORE_READY } from '../k
 export type Op =
   | { do: 'switch'; to: TaskId | 'idle' }
   | { do: 'access'; va: number; write: boolean }
-  | { do: 'speculate'; va: number }
   | { do: 'map'; va: number; page: PageId | null; write: boolean }
   | { do: 'munmap'; va: number; pages: number; free_tables: boolean }
   | { do: 'cow'; va: number }
@@ -52,7 +51,9 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
   }
   if (cpu.stack.length) {
     const f = cpu.stack[cpu.stack.length - 1];
-    return `CPU${c} has an operation in flight (${cpu.op} at ${f.fn.split('@')[0]}.${f.pc}); use "continue" first`;
+    const where = `${f.fn.split('@')[0]}.${f.pc}`;
+    if (cpu.op === 'blocked') return `CPU${c} is blocked at ${where}, waiting for an IPI to complete; continue the CPU that holds it`;
+    return `CPU${c} has an operation in flight (paused at ${where}); use "continue" first`;
   }
   if (cur.state === 'dead' && op.do !== 'switch') return `${cur.name} on CPU${c} has exited; only "switch" can run there`;
   const userMm = (): string | null => noMm(cur, c);
@@ -68,8 +69,6 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
     case 'access':
       // Nothing mapped is not refused: the kernel's answer is a fault, which the step shows.
       return userMm();
-    case 'speculate':
-      return null;
     case 'map': {
       if (op.page !== null && s.pages[op.page].freed) return `page ${s.pages[op.page].name} is free`;
       const e = userMm();
@@ -140,8 +139,6 @@ export function startOf(k: Kernel, c: CpuId, op: Op): Start {
       return { fn: '__schedule', args: { next: op.to === 'idle' ? idleOf(k, c) : op.to } };
     case 'access':
       return { fn: 'user_access', args: { va: op.va, write: op.write } };
-    case 'speculate':
-      return { fn: 'speculative_walk', args: { va: op.va } };
     case 'map':
       return { fn: 'handle_mm_fault', args: { va: op.va, page: op.page ?? NONE, write: op.write } };
     case 'munmap':

@@ -8,6 +8,7 @@ import type { Arch, Config } from '../model/types.ts';
 import type { VariantInfo } from '../timeline/summary.ts';
 import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
 import { PAGE_SHIFT } from '../kernel/tlb_hw.ts';
+import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 
 export class ScenarioError extends Error {
   constructor(public readonly path: string, what: string) {
@@ -44,7 +45,9 @@ export function validateScenario(raw: unknown): ScenarioFile {
 }
 
 function describeIssue(issue: { message: string; code: string; path: ReadonlyArray<PropertyKey> }): string {
-  if (issue.code === 'invalid_union' && issue.path[issue.path.length - 1] !== 'va') return `${issue.message} (check "do" and the operation's arguments)`;
+  const last = issue.path[issue.path.length - 1];
+  if (last === 'va' || (issue.code === 'invalid_union' && last === 'va')) return `${issue.message}: an address, a hex string such as "0x400000" or a number`;
+  if (issue.code === 'invalid_union') return `${issue.message} (check "do" and the operation's arguments)`;
   return issue.message;
 }
 
@@ -103,6 +106,11 @@ function checkNames(f: ScenarioFile): void {
     (s.only ?? []).forEach((v, i) => {
       if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.only[${i}]`, `no variant named ${v} (variants: ${variantList.join(', ') || 'default'})`);
     });
+    if ((s.do === 'device_access' || s.do === 'speculate') && s.until !== undefined) {
+      throw new ScenarioError(`${path}.until`, `${s.do} is a single hardware micro-step; it cannot pause`);
+    }
+    if (s.do === 'clone' && (/^swapper\//.test(s.name) || s.name === 'idle')) throw new ScenarioError(`${path}.name`, `${s.name} is reserved for the idle tasks`);
+    if (s.do === 'exec' && s.mm === 'init_mm') throw new ScenarioError(`${path}.mm`, 'init_mm is built in');
     if (s.do === 'device_access') {
       if (s.device === undefined) throw new ScenarioError(`${path}.device`, 'device_access needs "device"');
       if (!devices.has(s.device)) throw new ScenarioError(`${path}.device`, `device ${s.device} is not defined`);
@@ -123,6 +131,10 @@ function checkNames(f: ScenarioFile): void {
   for (const [v, exp] of Object.entries(f.expect ?? {})) {
     if (variants.length ? !variants.includes(v) : v !== 'default') throw new ScenarioError(`expect.${v}`, `no variant named ${v} (variants: ${variants.join(', ') || 'default'})`);
     exp.forEach((e, i) => {
+      const id = typeof e === 'string' ? e : e.id;
+      if (!Object.keys(INVARIANTS).some((known) => idMatches(id, known) || idMatches(known, id))) {
+        throw new ScenarioError(`expect.${v}[${i}]`, `${id} is not an invariant id (I1 .. I16, see docs/kernel-semantics.md §4)`);
+      }
       if (typeof e === 'object' && e.step !== undefined && e.step >= f.steps.length) throw new ScenarioError(`expect.${v}[${i}].step`, `step ${e.step} does not exist (${f.steps.length} steps)`);
     });
   }

@@ -56,7 +56,7 @@ export const configSchema = z.strictObject({
   ppc_lazy_flush: z.enum(['v6', 'pre2020']),
   fullmm_upfront_flush: z.boolean(),
   membarrier_sync_core: z.enum(['scheduler', 'arch', 'none']),
-  mmu_notifier: z.enum(['pre4.13', 'v4.13', 'v6.6']),
+  mmu_notifier: z.enum(['v4.13', 'v6.6']),
   reclaim_caller_pins_page: z.boolean(),
   cow_notify: z.enum(['clear_flush_notify', 'set_then_notify']),
   speculative_fill: z.enum(['any-time', 's390-2012']),

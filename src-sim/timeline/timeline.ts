@@ -16,6 +16,7 @@ import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { idMatches } from '../invariants/catalog.ts';
 import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
+import { speculativeFill, speculativeWalkFn } from '../kernel/memory.ts';
 import { freeze, keyframeOf, workingCopy } from '../model/clone.ts';
 import { makeState } from '../model/make.ts';
 import type { CounterState, SimState } from '../model/types.ts';
@@ -230,6 +231,15 @@ export class Timeline implements Recorder {
     const k = this.k;
     const file = this.stepFile(i);
     if (file.only && !file.only.includes(this.variant.name)) return ['skipped', null];
+    if (file.do === 'speculate') {
+      // Hardware, not a kernel operation: one micro-step on the CPU, whatever it is doing.
+      k.curLabel = speculativeWalkFn.ids.speculative_fill;
+      this.microstep(file.cpu!, k.curLabel);
+      speculativeFill(k, file.cpu!, vpnOf(file.va));
+      k.inv.afterMicrostep(k);
+      k.clearDirty();
+      return ['done', null];
+    }
     if (file.do === 'device_access') {
       const d = k.s.devices.findIndex((x) => x.name === file.device);
       k.curLabel = deviceAccessFn.ids.iotlb_lookup_or_walk;
@@ -244,15 +254,15 @@ export class Timeline implements Recorder {
     if (typeof op === 'string') return ['refused', op];
     const why = refuse(k, c, op);
     if (why) return ['refused', why];
-    if (op.do === 'continue') k.continueOp(c, file.until ?? '');
+    if (op.do === 'continue') {
+      if (file.until && k.atLabel(k.s.cpus[c], file.until)) return ['refused', `CPU${c} is already paused at ${file.until}; continue without "until", or until a later micro-step`];
+      k.continueOp(c, file.until ?? '');
+    }
     else {
       const st = startOf(k, c, op);
       k.startOp(c, st.fn, st.args, file.until ?? '', i);
     }
     const outcome = k.pump(c);
-    if (outcome === 'done' && file.until) {
-      this.warnings.push({ id: 'until', step: i, microstep: Math.max(0, this.msStep.n - 1), fn: '', label: file.until, cpus: [`cpu${c}`], objects: [], message: `the operation finished without reaching "${file.until}"` });
-    }
     return [outcome === 'halted' ? 'done' : outcome, null];
   }
 
@@ -278,8 +288,6 @@ export class Timeline implements Recorder {
       }
       case 'access':
         return { do: 'access', va: vpnOf(f.va), write: !!f.write };
-      case 'speculate':
-        return { do: 'speculate', va: vpnOf(f.va) };
       case 'map': {
         let p: number | null = null;
         if (f.page) {
@@ -319,7 +327,8 @@ export class Timeline implements Recorder {
       case 'continue':
         return { do: 'continue' };
       case 'device_access':
-        return 'device_access runs on a device';
+      case 'speculate':
+        return `${f.do} is not a kernel operation`; // handled before resolution (runStep)
     }
   }
 
