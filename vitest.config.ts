@@ -9,6 +9,8 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['src-sim/**/*.test.ts', 'tests/**/*.test.ts', 'web/**/*.test.ts'],
+          // Property tests run hundreds of random schedules; a slow CI machine must not turn them into timeouts.
+          testTimeout: 60_000,
         },
       },
       {

@@ -146,6 +146,10 @@ function checkConfig(f: ScenarioFile, variant: string | null): void {
   const path = variant ? `variants.${variant}.config` : 'machine.config';
   if (config.lazy_tlb_shootdown && config.lazy_tlb_refcount) throw new ScenarioError(path, 'lazy_tlb_shootdown requires lazy_tlb_refcount: false (MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN)');
   if (config.context_switch_era === 'v4' && !config.lazy_tlb_refcount) throw new ScenarioError(path, 'context_switch_era "v4" always refcounts lazy users; lazy_tlb_refcount must be true');
+  // The old use_mm ends with mmdrop(old active_mm): it assumes lazy references are counted. The two never coexisted
+  // (use_mm became kthread_use_mm in 5.8; the refcount opt-out came with 6.4, which also made kthread_use_mm use
+  // mmdrop_lazy_tlb).
+  if (config.use_mm === 'use_mm' && !config.lazy_tlb_refcount) throw new ScenarioError(path, 'use_mm "use_mm" (<= 5.7) drops the old active_mm with mmdrop and needs lazy_tlb_refcount: true');
 }
 
 export interface ResolvedVariant {
