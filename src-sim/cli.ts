@@ -55,6 +55,7 @@ function run(file: ScenarioFile, variant: string | null, json: boolean): number 
   }
   const setupCount = file.setup?.length ?? 0;
   const stepNo = (i: number) => (i < setupCount ? `setup ${i}` : `step ${i - setupCount}`);
+  const where = (i: number) => (i < setupCount ? { setup: true, step: i } : { step: i - setupCount });
   if (json) {
     const out = {
       scenario: file.id,
@@ -63,9 +64,10 @@ function run(file: ScenarioFile, variant: string | null, json: boolean): number 
       steps: t.steps.length,
       setupSteps: setupCount,
       microsteps: t.microstepCount,
-      violations: t.violations.map((v) => ({ id: v.id, step: v.step - setupCount, microstep: v.microstep, cpu: v.cpus[0] ?? null, cpus: v.cpus, fn: v.fn, label: v.label, objects: v.objects, message: v.message })),
-      warnings: t.warnings.map((w) => ({ id: w.id, step: w.step - setupCount, cpu: w.cpus[0] ?? null, message: w.message })),
-      refused: t.steps.filter((s) => s.error).map((s) => ({ step: s.index - setupCount, error: s.error })),
+      // `step` counts within `steps` (as `expect` does); findings during setup say so and count within `setup`.
+      violations: t.violations.map((v) => ({ id: v.id, ...where(v.step), microstep: v.microstep, cpu: v.cpus[0] ?? null, cpus: v.cpus, fn: v.fn, label: v.label, objects: v.objects, message: v.message })),
+      warnings: t.warnings.map((w) => ({ id: w.id, ...where(w.step), cpu: w.cpus[0] ?? null, message: w.message })),
+      refused: t.steps.filter((s) => s.error).map((s) => ({ ...where(s.index), error: s.error })),
       counters: t.totals(),
       countersPerStep: t.counters(),
       expect: t.expectResult(),

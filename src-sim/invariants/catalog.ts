@@ -11,7 +11,7 @@ export const INVARIANTS: Record<string, string> = {
   I9: 'page-table pages freed only after every possible walker was flushed',
   I10a: 'x86: loaded_mm implies membership of mm_cpumask',
   I10b: 'shootdown: every CPU with the mm as active_mm is in mm_cpumask when __mmdrop starts',
-  I10c: 'powerpc: a loaded PID implies membership of mm_cpumask; active_cpus counts the mask',
+  I10c: 'powerpc: a loaded PID implies membership of mm_cpumask; active_cpus counts the mask (plus one with coprocessors)',
   I11: 'the mm_users <= 1 flush shortcut leaves no other CPU using the mm with stale entries',
   I12a: 'membarrier SYNC_CORE: core serialisation before returning to user after an mm change',
   I12c: 'membarrier: every CPU running the mm was IPI\'d or switched since the snapshot',

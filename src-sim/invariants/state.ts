@@ -127,9 +127,10 @@ export class StateChecker {
       for (const cpu of s.cpus) if (cpu.prev_mm === mm || cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
     }
     if (s.arch === 'powerpc' && mm !== INIT_MM) {
-      let n = 0;
+      // active_cpus counts the mask, plus one while coprocessors are attached (mm_context_add_copro)
+      let n = m.copros > 0 ? 1 : 0;
       for (const b of m.cpumask) if (b) n++;
-      if (this.starts(K.I10cm, mm, n !== m.active_cpus)) k.violation('I10c', [], [m.name], `${m.name}: active_cpus is ${m.active_cpus} but mm_cpumask has ${n} CPUs`);
+      if (this.starts(K.I10cm, mm, n !== m.active_cpus)) k.violation('I10c', [], [m.name], `${m.name}: active_cpus is ${m.active_cpus} but mm_cpumask has ${n - (m.copros > 0 ? 1 : 0)} CPUs${m.copros ? ' and coprocessors are attached' : ''}`);
       for (const cpu of s.cpus) if (cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
     }
   }

@@ -110,8 +110,13 @@ defineFn('__mmdrop', 'kernel/fork.c', {
     const others = [];
     for (let i = 0; i < m.cpumask.length; i++) if (m.cpumask[i] && i !== c.id) others.push(i);
     f.l.ipi = k.sendIpi(c.id, others, 'do_shoot_lazy_tlb', { mm });
-    // on_each_cpu_mask includes the local CPU when it is in the mask.
-    if (m.cpumask[c.id]) return call('do_shoot_lazy_tlb', { mm, local: true }, 'wait_shootdown');
+    if (!m.cpumask[c.id]) return 'wait_shootdown';
+    // on_each_cpu_mask also runs the function on the local CPU when it is in the mask, with interrupts off.
+    k.cpu(c.id).irqs_off++;
+    return call('do_shoot_lazy_tlb', { mm, local: true }, 'local_irq_enable');
+  },
+  local_irq_enable(k, c) {
+    k.cpu(c.id).irqs_off--;
     return 'wait_shootdown';
   },
   wait_shootdown: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? 'free_pgd' : WAIT),

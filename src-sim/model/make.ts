@@ -143,7 +143,8 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
     s.devices.push({ id, name: d.name, kind: d.kind, mm, tlb: [], inflight: [], released: false });
     s.mms[mm].notifiers.push(id);
     // powerpc: a device walking the CPU page tables is a nest-MMU coprocessor (mm_context_add_copro): flushes go global.
-    if (arch === 'powerpc' && d.kind === 'shared') s.mms[mm].copros++;
+    // mm_context_add_copro: the first one also raises active_cpus, so that no flush is ever local-only.
+    if (arch === 'powerpc' && d.kind === 'shared' && s.mms[mm].copros++ === 0) s.mms[mm].active_cpus++;
   }
   return s;
 }
