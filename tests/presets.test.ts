@@ -40,7 +40,7 @@ describe('every preset variant matches its expect', () => {
   });
   it('narrates every step and cites its thread', () => {
     for (const p of presets()) {
-      for (const s of p.steps) expect(s.note, `${p.id}: ${s.do}`).toBeTruthy();
+      for (const s of [...(p.setup ?? []), ...p.steps]) expect(s.note, `${p.id}: ${s.do}`).toBeTruthy();
       expect(p.source?.messageIds.length).toBeGreaterThan(0);
       expect(p.source?.archive).toMatch(/^https:\/\//);
       for (const v of Object.values(p.variants ?? {})) expect(v.explanation).toBeTruthy();
