@@ -1,0 +1,60 @@
+/**
+ * The simulation host: answers protocol requests (protocol.ts) with protocol events. The Web Worker entry binds it
+ * to its message port; tests drive it directly in node. It keeps the loaded timeline; a failed load leaves the
+ * previous one untouched.
+ */
+import type { SimEvent, SimRequest } from './protocol.ts';
+import { ScenarioError, parseScenarioText } from './scenario/load.ts';
+import { presetById, presetInfos } from './scenario/presets.ts';
+import { Timeline } from './timeline/timeline.ts';
+
+export interface SimHost {
+  handle(req: SimRequest): SimEvent;
+}
+
+export function createHost(): SimHost {
+  let timeline: Timeline | null = null;
+  const need = (): Timeline => {
+    if (!timeline) throw new ScenarioError('', 'no scenario is loaded');
+    return timeline;
+  };
+
+  function answer(req: SimRequest): SimEvent {
+    switch (req.type) {
+      case 'sim/presetsRequested':
+        return { type: 'sim/presetsListed', seq: req.seq, presets: presetInfos() };
+      case 'sim/loadRequested': {
+        const file = req.source.kind === 'preset' ? presetById(req.source.id) : parseScenarioText(req.source.text);
+        if (!file) throw new ScenarioError('scenario', `no preset with id "${req.source.kind === 'preset' ? req.source.id : ''}"`);
+        const t = new Timeline(file, req.variant ?? null);
+        timeline = t;
+        return { type: 'sim/loaded', seq: req.seq, summary: t.summary() };
+      }
+      case 'sim/microstepsRequested': {
+        const t = need();
+        const from = Math.max(0, req.from);
+        const to = Math.min(t.microstepCount, req.to);
+        const rows = [];
+        for (let i = from; i < to; i++) rows.push(t.microstepRow(i));
+        return { type: 'sim/microstepsListed', seq: req.seq, from, rows };
+      }
+      case 'sim/snapshotRequested':
+        return { type: 'sim/snapshotReady', seq: req.seq, microstep: req.microstep, snapshot: need().stateAt(req.microstep) };
+      default:
+        throw new ScenarioError('type', `unknown request ${JSON.stringify((req as { type?: unknown }).type)}`);
+    }
+  }
+
+  return {
+    handle(req) {
+      const seq = typeof req?.seq === 'number' ? req.seq : -1;
+      try {
+        return answer(req);
+      } catch (err) {
+        const path = err instanceof ScenarioError ? err.path : undefined;
+        const message = err instanceof ScenarioError || err instanceof RangeError ? err.message : `internal error: ${(err as Error).message}`;
+        return { type: 'sim/failed', seq, error: { message, ...(path ? { path } : {}) } };
+      }
+    },
+  };
+}
