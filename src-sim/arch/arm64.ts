@@ -73,6 +73,7 @@ export const arm64: ArchPolicy = {
   i8Tolerated: () => false,
   unusableTag: () => false,
   secondaryInFlush: true,
+  flushTlbMmFreesTables: false,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
 };

@@ -134,6 +134,7 @@ export const mips: ArchPolicy = {
     return !now && (cpu.asid_of[e.mm] ?? 0) !== e.tag;
   },
   secondaryInFlush: false,
+  flushTlbMmFreesTables: false,
   walkCache: false,
   canSpeculate: () => false,
 };

@@ -40,6 +40,8 @@ export interface ArchPolicy {
    * others the model keeps the generic call after the mmu_gather flush.
    */
   secondaryInFlush: boolean;
+  /** x86's flush_tlb_mm(mm) is flush_tlb_mm_range(..., freed_tables = true): it reaches lazy CPUs too. */
+  flushTlbMmFreesTables: boolean;
   /** Does the hardware cache page-table pointers (paging-structure / walk caches)? Software-refilled TLBs do not. */
   walkCache: boolean;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */

@@ -208,6 +208,7 @@ export const powerpc: ArchPolicy = {
   i8Tolerated: () => false,
   unusableTag: () => false,
   secondaryInFlush: true,
+  flushTlbMmFreesTables: false,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
 };

@@ -101,6 +101,7 @@ export const s390: ArchPolicy = {
   i8Tolerated: () => false,
   unusableTag: () => false,
   secondaryInFlush: false,
+  flushTlbMmFreesTables: false,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */

@@ -252,6 +252,7 @@ export const x86: ArchPolicy = {
   },
   unusableTag: (k, c, e) => x86UnusableTag(k, c, e),
   secondaryInFlush: true,
+  flushTlbMmFreesTables: true,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
 };

@@ -60,7 +60,8 @@ defineFn('tlb_gather_mmu', 'mm/mmu_gather.c', {
   flush_tlb_mm_upfront(k, c) {
     const tlb = gatherOf(k, c);
     checkFullmmExclusive(k, c.id, tlb.mm);
-    return call(k.arch.fns.flush_tlb_mm_range, { mm: tlb.mm, start: 0, end: -1, freed_tables: false }, 'ret');
+    // flush_tlb_mm(): on x86 a freed_tables flush (so lazy CPUs are IPI'd too); the other arches have no such flag.
+    return call(k.arch.fns.flush_tlb_mm_range, { mm: tlb.mm, start: 0, end: -1, freed_tables: k.arch.flushTlbMmFreesTables }, 'ret');
   },
   ret: () => RET,
 });
