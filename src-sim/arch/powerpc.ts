@@ -182,15 +182,15 @@ defineFn('exit_lazy_flush_tlb@powerpc', RADIX, {
 defineFn('tlb_flush@powerpc', RADIX, {
   /** radix__tlb_flush: with SHOOTDOWN the fullmm teardown flush first shoots the lazy users down. */
   radix__tlb_flush(k, _c, f) {
-    if (f.l.fullmm && k.s.config.lazy_tlb_shootdown && k.s.config.ppc_lazy_flush === 'v6') {
+    if (!f.l.fullmm) return 'radix__flush_tlb_range';
+    if (k.s.config.lazy_tlb_shootdown && k.s.config.ppc_lazy_flush === 'v6') {
       return call('exit_flush_lazy_tlbs@powerpc', { mm: f.l.mm }, '__flush_all_mm');
     }
     return '__flush_all_mm';
   },
-  __flush_all_mm(_k, _c, f) {
-    const full = f.l.fullmm as boolean;
-    return call('flush_tlb_mm_range@powerpc', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end, freed_tables: f.l.freed_tables, fullmm: full }, 'ret');
-  },
+  __flush_all_mm: (_k, _c, f) => call('flush_tlb_mm_range@powerpc', { mm: f.l.mm, start: 0, end: -1, freed_tables: f.l.freed_tables, fullmm: true }, 'ret'),
+  radix__flush_tlb_range: (_k, _c, f) =>
+    call('flush_tlb_mm_range@powerpc', { mm: f.l.mm, start: f.l.start, end: f.l.end, freed_tables: f.l.freed_tables, fullmm: false }, 'ret'),
   ret: () => RET,
 });
 
