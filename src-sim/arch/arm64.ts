@@ -68,7 +68,6 @@ export const arm64: ArchPolicy = {
     tlb_flush: 'tlb_flush@arm64',
     finish_arch_post_lock_switch: '',
   },
-  tagOf: (k, _c, mm) => k.s.mms[mm].ctx_id,
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,

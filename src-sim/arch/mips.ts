@@ -121,7 +121,6 @@ export const mips: ArchPolicy = {
     tlb_flush: 'tlb_flush@mips',
     finish_arch_post_lock_switch: '',
   },
-  tagOf: (k, c, mm) => k.s.cpus[c].asid_of[mm] ?? -1,
   returnSerializes: () => true,
   i8Tolerated: () => false,
   /**

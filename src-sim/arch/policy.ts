@@ -24,8 +24,6 @@ export interface ArchPolicy {
     /** Called from finish_task_switch after irqs are back on (s390 finish_arch_post_lock_switch); '' if none. */
     finish_arch_post_lock_switch: string;
   };
-  /** The hardware tag this CPU would use for `mm` right now, or -1 if it has none. */
-  tagOf(k: Kernel, c: CpuId, mm: MmId): number;
   /** Whether the return to user mode is itself core-serialising (x86 with PTI; IRET-type returns). */
   returnSerializes(k: Kernel): boolean;
   /** I8 relaxed mode: is this leaf entry on CPU c tolerated when its page is freed ("speculation only")? */

@@ -203,7 +203,6 @@ export const powerpc: ArchPolicy = {
     tlb_flush: 'tlb_flush@powerpc',
     finish_arch_post_lock_switch: '',
   },
-  tagOf: (k, _c, mm) => k.s.mms[mm].ctx_id,
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,

@@ -51,7 +51,8 @@ defineFn('finish_arch_post_lock_switch@s390', SRC, {
     const m = k.s.mms[t.mm];
     if (m.flush_mm) flushMmEverywhere(k, c.id, t.mm);
     k.s.counters.cr3Writes++;
-    hwLoad(k, c.id, t.mm, m.ctx_id);
+    const asce = k.s.cpus[c.id].user_asce; // lowcore user_asce, set by switch_mm
+    hwLoad(k, c.id, asce, k.s.mms[asce].ctx_id);
     return RET;
   },
 });
@@ -96,7 +97,6 @@ export const s390: ArchPolicy = {
     tlb_flush: 'tlb_flush@s390',
     finish_arch_post_lock_switch: 'finish_arch_post_lock_switch@s390',
   },
-  tagOf: (k, _c, mm) => k.s.mms[mm].ctx_id,
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,

@@ -238,10 +238,6 @@ export const x86: ArchPolicy = {
     tlb_flush: 'tlb_flush@x86',
     finish_arch_post_lock_switch: '',
   },
-  tagOf(k, c, mm) {
-    const ctxId = k.s.mms[mm].ctx_id;
-    return k.s.cpus[c].ctxs.findIndex((x) => x.ctx_id === ctxId);
-  },
   returnSerializes: (k) => k.s.config.pti,
   i8Tolerated(k, c, e) {
     const cpu = k.s.cpus[c];

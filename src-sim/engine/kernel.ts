@@ -83,17 +83,6 @@ export class Kernel {
     }
   }
 
-  /** Replace the state (after a seek) and forget dirty tracking. */
-  reset(s: SimState): void {
-    this.s = s;
-    this.cpuFlag = new Uint8Array(s.cpus.length);
-    this.taskFlag = new Uint8Array(s.tasks.length);
-    this.mmFlag = new Uint8Array(s.mms.length);
-    this.clearDirty();
-    for (const set of Object.values(this.kfDirty)) set.clear();
-    this.countIrqState();
-  }
-
   // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
 
   cpu(id: CpuId): Cpu {
@@ -201,13 +190,12 @@ export class Kernel {
   // ---- operations ----
 
   /** Start a kernel operation on a CPU: its top-level function with arguments. */
-  startOp(c: CpuId, fn: string, args: Record<string, unknown>, until: string, step: number): void {
+  startOp(c: CpuId, fn: string, args: Record<string, unknown>, until: string): void {
     const cpu = this.cpu(c);
     if (cpu.stack.length === 0) this.busyCpus++;
     cpu.stack.push({ fn, pc: fnDef(fn).entry, l: args, ret: '' });
     cpu.op = 'running';
     cpu.until = until;
-    cpu.opStep = step;
     cpu.mode = 'kernel';
     this.clearOpMms();
   }

@@ -11,7 +11,7 @@ import type { Kernel } from '../engine/kernel.ts';
 import { NONE, type CpuId, type MmId } from '../model/types.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
-export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, covered: number[], shortcut: string | null, gen: number): void {
+export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: string | null, gen: number): void {
   const s = k.s;
   const m = s.mms[mm];
   if (shortcut) {

@@ -113,7 +113,7 @@ defineFn('exit_mmap', 'mm/mmap.c', {
     return 'tlb_finish_mmu';
   },
   tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'remove_vmas'),
-  remove_vmas(k, _c, f) {
+  remove_vmas(_k, _c, f) {
     if ((f.l.mm as MmId) === INIT_MM) throw new Error('exit_mmap(init_mm)');
     return RET;
   },

@@ -12,7 +12,6 @@
  * Shortcut, stated: the runqueue is not modelled; the scenario names the next task (`switch` op).
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
-import type { Kernel } from '../engine/kernel.ts';
 import { NONE, type CpuId, type MmId, type TaskId } from '../model/types.ts';
 import { mmgrab, mmgrab_lazy_tlb } from './sched_mm.ts';
 import { SYNC_CORE_REGISTERED, syncCore } from './membarrier.ts';

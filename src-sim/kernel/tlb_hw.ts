@@ -46,14 +46,6 @@ export function tlbInvalidate(k: Kernel, c: CpuId, tag: number, mm: MmId, start:
   if (mm > INIT_MM) forgetWalker(k, c, mm, start, end);
 }
 
-/** Invalidate everything on CPU c (all tags). */
-export function tlbInvalidateAll(k: Kernel, c: CpuId): void {
-  const cpu = k.cpu(c);
-  k.s.counters.flushes++;
-  if (cpu.tlb.length) cpu.tlb = [];
-  for (const m of k.s.mms) if (m.unhooked.length) forgetWalker(k, c, m.id, 0, TLB_FLUSH_ALL);
-}
-
 /** CPU c can no longer walk through mm's unhooked page-table pages in the range. */
 function forgetWalker(k: Kernel, c: CpuId, mm: MmId, start: number, end: number): void {
   const m = k.s.mms[mm];

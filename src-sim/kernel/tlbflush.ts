@@ -29,7 +29,7 @@ export function completeFlush(k: Kernel, c: CpuId, mm: MmId, covered: number[], 
     for (const va of covered) delete next[va];
     m.unflushed = next;
   }
-  checkFlushCompleted(k, c, mm, covered, shortcut, gen);
+  checkFlushCompleted(k, c, mm, shortcut, gen);
 }
 
 /**

@@ -59,7 +59,7 @@ function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
     loaded_mm: INIT_MM, tag: 0, is_lazy: false,
     ctxs: x86 ? Array.from({ length: TLB_NR_DYN_ASIDS }, (_, a) => ({ ctx_id: a === 0 ? initCtx : 0, tlb_gen: 0 })) : [],
     next_asid: x86 ? 1 : 0,
-    asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: [], ipi_queue: [], stack: [], op: 'none', until: '', opStep: -1,
+    asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: [], ipi_queue: [], stack: [], op: 'none', until: '',
     needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false,
   };
 }

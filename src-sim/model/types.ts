@@ -118,8 +118,6 @@ export interface Cpu {
   op: 'none' | 'running' | 'paused' | 'blocked';
   /** The `until` label the operation pauses at, if any. */
   until: string;
-  /** Step index that started the operation in flight. */
-  opStep: number;
   /** Ghost for membarrier I12: rq->curr changed to a user task of another mm since the last return to user, and no core-serialising event since. */
   needs_core_sync: boolean;
   /** Ghost for I12b: a core-serialising event happened since the last rq->curr store. */

@@ -25,11 +25,6 @@ export type Op =
   | { do: 'membarrier'; sync_core: boolean }
   | { do: 'continue' };
 
-export const OP_NAMES = [
-  'switch', 'access', 'speculate', 'map', 'munmap', 'cow', 'reclaim', 'clone', 'exit', 'exec', 'mmget', 'mmget_not_zero',
-  'mmput', 'mmgrab', 'mmdrop', 'use_mm', 'unuse_mm', 'membarrier_register', 'membarrier', 'device_access', 'continue',
-] as const;
-
 export interface Start {
   fn: string;
   args: Record<string, unknown>;

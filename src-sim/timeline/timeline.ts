@@ -260,7 +260,7 @@ export class Timeline implements Recorder {
     }
     else {
       const st = startOf(k, c, op);
-      k.startOp(c, st.fn, st.args, file.until ?? '', i);
+      k.startOp(c, st.fn, st.args, file.until ?? '');
     }
     const outcome = k.pump(c);
     return [outcome === 'halted' ? 'done' : outcome, null];
