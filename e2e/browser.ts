@@ -1,26 +1,18 @@
 /**
- * Shared e2e helpers: Debian's Chromium driven by playwright-core (no browser is ever downloaded), and pages that
- * record every console error, uncaught exception, failed request and HTTP error status.
+ * Shared e2e helpers: the npm-packaged Chromium driven by playwright-core (chromium.ts; no browser is ever
+ * downloaded), and pages that record every console error, uncaught exception, failed request and HTTP error status.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { inject } from 'vitest';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 const SCREENSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url))), 'screenshots');
 
 export function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `e2e: no browser at ${CHROMIUM_PATH}; install Debian's Chromium: apt-get install -y --no-install-recommends chromium`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--disable-gpu', '--disable-quic', '--disable-sync'],
-  });
+  return launchChromium();
 }
 
 /** An app URL: `query` is appended to the preview server's base URL (e.g. `?scenario=x`). */
