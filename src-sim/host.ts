@@ -3,7 +3,7 @@
  * to its message port; tests drive it directly in node. It keeps the loaded timeline; a failed load leaves the
  * previous one untouched.
  */
-import type { SimEvent, SimRequest } from './protocol.ts';
+import type { SimEvent, SimRequest } from './protocol/messages.ts';
 import { ScenarioError, parseScenarioText } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';

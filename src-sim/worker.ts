@@ -1,5 +1,5 @@
 /** The Web Worker entry: binds the message protocol to the simulation host (host.ts). All logic lives in the core. */
-import type { SimEvent, SimRequest } from './protocol.ts';
+import type { SimEvent, SimRequest } from './protocol/messages.ts';
 import { createHost } from './host.ts';
 
 /** The part of the worker global scope used here (typed locally to avoid the webworker lib). */

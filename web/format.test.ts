@@ -15,8 +15,8 @@ describe('format', () => {
     expect(idsOrNone([])).toBe('no violation');
     expect(idsOrNone(['I11', 'I8'])).toBe('I11, I8');
     expect(whereIn({ fn: 'flush_tlb_mm_range', label: 'done' })).toBe('flush_tlb_mm_range › done');
-    expect(invariantTitle('I8')).toMatch(/freed page/);
-    expect(invariantTitle('I99')).toBe('');
+    expect(invariantTitle('I8', { I8: 'no translation to a freed page' })).toMatch(/freed page/);
+    expect(invariantTitle('I99', { I8: 'x' })).toBe('');
     expect(eventKind('WARN')).toBe('kernel WARN');
     expect(eventKind('something-new')).toBe('something-new');
   });

@@ -2,8 +2,7 @@
  * How the UI names things: steps, actors, invariants, counters. Pure functions over the worker's summary data, so
  * every component says the same thing the same way (and the way the CLI says it: `setup 0`, `step 2`).
  */
-import type { Counters, StepInfo, ViolationInfo } from '../src-sim/timeline/summary.ts';
-import { INVARIANTS } from '../src-sim/invariants/catalog.ts';
+import type { Counters, StepInfo, ViolationInfo } from '../src-sim/protocol/index.ts';
 
 /** `setup 1` or `step 2`: the step's number within its own list, as the CLI, `expect` and error paths call it. */
 export function stepName(step: Pick<StepInfo, 'setup' | 'number'>): string {
@@ -26,8 +25,8 @@ export function actorList(actors: string[]): string {
 }
 
 /** The one-line title of an invariant (docs/kernel-semantics.md §4), or '' for an id the catalog does not know. */
-export function invariantTitle(id: string): string {
-  return INVARIANTS[id] ?? '';
+export function invariantTitle(id: string, titles: Record<string, string>): string {
+  return titles[id] ?? '';
 }
 
 export function idsOrNone(ids: string[]): string {

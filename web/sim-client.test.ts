@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { SimEvent, SimRequest } from '../src-sim/protocol.ts';
-import type { PresetInfo } from '../src-sim/timeline/summary.ts';
+import type { SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
+import type { PresetInfo } from '../src-sim/protocol/index.ts';
 import { SimClient, SimFailedError, SimProtocolError, type WorkerLike } from './sim-client.ts';
 
 /** A worker double: records requests; the test answers them. */

@@ -6,8 +6,8 @@
  * `sim/failed`. Anything that breaks the protocol (an answer nobody asked for, an answer of the wrong type) is a
  * bug, not a user error: the client reports it through `onFatal` and throws, so it shows up in the console.
  */
-import type { ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol.ts';
-import type { MicrostepRow, PresetInfo, TimelineSummary } from '../src-sim/timeline/summary.ts';
+import type { ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
+import type { MicrostepRow, PlayheadView, PresetInfo, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -21,6 +21,8 @@ const ANSWER_TYPE = {
   'sim/loadRequested': 'sim/loaded',
   'sim/microstepsRequested': 'sim/microstepsListed',
   'sim/snapshotRequested': 'sim/snapshotReady',
+  'sim/tracksRequested': 'sim/tracksReady',
+  'sim/viewRequested': 'sim/viewReady',
 } as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
@@ -104,6 +106,16 @@ export class SimClient {
 
   async snapshot(microstep: number): Promise<Snapshot> {
     return (await this.request({ type: 'sim/snapshotRequested', microstep })).snapshot;
+  }
+
+  /** Tracks for positions [from, to] at a resolution of `buckets` (src-sim/protocol/tracks.ts). */
+  async tracks(from: number, to: number, buckets: number): Promise<TracksWindow> {
+    return (await this.request({ type: 'sim/tracksRequested', from, to, buckets })).window;
+  }
+
+  /** The state at position t, as the UI shows it. */
+  async view(t: number): Promise<PlayheadView> {
+    return (await this.request({ type: 'sim/viewRequested', t })).view;
   }
 
   /** Sends one request; resolves with its answer, rejects with SimFailedError on `sim/failed`. */

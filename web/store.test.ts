@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { SimEvent, SimRequest } from '../src-sim/protocol.ts';
-import type { TimelineSummary } from '../src-sim/timeline/summary.ts';
+import type { SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
+import type { TimelineSummary } from '../src-sim/protocol/index.ts';
 import { SimClient, type WorkerLike } from './sim-client.ts';
 import { initialState, loadPresets, loadScenario, selectPickedScenario, setSimClient, store } from './store.ts';
 
@@ -24,6 +24,9 @@ function summary(scenarioId: string, variant: string): TimelineSummary {
   const zero = { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 };
   return {
     scenarioId,
+    machine: { cpus: 2, devices: [], tasks: [], mms: [{ name: 'init_mm' }], pages: [] },
+    axis: { kind: 'microstep' },
+    invariants: {},
     title: scenarioId,
     summary: '',
     arch: 'x86',

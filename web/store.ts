@@ -3,7 +3,7 @@
  * `useStore(store, selector)` and narrow selectors; nothing else writes it.
  */
 import { createStore } from 'zustand/vanilla';
-import type { PresetInfo, TimelineSummary, VariantInfo } from '../src-sim/timeline/summary.ts';
+import type { PresetInfo, TimelineSummary, VariantInfo } from '../src-sim/protocol/index.ts';
 import { SimClient } from './sim-client.ts';
 
 export type PresetsStatus = 'idle' | 'loading' | 'ready' | 'failed';

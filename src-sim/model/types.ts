@@ -13,7 +13,6 @@
  * model/clone.ts). No snapshot is ever mutated after it was handed out.
  */
 
-import type { Counters as CounterState } from '../timeline/summary.ts';
 
 export type CpuId = number;
 export type TaskId = number;
@@ -265,8 +264,16 @@ export interface Config {
   i8_mode: 'strict' | 'x86-lazy-relaxed';
 }
 
-/** Counters (docs/kernel-semantics.md §4, metrics that are not errors): the summary's own type. */
-export type { CounterState };
+/** Counters (docs/kernel-semantics.md §4, metrics that are not errors); the protocol's summary shows them as they are. */
+export interface Counters {
+  ipis: number;
+  flushes: number;
+  cr3Writes: number;
+  coreSyncs: number;
+  redundantCoreSyncs: number;
+  mmCountAtomics: number;
+}
+export type CounterState = Counters;
 
 export interface SimState {
   arch: Arch;

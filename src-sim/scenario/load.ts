@@ -5,7 +5,7 @@
 import { isKnownLabel } from '../engine/fn.ts';
 import { DEFAULT_CONFIG, defaultI8Mode } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
-import type { VariantInfo } from '../timeline/summary.ts';
+import type { VariantInfo } from '../protocol/summary.ts';
 import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
 import { PAGE_SHIFT } from '../kernel/tlb_hw.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';

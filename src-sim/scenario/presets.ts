@@ -1,5 +1,5 @@
 /** The presets, validated once like any user file, and looked up by id. */
-import type { PresetInfo } from '../timeline/summary.ts';
+import type { PresetInfo } from '../protocol/summary.ts';
 import { variantInfos, validateScenario } from './load.ts';
 import { PRESET_FILES } from './presets/index.ts';
 import type { ScenarioFile } from './schema.ts';

@@ -14,7 +14,7 @@ import { ARCHES } from '../arch/index.ts';
 import { labelNames } from '../engine/fn.ts';
 import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
-import { idMatches } from '../invariants/catalog.ts';
+import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
 import { speculativeFill, speculativeWalkFn } from '../kernel/memory.ts';
 import { freeze, keyframeOf, workingCopy } from '../model/clone.ts';
@@ -23,7 +23,8 @@ import type { CounterState, SimState } from '../model/types.ts';
 import { refuse, startOf, type Op } from '../ops/index.ts';
 import { ScenarioError, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
-import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from './summary.ts';
+import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
+import type { MachineInfo } from '../protocol/tracks.ts';
 import '../kernel/all.ts';
 
 /** Micro-steps between keyframes: seek replays at most this many (plus one step); see `npm run bench`. */
@@ -449,10 +450,25 @@ export class Timeline implements Recorder {
     return { expected, got, ok: mismatches.length === 0, mismatches };
   }
 
+  /** Every task, mm, page and device the run ever had: objects are created (clone, exec, map) but never removed. */
+  private machine(): MachineInfo {
+    const s = this.k.s;
+    return {
+      cpus: s.cpus.length,
+      devices: s.devices.map((d) => ({ name: d.name, kind: d.kind })),
+      tasks: s.tasks.map((t) => ({ name: t.name, kthread: t.kthread, idleOf: t.idle_of })),
+      mms: s.mms.map((m) => ({ name: m.name })),
+      pages: s.pages.map((p) => ({ name: p.name, kind: p.kind })),
+    };
+  }
+
   summary(): TimelineSummary {
     const f = this.file;
     return {
       scenarioId: f.id,
+      machine: this.machine(),
+      axis: { kind: 'microstep' },
+      invariants: { ...INVARIANTS },
       title: f.title,
       summary: f.summary ?? '',
       ...(f.source ? { source: { ...f.source } } : {}),

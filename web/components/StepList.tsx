@@ -1,12 +1,13 @@
 import { memo, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
-import type { Counters, StepInfo, ViolationInfo } from '../../src-sim/timeline/summary.ts';
+import type { Counters, StepInfo, ViolationInfo } from '../../src-sim/protocol/index.ts';
 import { actorList, actorName, counterLine, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
 const NO_STEPS: StepInfo[] = [];
 const NO_FINDINGS: ViolationInfo[] = [];
 const NO_COUNTERS: Counters[] = [];
+const NO_TITLES: Record<string, string> = {};
 
 /** Outcome words; the symbol is decoration, the word carries the meaning. */
 const OUTCOME: Record<StepInfo['outcome'], { mark: string; word: string }> = {
@@ -86,6 +87,7 @@ const StepRow = memo(function StepRow({
   counters: Counters | undefined;
   findings: Findings;
 }) {
+  const titles = useStore(store, (s) => s.summary?.invariants ?? NO_TITLES);
   const outcome = OUTCOME[step.outcome];
   const violated = findings.violations.length > 0;
   const classes = ['step', `outcome-${step.outcome}`];
@@ -120,7 +122,7 @@ const StepRow = memo(function StepRow({
           <ul className="step-findings" aria-label={`Violations at ${stepName(step)}`}>
             {findings.violations.map((v, i) => (
               <li key={i} className="step-violation" data-testid="step-violation" data-invariant={v.id}>
-                <span className="violation-tag" title={invariantTitle(v.id)}>
+                <span className="violation-tag" title={invariantTitle(v.id, titles)}>
                   <span aria-hidden="true">✗ </span>
                   {v.id} violated
                 </span>{' '}

@@ -1,6 +1,6 @@
 import { useStore } from 'zustand';
 import { loadScenario, selectPickedScenario, selectPickedVariant, selectVariants, store } from '../store.ts';
-import type { VariantInfo } from '../../src-sim/timeline/summary.ts';
+import type { VariantInfo } from '../../src-sim/protocol/index.ts';
 import { idsOrNone } from '../format.ts';
 
 /**

@@ -1,13 +1,15 @@
 import { useMemo, type MouseEvent } from 'react';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
-import type { StepInfo, ViolationInfo } from '../../src-sim/timeline/summary.ts';
+import type { StepInfo, ViolationInfo } from '../../src-sim/protocol/index.ts';
 import { actorList, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
 const NONE: ViolationInfo[] = [];
 const NO_STEPS: StepInfo[] = [];
 
 /** Findings grouped by id, in order of first occurrence. */
+const NO_TITLES: Record<string, string> = {};
+
 function group(list: ViolationInfo[]): Array<[string, ViolationInfo[]]> {
   const groups = new Map<string, ViolationInfo[]>();
   for (const f of list) {
@@ -23,6 +25,7 @@ export function ViolationsPanel() {
   const violations = useStore(store, (s) => s.summary?.violations ?? NONE);
   const warnings = useStore(store, (s) => s.summary?.warnings ?? NONE);
   const steps = useStore(store, (s) => s.summary?.steps ?? NO_STEPS);
+  const titles = useStore(store, (s) => s.summary?.invariants ?? NO_TITLES);
   const groups = useMemo(() => group(violations), [violations]);
 
   return (
@@ -43,7 +46,7 @@ export function ViolationsPanel() {
             {groups.map(([id, list]) => (
               <li key={id} className="invariant-group" data-testid="violation-group" data-invariant={id}>
                 <p className="invariant-head">
-                  <span className="violation-tag">{id}</span> <span>{invariantTitle(id)}</span>
+                  <span className="violation-tag">{id}</span> <span>{invariantTitle(id, titles)}</span>
                 </p>
                 <ul className="occurrences">
                   {list.map((v, i) => (

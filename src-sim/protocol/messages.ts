@@ -8,8 +8,9 @@
  *   stays loaded and usable.
  * - Everything here is plain structured-clone data (no classes, no functions).
  */
-import type { TimelineSummary, MicrostepRow, PresetInfo } from './timeline/summary.ts';
-import type { Snapshot } from './model/types.ts';
+import type { TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
+import type { Snapshot } from '../model/types.ts';
+import type { PlayheadView, TracksWindow } from './tracks.ts';
 
 export type ScenarioSource = { kind: 'preset'; id: string } | { kind: 'json'; text: string };
 
@@ -17,7 +18,11 @@ export type SimRequest =
   | { type: 'sim/presetsRequested'; seq: number }
   | { type: 'sim/loadRequested'; seq: number; source: ScenarioSource; variant?: string }
   | { type: 'sim/microstepsRequested'; seq: number; from: number; to: number }
-  | { type: 'sim/snapshotRequested'; seq: number; microstep: number };
+  | { type: 'sim/snapshotRequested'; seq: number; microstep: number }
+  /** Tracks for positions [from, to] of the axis (tracks.ts), at most about one item per bucket per row. */
+  | { type: 'sim/tracksRequested'; seq: number; from: number; to: number; buckets: number }
+  /** The state at position t (0 = initial state, N = final), as the UI shows it. */
+  | { type: 'sim/viewRequested'; seq: number; t: number };
 
 export type SimError = {
   /** One line, human readable, e.g. `steps[3].cpu: CPU 4 does not exist (machine has 2)`. */
@@ -31,4 +36,6 @@ export type SimEvent =
   | { type: 'sim/loaded'; seq: number; summary: TimelineSummary }
   | { type: 'sim/microstepsListed'; seq: number; from: number; rows: MicrostepRow[] }
   | { type: 'sim/snapshotReady'; seq: number; microstep: number; snapshot: Snapshot }
+  | { type: 'sim/tracksReady'; seq: number; window: TracksWindow }
+  | { type: 'sim/viewReady'; seq: number; view: PlayheadView }
   | { type: 'sim/failed'; seq: number; error: SimError };

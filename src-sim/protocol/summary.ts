@@ -81,14 +81,9 @@ export interface ViolationInfo {
   message: string;
 }
 
-export interface Counters {
-  ipis: number;
-  flushes: number;
-  cr3Writes: number;
-  coreSyncs: number;
-  redundantCoreSyncs: number;
-  mmCountAtomics: number;
-}
+export type { Counters } from '../model/types.ts';
+import type { MachineInfo, TrackAxis } from './tracks.ts';
+import type { Counters } from '../model/types.ts';
 
 export interface ExpectResult {
   expected: string[];
@@ -100,6 +95,12 @@ export interface ExpectResult {
 
 export interface TimelineSummary {
   scenarioId: string;
+  /** Everything that exists at some point of the run (lanes are laid out from it before any state is fetched). */
+  machine: MachineInfo;
+  /** The axis positions are on (tracks.ts): micro-steps done, or real time for an imported trace. */
+  axis: { kind: 'microstep' } | TrackAxis;
+  /** One-line titles of the invariants (docs/kernel-semantics.md §4), by id, for the UI. */
+  invariants: Record<string, string>;
   title: string;
   summary: string;
   source?: SourceInfo;

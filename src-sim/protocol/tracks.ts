@@ -1,0 +1,275 @@
+/**
+ * Tracks: what the UI draws over time (lanes, refcount graphs, IPIs, TLB entry lives), and the view at the playhead.
+ *
+ * The time axis. `t` counts micro-steps done: t = 0 is the initial state (every CPU idle on init_mm), micro-step i
+ * (0-based, as in MicrostepRow.index and ViolationInfo.microstep) happens at t = i + 1, and t = N (N = microstepCount)
+ * is the final state. The state at t is the snapshot of micro-step t - 1 (t = 0: the initial state). An imported kernel
+ * trace will later carry real time; `TrackAxis` says which axis a timeline uses, and every position is a plain number
+ * on it, so the UI's scales do not care which.
+ *
+ * Segments are half-open, [from, to): the value holds from `from` until just before `to`; the last segment of a row
+ * ends at `to = N` and also holds at t = N. Rows cover [0, N] without gaps.
+ *
+ * Resolution. A tracks request names a window [from, to] and a number of buckets; the answer has at most about one
+ * item per bucket per row: where a row changed more than once inside one bucket, those changes come back as one
+ * `busy` segment ("37 changes") instead of the values. A 64-CPU, 1,000,000-micro-step timeline therefore costs the UI
+ * what a 6-step preset costs.
+ */
+
+/** Who acts: a CPU or a device (secondary MMU), by number. Never a string to parse back. */
+export type Actor = { kind: 'cpu'; n: number } | { kind: 'device'; n: number };
+
+export type TrackAxis = { kind: 'microstep' } | { kind: 'time'; unit: 'us' };
+
+/** A value held over [from, to). */
+export interface ValueSegment<V> {
+  from: number;
+  to: number;
+  value: V;
+}
+
+/** Several changes inside less than one bucket: drawn as one busy block. `values` is how many distinct values it saw. */
+export interface BusySegment {
+  from: number;
+  to: number;
+  busy: number;
+}
+
+export type LaneItem<V> = ValueSegment<V> | BusySegment;
+
+export function isBusy<V>(item: LaneItem<V>): item is BusySegment {
+  return (item as BusySegment).busy !== undefined;
+}
+
+/** What the hardware has loaded: the mm whose user page tables it may walk, and the tag (PCID slot, PID, ASID, ASCE). */
+export interface LoadedMm {
+  /** mm id; -1 for x86 LOADED_MM_SWITCHING. */
+  mm: number;
+  tag: number;
+}
+
+/** The kernel function in flight on a CPU (the innermost frame's function), or null when it runs no kernel code. */
+export interface InFlight {
+  fn: string;
+  /** True inside an interrupt (IPI) handler. */
+  irq: boolean;
+}
+
+export interface CpuTrack {
+  cpu: number;
+  /** rq->curr, as a task id. */
+  curr: LaneItem<number>[];
+  /** active_mm of rq->curr, as an mm id. */
+  activeMm: LaneItem<number>[];
+  loadedMm: LaneItem<LoadedMm>[];
+  /**
+   * Lazy: the current task is a kernel thread with no mm of its own borrowing a user mm as active_mm (on every
+   * arch), or x86's cpu_tlbstate.is_lazy is set. Defined by the core (`isLazy`), never by the UI.
+   */
+  lazy: LaneItem<boolean>[];
+  irqsOff: LaneItem<boolean>[];
+  inFlight: LaneItem<InFlight | null>[];
+}
+
+export interface DeviceTrack {
+  device: number;
+  /** The mm the device is bound to, or -1 after ->release. */
+  mm: LaneItem<number>[];
+  /** How many translations the device's TLB holds. */
+  entries: LaneItem<number>[];
+}
+
+/** Where a refcount change came from: the micro-step and the kernel code that made it. */
+export interface Provenance {
+  t: number;
+  actor: Actor;
+  fn: string;
+  label: string;
+  /** Step index (into TimelineSummary.steps). */
+  step: number;
+}
+
+/** mm_users and mm_count after a change. Merged points carry the range they stood for (`merged` changes). */
+export interface RefcountPoint extends Provenance {
+  users: number;
+  count: number;
+  /** Set on a point that stands for several changes inside one bucket: how many, and the extremes over them. */
+  merged?: number;
+  minUsers?: number;
+  maxUsers?: number;
+  minCount?: number;
+  maxCount?: number;
+}
+
+export interface RefcountTrack {
+  mm: number;
+  /** The values at the window's start (t = from), then every change inside the window. */
+  start: { users: number; count: number };
+  points: RefcountPoint[];
+  /** When mm_users reached 0 and teardown (exit_mmap) began; when __mmdrop freed it. Anywhere in the run. */
+  teardown: Provenance | null;
+  freed: Provenance | null;
+}
+
+export interface IpiMark {
+  /** The IPI's id (one send to several targets gives one mark per target with the same id). */
+  id: number;
+  /** The registered handler, e.g. `flush_tlb_func`. */
+  kind: string;
+  from: number;
+  to: number;
+  sent: number;
+  /** null: still pending at the end of the run. */
+  delivered: number | null;
+  done: number | null;
+}
+
+/** IPIs too dense to draw one by one: how many were sent inside [from, to). */
+export interface IpiBusy {
+  from: number;
+  to: number;
+  busy: number;
+}
+
+export type TlbStatus = 'current' | 'stale' | 'freed' | 'reused';
+
+/** One TLB or walk-cache entry's life on a CPU or device. */
+export interface TlbLife {
+  actor: Actor;
+  va: number;
+  /** Data page (leaf) or page-table page (walk-cache). */
+  page: number;
+  tag: number;
+  /** The mm whose page tables it was filled from. */
+  mm: number;
+  walk: boolean;
+  filled: number;
+  /** When it stopped matching memory, and why: the PTE changed (`stale`), the page was freed, or freed and reused. */
+  wrongFrom: number | null;
+  wrongWhy: Exclude<TlbStatus, 'current'> | null;
+  /** null: still cached at the end of the run. */
+  invalidated: number | null;
+}
+
+export interface PageEvent {
+  page: number;
+  t: number;
+  what: 'freed' | 'reused';
+  /** Owner after reuse (e.g. `page table of N`). */
+  owner: string;
+}
+
+export interface FindingMark {
+  /** Invariant id, or for warnings the event kind. */
+  id: string;
+  warning: boolean;
+  t: number;
+  /** Index into TimelineSummary.violations (or .warnings). */
+  index: number;
+  actors: Actor[];
+}
+
+export interface TracksWindow {
+  from: number;
+  to: number;
+  buckets: number;
+  cpus: CpuTrack[];
+  devices: DeviceTrack[];
+  mms: RefcountTrack[];
+  ipis: Array<IpiMark | IpiBusy>;
+  tlb: TlbLife[];
+  /** Set when more TLB lives overlap the window than were returned (the rest are summarised on the lanes). */
+  tlbTruncated: number;
+  pages: PageEvent[];
+  findings: FindingMark[];
+}
+
+/** A TLB or walk-cache entry as it stands at the playhead, with its status in words. */
+export interface TlbCell {
+  va: number;
+  page: number;
+  tag: number;
+  mm: number;
+  walk: boolean;
+  write: boolean;
+  speculative: boolean;
+  status: TlbStatus;
+  /** When the entry was filled, and when its status last changed (null: current since filled). */
+  filled: number;
+  statusSince: number | null;
+}
+
+export interface FrameView {
+  fn: string;
+  label: string;
+  src: string;
+  irq: boolean;
+}
+
+export interface CpuView {
+  cpu: number;
+  curr: number;
+  activeMm: number;
+  loaded: LoadedMm;
+  lazy: boolean;
+  irqsOff: number;
+  mode: 'user' | 'kernel';
+  op: 'none' | 'running' | 'paused' | 'blocked';
+  /** Call stack, bottom first; each frame's next label. */
+  stack: FrameView[];
+  pendingIpis: Array<{ id: number; kind: string; from: number }>;
+  tlb: TlbCell[];
+}
+
+export interface DeviceView {
+  device: number;
+  mm: number;
+  released: boolean;
+  tlb: TlbCell[];
+}
+
+export interface MmView {
+  mm: number;
+  users: number;
+  count: number;
+  state: 'live' | 'teardown' | 'dead' | 'freed';
+  cpumask: number[];
+  /** Arch detail worth showing (x86 ctx_id/tlb_gen, powerpc active_cpus), as label: value pairs. */
+  detail: Array<[string, string]>;
+}
+
+export interface PageView {
+  page: number;
+  kind: 'data' | 'pt';
+  freed: boolean;
+  reused: number;
+  owner: string;
+  refcount: number;
+}
+
+/** The state at one position, as the UI shows it: every value comes from the model's snapshot at t. */
+export interface PlayheadView {
+  t: number;
+  /** Index of the step that position t belongs to (the step whose micro-step ran at t; at t = 0 the first step). */
+  step: number;
+  /** The micro-step that ran at t (null at t = 0). */
+  microstep: { index: number; actor: Actor; fn: string; label: string; src: string } | null;
+  cpus: CpuView[];
+  devices: DeviceView[];
+  mms: MmView[];
+  pages: PageView[];
+  /** Names of tasks, mms and pages that exist at t (ids index these arrays; objects are never removed). */
+  taskNames: string[];
+  mmNames: string[];
+  pageNames: string[];
+}
+
+/** Everything that exists at some point of the run, so that lanes can be laid out before any state is fetched. */
+export interface MachineInfo {
+  cpus: number;
+  devices: Array<{ name: string; kind: 'shared' | 'shadow' }>;
+  /** Every task and mm the run ever had (clone and exec create some), in id order. */
+  tasks: Array<{ name: string; kthread: boolean; idleOf: number }>;
+  mms: Array<{ name: string }>;
+  pages: Array<{ name: string; kind: 'data' | 'pt' }>;
+}
