@@ -7,6 +7,18 @@ import type { SimEvent, SimRequest } from './protocol/messages.ts';
 import { ScenarioError, parseScenarioText } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
+import { tracksWindow } from './timeline/tracks_query.ts';
+import { playheadView } from './timeline/view.ts';
+
+/** Most buckets a tracks request may ask for. */
+export const MAX_BUCKETS = 10_000;
+
+/** A request's number field: an integer in [min, max], or a RangeError naming the field. */
+function intIn(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${JSON.stringify(v) ?? String(v)}`);
+  if (v < min || v > max) throw new RangeError(`${name} ${v} is out of range (${min}..${max})`);
+  return v;
+}
 
 export interface SimHost {
   handle(req: SimRequest): SimEvent;
@@ -40,6 +52,19 @@ export function createHost(): SimHost {
       }
       case 'sim/snapshotRequested':
         return { type: 'sim/snapshotReady', seq: req.seq, microstep: req.microstep, snapshot: need().stateAt(req.microstep) };
+      case 'sim/tracksRequested': {
+        const t = need();
+        const n = t.microstepCount;
+        const from = intIn('from', req.from, 0, n);
+        const to = intIn('to', req.to, from, n);
+        const buckets = intIn('buckets', req.buckets, 1, MAX_BUCKETS);
+        return { type: 'sim/tracksReady', seq: req.seq, window: tracksWindow(t, from, to, buckets) };
+      }
+      case 'sim/viewRequested': {
+        const t = need();
+        const at = intIn('t', req.t, 0, t.microstepCount);
+        return { type: 'sim/viewReady', seq: req.seq, view: playheadView(t, at) };
+      }
       default:
         throw new ScenarioError('type', `unknown request ${JSON.stringify((req as { type?: unknown }).type)}`);
     }

@@ -7,7 +7,7 @@
  * micro-steps, so their interleavings can be watched.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import type { Arch, CpuId, MmId, TlbEntry } from '../model/types.ts';
+import type { Arch, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
 
 export interface ArchPolicy {
   name: Arch;
@@ -48,6 +48,8 @@ export interface ArchPolicy {
   pteClear?(k: Kernel, c: CpuId, mm: MmId, va: number, fullmm: boolean): void;
   /** Hook when a page-table page of `mm` is queued for freeing (s390: flush_mm). */
   pteFreeTlb?(k: Kernel, c: CpuId, mm: MmId): void;
+  /** The arch's per-mm context worth showing (x86 ctx_id / tlb_gen, powerpc active_cpus), as label: value pairs. */
+  mmDetail?(m: Readonly<Mm>): Array<[string, string]>;
 }
 
 /** The default speculation rule: whenever a user mm is attached, in any mode (Linus, T5; s390 since 2016). */

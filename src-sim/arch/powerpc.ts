@@ -196,6 +196,7 @@ defineFn('tlb_flush@powerpc', RADIX, {
 
 export const powerpc: ArchPolicy = {
   name: 'powerpc',
+  mmDetail: (m) => [['active_cpus', String(m.active_cpus)], ['copros', String(m.copros)]],
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@powerpc',
     enter_lazy_tlb: 'enter_lazy_tlb@powerpc',

@@ -90,6 +90,7 @@ defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
 
 export const s390: ArchPolicy = {
   name: 's390',
+  mmDetail: (m) => [['flush_mm', String(m.flush_mm)]],
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@s390',
     enter_lazy_tlb: 'enter_lazy_tlb@s390',

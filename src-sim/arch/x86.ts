@@ -231,6 +231,7 @@ function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): bool
 
 export const x86: ArchPolicy = {
   name: 'x86',
+  mmDetail: (m) => [['ctx_id', String(m.ctx_id)], ['tlb_gen', String(m.tlb_gen)]],
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@x86',
     enter_lazy_tlb: 'enter_lazy_tlb@x86',

@@ -26,6 +26,17 @@ export interface Recorder {
   microstep(cpu: CpuId, labelId: number): void;
   violation(f: Finding, labelId: number): void;
   warning(f: Finding, labelId: number): void;
+  /**
+   * Optional event hooks for the timeline's tracks (a replaying recorder leaves them out or ignores them). Each is
+   * called where the kernel does the thing: `ipiSent` per target inside the sender's label, `ipiDelivered` when the
+   * handler frame is pushed (between micro-steps, before the handler's first one), `ipiCompleted` when the handler
+   * returned, `pageFreed` / `pageReused` from the page allocator (kernel/pages.ts).
+   */
+  ipiSent?(id: number, kind: IpiKind, from: CpuId, to: CpuId): void;
+  ipiDelivered?(c: CpuId, id: number): void;
+  ipiCompleted?(c: CpuId, id: number): void;
+  pageFreed?(p: PageId): void;
+  pageReused?(p: PageId): void;
 }
 
 export interface InvariantHooks {
@@ -42,6 +53,11 @@ export interface InvariantHooks {
 export class Kernel {
   /** Label id of the micro-step being executed (for findings). */
   curLabel = -1;
+  /**
+   * True while a label runs (advance), before the recorder was told about its micro-step: a finding or event raised
+   * now belongs to the micro-step about to be recorded, not to the last one recorded.
+   */
+  inLabel = false;
   /** Dirty sets of the current micro-step (for incremental invariant checks): ids in [0, n). */
   readonly dirtyCpus = { ids: [] as CpuId[], n: 0 };
   readonly dirtyTasks = { ids: [] as TaskId[], n: 0 };
@@ -285,7 +301,9 @@ export class Kernel {
     const label = def.labels[f.pc];
     if (!label) throw new Error(`${f.fn}: no label ${f.pc}`);
     this.curLabel = def.ids[f.pc];
+    this.inLabel = true;
     const next: Next = label(this, cpu, f);
+    this.inLabel = false;
     if (next === WAIT) {
       if (!this.inIrq(cpu) && cpu.op === 'running') this.cpu(c).op = 'blocked';
       return false;
@@ -351,6 +369,7 @@ export class Kernel {
     this.s.ipis_inflight[id] = targets.slice();
     for (const t of targets) {
       this.cpu(t).ipi_queue.push({ id, kind, from, args });
+      this.rec.ipiSent?.(id, kind, from, t);
       this.queued++;
       this.s.counters.ipis++;
     }
@@ -370,9 +389,11 @@ export class Kernel {
     this.inv.ipiDelivered(this, c, ipi.kind);
     if (cpu.stack.length === 0) this.busyCpus++;
     cpu.stack.push({ fn: ipi.kind, pc: fnDef(ipi.kind).entry, l: { ...ipi.args, ipi: ipi.id, from: ipi.from }, ret: '', irq: true });
+    this.rec.ipiDelivered?.(c, ipi.id);
   }
 
   private completeIpi(c: CpuId, id: number): void {
+    this.rec.ipiCompleted?.(c, id);
     const left = this.s.ipis_inflight[id];
     if (!left) return;
     const i = left.indexOf(c);

@@ -32,6 +32,7 @@ export function freePage(k: Kernel, p: PageId, c: CpuId): void {
   pg.freed = true;
   checkPageFree(k, p, c);
   k.s.free_list.push(p);
+  k.rec.pageFreed?.(p);
 }
 
 /** Allocate a page: the most recently freed frame if any (it is reused), else a new one. */
@@ -46,6 +47,7 @@ export function allocPage(k: Kernel, kind: PageKind, owner: string, region = -1,
     pg.owner = owner;
     pg.region = region;
     pg.may_walk = [];
+    k.rec.pageReused?.(reuse);
     return reuse;
   }
   const id = k.s.pages.length;

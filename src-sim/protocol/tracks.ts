@@ -28,7 +28,10 @@ export interface ValueSegment<V> {
   value: V;
 }
 
-/** Several changes inside less than one bucket: drawn as one busy block. `values` is how many distinct values it saw. */
+/**
+ * Several changes inside less than one bucket: drawn as one busy block. `busy` is how many changes it stands for
+ * (each closer than one bucket width to the next); the value after the block starts a value segment at `to`.
+ */
 export interface BusySegment {
   from: number;
   to: number;
@@ -147,6 +150,11 @@ export interface TlbLife {
   /** When it stopped matching memory, and why: the PTE changed (`stale`), the page was freed, or freed and reused. */
   wrongFrom: number | null;
   wrongWhy: Exclude<TlbStatus, 'current'> | null;
+  /**
+   * Worse reasons that came later, in time order (a stale leaf whose page is then freed, then reused): absent when
+   * there were none. The status at t is the last of wrongWhy / worse reached at or before t.
+   */
+  worse?: Array<{ t: number; why: 'freed' | 'reused' }>;
   /** null: still cached at the end of the run. */
   invalidated: number | null;
 }

@@ -12,7 +12,7 @@
  */
 import { ARCHES } from '../arch/index.ts';
 import { labelNames } from '../engine/fn.ts';
-import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
+import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
@@ -24,7 +24,8 @@ import { refuse, startOf, type Op } from '../ops/index.ts';
 import { ScenarioError, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
-import type { MachineInfo } from '../protocol/tracks.ts';
+import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
+import { TracksRecorder } from './tracks.ts';
 import '../kernel/all.ts';
 
 /** Micro-steps between keyframes: seek replays at most this many (plus one step); see `npm run bench`. */
@@ -89,6 +90,8 @@ export class Timeline implements Recorder {
   readonly ncpus: number;
   /** Set when the model itself failed (a bug in the model, never a scenario's fault). */
   internalError: string | null = null;
+  /** What the UI draws over time, recorded by the run (timeline/tracks.ts; queries in tracks_query.ts). */
+  readonly tracks: TracksRecorder;
 
   /**
    * `extend`, if given, proposes more steps once the file's own steps have run: it sees the current state (read only)
@@ -109,9 +112,24 @@ export class Timeline implements Recorder {
     );
     this.ncpus = file.machine.cpus;
     this.setupLen = file.setup?.length ?? 0;
-    this.k = new Kernel(s, arch, this, new Checker());
+    this.tracks = new TracksRecorder(s);
+    this.k = new Kernel(s, arch, this, this.recordingHooks(new Checker()));
     if (opts.extend) this.file = { ...file, steps: file.steps.slice() };
     this.run(opts.keyframeEvery ?? KEYFRAME_EVERY, opts.extend);
+  }
+
+  /** The checker, then the tracks recorder: the hooks of the recording run only (replays use NO_HOOKS). */
+  private recordingHooks(checker: Checker): InvariantHooks {
+    const tracks = this.tracks;
+    return {
+      afterMicrostep: (k) => {
+        checker.afterMicrostep(k);
+        tracks.afterMicrostep(k, this.msStep.n);
+      },
+      afterOperation: (k) => checker.afterOperation(k),
+      returnToUser: (k, c) => checker.returnToUser(k, c),
+      ipiDelivered: (k, c, kind) => checker.ipiDelivered(k, c, kind),
+    };
   }
 
   get microstepCount(): number {
@@ -137,12 +155,39 @@ export class Timeline implements Recorder {
     if (this.recording) this.warnings.push(this.info(f, labelId));
   }
 
+  /**
+   * Position (t) of an event happening now: inside a label it belongs to the micro-step about to be recorded
+   * (index msStep.n, t = msStep.n + 1); after the recorder was told (speculate/device_access, returns, checks) to the
+   * last one recorded.
+   */
+  private get eventT(): number {
+    return this.msStep.n + (this.k.inLabel ? 1 : 0);
+  }
+
+  ipiSent(id: number, kind: string, from: number, to: number): void {
+    if (this.recording) this.tracks.ipiSent(id, kind, from, to, this.eventT);
+  }
+  ipiDelivered(c: number, id: number): void {
+    // Between micro-steps: first visible in the state after the next one (the handler's entry).
+    if (this.recording) this.tracks.ipiDelivered(c, id, this.msStep.n + 1);
+  }
+  ipiCompleted(c: number, id: number): void {
+    if (this.recording) this.tracks.ipiCompleted(c, id, this.eventT);
+  }
+  pageFreed(p: number): void {
+    if (this.recording) this.tracks.pageFreed(this.k.s, p, this.eventT);
+  }
+  pageReused(p: number): void {
+    if (this.recording) this.tracks.pageReused(this.k.s, p, this.eventT);
+  }
+
   private info(f: Finding, labelId: number): ViolationInfo {
     const l = labelNames[labelId] ?? { fn: '', label: '' };
     return {
       id: f.id,
       step: this.curStep,
-      microstep: Math.max(0, this.msStep.n - 1),
+      // Raised inside a label: the micro-step being run, which the kernel records only after its label returned.
+      microstep: this.k.inLabel ? this.msStep.n : Math.max(0, this.msStep.n - 1),
       fn: l.fn.split('@')[0],
       label: l.label,
       cpus: [...new Set(f.cpus)].map((c) => `cpu${c}`),
@@ -186,6 +231,7 @@ export class Timeline implements Recorder {
       }
     }
     for (const a of [this.msStep, this.msWhat, this.stepFirst, this.stepCount, this.stepOutcome, this.stepCounters]) a.trim();
+    this.tracks.finish();
   }
 
   private get stepTotal(): number {
@@ -399,6 +445,28 @@ export class Timeline implements Recorder {
       label: l.label,
       src: l.src,
     };
+  }
+
+  /** Who ran micro-step i, as an Actor. */
+  actorOf(i: number): Actor {
+    const a = this.msWhat.a[i] >>> 16;
+    return a < this.ncpus ? { kind: 'cpu', n: a } : { kind: 'device', n: a - this.ncpus };
+  }
+
+  /** Where position t came from: micro-step t - 1's actor, function, label and step. t must be in [1, N]. */
+  provenance(t: number): Provenance {
+    const what = this.msWhat.a[t - 1];
+    const l = labelNames[what & 0xffff];
+    return { t, actor: this.actorOf(t - 1), fn: l.fn.split('@')[0], label: l.label, step: this.msStep.a[t - 1] };
+  }
+
+  /** Index of the step micro-step i belongs to. */
+  stepOf(i: number): number {
+    return this.msStep.a[i];
+  }
+
+  get archPolicy() {
+    return this.k.arch;
   }
 
   get keyframeCount(): number {

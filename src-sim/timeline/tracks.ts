@@ -1,0 +1,508 @@
+/**
+ * The tracks recorder: what the UI draws over time (protocol/tracks.ts), recorded by the timeline's one recording run
+ * (never by the replays that seeking does), compactly, as change points in typed arrays.
+ *
+ * Time: an event of micro-step i is stamped t = i + 1 (the position whose state first shows it); t = 0 is the initial
+ * state. The timeline calls `afterMicrostep(k, t)` after every recorded micro-step with the kernel's dirty sets of
+ * that micro-step, so the hot path only looks at what that micro-step wrote, and only a real change is stored.
+ *
+ * TLB and walk-cache entries: the model replaces a TLB array whenever it changes (model/clone.ts), keeping the entry
+ * objects it keeps and their order (filter) or appending (concat); a changed array is diffed by identity against the
+ * last one seen. An entry's life goes wrong when the PTE (leaf) or the page-table pointer (walk) of its mm and address
+ * changes away from its page (`stale`: found by diffing an mm's replaced pte / pt records), when its page is freed
+ * (`freed`), or when the frame is handed out again (`reused`): the first time of each is kept.
+ */
+import { shownName } from '../engine/fn.ts';
+import type { Kernel } from '../engine/kernel.ts';
+import { isLazy } from '../model/lazy.ts';
+import type { Cpu, MmState, PageId, Pte, SimState } from '../model/types.ts';
+import type { TlbStatus } from '../protocol/tracks.ts';
+
+/** A growable Int32Array. */
+export class I32s {
+  a: Int32Array;
+  n = 0;
+  constructor(cap = 16) {
+    this.a = new Int32Array(cap);
+  }
+  push(v: number): number {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n] = v;
+    return this.n++;
+  }
+  trim(): void {
+    if (this.a.length !== this.n) this.a = this.a.slice(0, Math.max(1, this.n));
+  }
+}
+
+/** First index in a[0..n) whose value is > x (a ascending). */
+export function upperBound(a: ArrayLike<number>, n: number, x: number, lo = 0): number {
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in a[0..n) whose value is >= x (a ascending). */
+export function lowerBound(a: ArrayLike<number>, n: number, x: number, lo = 0): number {
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The change points of one row: ascending times, one value (and for two-valued rows a second one) per change. */
+export class Log {
+  t: Uint32Array;
+  v: Int32Array;
+  w: Int32Array | null;
+  n = 0;
+  constructor(two = false, cap = 8) {
+    this.t = new Uint32Array(cap);
+    this.v = new Int32Array(cap);
+    this.w = two ? new Int32Array(cap) : null;
+  }
+  /** Record (t, v, w) if it differs from the last value. */
+  set(t: number, v: number, w = 0): void {
+    const n = this.n;
+    if (n > 0 && this.v[n - 1] === v && (!this.w || this.w[n - 1] === w)) return;
+    if (n > 0 && this.t[n - 1] === t) {
+      this.v[n - 1] = v;
+      if (this.w) this.w[n - 1] = w;
+      return;
+    }
+    if (n === this.t.length) {
+      const c = n * 2;
+      const t2 = new Uint32Array(c);
+      t2.set(this.t);
+      this.t = t2;
+      const v2 = new Int32Array(c);
+      v2.set(this.v);
+      this.v = v2;
+      if (this.w) {
+        const w2 = new Int32Array(c);
+        w2.set(this.w);
+        this.w = w2;
+      }
+    }
+    this.t[n] = t;
+    this.v[n] = v;
+    if (this.w) this.w[n] = w;
+    this.n = n + 1;
+  }
+  /** Index of the change holding at t (the last one at or before t); -1 before the first. */
+  at(t: number): number {
+    return upperBound(this.t, this.n, t) - 1;
+  }
+  trim(): void {
+    if (this.t.length === this.n) return;
+    this.t = this.t.slice(0, this.n);
+    this.v = this.v.slice(0, this.n);
+    if (this.w) this.w = this.w.slice(0, this.n);
+  }
+}
+
+export interface CpuRows {
+  curr: Log;
+  activeMm: Log;
+  /** v: loaded mm, w: tag. */
+  loaded: Log;
+  lazy: Log;
+  irqsOff: Log;
+  /** -1: no kernel code; else fnId * 2 + (1 inside an interrupt handler). */
+  inFlight: Log;
+}
+
+export const LIFE_WALK = 1;
+export const LIFE_WRITE = 2;
+export const LIFE_SPECULATIVE = 4;
+const WRONG: Array<Exclude<TlbStatus, 'current'>> = ['stale', 'freed', 'reused'];
+
+/** TLB entry lives, one row per life, struct of arrays. Times -1: not (yet). Ordered by `filled`. */
+export class Lives {
+  actor = new I32s(256);
+  va = new I32s(256);
+  page = new I32s(256);
+  tag = new I32s(256);
+  mm = new I32s(256);
+  flags = new I32s(256);
+  filled = new I32s(256);
+  invalidated = new I32s(256);
+  /** When it became stale, freed, reused (index = position in WRONG). */
+  wrongAt = [new I32s(256), new I32s(256), new I32s(256)];
+  get n(): number {
+    return this.actor.n;
+  }
+  /** The first time it went wrong and why, or null. */
+  wrong(id: number): { t: number; why: Exclude<TlbStatus, 'current'> } | null {
+    let best: { t: number; why: Exclude<TlbStatus, 'current'> } | null = null;
+    for (let k = 0; k < 3; k++) {
+      const t = this.wrongAt[k].a[id];
+      if (t >= 0 && (!best || t < best.t)) best = { t, why: WRONG[k] };
+    }
+    return best;
+  }
+  trim(): void {
+    for (const a of [this.actor, this.va, this.page, this.tag, this.mm, this.flags, this.filled, this.invalidated, ...this.wrongAt]) a.trim();
+  }
+}
+
+/** An entry as the recorder reads it (CPU TLB entry or device IOTLB entry). */
+interface AnyEntry {
+  va: number;
+  page: PageId;
+  write: boolean;
+  gen: number;
+  tag?: number;
+  mm?: number;
+  walk?: boolean;
+  speculative?: boolean;
+}
+
+/** Status of a cached translation against the state: reused > freed > stale > current (the worst reason wins). */
+export function tlbStatus(s: Readonly<SimState>, mm: number, va: number, page: PageId, walk: boolean, gen: number): TlbStatus {
+  const pg = s.pages[page];
+  if (pg.reused !== gen) return 'reused';
+  if (pg.freed) return 'freed';
+  const m = mm >= 0 ? s.mms[mm] : undefined;
+  if (!m || m.state === 'freed') return 'stale';
+  if (walk ? m.pt[va] !== page : m.pte[va]?.page !== page) return 'stale';
+  return 'current';
+}
+
+/** Checkpoints of the live entries every CK_EVERY positions, so "what is cached at t" needs no scan from 0. */
+const CK_EVERY = 4096;
+/** IPIs taking longer than this from send to done are kept on a side list (queries look back this far only). */
+export const IPI_LONG = 1024;
+
+export class TracksRecorder {
+  readonly ncpus: number;
+  readonly cpus: CpuRows[];
+  /** Per device: bound mm (-1 after release), and the number of IOTLB entries. */
+  readonly devices: Array<{ mm: Log; entries: Log }>;
+  /** Per mm: v mm_users, w mm_count; absent before the mm exists. */
+  readonly mms: Log[] = [];
+  readonly teardown: number[] = [];
+  readonly freed: number[] = [];
+  private mmState: MmState[] = [];
+  private prevPte: Array<Record<number, Pte>> = [];
+  private prevPt: Array<Record<number, PageId>> = [];
+  /** Shown names of kernel functions in flight (ids of the inFlight rows). */
+  readonly fnNames: string[] = [];
+  private fnIds = new Map<string, number>();
+  // IPIs, one row per (send, target), in send order
+  readonly ipi = { id: new I32s(), kind: new I32s(), from: new I32s(), to: new I32s(), sent: new I32s(), delivered: new I32s(), done: new I32s() };
+  readonly kindNames: string[] = [];
+  private kindIds = new Map<string, number>();
+  private openIpis = new Map<number, number>();
+  /** IPI rows that took longer than IPI_LONG, or never finished (filled by `finish`). */
+  readonly longIpis: number[] = [];
+  // TLB lives
+  readonly lives = new Lives();
+  /** Per actor (CPU c, then device ncpus + d): the TLB array last seen and the life id of each of its entries. */
+  private seen: Array<readonly object[]>;
+  private seenIds: number[][];
+  /** Live life ids by page. */
+  private byPage: number[][] = [];
+  readonly ckT: number[] = [];
+  readonly ckOff: number[] = [];
+  readonly ckIds = new I32s(1024);
+  private nextCk = 0;
+  // page events
+  readonly pageEv = { t: new I32s(), page: new I32s(), reused: new I32s() };
+  readonly pageOwner: string[] = [];
+
+  constructor(s: Readonly<SimState>) {
+    this.ncpus = s.cpus.length;
+    this.cpus = s.cpus.map(() => ({ curr: new Log(), activeMm: new Log(), loaded: new Log(true), lazy: new Log(), irqsOff: new Log(), inFlight: new Log() }));
+    this.devices = s.devices.map(() => ({ mm: new Log(), entries: new Log() }));
+    const actors = this.ncpus + s.devices.length;
+    this.seen = Array.from({ length: actors }, () => []);
+    this.seenIds = Array.from({ length: actors }, () => []);
+    for (let c = 0; c < this.ncpus; c++) this.cpu(s, c, 0);
+    for (let d = 0; d < s.devices.length; d++) this.device(s, d, 0);
+    this.addMms(s, 0);
+    this.checkpoint(0);
+  }
+
+  /** After every recorded micro-step (t = its index + 1), with the kernel's dirty sets of that micro-step. */
+  afterMicrostep(k: Kernel, t: number): void {
+    const s = k.s;
+    const dc = k.dirtyCpus;
+    for (let i = 0; i < dc.n; i++) this.cpu(s, dc.ids[i], t);
+    const dt = k.dirtyTasks;
+    for (let i = 0; i < dt.n; i++) {
+      const task = s.tasks[dt.ids[i]];
+      if (task.cpu >= 0 && s.cpus[task.cpu].curr === task.id) this.cpu(s, task.cpu, t);
+    }
+    if (s.mms.length > this.mms.length) this.addMms(s, t);
+    const dm = k.dirtyMms;
+    for (let i = 0; i < dm.n; i++) this.mm(s, dm.ids[i], t);
+    if (k.deviceTouched) for (let d = 0; d < s.devices.length; d++) this.device(s, d, t);
+    if (t >= this.nextCk) this.checkpoint(t);
+  }
+
+  private fnId(fn: string): number {
+    let id = this.fnIds.get(fn);
+    if (id === undefined) {
+      const shown = shownName(fn);
+      id = this.fnNames.indexOf(shown);
+      if (id < 0) id = this.fnNames.push(shown) - 1;
+      this.fnIds.set(fn, id);
+    }
+    return id;
+  }
+
+  private inFlightOf(cpu: Cpu): number {
+    const st = cpu.stack;
+    if (st.length === 0) return -1;
+    let irq = 0;
+    for (let i = st.length - 1; i >= 0; i--) if (st[i].irq) { irq = 1; break; }
+    return this.fnId(st[st.length - 1].fn) * 2 + irq;
+  }
+
+  private cpu(s: Readonly<SimState>, c: number, t: number): void {
+    const cpu = s.cpus[c];
+    const r = this.cpus[c];
+    r.curr.set(t, cpu.curr);
+    r.activeMm.set(t, s.tasks[cpu.curr].active_mm);
+    r.loaded.set(t, cpu.loaded_mm, cpu.tag);
+    r.lazy.set(t, isLazy(s, c) ? 1 : 0);
+    r.irqsOff.set(t, cpu.irqs_off > 0 ? 1 : 0);
+    r.inFlight.set(t, this.inFlightOf(cpu));
+    if (cpu.tlb !== this.seen[c]) this.diffTlb(s, c, cpu.tlb, t, -1);
+  }
+
+  private device(s: Readonly<SimState>, d: number, t: number): void {
+    const dev = s.devices[d];
+    const r = this.devices[d];
+    r.mm.set(t, dev.released ? -1 : dev.mm);
+    r.entries.set(t, dev.tlb.length);
+    const a = this.ncpus + d;
+    if (dev.tlb !== this.seen[a]) this.diffTlb(s, a, dev.tlb, t, dev.mm);
+  }
+
+  private addMms(s: Readonly<SimState>, t: number): void {
+    for (let id = this.mms.length; id < s.mms.length; id++) {
+      const m = s.mms[id];
+      const log = new Log(true, 4);
+      log.set(t, m.mm_users, m.mm_count);
+      this.mms.push(log);
+      this.teardown.push(m.state === 'live' ? -1 : t);
+      this.freed.push(m.state === 'freed' ? t : -1);
+      this.mmState.push(m.state);
+      this.prevPte.push(m.pte);
+      this.prevPt.push(m.pt);
+    }
+  }
+
+  private mm(s: Readonly<SimState>, id: number, t: number): void {
+    const m = s.mms[id];
+    this.mms[id].set(t, m.mm_users, m.mm_count);
+    if (m.state !== this.mmState[id]) {
+      if (this.mmState[id] === 'live' && this.teardown[id] < 0) this.teardown[id] = t;
+      if (m.state === 'freed' && this.freed[id] < 0) {
+        this.freed[id] = t;
+        for (const ids of this.seenIds) for (const l of ids) if (this.lives.mm.a[l] === id) this.mark(l, 0, t);
+      }
+      this.mmState[id] = m.state;
+    }
+    if (m.pte !== this.prevPte[id]) {
+      const old = this.prevPte[id];
+      for (const key in old) {
+        const o = old[key];
+        if (m.pte[key]?.page !== o.page) this.wrongTranslation(id, Number(key), o.page, false, t);
+      }
+      this.prevPte[id] = m.pte;
+    }
+    if (m.pt !== this.prevPt[id]) {
+      const old = this.prevPt[id];
+      for (const key in old) if (m.pt[key] !== old[key]) this.wrongTranslation(id, Number(key), old[key], true, t);
+      this.prevPt[id] = m.pt;
+    }
+  }
+
+  /** The PTE (or page-table pointer) of mm at va no longer points at `page`: entries caching it are stale. */
+  private wrongTranslation(mm: number, va: number, page: PageId, walk: boolean, t: number): void {
+    const ids = this.byPage[page];
+    if (!ids) return;
+    const L = this.lives;
+    for (const id of ids) {
+      if (L.mm.a[id] === mm && L.va.a[id] === va && ((L.flags.a[id] & LIFE_WALK) !== 0) === walk) this.mark(id, 0, t);
+    }
+  }
+
+  /** Record that life `id` went wrong for reason `k` (index into WRONG) at t; a reason counts from its first time. */
+  private mark(id: number, k: number, t: number): void {
+    const w = this.lives.wrongAt;
+    for (let j = k; j < 3; j++) if (w[j].a[id] >= 0) return; // as bad or worse already
+    w[k].a[id] = t;
+  }
+
+  private diffTlb(s: Readonly<SimState>, actor: number, nu: readonly AnyEntry[], t: number, devMm: number): void {
+    const old = this.seen[actor] as readonly AnyEntry[];
+    const ids = this.seenIds[actor];
+    const out: number[] = new Array(nu.length);
+    let i = 0;
+    let j = 0;
+    while (i < old.length && j < nu.length) {
+      if (old[i] === nu[j]) out[j++] = ids[i++];
+      else this.end(ids[i++], t);
+    }
+    if (j < nu.length && old.length && nu.slice(j).some((e) => old.includes(e))) {
+      // Not a filter-then-append change (never done by the model today): match by identity.
+      return this.diffByIdentity(s, actor, old, ids, nu, t, devMm);
+    }
+    while (i < old.length) this.end(ids[i++], t);
+    for (; j < nu.length; j++) out[j] = this.fill(s, actor, nu[j], t, devMm);
+    this.seen[actor] = nu;
+    this.seenIds[actor] = out;
+  }
+
+  private diffByIdentity(s: Readonly<SimState>, actor: number, old: readonly AnyEntry[], ids: number[], nu: readonly AnyEntry[], t: number, devMm: number): void {
+    const was = new Map<AnyEntry, number>();
+    old.forEach((e, i) => was.set(e, ids[i]));
+    const out = nu.map((e) => {
+      const id = was.get(e);
+      if (id === undefined) return this.fill(s, actor, e, t, devMm);
+      was.delete(e);
+      return id;
+    });
+    for (const id of was.values()) this.end(id, t);
+    this.seen[actor] = nu;
+    this.seenIds[actor] = out;
+  }
+
+  private fill(s: Readonly<SimState>, actor: number, e: AnyEntry, t: number, devMm: number): number {
+    const L = this.lives;
+    const dev = devMm >= 0 || actor >= this.ncpus;
+    const mm = dev ? devMm : e.mm!;
+    const walk = !dev && !!e.walk;
+    const id = L.actor.push(actor);
+    L.va.push(e.va);
+    L.page.push(e.page);
+    L.tag.push(dev ? 0 : e.tag!);
+    L.mm.push(mm);
+    L.flags.push((walk ? LIFE_WALK : 0) | (e.write ? LIFE_WRITE : 0) | (!dev && e.speculative ? LIFE_SPECULATIVE : 0));
+    L.filled.push(t);
+    L.invalidated.push(-1);
+    for (const w of L.wrongAt) w.push(-1);
+    const st = tlbStatus(s, mm, e.va, e.page, walk, e.gen);
+    if (st !== 'current') L.wrongAt[WRONG.indexOf(st)].a[id] = t;
+    (this.byPage[e.page] ??= []).push(id);
+    return id;
+  }
+
+  private end(id: number, t: number): void {
+    this.lives.invalidated.a[id] = t;
+    const list = this.byPage[this.lives.page.a[id]];
+    const i = list.indexOf(id);
+    list[i] = list[list.length - 1];
+    list.pop();
+  }
+
+  private checkpoint(t: number): void {
+    this.ckT.push(t);
+    this.ckOff.push(this.ckIds.n);
+    for (const ids of this.seenIds) for (const id of ids) this.ckIds.push(id);
+    this.nextCk = t + CK_EVERY;
+  }
+
+  // ---- events from the kernel (forwarded by the timeline while recording) ----
+
+  ipiSent(id: number, kind: string, from: number, to: number, t: number): void {
+    let k = this.kindIds.get(kind);
+    if (k === undefined) {
+      k = this.kindNames.push(shownName(kind)) - 1;
+      this.kindIds.set(kind, k);
+    }
+    const p = this.ipi;
+    const row = p.id.push(id);
+    p.kind.push(k);
+    p.from.push(from);
+    p.to.push(to);
+    p.sent.push(t);
+    p.delivered.push(-1);
+    p.done.push(-1);
+    this.openIpis.set(id * this.ncpus + to, row);
+  }
+  ipiDelivered(c: number, id: number, t: number): void {
+    const row = this.openIpis.get(id * this.ncpus + c);
+    if (row !== undefined) this.ipi.delivered.a[row] = t;
+  }
+  ipiCompleted(c: number, id: number, t: number): void {
+    const key = id * this.ncpus + c;
+    const row = this.openIpis.get(key);
+    if (row === undefined) return;
+    this.ipi.done.a[row] = t;
+    this.openIpis.delete(key);
+    if (t - this.ipi.sent.a[row] > IPI_LONG) this.longIpis.push(row);
+  }
+
+  pageFreed(s: Readonly<SimState>, p: PageId, t: number): void {
+    this.pageEvent(s, p, t, 0);
+    for (const id of this.byPage[p] ?? []) this.mark(id, 1, t);
+  }
+  pageReused(s: Readonly<SimState>, p: PageId, t: number): void {
+    this.pageEvent(s, p, t, 1);
+    for (const id of this.byPage[p] ?? []) this.mark(id, 2, t);
+  }
+  private pageEvent(s: Readonly<SimState>, p: PageId, t: number, reused: number): void {
+    this.pageEv.t.push(t);
+    this.pageEv.page.push(p);
+    this.pageEv.reused.push(reused);
+    this.pageOwner.push(s.pages[p].owner);
+  }
+
+  // ---- end of the run ----
+
+  /** The run is over: trim the arrays, and keep IPIs that never finished on the long list. */
+  finish(): void {
+    for (const row of this.openIpis.values()) this.longIpis.push(row);
+    this.longIpis.sort((a, b) => a - b);
+    this.openIpis.clear();
+    this.ckOff.push(this.ckIds.n);
+    for (const r of this.cpus) for (const log of Object.values(r)) (log as Log).trim();
+    for (const r of this.devices) {
+      r.mm.trim();
+      r.entries.trim();
+    }
+    for (const log of this.mms) log.trim();
+    for (const a of Object.values(this.ipi)) a.trim();
+    for (const a of Object.values(this.pageEv)) a.trim();
+    this.lives.trim();
+    this.ckIds.trim();
+    this.byPage = [];
+    this.seen = [];
+    this.seenIds = [];
+    this.prevPte = [];
+    this.prevPt = [];
+  }
+
+  /** Life ids cached at position t (filled at or before t, invalidated after t or never), any actor. */
+  aliveAt(t: number): number[] {
+    const L = this.lives;
+    const k = upperBound(this.ckT, this.ckT.length, t) - 1;
+    const out: number[] = [];
+    const inval = L.invalidated.a;
+    const end = k + 1 < this.ckOff.length ? this.ckOff[k + 1] : this.ckIds.n;
+    for (let i = this.ckOff[k]; i < end; i++) {
+      const id = this.ckIds.a[i];
+      if (inval[id] < 0 || inval[id] > t) out.push(id);
+    }
+    const lo = upperBound(L.filled.a, L.n, this.ckT[k]);
+    const hi = upperBound(L.filled.a, L.n, t, lo);
+    for (let id = lo; id < hi; id++) if (inval[id] < 0 || inval[id] > t) out.push(id);
+    return out;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Tracks windows (protocol/tracks.ts TracksWindow) from the recorded change points (tracks.ts): binary searches into
+ * the change arrays, so a window costs about what it returns, not the length of the run.
+ *
+ * Resolution: with bucket width w = (to - from) / buckets, a row whose changes come closer than w to each other is
+ * returned as one busy segment for that stretch; every other change is returned as a value segment, which then lasts
+ * at least w (except the first and last, cut by the window). So a row has at most about two items per bucket.
+ */
+import type { Actor, CpuTrack, DeviceTrack, FindingMark, InFlight, IpiBusy, IpiMark, LaneItem, LoadedMm, PageEvent, RefcountPoint, RefcountTrack, TlbLife, TracksWindow } from '../protocol/tracks.ts';
+import type { ViolationInfo } from '../protocol/summary.ts';
+import type { Timeline } from './timeline.ts';
+import { IPI_LONG, LIFE_WALK, lowerBound, upperBound, type Log, type TracksRecorder } from './tracks.ts';
+
+/** At most this many TLB lives per window; the rest are counted in tlbTruncated. */
+export const TLB_CAP = 2000;
+
+/** A row's items over [from, to] (see the header). The row must have a value at `from`. */
+export function laneItems<V>(log: Log, from: number, to: number, w: number, value: (i: number) => V): LaneItem<V>[] {
+  const T = log.t;
+  const out: LaneItem<V>[] = [];
+  let cur = Math.max(0, upperBound(T, log.n, from) - 1);
+  let segFrom = from;
+  const end = upperBound(T, log.n, to);
+  let i = cur + 1;
+  while (i < end) {
+    if (w > 1 && i + 1 < end && T[i + 1] - T[i] < w) {
+      // A busy stretch: extend it while the next change is closer than w to the last one in it.
+      let j = i + 1;
+      for (;;) {
+        const e = lowerBound(T, end, T[j] + w, j + 1);
+        if (e - 1 > j) j = e - 1;
+        else break;
+      }
+      out.push({ from: segFrom, to: T[i], value: value(cur) });
+      out.push({ from: T[i], to: T[j], busy: j - i + 1 });
+      segFrom = T[j];
+      cur = j;
+      i = j + 1;
+      continue;
+    }
+    out.push({ from: segFrom, to: T[i], value: value(cur) });
+    segFrom = T[i];
+    cur = i++;
+  }
+  out.push({ from: segFrom, to, value: value(cur) });
+  return out;
+}
+
+const actorOf = (ncpus: number, a: number): Actor => (a < ncpus ? { kind: 'cpu', n: a } : { kind: 'device', n: a - ncpus });
+
+function cpuTrack(r: TracksRecorder, c: number, from: number, to: number, w: number): CpuTrack {
+  const x = r.cpus[c];
+  const num = (log: Log) => (i: number) => log.v[i];
+  const bool = (log: Log) => (i: number) => log.v[i] !== 0;
+  const loaded = (i: number): LoadedMm => ({ mm: x.loaded.v[i], tag: x.loaded.w![i] });
+  const fly = (i: number): InFlight | null => {
+    const v = x.inFlight.v[i];
+    return v < 0 ? null : { fn: r.fnNames[v >> 1], irq: (v & 1) === 1 };
+  };
+  return {
+    cpu: c,
+    curr: laneItems(x.curr, from, to, w, num(x.curr)),
+    activeMm: laneItems(x.activeMm, from, to, w, num(x.activeMm)),
+    loadedMm: laneItems(x.loaded, from, to, w, loaded),
+    lazy: laneItems(x.lazy, from, to, w, bool(x.lazy)),
+    irqsOff: laneItems(x.irqsOff, from, to, w, bool(x.irqsOff)),
+    inFlight: laneItems(x.inFlight, from, to, w, fly),
+  };
+}
+
+function deviceTrack(r: TracksRecorder, d: number, from: number, to: number, w: number): DeviceTrack {
+  const x = r.devices[d];
+  return { device: d, mm: laneItems(x.mm, from, to, w, (i) => x.mm.v[i]), entries: laneItems(x.entries, from, to, w, (i) => x.entries.v[i]) };
+}
+
+function refcountTrack(tl: Timeline, mm: number, from: number, to: number, w: number): RefcountTrack {
+  const r = tl.tracks;
+  const log = r.mms[mm];
+  const T = log.t;
+  const users = log.v;
+  const count = log.w!;
+  const p = upperBound(T, log.n, from) - 1;
+  const start = p >= 0 ? { users: users[p], count: count[p] } : { users: 0, count: 0 };
+  const points: RefcountPoint[] = [];
+  const end = upperBound(T, log.n, to);
+  let i = p + 1;
+  while (i < end) {
+    // Changes in the same bucket merge into one point (w <= 1: every change is its own point).
+    let j = i;
+    if (w > 1) {
+      const bucket = Math.floor((T[i] - from) / w);
+      while (j + 1 < end && Math.floor((T[j + 1] - from) / w) === bucket) j++;
+    }
+    const pt: RefcountPoint = { ...tl.provenance(T[j]), users: users[j], count: count[j] };
+    if (j > i) {
+      let minU = Infinity, maxU = -Infinity, minC = Infinity, maxC = -Infinity;
+      for (let q = i; q <= j; q++) {
+        minU = Math.min(minU, users[q]);
+        maxU = Math.max(maxU, users[q]);
+        minC = Math.min(minC, count[q]);
+        maxC = Math.max(maxC, count[q]);
+      }
+      Object.assign(pt, { merged: j - i + 1, minUsers: minU, maxUsers: maxU, minCount: minC, maxCount: maxC });
+    }
+    points.push(pt);
+    i = j + 1;
+  }
+  const at = (t: number) => (t > 0 ? tl.provenance(t) : null);
+  return { mm, start, points, teardown: at(r.teardown[mm]), freed: at(r.freed[mm]) };
+}
+
+/** Bucket boundaries: bucket k is [edge(k), edge(k + 1)); the last one also holds `to`. */
+function edges(from: number, to: number, buckets: number): (k: number) => number {
+  return (k) => (k >= buckets ? to + 1 : from + Math.floor((k * (to - from)) / buckets));
+}
+
+function ipis(r: TracksRecorder, from: number, to: number, buckets: number): Array<IpiMark | IpiBusy> {
+  const p = r.ipi;
+  const S = p.sent.a;
+  const n = p.sent.n;
+  const hi = upperBound(S, n, to);
+  const rows: number[] = [];
+  const overlaps = (i: number) => p.done.a[i] < 0 || p.done.a[i] >= from;
+  for (const i of r.longIpis) if (S[i] < from - IPI_LONG && overlaps(i)) rows.push(i);
+  for (let i = lowerBound(S, n, from - IPI_LONG); i < hi; i++) if (overlaps(i)) rows.push(i);
+  if (rows.length <= buckets) {
+    const opt = (v: number) => (v < 0 ? null : v);
+    return rows.map((i) => ({ id: p.id.a[i], kind: r.kindNames[p.kind.a[i]], from: p.from.a[i], to: p.to.a[i], sent: S[i], delivered: opt(p.delivered.a[i]), done: opt(p.done.a[i]) }));
+  }
+  // Too many to draw one by one: how many were sent per bucket.
+  const edge = edges(from, to, buckets);
+  const out: IpiBusy[] = [];
+  let lo = lowerBound(S, n, from);
+  for (let k = 0; k < buckets && lo < hi; k++) {
+    const b = lowerBound(S, hi, edge(k + 1), lo);
+    if (b > lo) out.push({ from: edge(k), to: Math.min(edge(k + 1), to), busy: b - lo });
+    lo = b;
+  }
+  return out;
+}
+
+function tlbLives(r: TracksRecorder, from: number, to: number): { tlb: TlbLife[]; truncated: number } {
+  const L = r.lives;
+  const alive = r.aliveAt(from);
+  const lo = upperBound(L.filled.a, L.n, from);
+  const hi = upperBound(L.filled.a, L.n, to, lo);
+  const total = alive.length + (hi - lo);
+  const ids: number[] = [];
+  const take = (wrongOnly: boolean, chosen?: Set<number>) => {
+    const consider = (id: number) => {
+      if (ids.length >= TLB_CAP || chosen?.has(id)) return;
+      if (!wrongOnly || L.wrong(id)) ids.push(id);
+    };
+    for (const id of alive) consider(id);
+    for (let id = lo; id < hi && ids.length < TLB_CAP; id++) consider(id);
+  };
+  if (total <= TLB_CAP) take(false);
+  else {
+    // Too many: the lives that went wrong first, then the others.
+    take(true);
+    if (ids.length < TLB_CAP) take(false, new Set(ids));
+  }
+  return { tlb: ids.map((id) => tlbLife(r, id)), truncated: total - ids.length };
+}
+
+export function tlbLife(r: TracksRecorder, id: number): TlbLife {
+  const L = r.lives;
+  const wrong = L.wrong(id);
+  const inval = L.invalidated.a[id];
+  const life: TlbLife = {
+    actor: actorOf(r.ncpus, L.actor.a[id]),
+    va: L.va.a[id],
+    page: L.page.a[id],
+    tag: L.tag.a[id],
+    mm: L.mm.a[id],
+    walk: (L.flags.a[id] & LIFE_WALK) !== 0,
+    filled: L.filled.a[id],
+    wrongFrom: wrong ? wrong.t : null,
+    wrongWhy: wrong ? wrong.why : null,
+    invalidated: inval < 0 ? null : inval,
+  };
+  const worse: Array<{ t: number; why: 'freed' | 'reused' }> = [];
+  const freedAt = L.wrongAt[1].a[id];
+  const reusedAt = L.wrongAt[2].a[id];
+  if (wrong && freedAt >= 0 && wrong.why === 'stale') worse.push({ t: freedAt, why: 'freed' });
+  if (wrong && reusedAt >= 0 && wrong.why !== 'reused') worse.push({ t: reusedAt, why: 'reused' });
+  if (worse.length) life.worse = worse;
+  return life;
+}
+
+function pages(r: TracksRecorder, from: number, to: number): PageEvent[] {
+  const e = r.pageEv;
+  const out: PageEvent[] = [];
+  const hi = upperBound(e.t.a, e.t.n, to);
+  for (let i = lowerBound(e.t.a, e.t.n, from); i < hi; i++) {
+    out.push({ page: e.page.a[i], t: e.t.a[i], what: e.reused.a[i] ? 'reused' : 'freed', owner: r.pageOwner[i] });
+  }
+  return out;
+}
+
+function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: number, to: number, out: FindingMark[]): void {
+  // Findings are recorded in micro-step order; t = microstep + 1.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].microstep + 1 < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < list.length && list[i].microstep + 1 <= to; i++) {
+    const v = list[i];
+    const actors: Actor[] = v.cpus.map((c) => ({ kind: 'cpu', n: Number(c.slice(3)) }));
+    if (!actors.length && tl.microstepCount > 0) actors.push(tl.actorOf(v.microstep));
+    out.push({ id: v.id, warning, t: v.microstep + 1, index: i, actors });
+  }
+}
+
+/** The tracks of positions [from, to] at about one item per bucket per row. Arguments must be valid (host.ts). */
+export function tracksWindow(tl: Timeline, from: number, to: number, buckets: number): TracksWindow {
+  const r = tl.tracks;
+  const w = (to - from) / buckets;
+  const tlb = tlbLives(r, from, to);
+  const found: FindingMark[] = [];
+  findings(tl, tl.violations, false, from, to, found);
+  findings(tl, tl.warnings, true, from, to, found);
+  found.sort((a, b) => a.t - b.t);
+  return {
+    from,
+    to,
+    buckets,
+    cpus: r.cpus.map((_, c) => cpuTrack(r, c, from, to, w)),
+    devices: r.devices.map((_, d) => deviceTrack(r, d, from, to, w)),
+    mms: r.mms.map((_, m) => refcountTrack(tl, m, from, to, w)),
+    ipis: ipis(r, from, to, buckets),
+    tlb: tlb.tlb,
+    tlbTruncated: tlb.truncated,
+    pages: pages(r, from, to),
+    findings: found,
+  };
+}
