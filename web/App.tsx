@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { store } from './store.ts';
 import { Header } from './components/Header.tsx';
@@ -10,17 +11,34 @@ import { ExpectResult } from './components/ExpectResult.tsx';
 import { ViolationsPanel } from './components/ViolationsPanel.tsx';
 import { CountersPanel } from './components/CountersPanel.tsx';
 import { SourceCard } from './components/SourceCard.tsx';
+import { Controls } from './views/Controls.tsx';
+import { Narration } from './views/Narration.tsx';
+import { Lanes } from './views/Lanes.tsx';
+import { TlbGrids } from './views/TlbGrids.tsx';
+import { Inspector } from './views/Inspector.tsx';
+import { HelpOverlay } from './views/HelpOverlay.tsx';
 
 export function App() {
+  const presenting = useStore(store, (s) => s.presenting);
+  const theme = useStore(store, (s) => s.theme);
+  useEffect(() => {
+    const root = document.documentElement;
+    if (theme === 'auto') root.removeAttribute('data-theme');
+    else root.setAttribute('data-theme', theme);
+  }, [theme]);
+
   return (
-    <div className="app">
-      <Header />
+    <div className={`app${presenting ? ' is-presenting' : ''}`} data-testid="app" data-presenting={presenting ? 'true' : 'false'}>
+      {presenting ? null : <Header />}
       <ErrorBanner />
       <Main />
-      <footer className="app-footer">
-        A model of the kernel, not the kernel: one page size, no THP, each operation reduced to the micro-steps that
-        matter for lazy TLB. Every value on this page comes from the simulation; the notes explain, they do not measure.
-      </footer>
+      {presenting ? null : (
+        <footer className="app-footer">
+          A model of the kernel, not the kernel: one page size, no THP, each operation reduced to the micro-steps that
+          matter for lazy TLB. Every value on this page comes from the simulation; the notes explain, they do not measure.
+        </footer>
+      )}
+      <HelpOverlay />
     </div>
   );
 }
@@ -28,24 +46,41 @@ export function App() {
 function Main() {
   const hasTimeline = useStore(store, (s) => s.summary !== null);
   const loading = useStore(store, (s) => s.pending !== null);
+  const presenting = useStore(store, (s) => s.presenting);
 
   return (
     <main className="app-main" aria-busy={loading}>
       {hasTimeline ? (
         <>
-          <ScenarioHeading />
-          <VariantSwitch />
-          <div className="layout">
-            <div className="main-col">
-              <StepList />
+          <div className="workspace">
+            <div className="stage">
+              <ScenarioHeading />
+              <Controls />
+              <Lanes />
             </div>
-            <div className="side-col">
-              <ExpectResult />
-              <ViolationsPanel />
-              <CountersPanel />
-              <SourceCard />
-            </div>
+            <aside className="side" aria-label="At the playhead">
+              <Narration />
+              <TlbGrids />
+              {presenting ? null : <Inspector />}
+            </aside>
           </div>
+          {presenting ? null : (
+            <div className="details">
+              <ScenarioAbout />
+              <VariantSwitch />
+              <div className="layout">
+                <div className="main-col">
+                  <StepList />
+                </div>
+                <div className="side-col">
+                  <ExpectResult />
+                  <ViolationsPanel />
+                  <CountersPanel />
+                  <SourceCard />
+                </div>
+              </div>
+            </div>
+          )}
         </>
       ) : loading ? (
         <p className="placeholder">Running the scenario…</p>
@@ -53,5 +88,17 @@ function Main() {
         <PresetList />
       )}
     </main>
+  );
+}
+
+function ScenarioAbout() {
+  const id = useStore(store, (s) => s.summary?.scenarioId ?? '');
+  const text = useStore(store, (s) => s.summary?.summary ?? '');
+  return (
+    <section className="about" aria-label="About this scenario">
+      <p className="scenario-summary">
+        {text} <code className="hint">{id}</code>
+      </p>
+    </section>
   );
 }

@@ -93,3 +93,13 @@ const EVENT_KIND: Record<string, string> = {
 export function eventKind(id: string): string {
   return EVENT_KIND[id] ?? id;
 }
+
+/** A virtual page number as the scenario writes addresses (4 KiB pages): 0x400 -> `0x400000`. */
+export function vaText(vpn: number): string {
+  return `0x${(vpn * 4096).toString(16)}`;
+}
+
+/** `CPU 1` or the device's name. */
+export function actorLabel(a: { kind: 'cpu' | 'device'; n: number }, devices: ReadonlyArray<{ name: string }>): string {
+  return a.kind === 'cpu' ? `CPU ${a.n}` : `device ${devices[a.n]?.name ?? a.n}`;
+}

@@ -3,12 +3,14 @@
  * `useStore(store, selector)` and narrow selectors; nothing else writes it.
  */
 import { createStore } from 'zustand/vanilla';
-import type { PresetInfo, TimelineSummary, VariantInfo } from '../src-sim/protocol/index.ts';
+import type { PlayheadView, PresetInfo, ScenarioSource, TimelineSummary, TracksWindow, VariantInfo } from '../src-sim/protocol/index.ts';
+import { clampPosition, startPosition } from './position.ts';
 import { SimClient } from './sim-client.ts';
 
 export type PresetsStatus = 'idle' | 'loading' | 'ready' | 'failed';
 
 export interface LoadRequest {
+  /** The preset id, or the id a user's own scenario file gives itself. */
   scenario: string;
   /** null: the scenario's default variant. */
   variant: string | null;
@@ -21,8 +23,26 @@ export interface AppState {
   pending: LoadRequest | null;
   /** The timeline on screen. A failed load leaves it as it was, like the worker does. */
   summary: TimelineSummary | null;
+  /** Where the timeline on screen came from: a preset, or a user's own scenario (its text). */
+  source: ScenarioSource | null;
   /** The message of the error banner. */
   error: string | null;
+  /** The playhead: micro-steps done (0 = initial state, summary.microstepCount = final). */
+  t: number;
+  /** The state at the playhead as the worker served it (its `t` may lag `t` while a request is in flight). */
+  view: PlayheadView | null;
+  /** The visible window of the time axis, [from, to]. */
+  domain: [number, number];
+  /** Tracks for (about) the visible window. */
+  tracks: TracksWindow | null;
+  playing: boolean;
+  /** Micro-steps per second while playing. */
+  speed: number;
+  /** Index into summary.violations of the violation whose explanation is open, if any. */
+  focusedViolation: number | null;
+  helpOpen: boolean;
+  presenting: boolean;
+  theme: 'auto' | 'light' | 'dark';
 }
 
 export const initialState: AppState = {
@@ -30,7 +50,18 @@ export const initialState: AppState = {
   presetsStatus: 'idle',
   pending: null,
   summary: null,
+  source: null,
   error: null,
+  t: 0,
+  view: null,
+  domain: [0, 1],
+  tracks: null,
+  playing: false,
+  speed: 4,
+  focusedViolation: null,
+  helpOpen: false,
+  presenting: false,
+  theme: 'auto',
 };
 
 export const store = createStore<AppState>()(() => ({ ...initialState }));
@@ -67,21 +98,169 @@ export async function loadPresets(): Promise<void> {
  * Runs a preset with a variant (null: its default) and shows its timeline. Resolves true when it is on screen; false
  * when it failed (the banner says why and the previous timeline stays) or a later load overtook it.
  */
-export async function loadScenario(presetId: string, variant: string | null = null): Promise<boolean> {
+export function loadScenario(
+  presetId: string,
+  variant: string | null = null,
+  at: ((summary: TimelineSummary) => number | null) | null = null,
+): Promise<boolean> {
+  return loadSource({ kind: 'preset', id: presetId }, variant, at);
+}
+
+/** Another variant of the scenario on screen (preset or the user's own). */
+export function loadVariant(variant: string): Promise<boolean> {
+  const { source, summary } = store.getState();
+  if (!source || !summary) return Promise.resolve(false);
+  return loadSource(source, variant);
+}
+
+/**
+ * Runs a scenario (a preset, or the text of a user's own file) and shows its timeline. The playhead goes where `at`
+ * says, else stays where it was when the same scenario is reloaded (a variant switch), else after the setup steps.
+ */
+export async function loadSource(
+  source: ScenarioSource,
+  variant: string | null = null,
+  at: ((summary: TimelineSummary) => number | null) | null = null,
+): Promise<boolean> {
+  const presetId = source.kind === 'preset' ? source.id : 'your scenario';
   const generation = ++loadGeneration;
-  store.setState({ pending: { scenario: presetId, variant } });
+  const shownId = store.getState().summary?.scenarioId ?? '';
+  store.setState({ pending: { scenario: source.kind === 'preset' ? source.id : shownId, variant } });
   try {
-    const summary = await sim().load({ kind: 'preset', id: presetId }, variant ?? undefined);
+    const summary = await sim().load(source, variant ?? undefined);
     if (generation !== loadGeneration) return false;
-    store.setState({ summary, pending: null, error: null });
+    const previous = store.getState();
+    // Switching variant of the same scenario keeps the playhead where it was (the steps are the same).
+    const keep = previous.summary?.scenarioId === summary.scenarioId ? previous.t : null;
+    const t = clampPosition(at?.(summary) ?? keep ?? startPosition(summary), summary.microstepCount);
+    store.setState({
+      summary,
+      source,
+      pending: null,
+      error: null,
+      t,
+      view: null,
+      tracks: null,
+      domain: clampWindow(0, summary.microstepCount, summary.microstepCount),
+      playing: false,
+      focusedViolation: null,
+    });
+    void fetchView(t);
     return true;
   } catch (error) {
     if (generation !== loadGeneration) return false;
-    const what = variant === null ? `"${presetId}"` : `"${presetId}" (variant "${variant}")`;
+    const what = source.kind === 'json' ? 'your scenario' : variant === null ? `"${presetId}"` : `"${presetId}" (variant "${variant}")`;
     store.setState({ pending: null });
     showError(`Could not load scenario ${what}: ${messageOf(error)}`);
     return false;
   }
+}
+
+// ---- the playhead ----
+
+/** Only the latest view request may land. */
+let viewGeneration = 0;
+
+async function fetchView(t: number): Promise<void> {
+  const generation = ++viewGeneration;
+  try {
+    const view = await sim().view(t);
+    if (generation === viewGeneration) store.setState({ view });
+  } catch (error) {
+    if (generation === viewGeneration) showError(`Could not show the state at micro-step ${t}: ${messageOf(error)}`);
+  }
+}
+
+/** Moves the playhead (clamped to the timeline) and fetches the state there. */
+export function seek(t: number): void {
+  const { summary, t: current } = store.getState();
+  if (!summary) return;
+  const next = clampPosition(t, summary.microstepCount);
+  if (next === current && store.getState().view?.t === next) return;
+  store.setState({ t: next });
+  void fetchView(next);
+}
+
+/** Only the latest tracks request may land. */
+let tracksGeneration = 0;
+
+/** Fetches tracks for [from, to] of the axis at `buckets` resolution (the lanes ask about one bucket per 2 px). */
+export async function fetchTracks(from: number, to: number, buckets: number): Promise<void> {
+  const { summary } = store.getState();
+  if (!summary) return;
+  const n = summary.microstepCount;
+  const lo = Math.max(0, Math.min(n, Math.floor(from)));
+  const hi = Math.max(lo, Math.min(n, Math.ceil(to)));
+  const generation = ++tracksGeneration;
+  try {
+    const tracks = await sim().tracks(lo, hi, Math.max(1, Math.min(10_000, Math.round(buckets))));
+    if (generation === tracksGeneration) store.setState({ tracks });
+  } catch (error) {
+    if (generation === tracksGeneration) showError(`Could not fetch the lanes: ${messageOf(error)}`);
+  }
+}
+
+/** Smallest window the lanes zoom to, in micro-steps. */
+const MIN_WINDOW = 6;
+
+/** Clamps a window to the timeline, keeping its width where it can. */
+export function clampWindow(from: number, to: number, n: number): [number, number] {
+  const width = Math.min(Math.max(Math.min(MIN_WINDOW, n), to - from), Math.max(1, n));
+  let lo = from;
+  if (lo + width > n) lo = n - width;
+  if (lo < 0) lo = 0;
+  return [lo, lo + width];
+}
+
+/** Shows [from, to] of the axis (clamped to the timeline). */
+export function setWindow(from: number, to: number): void {
+  const { summary } = store.getState();
+  if (!summary) return;
+  store.setState({ domain: clampWindow(from, to, summary.microstepCount) });
+}
+
+/** Zooms the visible window by `factor` (< 1 zooms in) around position `around` (default: the playhead). */
+export function zoomWindow(factor: number, around?: number): [number, number] | null {
+  const { summary, domain, t } = store.getState();
+  if (!summary) return null;
+  const c = around ?? (t >= domain[0] && t <= domain[1] ? t : (domain[0] + domain[1]) / 2);
+  const next = clampWindow(c - (c - domain[0]) * factor, c + (domain[1] - c) * factor, summary.microstepCount);
+  store.setState({ domain: next });
+  return next;
+}
+
+/** Pans the visible window by a fraction of its width (negative: left). */
+export function panWindow(fraction: number): [number, number] | null {
+  const { summary, domain } = store.getState();
+  if (!summary) return null;
+  const d = (domain[1] - domain[0]) * fraction;
+  const next = clampWindow(domain[0] + d, domain[1] + d, summary.microstepCount);
+  store.setState({ domain: next });
+  return next;
+}
+
+export function setPlaying(playing: boolean): void {
+  store.setState({ playing });
+}
+
+export function setSpeed(speed: number): void {
+  store.setState({ speed });
+}
+
+export function focusViolation(index: number | null): void {
+  store.setState({ focusedViolation: index });
+}
+
+export function setHelpOpen(helpOpen: boolean): void {
+  store.setState({ helpOpen });
+}
+
+export function setPresenting(presenting: boolean): void {
+  store.setState({ presenting });
+}
+
+export function setTheme(theme: AppState['theme']): void {
+  store.setState({ theme });
 }
 
 export function showError(message: string): void {

@@ -1,5 +1,6 @@
 import { useStore } from 'zustand';
-import { loadScenario, selectPickedScenario, store } from '../store.ts';
+import { loadScenario, selectPickedScenario, setHelpOpen, setPresenting, setTheme, store } from '../store.ts';
+import { OpenScenario } from '../views/OpenScenario.tsx';
 
 export function Header() {
   const loading = useStore(store, (s) => s.pending !== null);
@@ -13,6 +14,7 @@ export function Header() {
       <span className="status" aria-live="polite" data-testid="status">
         {loading ? 'Running the model…' : ''}
       </span>
+      <HeaderButtons />
     </header>
   );
 }
@@ -44,5 +46,29 @@ function ScenarioPicker() {
         ))}
       </select>
     </label>
+  );
+}
+
+function HeaderButtons() {
+  const theme = useStore(store, (s) => s.theme);
+  const hasTimeline = useStore(store, (s) => s.summary !== null);
+  return (
+    <div className="header-buttons">
+      <OpenScenario />
+      <label className="field theme-field">
+        <span className="field-label">Theme</span>
+        <select value={theme} onChange={(e) => setTheme(e.target.value as typeof theme)} data-testid="theme">
+          <option value="auto">system</option>
+          <option value="light">light</option>
+          <option value="dark">dark</option>
+        </select>
+      </label>
+      <button type="button" className="button" onClick={() => setPresenting(true)} disabled={!hasTimeline} data-testid="present">
+        Present <kbd>P</kbd>
+      </button>
+      <button type="button" className="button" onClick={() => setHelpOpen(true)} aria-label="Keyboard help" data-testid="help-button">
+        ?
+      </button>
+    </div>
   );
 }

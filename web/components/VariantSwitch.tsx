@@ -1,5 +1,5 @@
 import { useStore } from 'zustand';
-import { loadScenario, selectPickedScenario, selectPickedVariant, selectVariants, store } from '../store.ts';
+import { loadVariant, selectPickedScenario, selectPickedVariant, selectVariants, store } from '../store.ts';
 import type { VariantInfo } from '../../src-sim/protocol/index.ts';
 import { idsOrNone } from '../format.ts';
 
@@ -29,7 +29,7 @@ export function VariantSwitch() {
                 value={v.name}
                 checked={picked === v.name}
                 aria-describedby={`variant-explanation-${v.name}`}
-                onChange={() => void loadScenario(scenario, v.name)}
+                onChange={() => void loadVariant(v.name)}
               />
               <span className="variant-text">
                 <span className="variant-label">{v.label}</span>

@@ -1,0 +1,267 @@
+/**
+ * Lanes, as pure geometry: tracks + a time scale + names -> rows, blocks, IPI arrows and finding markers in pixels.
+ * The canvas view draws exactly this; tests check it without a browser.
+ */
+import type { ScaleLinear } from 'd3';
+import {
+  isBusy,
+  type Actor,
+  type FindingMark,
+  type IpiBusy,
+  type IpiMark,
+  type LaneItem,
+  type LoadedMm,
+  type MachineInfo,
+  type TracksWindow,
+} from '../../src-sim/protocol/index.ts';
+import { mmSwatch, type Swatch, type Theme } from './palette.ts';
+
+export type CpuRow = 'current' | 'active_mm' | 'loaded' | 'lazy' | 'kernel';
+export type DeviceRow = 'dev_mm' | 'dev_entries';
+export type RowKind = CpuRow | DeviceRow;
+
+export const CPU_ROWS: ReadonlyArray<{ kind: CpuRow; label: string }> = [
+  { kind: 'current', label: 'current' },
+  { kind: 'active_mm', label: 'active_mm' },
+  { kind: 'loaded', label: 'loaded mm' },
+  { kind: 'lazy', label: 'lazy' },
+  { kind: 'kernel', label: 'kernel code' },
+];
+
+export const DEVICE_ROWS: ReadonlyArray<{ kind: DeviceRow; label: string }> = [
+  { kind: 'dev_mm', label: 'bound mm' },
+  { kind: 'dev_entries', label: 'TLB entries' },
+];
+
+export interface Geometry {
+  rowHeight: number;
+  /** Space above each band for its title. */
+  bandHeader: number;
+  bandGap: number;
+}
+
+export const DEFAULT_GEOMETRY: Geometry = { rowHeight: 20, bandHeader: 22, bandGap: 10 };
+
+export interface Band {
+  actor: Actor;
+  title: string;
+  y: number;
+  h: number;
+  rows: RowBox[];
+}
+
+export interface RowBox {
+  kind: RowKind;
+  label: string;
+  y: number;
+  h: number;
+}
+
+export interface RowsLayout {
+  bands: Band[];
+  height: number;
+}
+
+/** One band per CPU, then one per device; the band's rows stacked under its title. */
+export function layoutRows(machine: MachineInfo, g: Geometry = DEFAULT_GEOMETRY): RowsLayout {
+  const bands: Band[] = [];
+  let y = 0;
+  const add = (actor: Actor, title: string, kinds: ReadonlyArray<{ kind: RowKind; label: string }>) => {
+    const top = y;
+    y += g.bandHeader;
+    const rows = kinds.map((r) => {
+      const box = { kind: r.kind, label: r.label, y, h: g.rowHeight };
+      y += g.rowHeight;
+      return box;
+    });
+    bands.push({ actor, title, y: top, h: y - top, rows });
+    y += g.bandGap;
+  };
+  for (let c = 0; c < machine.cpus; c++) add({ kind: 'cpu', n: c }, `CPU ${c}`, CPU_ROWS);
+  machine.devices.forEach((d, i) => add({ kind: 'device', n: i }, `${d.name} (${d.kind === 'shared' ? 'shares the page tables' : 'shadow page tables'})`, DEVICE_ROWS));
+  return { bands, height: Math.max(0, y - g.bandGap) };
+}
+
+export type BlockStyle = 'solid' | 'hatch' | 'busy' | 'switching';
+
+export interface Block {
+  x: number;
+  w: number;
+  y: number;
+  h: number;
+  swatch: Swatch;
+  style: BlockStyle;
+  /** Drawn when it fits; also the block's accessible description. */
+  text: string;
+}
+
+export interface Names {
+  tasks: MachineInfo['tasks'];
+  mms: MachineInfo['mms'];
+}
+
+type Scale = ScaleLinear<number, number>;
+
+/** The blocks of every row, clipped to [0, width]. Values that say "nothing" (no kernel code, not lazy) draw no block. */
+export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, width: number, names: Names, theme: Theme): Block[] {
+  const out: Block[] = [];
+  for (const band of rows.bands) {
+    if (band.actor.kind === 'cpu') {
+      const track = tracks.cpus[band.actor.n];
+      if (!track) continue;
+      for (const row of band.rows) {
+        switch (row.kind) {
+          case 'current':
+            push(out, track.curr, row, x, width, theme, (task) => taskBlock(task, names, theme));
+            break;
+          case 'active_mm':
+            push(out, track.activeMm, row, x, width, theme, (mm) => ({ swatch: mmSwatch(mm), style: 'solid', text: mmName(mm, names) }));
+            break;
+          case 'loaded':
+            push(out, track.loadedMm, row, x, width, theme, (l) => loadedBlock(l, names));
+            break;
+          case 'lazy':
+            push(out, track.lazy, row, x, width, theme, (lazy) => (lazy ? { swatch: theme.lazy, style: 'hatch', text: 'lazy' } : null));
+            break;
+          case 'kernel':
+            push(out, track.inFlight, row, x, width, theme, (f) =>
+              f ? { swatch: f.irq ? theme.irq : theme.kernel, style: 'solid', text: f.irq ? `IPI: ${f.fn}` : f.fn } : null,
+            );
+            break;
+          default:
+            break;
+        }
+      }
+    } else {
+      const track = tracks.devices[band.actor.n];
+      if (!track) continue;
+      for (const row of band.rows) {
+        if (row.kind === 'dev_mm') {
+          push(out, track.mm, row, x, width, theme, (mm) =>
+            mm < 0 ? { swatch: theme.idle, style: 'solid', text: 'released' } : { swatch: mmSwatch(mm), style: 'solid', text: mmName(mm, names) },
+          );
+        } else if (row.kind === 'dev_entries') {
+          push(out, track.entries, row, x, width, theme, (n) =>
+            n === 0 ? null : { swatch: theme.kernel, style: 'solid', text: `${n} ${n === 1 ? 'entry' : 'entries'}` },
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+type Look = { swatch: Swatch; style: BlockStyle; text: string } | null;
+
+function push<V>(out: Block[], items: LaneItem<V>[], row: RowBox, x: Scale, width: number, theme: Theme, look: (v: V) => Look): void {
+  const y = row.y + 2;
+  const h = row.h - 4;
+  for (const item of items) {
+    if (x(item.to) < 0 || x(item.from) > width) continue;
+    const x0 = Math.max(0, x(item.from));
+    const w = Math.max(1, Math.min(width, x(item.to)) - x0);
+    if (isBusy(item)) {
+      out.push({ x: x0, w, y, h, swatch: theme.busy, style: 'busy', text: `busy: ${item.busy} changes` });
+      continue;
+    }
+    const l = look(item.value);
+    if (l) out.push({ x: x0, w, y, h, ...l });
+  }
+}
+
+function mmName(mm: number, names: Names): string {
+  if (mm < 0) return '—';
+  return names.mms[mm]?.name ?? `mm ${mm}`;
+}
+
+function taskBlock(task: number, names: Names, theme: Theme): Look {
+  const info = names.tasks[task];
+  if (!info) return { swatch: theme.userTask, style: 'solid', text: `task ${task}` };
+  if (info.idleOf >= 0) return { swatch: theme.idle, style: 'solid', text: info.name };
+  return { swatch: info.kthread ? theme.kthread : theme.userTask, style: 'solid', text: info.kthread ? `${info.name} (kthread)` : info.name };
+}
+
+function loadedBlock(l: LoadedMm, names: Names): Look {
+  if (l.mm < 0) return { swatch: { fill: '#b00020', ink: '#ffffff' }, style: 'switching', text: 'LOADED_MM_SWITCHING' };
+  return { swatch: mmSwatch(l.mm), style: 'solid', text: l.mm === 0 ? mmName(l.mm, names) : `${mmName(l.mm, names)} · tag ${l.tag}` };
+}
+
+export interface Arrow {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  /** Still pending at the end of the run (drawn dashed, open-ended). */
+  pending: boolean;
+  text: string;
+}
+
+export interface IpiCluster {
+  x: number;
+  w: number;
+  y: number;
+  text: string;
+}
+
+/** The y of a band's "kernel code" row centre (where IPIs leave and land). */
+function ipiY(rows: RowsLayout, cpu: number): number | null {
+  const band = rows.bands.find((b) => b.actor.kind === 'cpu' && b.actor.n === cpu);
+  if (!band) return null;
+  const row = band.rows.find((r) => r.kind === 'kernel') ?? band.rows[band.rows.length - 1];
+  return row.y + row.h / 2;
+}
+
+export function layoutIpis(rows: RowsLayout, ipis: Array<IpiMark | IpiBusy>, x: Scale, width: number): { arrows: Arrow[]; clusters: IpiCluster[] } {
+  const arrows: Arrow[] = [];
+  const clusters: IpiCluster[] = [];
+  for (const ipi of ipis) {
+    if ('busy' in ipi) {
+      const x0 = Math.max(0, x(ipi.from));
+      const x1 = Math.min(width, x(ipi.to));
+      if (x1 < 0 || x0 > width) continue;
+      clusters.push({ x: x0, w: Math.max(2, x1 - x0), y: 0, text: `${ipi.busy} IPIs` });
+      continue;
+    }
+    const y1 = ipiY(rows, ipi.from);
+    const y2 = ipiY(rows, ipi.to);
+    if (y1 === null || y2 === null) continue;
+    const x1 = x(ipi.sent);
+    const x2 = x(ipi.delivered ?? ipi.sent);
+    if (Math.max(x1, x2) < 0 || Math.min(x1, x2) > width) continue;
+    arrows.push({ x1, y1, x2, y2, pending: ipi.delivered === null, text: `IPI ${ipi.kind}: CPU ${ipi.from} → CPU ${ipi.to}` });
+  }
+  return { arrows, clusters };
+}
+
+export interface Marker {
+  x: number;
+  y: number;
+  finding: FindingMark;
+}
+
+/** A marker per finding in view, on the band of its first actor (the top of the lanes when it has none). */
+export function layoutMarkers(rows: RowsLayout, findings: FindingMark[], x: Scale, width: number): Marker[] {
+  const out: Marker[] = [];
+  // Findings at the same place stack downwards instead of hiding each other.
+  const taken = new Map<string, number>();
+  for (const f of findings) {
+    const px = x(f.t);
+    if (px < -4 || px > width + 4) continue;
+    const a = f.actors[0];
+    const band = a ? rows.bands.find((b) => b.actor.kind === a.kind && b.actor.n === a.n) : undefined;
+    const key = `${band?.y ?? 0}:${Math.round(px / 24)}`;
+    const k = taken.get(key) ?? 0;
+    taken.set(key, k + 1);
+    out.push({ x: px, y: (band ? band.y + 2 : 0) + k * 16, finding: f });
+  }
+  return out;
+}
+
+/** The value a row shows at t (the segment holding at t; the last one also holds at its end). */
+export function valueAt<V>(items: LaneItem<V>[], t: number): LaneItem<V> | undefined {
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (t >= it.from && (t < it.to || i === items.length - 1)) return it;
+  }
+  return undefined;
+}

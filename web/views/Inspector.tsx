@@ -1,0 +1,106 @@
+/** The state at the playhead, as Python Tutor shows a program's: per CPU its call stack, IPIs, interrupts; per mm its counts, mask and state; per page its state. */
+import { useStore } from 'zustand';
+import { store } from '../store.ts';
+import { mmSwatch } from '../layout/palette.ts';
+
+export function Inspector() {
+  const view = useStore(store, (s) => s.view);
+  if (!view) return null;
+  const mmName = (m: number) => (m < 0 ? 'LOADED_MM_SWITCHING' : (view.mmNames[m] ?? `mm ${m}`));
+  return (
+    <section className="inspector" aria-label="State at the playhead" data-testid="inspector">
+      <h2 className="panel-title">State at micro-step {view.t}</h2>
+      <div className="inspector-cpus">
+        {view.cpus.map((c) => (
+          <div key={c.cpu} className="inspect-card" data-testid="inspect-cpu" data-cpu={c.cpu}>
+            <h3>
+              CPU {c.cpu} <span className="hint">{c.mode === 'user' ? 'in user code' : c.op === 'none' ? 'idle in kernel' : c.op}</span>
+            </h3>
+            <dl className="kv">
+              <dt>rq-&gt;curr</dt>
+              <dd>{view.taskNames[c.curr]}</dd>
+              <dt>active_mm</dt>
+              <dd>{mmName(c.activeMm)}</dd>
+              <dt>loaded mm</dt>
+              <dd>
+                {mmName(c.loaded.mm)} <span className="hint">tag {c.loaded.tag}</span>
+              </dd>
+              <dt>interrupts</dt>
+              <dd>{c.irqsOff > 0 ? `off (depth ${c.irqsOff})` : 'on'}</dd>
+            </dl>
+            {c.stack.length > 0 ? (
+              <ol className="call-stack" aria-label={`Call stack of CPU ${c.cpu}, innermost last`}>
+                {c.stack.map((f, i) => (
+                  <li key={i} className={f.irq ? 'is-irq' : undefined}>
+                    {f.irq ? <span className="hint">IPI </span> : null}
+                    <code>
+                      {f.fn} › {f.label}
+                    </code>
+                  </li>
+                ))}
+              </ol>
+            ) : null}
+            {c.pendingIpis.length > 0 ? (
+              <p className="pending-ipis">
+                pending IPIs (held, interrupts off): {c.pendingIpis.map((p) => `${p.kind} from CPU ${p.from}`).join(', ')}
+              </p>
+            ) : null}
+          </div>
+        ))}
+      </div>
+      <table className="inspect-table" aria-label="mms">
+        <thead>
+          <tr>
+            <th scope="col">mm</th>
+            <th scope="col">mm_users</th>
+            <th scope="col">mm_count</th>
+            <th scope="col">mm_cpumask</th>
+            <th scope="col">state</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.mms.map((m) => (
+            <tr key={m.mm} data-testid="inspect-mm" data-mm={view.mmNames[m.mm]}>
+              <th scope="row">
+                <span className="swatch" style={{ background: mmSwatch(m.mm).fill }} aria-hidden="true" />
+                {view.mmNames[m.mm]}
+              </th>
+              <td>{m.users}</td>
+              <td>{m.count}</td>
+              <td>{m.cpumask.length ? m.cpumask.map((c) => `CPU${c}`).join(' ') : '—'}</td>
+              <td>
+                {m.state}
+                {m.detail.map(([k, v]) => (
+                  <span key={k} className="hint">
+                    {' '}
+                    · {k} {v}
+                  </span>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="inspect-table" aria-label="pages">
+        <thead>
+          <tr>
+            <th scope="col">page</th>
+            <th scope="col">kind</th>
+            <th scope="col">state</th>
+            <th scope="col">contents</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.pages.map((p) => (
+            <tr key={p.page} className={p.freed ? 'is-freed' : undefined}>
+              <th scope="row">{view.pageNames[p.page]}</th>
+              <td>{p.kind === 'pt' ? 'page table' : 'data'}</td>
+              <td>{p.freed ? '✗ freed' : p.reused > 0 ? `reused ×${p.reused}` : 'in use'}</td>
+              <td>{p.owner}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

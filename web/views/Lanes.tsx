@@ -1,0 +1,312 @@
+/**
+ * The per-CPU lanes on the shared time axis: a label column (each row's name and its value at the playhead, as text),
+ * the canvas drawn from web/layout/lanes.ts, IPI arrows, finding markers (buttons), the playhead, and the axis.
+ * Wheel zooms (ctrl+wheel when the lanes scroll vertically), drag pans, click seeks.
+ */
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useStore } from 'zustand';
+import { scaleLinear, select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
+import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src-sim/protocol/index.ts';
+import { fetchTracks, focusViolation, seek, setWindow, store } from '../store.ts';
+import { layoutBlocks, layoutIpis, layoutMarkers, layoutRows, type Band, type RowBox } from '../layout/lanes.ts';
+import { mmSwatch } from '../layout/palette.ts';
+import { drawLanes } from './draw-lanes.ts';
+import { useElementSize } from './useElementSize.ts';
+import { useTheme } from './useTheme.ts';
+import { Axis } from './Axis.tsx';
+import { exportPng, exportSvg } from './export.ts';
+import { RefcountGraphs } from './RefcountGraphs.tsx';
+
+export const LABEL_WIDTH = 230;
+const MAX_LANES_HEIGHT = 420;
+
+export function Lanes() {
+  const machine = useStore(store, (s) => s.summary?.machine ?? null);
+  const n = useStore(store, (s) => s.summary?.microstepCount ?? 0);
+  const domain = useStore(store, (s) => s.domain);
+  const tracks = useStore(store, (s) => s.tracks);
+  const t = useStore(store, (s) => s.t);
+  const view = useStore(store, (s) => s.view);
+  const presenting = useStore(store, (s) => s.presenting);
+  const theme = useTheme();
+
+  const outer = useRef<HTMLDivElement>(null);
+  const { width: outerWidth } = useElementSize(outer);
+  const plotWidth = Math.max(100, outerWidth - LABEL_WIDTH);
+  const x = useMemo(() => scaleLinear().domain(domain).range([0, plotWidth]), [domain, plotWidth]);
+  const rows = useMemo(() => (machine ? layoutRows(machine) : null), [machine]);
+
+  // Fetch tracks for the window in view, about one bucket per 2 px; a burst of zoom events fetches once.
+  useEffect(() => {
+    if (!machine || plotWidth <= 100) return;
+    const timer = setTimeout(() => void fetchTracks(domain[0], domain[1], plotWidth / 2), 60);
+    return () => clearTimeout(timer);
+  }, [machine, domain, plotWidth]);
+
+  if (!machine || !rows) return null;
+  const playheadX = x(t);
+  const showPlayhead = playheadX >= -1 && playheadX <= plotWidth + 1;
+
+  return (
+    <section
+      className="lanes-panel"
+      aria-label="Lanes: each CPU over time"
+      data-testid="lanes"
+      data-t={t}
+      data-view-t={view?.t ?? ''}
+      data-tracks={tracks ? `${tracks.from}-${tracks.to}` : ''}
+      ref={outer}
+    >
+      <div className="lanes-axis-row">
+        <div className="lanes-corner" style={{ width: LABEL_WIDTH }}>
+          <span className="hint">{n} micro-steps</span>
+          <span className="export-buttons" role="group" aria-label="Export the lanes">
+            <button type="button" className="mini-button" onClick={() => exportSvg(theme, plotWidth, LABEL_WIDTH)} data-testid="export-svg">
+              SVG
+            </button>
+            <button type="button" className="mini-button" onClick={() => void exportPng(theme, plotWidth, LABEL_WIDTH)} data-testid="export-png">
+              PNG
+            </button>
+          </span>
+        </div>
+        <Axis x={x} width={plotWidth} t={t} />
+      </div>
+      <LaneScroller
+        machine={machine}
+        rows={rows}
+        tracks={tracks}
+        view={view}
+        x={x}
+        plotWidth={plotWidth}
+        n={n}
+        maxHeight={presenting ? 10_000 : MAX_LANES_HEIGHT}
+        playheadX={showPlayhead ? playheadX : null}
+        theme={theme}
+      />
+      <RefcountGraphs x={x} plotWidth={plotWidth} labelWidth={LABEL_WIDTH} playheadX={showPlayhead ? playheadX : null} />
+    </section>
+  );
+}
+
+interface ScrollerProps {
+  machine: MachineInfo;
+  rows: ReturnType<typeof layoutRows>;
+  tracks: TracksWindow | null;
+  view: PlayheadView | null;
+  x: ReturnType<typeof scaleLinear<number, number>>;
+  plotWidth: number;
+  n: number;
+  maxHeight: number;
+  playheadX: number | null;
+  theme: ReturnType<typeof useTheme>;
+}
+
+function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, playheadX, theme }: ScrollerProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const plot = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const viewHeight = Math.min(rows.height, maxHeight);
+  const names = useMemo(() => ({ tasks: machine.tasks, mms: machine.mms }), [machine]);
+
+  const blocks = useMemo(() => (tracks ? layoutBlocks(rows, tracks, x, plotWidth, names, theme) : []), [rows, tracks, x, plotWidth, names, theme]);
+  const ipis = useMemo(() => (tracks ? layoutIpis(rows, tracks.ipis, x, plotWidth) : { arrows: [], clusters: [] }), [rows, tracks, x, plotWidth]);
+  const markers = useMemo(() => (tracks ? layoutMarkers(rows, tracks.findings, x, plotWidth) : []), [rows, tracks, x, plotWidth]);
+
+  useLayoutEffect(() => {
+    if (!canvas.current) return;
+    const font = `${getComputedStyle(canvas.current).fontSize} ${getComputedStyle(document.documentElement).fontFamily}`;
+    drawLanes(canvas.current, { rows, blocks, arrows: ipis.arrows, clusters: ipis.clusters, width: plotWidth, top: scrollTop, height: viewHeight, theme, font });
+  }, [rows, blocks, ipis, plotWidth, scrollTop, viewHeight, theme]);
+
+  useZoom(plot, x, plotWidth, n, rows.height > viewHeight);
+
+  return (
+    <div
+      className="lanes-scroll"
+      ref={scroller}
+      style={{ maxHeight }}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+    >
+      <div className="lanes-inner" style={{ height: rows.height }}>
+        <div className="lane-labels" style={{ width: LABEL_WIDTH }}>
+          {rows.bands.map((band) => (
+            <BandLabels key={`${band.actor.kind}${band.actor.n}`} band={band} view={view} machine={machine} />
+          ))}
+        </div>
+        <div
+          className="lane-plot"
+          ref={plot}
+          style={{ width: plotWidth }}
+          onClick={(e) => {
+            const box = e.currentTarget.getBoundingClientRect();
+            seek(Math.round(x.invert(e.clientX - box.left)));
+          }}
+          data-testid="lane-plot"
+        >
+          <div className="lane-canvas-holder">
+            <canvas ref={canvas} className="lane-canvas" style={{ width: plotWidth, height: viewHeight }} aria-hidden="true" />
+          </div>
+          {playheadX !== null ? <div className="playhead" style={{ left: playheadX }} aria-hidden="true" /> : null}
+          {markers.map((m, i) => (
+            <button
+              key={`${m.finding.warning ? 'w' : 'v'}${m.finding.index}-${i}`}
+              type="button"
+              className={`finding-marker${m.finding.warning ? ' is-warning' : ''}`}
+              style={{ left: m.x, top: m.y }}
+              data-testid="finding-marker"
+              data-invariant={m.finding.id}
+              aria-label={`${m.finding.warning ? 'kernel event' : `${m.finding.id} violated`} at micro-step ${m.finding.t}: show it`}
+              title={`${m.finding.id} at micro-step ${m.finding.t}`}
+              onClick={(e) => {
+                e.stopPropagation();
+                seek(m.finding.t);
+                if (!m.finding.warning) focusViolation(m.finding.index);
+              }}
+            >
+              <span aria-hidden="true">{m.finding.warning ? '⚠' : '✗'}</span>
+              <span className="marker-id">{m.finding.id}</span>
+            </button>
+          ))}
+          <LanesText blocks={blocks} rows={rows} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** d3-zoom on the plot: wheel zooms (with ctrl when the lanes scroll vertically), drag pans; the store owns the window. */
+function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typeof scaleLinear<number, number>>, width: number, n: number, scrolls: boolean): void {
+  const behavior = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
+  const base = useMemo(() => scaleLinear().domain([0, Math.max(1, n)]).range([0, width]), [n, width]);
+
+  useEffect(() => {
+    const el = plot.current;
+    if (!el) return;
+    const z = zoom<HTMLDivElement, unknown>()
+      .scaleExtent([1, Math.max(1, n / 6)])
+      .translateExtent([[0, 0], [width, 0]])
+      .extent([[0, 0], [width, 0]])
+      .filter((event: Event) => {
+        if (event.type === 'wheel') return !scrolls || (event as WheelEvent).ctrlKey || (event as WheelEvent).metaKey;
+        if (event.type === 'dblclick') return false;
+        return !(event as MouseEvent).button;
+      })
+      .on('zoom', (event) => {
+        if (!event.sourceEvent) return; // our own sync below
+        const [from, to] = event.transform.rescaleX(base).domain();
+        setWindow(from, to);
+      });
+    select(el).call(z);
+    behavior.current = z;
+    return () => {
+      select(el).on('.zoom', null);
+    };
+  }, [plot, base, width, n, scrolls]);
+
+  // Keep d3-zoom's transform equal to the store's window (keyboard zoom, load, resize).
+  useEffect(() => {
+    const el = plot.current;
+    const z = behavior.current;
+    if (!el || !z) return;
+    const [from, to] = x.domain();
+    const k = Math.max(1, n) / Math.max(1e-9, to - from);
+    z.transform(select(el), zoomIdentity.scale(k).translate(-base(from), 0));
+  }, [plot, x, base, n]);
+}
+
+const BandLabels = memo(function BandLabels({ band, view, machine }: { band: Band; view: PlayheadView | null; machine: MachineInfo }) {
+  const cpu = band.actor.kind === 'cpu' ? view?.cpus[band.actor.n] : undefined;
+  const dev = band.actor.kind === 'device' ? view?.devices[band.actor.n] : undefined;
+  const names = view ?? { taskNames: machine.tasks.map((t) => t.name), mmNames: machine.mms.map((m) => m.name) };
+  return (
+    <div
+      role="group"
+      aria-label={band.actor.kind === 'cpu' ? `CPU ${band.actor.n}` : band.title}
+      className="band-labels"
+      style={{ top: band.y, height: band.h }}
+      data-testid="lane-band"
+      data-actor={`${band.actor.kind}${band.actor.n}`}
+    >
+      <div className="band-title">{band.title}</div>
+      {band.rows.map((row) => (
+        <RowLabel key={row.kind} row={row} bandY={band.y} value={rowValue(row, cpu, dev, names)} mm={rowMm(row, cpu, dev)} />
+      ))}
+    </div>
+  );
+});
+
+function RowLabel({ row, bandY, value, mm }: { row: RowBox; bandY: number; value: string; mm: number | null }) {
+  return (
+    <div className="row-label" style={{ top: row.y - bandY, height: row.h }} data-testid="lane-row" data-row={row.kind} aria-label={`${row.label}: ${value}`}>
+      <span className="row-name">{row.label}</span>
+      <span className="row-value" data-testid="lane-value">
+        {mm !== null && mm >= 0 ? <span className="swatch" style={{ background: mmSwatch(mm).fill }} aria-hidden="true" /> : null}
+        {value}
+      </span>
+    </div>
+  );
+}
+
+type NameSource = { taskNames: string[]; mmNames: string[] };
+
+function rowValue(row: RowBox, cpu: CpuView | undefined, dev: PlayheadView['devices'][number] | undefined, names: NameSource): string {
+  const mmName = (m: number) => (m < 0 ? 'LOADED_MM_SWITCHING' : (names.mmNames[m] ?? `mm ${m}`));
+  if (cpu) {
+    switch (row.kind) {
+      case 'current':
+        return names.taskNames[cpu.curr] ?? `task ${cpu.curr}`;
+      case 'active_mm':
+        return mmName(cpu.activeMm);
+      case 'loaded':
+        return cpu.loaded.mm <= 0 ? mmName(cpu.loaded.mm) : `${mmName(cpu.loaded.mm)} (tag ${cpu.loaded.tag})`;
+      case 'lazy':
+        return cpu.lazy ? 'lazy' : 'no';
+      case 'kernel': {
+        const top = cpu.stack[cpu.stack.length - 1];
+        if (!top) return cpu.mode === 'user' ? 'user code' : '—';
+        return `${top.irq ? 'IPI ' : ''}${top.fn}`;
+      }
+      default:
+        return '';
+    }
+  }
+  if (dev) {
+    if (row.kind === 'dev_mm') return dev.released ? 'released' : mmName(dev.mm);
+    if (row.kind === 'dev_entries') return String(dev.tlb.length);
+  }
+  return '…';
+}
+
+function rowMm(row: RowBox, cpu: CpuView | undefined, dev: PlayheadView['devices'][number] | undefined): number | null {
+  if (cpu && row.kind === 'active_mm') return cpu.activeMm;
+  if (cpu && row.kind === 'loaded') return cpu.loaded.mm;
+  if (dev && row.kind === 'dev_mm' && !dev.released) return dev.mm;
+  return null;
+}
+
+/** What the canvas shows, as text for assistive technology: each row's blocks in view (capped). */
+function LanesText({ blocks, rows }: { blocks: ReturnType<typeof layoutBlocks>; rows: ReturnType<typeof layoutRows> }) {
+  const byRow = useMemo(() => {
+    const map = new Map<number, string[]>();
+    for (const b of blocks) {
+      const list = map.get(b.y) ?? [];
+      if (list.length < 40) list.push(b.text);
+      map.set(b.y, list);
+    }
+    return map;
+  }, [blocks]);
+  return (
+    <div className="sr-only">
+      {rows.bands.map((band) => (
+        <ul key={`${band.actor.kind}${band.actor.n}`} aria-label={`${band.title}, what the lanes show in view`}>
+          {band.rows.map((row) => (
+            <li key={row.kind}>
+              {row.label}: {(byRow.get(row.y + 2) ?? []).join(', ') || 'nothing'}
+            </li>
+          ))}
+        </ul>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * The user's own scenario: open a file, drop one on the page, or paste JSON. The worker validates it; an invalid file
+ * gets its error (with the JSON path) in the banner and the scenario on screen stays. Plus "copy link", which for an
+ * own scenario carries it in the fragment (share.ts).
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useStore } from 'zustand';
+import { loadSource, showError, store } from '../store.ts';
+import { fragmentFor } from '../share.ts';
+
+/** Files larger than this are refused before reading (a preset is a few kB; a generated stress scenario some MB). */
+const MAX_FILE = 64_000_000;
+
+async function openText(text: string): Promise<boolean> {
+  return loadSource({ kind: 'json', text });
+}
+
+async function openFile(file: File): Promise<void> {
+  if (file.size > MAX_FILE) {
+    showError(`${file.name} is ${Math.round(file.size / 1000)} kB; a scenario file is at most ${MAX_FILE / 1_000_000} MB.`);
+    return;
+  }
+  await openText(await file.text());
+}
+
+export function OpenScenario() {
+  const input = useRef<HTMLInputElement>(null);
+  const [pasting, setPasting] = useState(false);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    const over = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes('Files')) return;
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      const file = e.dataTransfer?.files[0];
+      if (!file) return;
+      e.preventDefault();
+      setDragging(false);
+      void openFile(file);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+
+  return (
+    <>
+      <button type="button" className="button" onClick={() => input.current?.click()} data-testid="open-file">
+        Open file…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".json,application/json"
+        className="sr-only"
+        tabIndex={-1}
+        aria-label="Open a scenario file"
+        data-testid="file-input"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (file) void openFile(file);
+        }}
+      />
+      <button type="button" className="button" onClick={() => setPasting(true)} data-testid="paste-open">
+        Paste JSON…
+      </button>
+      <CopyLink />
+      {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
+      {dragging ? (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop a lazytlb scenario file (JSON) to run it
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function PasteDialog({ onClose }: { onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [text, setText] = useState('');
+  const error = useStore(store, (s) => s.error);
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+  return (
+    <dialog ref={dialog} className="help paste-dialog" aria-labelledby="paste-title" onClose={onClose} data-testid="paste-dialog">
+      <h2 id="paste-title">Paste a scenario</h2>
+      <p className="hint">
+        The format is <code>lazytlb/1</code> (docs/scenario-format.md); start from the example file served with the app.
+      </p>
+      <textarea value={text} onChange={(e) => setText(e.target.value)} rows={14} spellCheck={false} aria-label="Scenario JSON" data-testid="paste-text" />
+      {error ? (
+        <p className="bad-text" role="status">
+          {error}
+        </p>
+      ) : null}
+      <div className="dialog-buttons">
+        <button
+          type="button"
+          className="button"
+          data-testid="paste-run"
+          onClick={async () => {
+            if (await openText(text)) dialog.current?.close();
+          }}
+        >
+          Run it
+        </button>
+        <button type="button" className="button" onClick={() => dialog.current?.close()}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+function CopyLink() {
+  const hasTimeline = useStore(store, (s) => s.summary !== null);
+  const [said, setSaid] = useState('');
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        disabled={!hasTimeline}
+        data-testid="copy-link"
+        onClick={async () => {
+          const { source } = store.getState();
+          if (source?.kind === 'json') {
+            const r = await fragmentFor(source.text);
+            if ('error' in r) {
+              showError(r.error);
+              return;
+            }
+          }
+          try {
+            await navigator.clipboard.writeText(window.location.href);
+            setSaid('Link copied');
+          } catch {
+            setSaid('Copy the address bar: it holds this view');
+          }
+          setTimeout(() => setSaid(''), 3000);
+        }}
+      >
+        Copy link
+      </button>
+      <span className="hint" role="status">
+        {said}
+      </span>
+    </>
+  );
+}

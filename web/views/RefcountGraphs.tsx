@@ -1,0 +1,80 @@
+/**
+ * One graph per user mm: mm_users and mm_count as step lines over the lanes' time scale, teardown and free marked,
+ * the values at the playhead beside the name; hovering a change names the CPU and kernel code that made it.
+ */
+import { memo } from 'react';
+import { useStore } from 'zustand';
+import type { ScaleLinear } from 'd3';
+import type { Actor, RefcountTrack } from '../../src-sim/protocol/index.ts';
+import { store } from '../store.ts';
+import { changeText, layoutRefcount } from '../layout/refcount.ts';
+import { mmSwatch } from '../layout/palette.ts';
+
+const GRAPH_HEIGHT = 54;
+
+export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; playheadX: number | null }) {
+  const tracks = useStore(store, (s) => s.tracks);
+  const mms = useStore(store, (s) => s.summary?.machine.mms ?? null);
+  const view = useStore(store, (s) => s.view);
+  if (!tracks || !mms) return null;
+  const shown = tracks.mms.filter((m) => m.mm > 0);
+  if (shown.length === 0) return null;
+  return (
+    <div className="refcounts" role="group" aria-label="Reference counts" data-testid="refcounts">
+      {shown.map((track) => {
+        const now = view?.mms[track.mm];
+        const name = mms[track.mm]?.name ?? `mm ${track.mm}`;
+        return (
+          <div key={track.mm} className="refcount-row" data-testid="refcount" data-mm={name}>
+            <div className="refcount-label" style={{ width: labelWidth }}>
+              <span className="swatch" style={{ background: mmSwatch(track.mm).fill }} aria-hidden="true" />
+              <strong>{name}</strong>
+              <span className="refcount-values" data-testid="refcount-values" aria-live="off">
+                users <b data-testid="mm-users">{now?.users ?? '…'}</b> · count <b data-testid="mm-count">{now?.count ?? '…'}</b>
+                {now && now.state !== 'live' ? <span className="mm-state"> · {now.state}</span> : null}
+              </span>
+            </div>
+            <RefcountGraph track={track} name={name} x={x} width={plotWidth} window={tracks} playheadX={playheadX} />
+          </div>
+        );
+      })}
+      <p className="refcount-legend hint">
+        <span className="legend-users" aria-hidden="true">━</span> mm_users <span className="legend-count" aria-hidden="true">┅</span> mm_count
+        · <span aria-hidden="true">▼</span> teardown · <span aria-hidden="true">✝</span> freed (__mmdrop)
+      </p>
+    </div>
+  );
+}
+
+function actorText(a: Actor): string {
+  return a.kind === 'cpu' ? `CPU ${a.n}` : `device ${a.n}`;
+}
+
+const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, playheadX }: { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; playheadX: number | null }) {
+  const l = layoutRefcount(track, x, width, GRAPH_HEIGHT, window);
+  const color = mmSwatch(track.mm).fill;
+  return (
+    <svg className="refcount-graph" width={width} height={GRAPH_HEIGHT} role="img" aria-label={`mm_users and mm_count of ${name}`}>
+      {l.yTicks.map((tk) => (
+        <g key={tk.value}>
+          <line x1={0} x2={width} y1={tk.y} y2={tk.y} className="grid-line" />
+          <text x={2} y={tk.y - 2} className="graph-tick">{tk.value}</text>
+        </g>
+      ))}
+      <path d={l.count} className="line-count" style={{ stroke: color }} />
+      <path d={l.users} className="line-users" />
+      {l.teardown !== null ? (
+        <text x={l.teardown} y={10} textAnchor="middle" className="graph-event">▼<title>teardown of {name} begins (mm_users reached 0)</title></text>
+      ) : null}
+      {l.freed !== null ? (
+        <text x={l.freed} y={GRAPH_HEIGHT - 4} textAnchor="middle" className="graph-event">✝<title>{name} freed by __mmdrop</title></text>
+      ) : null}
+      {l.changes.map((c, i) => (
+        <circle key={i} cx={c.x} cy={c.yCount} r={5} className="change-dot">
+          <title>{changeText(c.point, actorText(c.point.actor))}</title>
+        </circle>
+      ))}
+      {playheadX !== null ? <line x1={playheadX} x2={playheadX} y1={0} y2={GRAPH_HEIGHT} className="graph-playhead" /> : null}
+    </svg>
+  );
+});
