@@ -5,20 +5,27 @@
  * steps; then it is run again from its file, with every invariant checked, and timed. Reported:
  *   microstepsPerSec   micro-steps per second of that run (budget >= 1,000,000)
  *   seekMsP95          95th percentile of the time to rebuild the state at a random micro-step (budget < 5 ms)
- *   bytesPerMicrostep  heap retained by the timeline per micro-step, after GC (budget < 100)
+ *   bytesPerMicrostep  heap retained by the timeline per micro-step, after GC, tracks included (budget < 150)
+ *   tracksBytesPerMicrostep  of which the recorded tracks (timeline/tracks.ts), counted from their arrays
+ *   tracksQueryMs      a full-range tracks window at 1000 buckets (median of 5), as the UI asks on load
+ *   viewMsP50/P95      the playhead view at a random position (includes the seek)
  */
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
+import { tracksWindow } from '../src-sim/timeline/tracks_query.ts';
+import { playheadView } from '../src-sim/timeline/view.ts';
 import type { ScenarioFile } from '../src-sim/scenario/schema.ts';
 
 const TARGET = Number(process.env.BENCH_MICROSTEPS ?? 1_000_000);
 const json = process.argv.includes('--json');
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/** JS heap plus ArrayBuffer backing stores (typed arrays live outside the JS heap; heapUsed alone misses them). */
 function heap(): number {
   gc?.();
   gc?.();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 function generate(): ScenarioFile {
@@ -73,6 +80,23 @@ for (let i = 0; i < 300; i++) {
   seeks.push(performance.now() - s);
 }
 
+// Tracks: a full-range window at 1000 buckets (what the UI asks for first), and playhead views at random positions.
+const queries: number[] = [];
+let tracksItems = 0;
+for (let i = 0; i < 6; i++) {
+  const s = performance.now();
+  const w = tracksWindow(timeline, 0, n, 1000);
+  if (i > 0) queries.push(performance.now() - s);
+  tracksItems = w.cpus.reduce((a, c) => a + c.curr.length + c.activeMm.length + c.loadedMm.length + c.lazy.length + c.irqsOff.length + c.inFlight.length, 0);
+}
+const views: number[] = [];
+for (let i = 0; i < 60; i++) {
+  const t = next() + 1;
+  const s = performance.now();
+  playheadView(timeline, t);
+  if (i >= 10) views.push(performance.now() - s);
+}
+
 const result = {
   microsteps: n,
   steps: timeline.steps.length,
@@ -85,6 +109,11 @@ const result = {
   seekMsP95: +percentile(seeks, 0.95).toFixed(3),
   seekMsMax: +Math.max(...seeks).toFixed(3),
   bytesPerMicrostep: gc ? +((after - before) / n).toFixed(1) : null,
+  tracksBytesPerMicrostep: +(timeline.tracks.retainedBytes() / n).toFixed(1),
+  tracksQueryMs: +percentile(queries, 0.5).toFixed(2),
+  tracksQueryCpuLaneItems: tracksItems,
+  viewMsP50: +percentile(views, 0.5).toFixed(2),
+  viewMsP95: +percentile(views, 0.95).toFixed(2),
   keyframes: timeline.keyframeCount,
   generateMs: Math.round(genMs),
   gcExposed: !!gc,
@@ -98,5 +127,6 @@ else {
   console.log(`seek to a random micro-step: p50 ${result.seekMsP50} ms, p95 ${result.seekMsP95} ms, max ${result.seekMsMax} ms (budget < 5 ms: ${ok(result.seekMsP95 < 5)})`);
   console.log(result.bytesPerMicrostep === null
     ? 'retained bytes per micro-step: run with node --expose-gc (npm run bench does)'
-    : `retained heap: ${result.bytesPerMicrostep} bytes per micro-step, ${result.keyframes} keyframes (budget < 100: ${ok(result.bytesPerMicrostep < 100)})`);
+    : `retained heap: ${result.bytesPerMicrostep} bytes per micro-step, ${result.keyframes} keyframes, tracks ${result.tracksBytesPerMicrostep} of them (budget < 150: ${ok(result.bytesPerMicrostep < 150)})`);
+  console.log(`tracks window 0..${n} at 1000 buckets: ${result.tracksQueryMs} ms (${tracksItems} CPU lane items); playhead view: p50 ${result.viewMsP50} ms, p95 ${result.viewMsP95} ms`);
 }

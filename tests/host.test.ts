@@ -30,4 +30,43 @@ describe('simulation host (worker protocol)', () => {
     expect(far.type === 'sim/failed' && far.error.message).toMatch(/out of range/);
     expect(h.handle({ type: 'nope', seq: 5 } as never).type).toBe('sim/failed');
   });
+
+  it('answers tracks and view requests, and refuses bad numbers with a clear message', () => {
+    const h = createHost();
+    expect(h.handle({ type: 'sim/viewRequested', seq: 1, t: 0 })).toEqual({ type: 'sim/failed', seq: 1, error: { message: 'no scenario is loaded' } });
+    const loaded = h.handle({ type: 'sim/loadRequested', seq: 2, source: { kind: 'preset', id: 't2-use-mm-mm-users' } });
+    if (loaded.type !== 'sim/loaded') throw new Error(loaded.type);
+    const n = loaded.summary.microstepCount;
+    const w = h.handle({ type: 'sim/tracksRequested', seq: 3, from: 0, to: n, buckets: 100 });
+    if (w.type !== 'sim/tracksReady') throw new Error(JSON.stringify(w));
+    expect(w.seq).toBe(3);
+    expect(w.window.cpus).toHaveLength(loaded.summary.machine.cpus);
+    expect(w.window.mms).toHaveLength(loaded.summary.machine.mms.length);
+    expect(() => structuredClone(w.window)).not.toThrow();
+    const v = h.handle({ type: 'sim/viewRequested', seq: 4, t: n });
+    if (v.type !== 'sim/viewReady') throw new Error(JSON.stringify(v));
+    expect(v.view.t).toBe(n);
+    expect(v.view.microstep?.index).toBe(n - 1);
+    expect(() => structuredClone(v.view)).not.toThrow();
+    const fail = (req: object) => {
+      const e = h.handle({ seq: 9, ...req } as never);
+      if (e.type !== 'sim/failed') throw new Error(`accepted ${JSON.stringify(req)}`);
+      return e.error.message;
+    };
+    const tracks = (from: unknown, to: unknown, buckets: unknown) => fail({ type: 'sim/tracksRequested', from, to, buckets });
+    expect(tracks(1.5, n, 10)).toBe('from must be an integer, got 1.5');
+    expect(tracks('0', n, 10)).toBe('from must be an integer, got "0"');
+    expect(tracks(-1, n, 10)).toBe(`from -1 is out of range (0..${n})`);
+    expect(tracks(5, 4, 10)).toBe(`to 4 is out of range (5..${n})`);
+    expect(tracks(0, n + 1, 10)).toBe(`to ${n + 1} is out of range (0..${n})`);
+    expect(tracks(0, n, 0)).toBe('buckets 0 is out of range (1..10000)');
+    expect(tracks(0, n, 10001)).toBe('buckets 10001 is out of range (1..10000)');
+    expect(tracks(0, n, Number.NaN)).toBe('buckets must be an integer, got null');
+    expect(tracks(0, n, undefined)).toBe('buckets must be an integer, got undefined');
+    expect(fail({ type: 'sim/viewRequested', t: n + 1 })).toBe(`t ${n + 1} is out of range (0..${n})`);
+    expect(fail({ type: 'sim/viewRequested', t: -1 })).toBe(`t -1 is out of range (0..${n})`);
+    expect(fail({ type: 'sim/viewRequested', t: 0.5 })).toBe('t must be an integer, got 0.5');
+    // The timeline stays usable.
+    expect(h.handle({ type: 'sim/tracksRequested', seq: 10, from: n, to: n, buckets: 1 }).type).toBe('sim/tracksReady');
+  });
 });

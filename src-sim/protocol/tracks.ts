@@ -189,6 +189,10 @@ export interface TracksWindow {
   /** Set when more TLB lives overlap the window than were returned (the rest are summarised on the lanes). */
   tlbTruncated: number;
   pages: PageEvent[];
+  /**
+   * Violations and warnings in the window, in time order. Every violation comes back; when more than `buckets`
+   * warnings fall in the window, only the first of each kind per bucket does.
+   */
   findings: FindingMark[];
 }
 

@@ -11,7 +11,7 @@
  * A test replays whole runs to check this.
  */
 import { ARCHES } from '../arch/index.ts';
-import { labelNames } from '../engine/fn.ts';
+import { labelNames, shownName } from '../engine/fn.ts';
 import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
@@ -457,7 +457,7 @@ export class Timeline implements Recorder {
   provenance(t: number): Provenance {
     const what = this.msWhat.a[t - 1];
     const l = labelNames[what & 0xffff];
-    return { t, actor: this.actorOf(t - 1), fn: l.fn.split('@')[0], label: l.label, step: this.msStep.a[t - 1] };
+    return { t, actor: this.actorOf(t - 1), fn: shownName(l.fn), label: l.label, step: this.msStep.a[t - 1] };
   }
 
   /** Index of the step micro-step i belongs to. */

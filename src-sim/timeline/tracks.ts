@@ -224,6 +224,10 @@ export class TracksRecorder {
 
   constructor(s: Readonly<SimState>) {
     this.ncpus = s.cpus.length;
+    this.cpuSeen = new Int32Array(this.ncpus).fill(-1);
+    this.last = new Int32Array(this.ncpus * 7).fill(-2);
+    this.lastTop = new Array(this.ncpus).fill(null);
+    this.lastFly = new Int32Array(this.ncpus);
     this.cpus = s.cpus.map(() => ({ curr: new Log(), activeMm: new Log(), loaded: new Log(true), lazy: new Log(), irqsOff: new Log(), inFlight: new Log() }));
     this.devices = s.devices.map(() => ({ mm: new Log(), entries: new Log() }));
     const actors = this.ncpus + s.devices.length;
@@ -242,8 +246,10 @@ export class TracksRecorder {
     for (let i = 0; i < dc.n; i++) this.cpu(s, dc.ids[i], t);
     const dt = k.dirtyTasks;
     for (let i = 0; i < dt.n; i++) {
+      // A task written by this micro-step changes a CPU's rows only if it is that CPU's curr (active_mm, lazy).
       const task = s.tasks[dt.ids[i]];
-      if (task.cpu >= 0 && s.cpus[task.cpu].curr === task.id) this.cpu(s, task.cpu, t);
+      const c = task.cpu;
+      if (c >= 0 && this.cpuSeen[c] !== t && s.cpus[c].curr === task.id) this.cpu(s, c, t);
     }
     if (s.mms.length > this.mms.length) this.addMms(s, t);
     const dm = k.dirtyMms;
@@ -263,23 +269,41 @@ export class TracksRecorder {
     return id;
   }
 
-  private inFlightOf(cpu: Cpu): number {
+  private inFlightOf(c: number, cpu: Cpu): number {
     const st = cpu.stack;
     if (st.length === 0) return -1;
+    // A frame's function never changes and the frames under it only change once it is popped: same top, same value.
+    const top = st[st.length - 1];
+    if (top === this.lastTop[c]) return this.lastFly[c];
     let irq = 0;
     for (let i = st.length - 1; i >= 0; i--) if (st[i].irq) { irq = 1; break; }
-    return this.fnId(st[st.length - 1].fn) * 2 + irq;
+    this.lastTop[c] = top;
+    return (this.lastFly[c] = this.fnId(top.fn) * 2 + irq);
   }
 
+  /** The position each CPU's rows were last brought up to date at. */
+  private cpuSeen: Int32Array;
+  /** Per CPU, the values last recorded (curr, active_mm, loaded_mm, tag, lazy, irqs off, in flight): the fast check. */
+  private last: Int32Array;
+  private lastTop: Array<object | null>;
+  private lastFly: Int32Array;
+
   private cpu(s: Readonly<SimState>, c: number, t: number): void {
+    this.cpuSeen[c] = t;
     const cpu = s.cpus[c];
+    const task = s.tasks[cpu.curr];
+    const lazy = isLazy(s, c) ? 1 : 0;
+    const irqs = cpu.irqs_off > 0 ? 1 : 0;
+    const fly = this.inFlightOf(c, cpu);
+    const L = this.last;
+    const o = c * 7;
     const r = this.cpus[c];
-    r.curr.set(t, cpu.curr);
-    r.activeMm.set(t, s.tasks[cpu.curr].active_mm);
-    r.loaded.set(t, cpu.loaded_mm, cpu.tag);
-    r.lazy.set(t, isLazy(s, c) ? 1 : 0);
-    r.irqsOff.set(t, cpu.irqs_off > 0 ? 1 : 0);
-    r.inFlight.set(t, this.inFlightOf(cpu));
+    if (L[o + 6] !== fly) r.inFlight.set(t, (L[o + 6] = fly));
+    if (L[o] !== cpu.curr) r.curr.set(t, (L[o] = cpu.curr));
+    if (L[o + 1] !== task.active_mm) r.activeMm.set(t, (L[o + 1] = task.active_mm));
+    if (L[o + 2] !== cpu.loaded_mm || L[o + 3] !== cpu.tag) r.loaded.set(t, (L[o + 2] = cpu.loaded_mm), (L[o + 3] = cpu.tag));
+    if (L[o + 4] !== lazy) r.lazy.set(t, (L[o + 4] = lazy));
+    if (L[o + 5] !== irqs) r.irqsOff.set(t, (L[o + 5] = irqs));
     if (cpu.tlb !== this.seen[c]) this.diffTlb(s, c, cpu.tlb, t, -1);
   }
 
@@ -359,9 +383,9 @@ export class TracksRecorder {
       if (old[i] === nu[j]) out[j++] = ids[i++];
       else this.end(ids[i++], t);
     }
-    if (j < nu.length && old.length && nu.slice(j).some((e) => old.includes(e))) {
+    for (let q = j; q < nu.length && old.length; q++) {
       // Not a filter-then-append change (never done by the model today): match by identity.
-      return this.diffByIdentity(s, actor, old, ids, nu, t, devMm);
+      if (old.includes(nu[q])) return this.diffByIdentity(s, actor, old, ids, nu, t, devMm);
     }
     while (i < old.length) this.end(ids[i++], t);
     for (; j < nu.length; j++) out[j] = this.fill(s, actor, nu[j], t, devMm);
@@ -487,6 +511,20 @@ export class TracksRecorder {
     this.seenIds = [];
     this.prevPte = [];
     this.prevPt = [];
+  }
+
+  /** Bytes the recorded tracks hold (typed arrays by size; JS arrays at 8 bytes an element), for the benchmark. */
+  retainedBytes(): number {
+    let b = 0;
+    const typed = (x: { byteLength: number } | null) => (b += x ? x.byteLength : 0);
+    for (const r of this.cpus) for (const log of Object.values(r) as Log[]) [log.t, log.v, log.w].forEach(typed);
+    for (const r of this.devices) for (const log of [r.mm, r.entries]) [log.t, log.v, log.w].forEach(typed);
+    for (const log of this.mms) [log.t, log.v, log.w].forEach(typed);
+    for (const a of [...Object.values(this.ipi), ...Object.values(this.pageEv), this.ckIds]) typed(a.a);
+    const L = this.lives;
+    for (const a of [L.actor, L.va, L.page, L.tag, L.mm, L.flags, L.filled, L.invalidated, ...L.wrongAt]) typed(a.a);
+    b += 8 * (this.pageOwner.length + this.longIpis.length + this.ckT.length + this.ckOff.length + 4 * this.mms.length);
+    return b;
   }
 
   /** Life ids cached at position t (filled at or before t, invalidated after t or never), any actor. */

@@ -198,7 +198,11 @@ function pages(r: TracksRecorder, from: number, to: number): PageEvent[] {
   return out;
 }
 
-function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: number, to: number, out: FindingMark[]): void {
+/**
+ * Findings in [from, to]. Violations are returned one by one; warnings (faults, mostly) too unless there are more
+ * than `buckets` of them in the window, then the first of each kind per bucket.
+ */
+function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: number, to: number, buckets: number, out: FindingMark[]): void {
   // Findings are recorded in micro-step order; t = microstep + 1.
   let lo = 0;
   let hi = list.length;
@@ -207,8 +211,18 @@ function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: n
     if (list[mid].microstep + 1 < from) lo = mid + 1;
     else hi = mid;
   }
-  for (let i = lo; i < list.length && list[i].microstep + 1 <= to; i++) {
+  let end = lo;
+  while (end < list.length && list[end].microstep + 1 <= to) end++;
+  const thin = warning && end - lo > buckets;
+  const w = (to - from) / buckets;
+  const taken = new Set<string>();
+  for (let i = lo; i < end; i++) {
     const v = list[i];
+    if (thin) {
+      const key = `${Math.floor((v.microstep + 1 - from) / w)}:${v.id}`;
+      if (taken.has(key)) continue;
+      taken.add(key);
+    }
     const actors: Actor[] = v.cpus.map((c) => ({ kind: 'cpu', n: Number(c.slice(3)) }));
     if (!actors.length && tl.microstepCount > 0) actors.push(tl.actorOf(v.microstep));
     out.push({ id: v.id, warning, t: v.microstep + 1, index: i, actors });
@@ -221,8 +235,8 @@ export function tracksWindow(tl: Timeline, from: number, to: number, buckets: nu
   const w = (to - from) / buckets;
   const tlb = tlbLives(r, from, to);
   const found: FindingMark[] = [];
-  findings(tl, tl.violations, false, from, to, found);
-  findings(tl, tl.warnings, true, from, to, found);
+  findings(tl, tl.violations, false, from, to, buckets, found);
+  findings(tl, tl.warnings, true, from, to, buckets, found);
   found.sort((a, b) => a.t - b.t);
   return {
     from,
