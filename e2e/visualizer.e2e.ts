@@ -228,6 +228,44 @@ describe('your own scenario', () => {
   });
 });
 
+describe('talk deck', () => {
+  test('stops built from the screen, walked with the clicker across scenarios, reopened from a link', async () => {
+    const { page, problems } = await open(`?scenario=${T2}&variant=buggy`);
+    await settled(page);
+    await page.getByTestId('next-violation').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="narration-violation"]') !== null);
+    const t2At = await settled(page);
+    await page.getByTestId('deck-add').click();
+    await page.getByTestId('scenario-picker').selectOption(T5);
+    await page.waitForURL((url) => url.searchParams.get('scenario') === T5);
+    await settled(page);
+    await page.getByTestId('deck-add').click();
+    expect(await page.getByTestId('deck-stop').count()).toBe(2);
+
+    await page.getByTestId('deck-link').click();
+    await page.waitForURL((url) => url.hash.startsWith('#deck='));
+    const link = page.url();
+
+    // Presentation: the clicker walks back to stop 1 (t2 at its violation), then forward to stop 2 (t5).
+    await page.keyboard.press('p');
+    await page.keyboard.press('PageUp');
+    await page.waitForURL((url) => url.searchParams.get('scenario') === T2 && Number(url.searchParams.get('ms')) === t2At);
+    await settled(page);
+    expect(await page.getByTestId('deck-footer').textContent()).toContain('stop 1 of 2');
+    await page.keyboard.press('PageDown');
+    await page.waitForURL((url) => url.searchParams.get('scenario') === T5);
+    expect(await page.getByTestId('deck-footer').textContent()).toContain('stop 2 of 2');
+    await screenshot(page, 'vis-deck-presentation', { fullPage: false });
+
+    // The deck link opens the first stop.
+    const other = await open(link.slice(link.indexOf('#')));
+    await other.page.waitForURL((url) => url.searchParams.get('scenario') === T2 && Number(url.searchParams.get('ms')) === t2At);
+    expect(await other.page.getByTestId('deck-stop').count()).toBe(2);
+    expect(problems).toEqual([]);
+    expect(other.problems).toEqual([]);
+  });
+});
+
 describe('screens', () => {
   test('1280x720 light and dark, 1920x1080', async () => {
     for (const [name, options] of [

@@ -17,6 +17,7 @@ import { Lanes } from './views/Lanes.tsx';
 import { TlbGrids } from './views/TlbGrids.tsx';
 import { Inspector } from './views/Inspector.tsx';
 import { HelpOverlay } from './views/HelpOverlay.tsx';
+import { DeckFooter, DeckPanel } from './views/DeckPanel.tsx';
 
 export function App() {
   const presenting = useStore(store, (s) => s.presenting);
@@ -38,6 +39,7 @@ export function App() {
           matter for lazy TLB. Every value on this page comes from the simulation; the notes explain, they do not measure.
         </footer>
       )}
+      {presenting ? <DeckFooter /> : null}
       <HelpOverlay />
     </div>
   );
@@ -67,6 +69,7 @@ function Main() {
           {presenting ? null : (
             <div className="details">
               <ScenarioAbout />
+              <DeckPanel />
               <VariantSwitch />
               <div className="layout">
                 <div className="main-col">

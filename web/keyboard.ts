@@ -5,11 +5,13 @@
  */
 import { jumpEnd, jumpViolation, stepMicro, stepOperation, togglePlay } from './playback.ts';
 import { panWindow, setHelpOpen, setPresenting, setTheme, store, zoomWindow } from './store.ts';
+import { stepDeck } from './deck-actions.ts';
 
 export const KEYS: ReadonlyArray<{ keys: string; what: string }> = [
   { keys: '→ / ←', what: 'next / previous operation (step)' },
   { keys: 'Shift + → / ←', what: 'next / previous micro-step' },
-  { keys: 'PageDown / PageUp', what: 'next / previous operation (presentation clicker)' },
+  { keys: 'PageDown / PageUp', what: 'presentation clicker: next / previous stop of the talk deck, or operation without a deck' },
+  { keys: 'N', what: 'speaker notes on / off (presentation mode)' },
   { keys: 'Space', what: 'play / pause' },
   { keys: 'Home / End', what: 'initial state / final state' },
   { keys: '] / [', what: 'next / previous violation' },
@@ -47,6 +49,7 @@ export function handleKey(e: KeyboardEvent): boolean {
     setHelpOpen(!s.helpOpen);
     return true;
   }
+  if (e.key === 'PageDown' && !s.summary && stepDeck(1)) return true;
   if (!s.summary) return false;
   // On a range input the arrows move the scrubber itself.
   if ((e.target as HTMLInputElement | null)?.type === 'range' && e.key.startsWith('Arrow')) return false;
@@ -58,10 +61,14 @@ export function handleKey(e: KeyboardEvent): boolean {
       e.shiftKey ? stepMicro(-1) : stepOperation(-1);
       return true;
     case 'PageDown':
-      stepOperation(1);
+      if (!stepDeck(1)) stepOperation(1);
       return true;
     case 'PageUp':
-      stepOperation(-1);
+      if (!stepDeck(-1)) stepOperation(-1);
+      return true;
+    case 'n':
+    case 'N':
+      store.setState({ notesShown: !s.notesShown });
       return true;
     case ' ':
       togglePlay();

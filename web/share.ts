@@ -54,7 +54,12 @@ export async function fragmentFor(text: string): Promise<{ fragment: string } | 
 }
 
 export function fragmentScenario(hash: string): string | null {
+  return fragmentValue(hash, FRAGMENT_KEY);
+}
+
+/** The value of `key` in a `#a=...&b=...` fragment, or null. */
+export function fragmentValue(hash: string, key: string): string | null {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  const value = params.get(FRAGMENT_KEY);
+  const value = params.get(key);
   return value === null || value === '' ? null : value;
 }

@@ -5,6 +5,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { PlayheadView, PresetInfo, ScenarioSource, TimelineSummary, TracksWindow, VariantInfo } from '../src-sim/protocol/index.ts';
 import { clampPosition, startPosition } from './position.ts';
+import type { Deck } from './deck.ts';
 import { SimClient } from './sim-client.ts';
 
 export type PresetsStatus = 'idle' | 'loading' | 'ready' | 'failed';
@@ -43,6 +44,11 @@ export interface AppState {
   helpOpen: boolean;
   presenting: boolean;
   theme: 'auto' | 'light' | 'dark';
+  /** The talk deck in use, and the stop the clicker is at. */
+  deck: Deck | null;
+  deckIndex: number | null;
+  /** Speaker notes shown in presentation mode (`n`). */
+  notesShown: boolean;
 }
 
 export const initialState: AppState = {
@@ -62,6 +68,9 @@ export const initialState: AppState = {
   helpOpen: false,
   presenting: false,
   theme: 'auto',
+  deck: null,
+  deckIndex: null,
+  notesShown: false,
 };
 
 export const store = createStore<AppState>()(() => ({ ...initialState }));

@@ -13,6 +13,8 @@
 import type { TimelineSummary } from '../src-sim/protocol/index.ts';
 import { loadScenario, loadSource, seek, showError, store, type AppState } from './store.ts';
 import { decodeScenario, fragmentFor, fragmentScenario } from './share.ts';
+import { deckFromHash } from './deck.ts';
+import { openDeck } from './deck-actions.ts';
 import { stepAt, stepEnd } from './position.ts';
 
 export const URL_VERSION = '1';
@@ -83,6 +85,17 @@ function loadFromLocation(): void {
     showError(`This link was made for lazytlb link format v=${params.version}; this version reads v=${URL_VERSION}. Loading what it names.`);
   }
   const at = (summary: TimelineSummary) => positionFromParams(params, summary);
+  if (window.location.hash.includes('deck=')) {
+    deckFromHash(window.location.hash).then(
+      (deck) => {
+        // A deck link opens its first stop, unless the query names a view.
+        if (deck && params.scenario === null) openDeck(deck);
+        else if (deck) store.setState({ deck });
+      },
+      (error: Error) => showError(`Could not open the deck in this link: ${error.message}`),
+    );
+    if (params.scenario === null) return;
+  }
   const encoded = fragmentScenario(window.location.hash);
   if (encoded !== null) {
     decodeScenario(encoded).then(

@@ -1,0 +1,74 @@
+/**
+ * A talk deck: an ordered list of stops (a preset, a variant, a position, speaker notes) that a clicker walks across
+ * scenarios. Kept as a small JSON file (`lazytlb-deck/1`) and as a link (`#deck=...`, compressed like a scenario).
+ * Decks are input: validated with zod, errors name the JSON path, nothing in them is executed.
+ */
+import { z } from 'zod';
+import { decodeScenario, encodeScenario, fragmentValue, MAX_FRAGMENT } from './share.ts';
+
+export const DECK_FORMAT = 'lazytlb-deck/1';
+
+const stopSchema = z
+  .object({
+    scenario: z.string().min(1).max(200),
+    variant: z.string().min(1).max(200).optional(),
+    /** Playhead: micro-steps done. */
+    ms: z.number().int().min(0).max(1e9).optional(),
+    /** Or the end of steps[step]. */
+    step: z.number().int().min(0).max(1e6).optional(),
+    title: z.string().max(300).optional(),
+    notes: z.string().max(5000).optional(),
+  })
+  .strict();
+
+export const deckSchema = z
+  .object({
+    format: z.literal(DECK_FORMAT),
+    title: z.string().max(300).optional(),
+    stops: z.array(stopSchema).min(1).max(500),
+  })
+  .strict();
+
+export type Deck = z.infer<typeof deckSchema>;
+export type DeckStop = z.infer<typeof stopSchema>;
+
+export class DeckError extends Error {}
+
+function pathOf(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+/** Parses and validates a deck's text; throws DeckError with `path: what` on bad input. */
+export function parseDeck(text: string): Deck {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DeckError(`deck: not valid JSON (${(e as Error).message})`);
+  }
+  const r = deckSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = pathOf(issue.path);
+    throw new DeckError(`deck${where ? ` ${where}` : ''}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+export function deckText(deck: Deck): string {
+  return `${JSON.stringify(deck, null, 2)}\n`;
+}
+
+export const DECK_KEY = 'deck';
+
+export async function deckFragment(deck: Deck): Promise<{ fragment: string } | { error: string }> {
+  const fragment = `#${DECK_KEY}=${await encodeScenario(JSON.stringify(deck))}`;
+  if (fragment.length > MAX_FRAGMENT) return { error: `This deck is too long for a link (${fragment.length} characters; the limit is ${MAX_FRAGMENT}). Share the file instead.` };
+  return { fragment };
+}
+
+export async function deckFromHash(hash: string): Promise<Deck | null> {
+  const encoded = fragmentValue(hash, DECK_KEY);
+  if (encoded === null) return null;
+  return parseDeck(await decodeScenario(encoded));
+}
