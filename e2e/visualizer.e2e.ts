@@ -56,12 +56,13 @@ function modelAt(timeline: Timeline, t: number): SimState {
   return timeline.stateAt(t - 1);
 }
 
-/** Lanes, refcounts and TLB cells on screen equal the model's state. */
-async function checkAgainstModel(page: Page, timeline: Timeline, t: number): Promise<void> {
+/** Lanes, refcounts and TLB cells on screen equal the model's state (`lanes`: which lanes panel). */
+async function checkAgainstModel(page: Page, timeline: Timeline, t: number, lanes = 'lanes'): Promise<void> {
   const s = modelAt(timeline, t);
+  const root = page.getByTestId(lanes);
   const mmName = (m: number) => (m < 0 ? 'LOADED_MM_SWITCHING' : s.mms[m].name);
   for (const cpu of s.cpus) {
-    const band = page.locator(`[data-testid="lane-band"][data-actor="cpu${cpu.id}"]`);
+    const band = root.locator(`[data-testid="lane-band"][data-actor="cpu${cpu.id}"]`);
     const value = async (row: string) => ((await band.locator(`[data-row="${row}"] [data-testid="lane-value"]`).textContent()) ?? '').trim();
     const task = s.tasks[cpu.curr];
     expect(await value('current'), `CPU ${cpu.id} current at t=${t}`).toBe(task.name);
@@ -70,6 +71,7 @@ async function checkAgainstModel(page: Page, timeline: Timeline, t: number): Pro
     expect(loaded.startsWith(mmName(cpu.loaded_mm)), `CPU ${cpu.id} loaded mm at t=${t}: ${loaded}`).toBe(true);
     if (cpu.loaded_mm > 0) expect(loaded).toContain(`tag ${cpu.tag}`);
 
+    if (lanes !== 'lanes') continue; // the TLB grids show the main timeline
     const grid = page.locator(`[data-testid="tlb-grid"][data-actor="cpu${cpu.id}"] [data-testid="tlb-entry"]`);
     const shown = await grid.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-va')} ${r.getAttribute('data-page')} ${r.getAttribute('data-walk')}`));
     const expected = cpu.tlb.map((e) => `${vaText(e.va)} ${s.pages[e.page].name} ${e.walk}`);
@@ -77,7 +79,7 @@ async function checkAgainstModel(page: Page, timeline: Timeline, t: number): Pro
   }
   for (const mm of s.mms) {
     if (mm.id === 0) continue;
-    const row = page.locator(`[data-testid="refcount"][data-mm="${mm.name}"]`);
+    const row = root.locator(`[data-testid="refcount"][data-mm="${mm.name}"]`);
     expect(((await row.getByTestId('mm-users').textContent()) ?? '').trim(), `${mm.name} mm_users at t=${t}`).toBe(String(mm.mm_users));
     expect(((await row.getByTestId('mm-count').textContent()) ?? '').trim(), `${mm.name} mm_count at t=${t}`).toBe(String(mm.mm_count));
   }
@@ -225,6 +227,34 @@ describe('your own scenario', () => {
     expect(await other.page.getByTestId('lane-band').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     expect(other.problems).toEqual([]);
+  });
+});
+
+describe('compare', () => {
+  test('two variants in lockstep by step; the first difference is marked and reachable', async () => {
+    const buggy = new Timeline(presetById(T2)!, 'buggy');
+    const fixed = new Timeline(presetById(T2)!, 'fixed');
+    const { page, problems } = await open(`?scenario=${T2}&variant=buggy`);
+    await settled(page);
+    await page.getByTestId('compare-select').selectOption('fixed');
+    const first = page.getByTestId('compare-first');
+    await first.waitFor();
+    const stepIndex = Number(await first.getAttribute('data-step'));
+    await page.getByTestId('compare-go').click();
+    const step = buggy.steps[stepIndex];
+    const t = step.firstMicrostep + step.microstepCount;
+    await page.waitForURL((url) => Number(url.searchParams.get('ms')) === t);
+    await settled(page);
+    await checkAgainstModel(page, buggy, t);
+    // The compared lanes show the fixed variant at the end of the same step.
+    const other = fixed.steps[stepIndex];
+    const tFixed = other.firstMicrostep + other.microstepCount;
+    await page.waitForFunction((want) => document.querySelector('[data-testid="compare-lanes"]')?.getAttribute('data-view-t') === String(want), tFixed);
+    await checkAgainstModel(page, fixed, tFixed, 'compare-lanes');
+    await screenshot(page, 'vis-compare', { fullPage: false });
+    await page.getByTestId('compare-select').selectOption('');
+    await page.getByTestId('compare-lanes').waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
   });
 });
 

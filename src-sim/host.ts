@@ -9,6 +9,8 @@ import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
 import { tracksWindow } from './timeline/tracks_query.ts';
 import { playheadView } from './timeline/view.ts';
+import { compareTimelines } from './timeline/compare.ts';
+import type { TimelineSlot } from './protocol/messages.ts';
 
 /** Most buckets a tracks request may ask for. */
 export const MAX_BUCKETS = 10_000;
@@ -26,7 +28,13 @@ export interface SimHost {
 
 export function createHost(): SimHost {
   let timeline: Timeline | null = null;
-  const need = (): Timeline => {
+  /** Another variant of the same scenario, run for the compare view. */
+  let compared: Timeline | null = null;
+  const need = (slot: TimelineSlot = 'main'): Timeline => {
+    if (slot === 'compare') {
+      if (!compared) throw new ScenarioError('', 'no variant is being compared');
+      return compared;
+    }
     if (!timeline) throw new ScenarioError('', 'no scenario is loaded');
     return timeline;
   };
@@ -40,6 +48,7 @@ export function createHost(): SimHost {
         if (!file) throw new ScenarioError('scenario', `no preset with id "${req.source.kind === 'preset' ? req.source.id : ''}"`);
         const t = new Timeline(file, req.variant ?? null);
         timeline = t;
+        compared = null;
         return { type: 'sim/loaded', seq: req.seq, summary: t.summary() };
       }
       case 'sim/microstepsRequested': {
@@ -53,15 +62,25 @@ export function createHost(): SimHost {
       case 'sim/snapshotRequested':
         return { type: 'sim/snapshotReady', seq: req.seq, microstep: req.microstep, snapshot: need().stateAt(req.microstep) };
       case 'sim/tracksRequested': {
-        const t = need();
+        const t = need(req.of);
         const n = t.microstepCount;
         const from = intIn('from', req.from, 0, n);
         const to = intIn('to', req.to, from, n);
         const buckets = intIn('buckets', req.buckets, 1, MAX_BUCKETS);
         return { type: 'sim/tracksReady', seq: req.seq, window: tracksWindow(t, from, to, buckets) };
       }
-      case 'sim/viewRequested': {
+      case 'sim/compareRequested': {
         const t = need();
+        if (req.variant === null) {
+          compared = null;
+          return { type: 'sim/compared', seq: req.seq, summary: null, compare: null };
+        }
+        const other = new Timeline(t.file, req.variant);
+        compared = other;
+        return { type: 'sim/compared', seq: req.seq, summary: other.summary(), compare: compareTimelines(t, other) };
+      }
+      case 'sim/viewRequested': {
+        const t = need(req.of);
         const at = intIn('t', req.t, 0, t.microstepCount);
         return { type: 'sim/viewReady', seq: req.seq, view: playheadView(t, at) };
       }

@@ -17,6 +17,7 @@ import { Lanes } from './views/Lanes.tsx';
 import { TlbGrids } from './views/TlbGrids.tsx';
 import { Inspector } from './views/Inspector.tsx';
 import { HelpOverlay } from './views/HelpOverlay.tsx';
+import { CompareBar } from './views/CompareBar.tsx';
 import { DeckFooter, DeckPanel } from './views/DeckPanel.tsx';
 
 export function App() {
@@ -59,6 +60,7 @@ function Main() {
               <ScenarioHeading />
               <Controls />
               <Lanes />
+              <CompareBar />
             </div>
             <aside className="side" aria-label="At the playhead">
               <Narration />

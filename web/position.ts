@@ -84,3 +84,16 @@ export function positionText(summary: Pick<TimelineSummary, 'steps' | 'microstep
   const total = summary.steps.filter((s) => s.setup === step.setup).length;
   return `${step.setup ? 'setup' : 'step'} ${step.number} of ${total}${t === stepEnd(step) ? ' (done)' : ''}, ${ms}`;
 }
+
+/**
+ * Lockstep by step: the position in another run of the same steps (another variant) that matches t in this one. At a
+ * step's end, that step's end there; inside a step, as far into the same step, but never past its end.
+ */
+export function lockstep(these: StepInfo[], those: StepInfo[], t: number): number {
+  const step = stepAt(these, t);
+  if (!step) return 0;
+  const other = those[step.index];
+  if (!other) return those.length ? stepEnd(those[those.length - 1]) : 0;
+  if (t === stepEnd(step)) return stepEnd(other);
+  return Math.min(other.firstMicrostep + (t - step.firstMicrostep), stepEnd(other));
+}

@@ -7,7 +7,7 @@
  * bug, not a user error: the client reports it through `onFatal` and throws, so it shows up in the console.
  */
 import type { ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
-import type { MicrostepRow, PlayheadView, PresetInfo, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
+import type { CompareInfo, MicrostepRow, PlayheadView, PresetInfo, TimelineSlot, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -23,6 +23,7 @@ const ANSWER_TYPE = {
   'sim/snapshotRequested': 'sim/snapshotReady',
   'sim/tracksRequested': 'sim/tracksReady',
   'sim/viewRequested': 'sim/viewReady',
+  'sim/compareRequested': 'sim/compared',
 } as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
@@ -109,13 +110,19 @@ export class SimClient {
   }
 
   /** Tracks for positions [from, to] at a resolution of `buckets` (src-sim/protocol/tracks.ts). */
-  async tracks(from: number, to: number, buckets: number): Promise<TracksWindow> {
-    return (await this.request({ type: 'sim/tracksRequested', from, to, buckets })).window;
+  async tracks(from: number, to: number, buckets: number, of: TimelineSlot = 'main'): Promise<TracksWindow> {
+    return (await this.request({ type: 'sim/tracksRequested', from, to, buckets, of })).window;
   }
 
   /** The state at position t, as the UI shows it. */
-  async view(t: number): Promise<PlayheadView> {
-    return (await this.request({ type: 'sim/viewRequested', t })).view;
+  async view(t: number, of: TimelineSlot = 'main'): Promise<PlayheadView> {
+    return (await this.request({ type: 'sim/viewRequested', t, of })).view;
+  }
+
+  /** Runs another variant beside the loaded one (null: stop comparing). */
+  async compare(variant: string | null): Promise<{ summary: TimelineSummary | null; compare: CompareInfo | null }> {
+    const { summary, compare } = await this.request({ type: 'sim/compareRequested', variant });
+    return { summary, compare };
   }
 
   /** Sends one request; resolves with its answer, rejects with SimFailedError on `sim/failed`. */

@@ -3,8 +3,8 @@
  * `useStore(store, selector)` and narrow selectors; nothing else writes it.
  */
 import { createStore } from 'zustand/vanilla';
-import type { PlayheadView, PresetInfo, ScenarioSource, TimelineSummary, TracksWindow, VariantInfo } from '../src-sim/protocol/index.ts';
-import { clampPosition, startPosition } from './position.ts';
+import type { CompareInfo, PlayheadView, PresetInfo, ScenarioSource, TimelineSummary, TracksWindow, VariantInfo } from '../src-sim/protocol/index.ts';
+import { clampPosition, lockstep, startPosition } from './position.ts';
 import type { Deck } from './deck.ts';
 import { SimClient } from './sim-client.ts';
 
@@ -49,6 +49,17 @@ export interface AppState {
   deckIndex: number | null;
   /** Speaker notes shown in presentation mode (`n`). */
   notesShown: boolean;
+  /** Another variant shown beside the main one, in lockstep by step. */
+  compare: CompareSlot | null;
+}
+
+export interface CompareSlot {
+  summary: TimelineSummary;
+  info: CompareInfo;
+  /** The compared variant's playhead: the main playhead's step, mapped (position.ts `lockstep`). */
+  t: number;
+  view: PlayheadView | null;
+  tracks: TracksWindow | null;
 }
 
 export const initialState: AppState = {
@@ -71,6 +82,7 @@ export const initialState: AppState = {
   deck: null,
   deckIndex: null,
   notesShown: false,
+  compare: null,
 };
 
 export const store = createStore<AppState>()(() => ({ ...initialState }));
@@ -155,6 +167,10 @@ export async function loadSource(
       focusedViolation: null,
     });
     void fetchView(t);
+    // The worker dropped the compared timeline with the old one: run it again beside the new main timeline.
+    const compared = previous.compare?.summary.variant;
+    store.setState({ compare: null });
+    if (compared && previous.summary?.scenarioId === summary.scenarioId && compared !== summary.variant) void compareWith(compared);
     return true;
   } catch (error) {
     if (generation !== loadGeneration) return false;
@@ -189,6 +205,63 @@ export function seek(t: number): void {
   store.setState({ t: next });
   void fetchView(next);
 }
+
+// ---- compare: another variant in lockstep ----
+
+let compareGeneration = 0;
+
+/** Shows `variant` of the scenario on screen beside it (null: stop comparing). */
+export async function compareWith(variant: string | null): Promise<void> {
+  const generation = ++compareGeneration;
+  try {
+    const { summary, compare } = await sim().compare(variant);
+    if (generation !== compareGeneration) return;
+    const main = store.getState();
+    if (!summary || !compare || !main.summary) {
+      store.setState({ compare: null });
+      return;
+    }
+    const t = lockstep(main.summary.steps, summary.steps, main.t);
+    store.setState({ compare: { summary, info: compare, t, view: null, tracks: null } });
+    void fetchCompareView(t);
+  } catch (error) {
+    if (generation === compareGeneration) showError(`Could not run variant "${variant}" beside this one: ${messageOf(error)}`);
+  }
+}
+
+let compareViewGeneration = 0;
+
+async function fetchCompareView(t: number): Promise<void> {
+  const generation = ++compareViewGeneration;
+  try {
+    const view = await sim().view(t, 'compare');
+    const c = store.getState().compare;
+    if (generation === compareViewGeneration && c && c.t === t) store.setState({ compare: { ...c, view } });
+  } catch {
+    // The compared timeline was replaced or dropped meanwhile; the next move fetches again.
+  }
+}
+
+export async function fetchCompareTracks(buckets: number): Promise<void> {
+  const c = store.getState().compare;
+  if (!c) return;
+  try {
+    const tracks = await sim().tracks(0, c.summary.microstepCount, Math.max(1, Math.min(10_000, Math.round(buckets))), 'compare');
+    const now = store.getState().compare;
+    if (now && now.summary === c.summary) store.setState({ compare: { ...now, tracks } });
+  } catch {
+    // as above
+  }
+}
+
+// The compared variant follows the main playhead, step for step.
+store.subscribe((s, prev) => {
+  if (!s.compare || !s.summary || (s.t === prev.t && s.compare.summary === prev.compare?.summary)) return;
+  const t = lockstep(s.summary.steps, s.compare.summary.steps, s.t);
+  if (t === s.compare.t && s.compare.view) return;
+  store.setState({ compare: { ...s.compare, t } });
+  void fetchCompareView(t);
+});
 
 /** Only the latest tracks request may land. */
 let tracksGeneration = 0;

@@ -8,7 +8,7 @@
  *   stays loaded and usable.
  * - Everything here is plain structured-clone data (no classes, no functions).
  */
-import type { TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
+import type { CompareInfo, TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { PlayheadView, TracksWindow } from './tracks.ts';
 
@@ -20,9 +20,14 @@ export type SimRequest =
   | { type: 'sim/microstepsRequested'; seq: number; from: number; to: number }
   | { type: 'sim/snapshotRequested'; seq: number; microstep: number }
   /** Tracks for positions [from, to] of the axis (tracks.ts), at most about one item per bucket per row. */
-  | { type: 'sim/tracksRequested'; seq: number; from: number; to: number; buckets: number }
+  | { type: 'sim/tracksRequested'; seq: number; from: number; to: number; buckets: number; of?: TimelineSlot }
   /** The state at position t (0 = initial state, N = final), as the UI shows it. */
-  | { type: 'sim/viewRequested'; seq: number; t: number };
+  | { type: 'sim/viewRequested'; seq: number; t: number; of?: TimelineSlot }
+  /** Run another variant of the loaded scenario beside it (variant null: stop comparing). */
+  | { type: 'sim/compareRequested'; seq: number; variant: string | null };
+
+/** Which loaded timeline a request is about: the main one (default) or the variant it is compared with. */
+export type TimelineSlot = 'main' | 'compare';
 
 export type SimError = {
   /** One line, human readable, e.g. `steps[3].cpu: CPU 4 does not exist (machine has 2)`. */
@@ -38,4 +43,5 @@ export type SimEvent =
   | { type: 'sim/snapshotReady'; seq: number; microstep: number; snapshot: Snapshot }
   | { type: 'sim/tracksReady'; seq: number; window: TracksWindow }
   | { type: 'sim/viewReady'; seq: number; view: PlayheadView }
+  | { type: 'sim/compared'; seq: number; summary: TimelineSummary | null; compare: CompareInfo | null }
   | { type: 'sim/failed'; seq: number; error: SimError };

@@ -93,6 +93,16 @@ export interface ExpectResult {
   mismatches: string[];
 }
 
+/** Two variants compared step by step (the compare view). */
+export interface CompareInfo {
+  /** Index of the first step after which the two states or their findings differ; null when none does. */
+  firstDifferentStep: number | null;
+  /** What differs there, one line each (`violations: I11 vs none`, `cpus.cpu1.loaded_mm: "M" vs "init_mm"`). */
+  differences: string[];
+  /** False when the timelines were too long to compare step by step. */
+  computed: boolean;
+}
+
 export interface TimelineSummary {
   scenarioId: string;
   /** Everything that exists at some point of the run (lanes are laid out from it before any state is fetched). */

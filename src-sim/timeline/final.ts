@@ -1,5 +1,6 @@
 /** A compact, readable summary of a state: what the CLI prints as the final state. */
-import { INIT_MM, LOADED_MM_SWITCHING, NONE, type SimState } from '../model/types.ts';
+import { LOADED_MM_SWITCHING, NONE, type SimState } from '../model/types.ts';
+import { isLazy } from '../model/lazy.ts';
 
 export interface StateSummary {
   cpus: Array<{ cpu: string; curr: string; mode: string; active_mm: string; loaded_mm: string; lazy: boolean; tlbEntries: number; prev_mm: string }>;
@@ -13,8 +14,7 @@ export function summarizeState(s: SimState): StateSummary {
   return {
     cpus: s.cpus.map((c) => {
       const t = s.tasks[c.curr];
-      const lazy = s.arch === 'x86' ? c.is_lazy : t.mm === NONE && c.loaded_mm > INIT_MM;
-      return { cpu: `cpu${c.id}`, curr: t.name, mode: c.mode, active_mm: mm(t.active_mm), loaded_mm: mm(c.loaded_mm), lazy, tlbEntries: c.tlb.length, prev_mm: mm(c.prev_mm) };
+      return { cpu: `cpu${c.id}`, curr: t.name, mode: c.mode, active_mm: mm(t.active_mm), loaded_mm: mm(c.loaded_mm), lazy: isLazy(s, c.id), tlbEntries: c.tlb.length, prev_mm: mm(c.prev_mm) };
     }),
     mms: s.mms.map((m) => ({ mm: m.name, mm_users: m.mm_users, mm_count: m.mm_count, state: m.state, cpumask: m.cpumask.flatMap((b, i) => (b ? [`cpu${i}`] : [])) })),
     tasks: s.tasks.filter((t) => t.idle_of < 0).map((t) => ({ task: t.name, mm: mm(t.mm), active_mm: mm(t.active_mm), state: t.state })),

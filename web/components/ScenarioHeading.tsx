@@ -1,5 +1,6 @@
 import { useStore } from 'zustand';
 import { loadVariant, selectPickedVariant, selectVariants, store } from '../store.ts';
+import { CompareSwitch } from '../views/CompareBar.tsx';
 
 /** The scenario's title, its architecture, the variant switch and whether the run meets its expectation: two lines. */
 export function ScenarioHeading() {
@@ -36,6 +37,7 @@ export function ScenarioHeading() {
             </select>
           </label>
         ) : null}
+        <CompareSwitch />
         <span className={ok ? 'good-text' : 'bad-text'} data-testid="expect-badge">
           {ok ? '✓ meets its expectation' : '✗ differs from its expectation'}
         </span>

@@ -7,7 +7,8 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'rea
 import { useStore } from 'zustand';
 import { scaleLinear, select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src-sim/protocol/index.ts';
-import { fetchTracks, focusViolation, seek, setWindow, store } from '../store.ts';
+import { fetchCompareTracks, fetchTracks, focusViolation, seek, setWindow, store, type AppState } from '../store.ts';
+import { stepEnd } from '../position.ts';
 import { layoutBlocks, layoutIpis, layoutMarkers, layoutRows, type Band, type RowBox } from '../layout/lanes.ts';
 import { mmSwatch } from '../layout/palette.ts';
 import { drawLanes } from './draw-lanes.ts';
@@ -20,13 +21,40 @@ import { RefcountGraphs } from './RefcountGraphs.tsx';
 export const LABEL_WIDTH = 230;
 const MAX_LANES_HEIGHT = 420;
 
-export function Lanes() {
-  const machine = useStore(store, (s) => s.summary?.machine ?? null);
-  const n = useStore(store, (s) => s.summary?.microstepCount ?? 0);
-  const domain = useStore(store, (s) => s.domain);
-  const tracks = useStore(store, (s) => s.tracks);
-  const t = useStore(store, (s) => s.t);
-  const view = useStore(store, (s) => s.view);
+export type Slot = 'main' | 'compare';
+
+const FULL: Record<number, [number, number]> = {};
+/** [0, n], the same array for the same n (a stable dependency). */
+function full(n: number): [number, number] {
+  return (FULL[n] ??= [0, Math.max(1, n)]);
+}
+
+/** What the lanes of a slot show: the main timeline, or the variant compared with it (whole run, no zoom). */
+function pick(s: AppState, slot: Slot) {
+  if (slot === 'compare') {
+    const c = s.compare;
+    return { summary: c?.summary ?? null, tracks: c?.tracks ?? null, t: c?.t ?? 0, view: c?.view ?? null, domain: full(c?.summary.microstepCount ?? 1) };
+  }
+  return { summary: s.summary, tracks: s.tracks, t: s.t, view: s.view, domain: s.domain };
+}
+
+/** Clicking the compared variant's lanes moves the main playhead to the end of the same step. */
+function seekFrom(slot: Slot, t: number): void {
+  if (slot === 'main') return seek(t);
+  const { compare, summary } = store.getState();
+  if (!compare || !summary) return;
+  const step = compare.summary.steps.find((s) => t > s.firstMicrostep && t <= stepEnd(s));
+  const mine = step ? summary.steps[step.index] : undefined;
+  seek(mine ? stepEnd(mine) : 0);
+}
+
+export function Lanes({ slot = 'main' }: { slot?: Slot }) {
+  const machine = useStore(store, (s) => pick(s, slot).summary?.machine ?? null);
+  const n = useStore(store, (s) => pick(s, slot).summary?.microstepCount ?? 0);
+  const domain = useStore(store, (s) => pick(s, slot).domain);
+  const tracks = useStore(store, (s) => pick(s, slot).tracks);
+  const t = useStore(store, (s) => pick(s, slot).t);
+  const view = useStore(store, (s) => pick(s, slot).view);
   const presenting = useStore(store, (s) => s.presenting);
   const theme = useTheme();
 
@@ -39,9 +67,9 @@ export function Lanes() {
   // Fetch tracks for the window in view, about one bucket per 2 px; a burst of zoom events fetches once.
   useEffect(() => {
     if (!machine || plotWidth <= 100) return;
-    const timer = setTimeout(() => void fetchTracks(domain[0], domain[1], plotWidth / 2), 60);
+    const timer = setTimeout(() => void (slot === 'main' ? fetchTracks(domain[0], domain[1], plotWidth / 2) : fetchCompareTracks(plotWidth / 2)), 60);
     return () => clearTimeout(timer);
-  }, [machine, domain, plotWidth]);
+  }, [machine, domain, plotWidth, slot]);
 
   if (!machine || !rows) return null;
   const playheadX = x(t);
@@ -49,9 +77,9 @@ export function Lanes() {
 
   return (
     <section
-      className="lanes-panel"
-      aria-label="Lanes: each CPU over time"
-      data-testid="lanes"
+      className={`lanes-panel${slot === 'compare' ? ' is-compare' : ''}`}
+      aria-label={slot === 'main' ? 'Lanes: each CPU over time' : `Lanes of the compared variant`}
+      data-testid={slot === 'main' ? 'lanes' : 'compare-lanes'}
       data-t={t}
       data-view-t={view?.t ?? ''}
       data-tracks={tracks ? `${tracks.from}-${tracks.to}` : ''}
@@ -60,14 +88,14 @@ export function Lanes() {
       <div className="lanes-axis-row">
         <div className="lanes-corner" style={{ width: LABEL_WIDTH }}>
           <span className="hint">{n} micro-steps</span>
-          <span className="export-buttons" role="group" aria-label="Export the lanes">
+          {slot === 'main' ? <span className="export-buttons" role="group" aria-label="Export the lanes">
             <button type="button" className="mini-button" onClick={() => exportSvg(theme, plotWidth, LABEL_WIDTH)} data-testid="export-svg">
               SVG
             </button>
             <button type="button" className="mini-button" onClick={() => void exportPng(theme, plotWidth, LABEL_WIDTH)} data-testid="export-png">
               PNG
             </button>
-          </span>
+          </span> : null}
         </div>
         <Axis x={x} width={plotWidth} t={t} />
       </div>
@@ -82,8 +110,9 @@ export function Lanes() {
         maxHeight={presenting ? 10_000 : MAX_LANES_HEIGHT}
         playheadX={showPlayhead ? playheadX : null}
         theme={theme}
+        slot={slot}
       />
-      <RefcountGraphs x={x} plotWidth={plotWidth} labelWidth={LABEL_WIDTH} playheadX={showPlayhead ? playheadX : null} />
+      <RefcountGraphs x={x} plotWidth={plotWidth} labelWidth={LABEL_WIDTH} playheadX={showPlayhead ? playheadX : null} slot={slot} />
     </section>
   );
 }
@@ -99,9 +128,10 @@ interface ScrollerProps {
   maxHeight: number;
   playheadX: number | null;
   theme: ReturnType<typeof useTheme>;
+  slot: Slot;
 }
 
-function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, playheadX, theme }: ScrollerProps) {
+function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, playheadX, theme, slot }: ScrollerProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const plot = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -119,7 +149,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
     drawLanes(canvas.current, { rows, blocks, arrows: ipis.arrows, clusters: ipis.clusters, width: plotWidth, top: scrollTop, height: viewHeight, theme, font });
   }, [rows, blocks, ipis, plotWidth, scrollTop, viewHeight, theme]);
 
-  useZoom(plot, x, plotWidth, n, rows.height > viewHeight);
+  useZoom(plot, x, plotWidth, n, rows.height > viewHeight, slot === 'main');
 
   return (
     <div
@@ -140,9 +170,9 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
           style={{ width: plotWidth }}
           onClick={(e) => {
             const box = e.currentTarget.getBoundingClientRect();
-            seek(Math.round(x.invert(e.clientX - box.left)));
+            seekFrom(slot, Math.round(x.invert(e.clientX - box.left)));
           }}
-          data-testid="lane-plot"
+          data-testid={slot === 'main' ? 'lane-plot' : 'compare-plot'}
         >
           <div className="lane-canvas-holder">
             <canvas ref={canvas} className="lane-canvas" style={{ width: plotWidth, height: viewHeight }} aria-hidden="true" />
@@ -160,8 +190,8 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
               title={`${m.finding.id} at micro-step ${m.finding.t}`}
               onClick={(e) => {
                 e.stopPropagation();
-                seek(m.finding.t);
-                if (!m.finding.warning) focusViolation(m.finding.index);
+                seekFrom(slot, m.finding.t);
+                if (!m.finding.warning && slot === 'main') focusViolation(m.finding.index);
               }}
             >
               <span aria-hidden="true">{m.finding.warning ? '⚠' : '✗'}</span>
@@ -176,13 +206,13 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
 }
 
 /** d3-zoom on the plot: wheel zooms (with ctrl when the lanes scroll vertically), drag pans; the store owns the window. */
-function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typeof scaleLinear<number, number>>, width: number, n: number, scrolls: boolean): void {
+function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typeof scaleLinear<number, number>>, width: number, n: number, scrolls: boolean, enabled: boolean): void {
   const behavior = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
   const base = useMemo(() => scaleLinear().domain([0, Math.max(1, n)]).range([0, width]), [n, width]);
 
   useEffect(() => {
     const el = plot.current;
-    if (!el) return;
+    if (!el || !enabled) return;
     const z = zoom<HTMLDivElement, unknown>()
       .scaleExtent([1, Math.max(1, n / 6)])
       .translateExtent([[0, 0], [width, 0]])
@@ -202,7 +232,7 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typ
     return () => {
       select(el).on('.zoom', null);
     };
-  }, [plot, base, width, n, scrolls]);
+  }, [plot, base, width, n, scrolls, enabled]);
 
   // Keep d3-zoom's transform equal to the store's window (keyboard zoom, load, resize).
   useEffect(() => {

@@ -12,10 +12,10 @@ import { mmSwatch } from '../layout/palette.ts';
 
 const GRAPH_HEIGHT = 54;
 
-export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; playheadX: number | null }) {
-  const tracks = useStore(store, (s) => s.tracks);
-  const mms = useStore(store, (s) => s.summary?.machine.mms ?? null);
-  const view = useStore(store, (s) => s.view);
+export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; playheadX: number | null; slot: 'main' | 'compare' }) {
+  const tracks = useStore(store, (s) => (slot === 'main' ? s.tracks : (s.compare?.tracks ?? null)));
+  const mms = useStore(store, (s) => (slot === 'main' ? s.summary : s.compare?.summary)?.machine.mms ?? null);
+  const view = useStore(store, (s) => (slot === 'main' ? s.view : (s.compare?.view ?? null)));
   if (!tracks || !mms) return null;
   const shown = tracks.mms.filter((m) => m.mm > 0);
   if (shown.length === 0) return null;
