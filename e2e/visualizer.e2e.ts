@@ -8,6 +8,10 @@ import { launchBrowser, openPage, screenshot, type PageOptions, type WatchedPage
 import { presetById, presetInfos } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import type { SimState } from '../src-sim/model/types.ts';
+import { runReport } from '../src-sim/timeline/report.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const T2 = 't2-use-mm-mm-users';
 const T5 = 't5-fullmm-upfront-flush';
@@ -254,6 +258,29 @@ describe('compare', () => {
     await screenshot(page, 'vis-compare', { fullPage: false });
     await page.getByTestId('compare-select').selectOption('');
     await page.getByTestId('compare-lanes').waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('export', () => {
+  test('SVG and PNG of the view, and the run as the CLI prints it', async () => {
+    const { page, problems } = await open(`?scenario=${T5}&variant=buggy`);
+    await settled(page);
+    const saved = async (id: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
+      return readFileSync((await download.path())!);
+    };
+    const svg = (await saved('export-svg')).toString('utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    for (const word of ['CPU 0', 'CPU 1', 'active_mm', 'loaded mm', 'mm_users']) expect(svg).toContain(word);
+    // Well-formed: the browser parses it as XML without error.
+    expect(await page.evaluate((text) => new DOMParser().parseFromString(text, 'image/svg+xml').querySelector('parsererror') === null, svg)).toBe(true);
+    const png = await saved('export-png');
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    mkdirSync(join(dirname(fileURLToPath(import.meta.url)), 'screenshots'), { recursive: true });
+    writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'screenshots', 'vis-export.png'), png);
+    const json = JSON.parse((await saved('export-json')).toString('utf8'));
+    expect(json).toEqual(JSON.parse(JSON.stringify(runReport(new Timeline(presetById(T5)!, 'buggy')))));
     expect(problems).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { INVARIANTS } from './invariants/catalog.ts';
 import { ScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
 import { presetById, presets } from './scenario/presets.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
-import { summarizeState } from './timeline/final.ts';
+import { runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
 
 class UsageError extends Error {}
@@ -55,24 +55,8 @@ function run(file: ScenarioFile, variant: string | null, json: boolean): number 
   }
   const setupCount = file.setup?.length ?? 0;
   const stepNo = (i: number) => (i < setupCount ? `setup ${i}` : `step ${i - setupCount}`);
-  const where = (i: number) => (i < setupCount ? { setup: true, step: i } : { step: i - setupCount });
   if (json) {
-    const out = {
-      scenario: file.id,
-      variant: t.variant.name,
-      arch: t.variant.arch,
-      steps: t.steps.length,
-      setupSteps: setupCount,
-      microsteps: t.microstepCount,
-      // `step` counts within `steps` (as `expect` does); findings during setup say so and count within `setup`.
-      violations: t.violations.map((v) => ({ id: v.id, ...where(v.step), microstep: v.microstep, cpu: v.cpus[0] ?? null, cpus: v.cpus, fn: v.fn, label: v.label, objects: v.objects, message: v.message })),
-      warnings: t.warnings.map((w) => ({ id: w.id, ...where(w.step), cpu: w.cpus[0] ?? null, message: w.message })),
-      refused: t.steps.filter((s) => s.error).map((s) => ({ ...where(s.index), error: s.error })),
-      counters: t.totals(),
-      countersPerStep: t.counters(),
-      expect: t.expectResult(),
-      final: summarizeState(t.finalState()),
-    };
+    const out = runReport(t);
     console.log(JSON.stringify(out, null, 2));
     return t.internalError ? 1 : 0;
   }

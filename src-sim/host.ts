@@ -10,6 +10,7 @@ import { Timeline } from './timeline/timeline.ts';
 import { tracksWindow } from './timeline/tracks_query.ts';
 import { playheadView } from './timeline/view.ts';
 import { compareTimelines } from './timeline/compare.ts';
+import { runReport } from './timeline/report.ts';
 import type { TimelineSlot } from './protocol/messages.ts';
 
 /** Most buckets a tracks request may ask for. */
@@ -79,6 +80,8 @@ export function createHost(): SimHost {
         compared = other;
         return { type: 'sim/compared', seq: req.seq, summary: other.summary(), compare: compareTimelines(t, other) };
       }
+      case 'sim/reportRequested':
+        return { type: 'sim/reportReady', seq: req.seq, report: runReport(need()) };
       case 'sim/viewRequested': {
         const t = need(req.of);
         const at = intIn('t', req.t, 0, t.microstepCount);

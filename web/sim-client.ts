@@ -24,6 +24,7 @@ const ANSWER_TYPE = {
   'sim/tracksRequested': 'sim/tracksReady',
   'sim/viewRequested': 'sim/viewReady',
   'sim/compareRequested': 'sim/compared',
+  'sim/reportRequested': 'sim/reportReady',
 } as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
@@ -117,6 +118,11 @@ export class SimClient {
   /** The state at position t, as the UI shows it. */
   async view(t: number, of: TimelineSlot = 'main'): Promise<PlayheadView> {
     return (await this.request({ type: 'sim/viewRequested', t, of })).view;
+  }
+
+  /** The run as `npm run sim -- run --json` prints it. */
+  async report(): Promise<unknown> {
+    return (await this.request({ type: 'sim/reportRequested' })).report;
   }
 
   /** Runs another variant beside the loaded one (null: stop comparing). */

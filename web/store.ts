@@ -206,6 +206,16 @@ export function seek(t: number): void {
   void fetchView(next);
 }
 
+/** The run as JSON (what `npm run sim -- run --json` prints), from the worker. */
+export async function runReportText(): Promise<string | null> {
+  try {
+    return `${JSON.stringify(await sim().report(), null, 2)}\n`;
+  } catch (error) {
+    showError(`Could not export the run: ${messageOf(error)}`);
+    return null;
+  }
+}
+
 // ---- compare: another variant in lockstep ----
 
 let compareGeneration = 0;

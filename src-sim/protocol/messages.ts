@@ -11,6 +11,7 @@
 import type { CompareInfo, TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { PlayheadView, TracksWindow } from './tracks.ts';
+import type { RunReport } from '../timeline/report.ts';
 
 export type ScenarioSource = { kind: 'preset'; id: string } | { kind: 'json'; text: string };
 
@@ -24,7 +25,9 @@ export type SimRequest =
   /** The state at position t (0 = initial state, N = final), as the UI shows it. */
   | { type: 'sim/viewRequested'; seq: number; t: number; of?: TimelineSlot }
   /** Run another variant of the loaded scenario beside it (variant null: stop comparing). */
-  | { type: 'sim/compareRequested'; seq: number; variant: string | null };
+  | { type: 'sim/compareRequested'; seq: number; variant: string | null }
+  /** The run as `npm run sim -- run --json` prints it. */
+  | { type: 'sim/reportRequested'; seq: number };
 
 /** Which loaded timeline a request is about: the main one (default) or the variant it is compared with. */
 export type TimelineSlot = 'main' | 'compare';
@@ -44,4 +47,5 @@ export type SimEvent =
   | { type: 'sim/tracksReady'; seq: number; window: TracksWindow }
   | { type: 'sim/viewReady'; seq: number; view: PlayheadView }
   | { type: 'sim/compared'; seq: number; summary: TimelineSummary | null; compare: CompareInfo | null }
+  | { type: 'sim/reportReady'; seq: number; report: RunReport }
   | { type: 'sim/failed'; seq: number; error: SimError };

@@ -15,7 +15,7 @@ import { drawLanes } from './draw-lanes.ts';
 import { useElementSize } from './useElementSize.ts';
 import { useTheme } from './useTheme.ts';
 import { Axis } from './Axis.tsx';
-import { exportPng, exportSvg } from './export.ts';
+import { exportJson, exportPng, exportSvg } from './export.ts';
 import { RefcountGraphs } from './RefcountGraphs.tsx';
 
 export const LABEL_WIDTH = 230;
@@ -94,6 +94,9 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
             </button>
             <button type="button" className="mini-button" onClick={() => void exportPng(theme, plotWidth, LABEL_WIDTH)} data-testid="export-png">
               PNG
+            </button>
+            <button type="button" className="mini-button" onClick={() => void exportJson()} data-testid="export-json" title="The run as `npm run sim -- run --json` prints it">
+              JSON
             </button>
           </span> : null}
         </div>

@@ -3,7 +3,7 @@
  * the run as JSON (what `npm run sim -- run --json` prints, served by the worker).
  */
 import { scaleLinear } from 'd3';
-import { store } from '../store.ts';
+import { runReportText, store } from '../store.ts';
 import { layoutBlocks, layoutIpis, layoutMarkers, layoutRows } from '../layout/lanes.ts';
 import { layoutRefcount } from '../layout/refcount.ts';
 import { lanesSvg } from '../layout/export-svg.ts';
@@ -76,4 +76,9 @@ export async function exportPng(theme: Theme, plotWidth: number, labelWidth: num
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+export async function exportJson(): Promise<void> {
+  const text = await runReportText();
+  if (text) download(new Blob([text], { type: 'application/json' }), `${baseName()}.json`);
 }
