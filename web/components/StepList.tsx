@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import { useStore } from 'zustand';
-import { store } from '../store.ts';
+import { seek, store } from '../store.ts';
 import type { Counters, StepInfo, ViolationInfo } from '../../src-sim/protocol/index.ts';
 import { actorList, actorName, counterLine, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
@@ -105,7 +105,16 @@ const StepRow = memo(function StepRow({
       data-violations={violated ? [...new Set(findings.violations.map((v) => v.id))].join(' ') : undefined}
     >
       <div className="step-meta">
-        <span className="step-name">{stepName(step)}</span>
+        {step.microstepCount > 0 ? (
+          <button type="button" className="step-name link-button" onClick={() => {
+              seek(step.firstMicrostep + step.microstepCount);
+              window.scrollTo({ top: 0, behavior: 'smooth' });
+            }} title={`Show the state after ${stepName(step)}`} data-testid="step-seek">
+            {stepName(step)}
+          </button>
+        ) : (
+          <span className="step-name">{stepName(step)}</span>
+        )}
         <span className="step-actor">{actorName(step.actor)}</span>
       </div>
       <div className="step-main">

@@ -41,6 +41,8 @@ export interface Geometry {
 }
 
 export const DEFAULT_GEOMETRY: Geometry = { rowHeight: 20, bandHeader: 22, bandGap: 10 };
+/** Presentation mode: taller rows for larger type. */
+export const LARGE_GEOMETRY: Geometry = { rowHeight: 26, bandHeader: 26, bandGap: 12 };
 
 export interface Band {
   actor: Actor;

@@ -9,7 +9,7 @@ import { scaleLinear, select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src-sim/protocol/index.ts';
 import { fetchCompareTracks, fetchTracks, focusViolation, seek, setWindow, store, type AppState } from '../store.ts';
 import { stepEnd } from '../position.ts';
-import { layoutBlocks, layoutIpis, layoutMarkers, layoutRows, type Band, type RowBox } from '../layout/lanes.ts';
+import { DEFAULT_GEOMETRY, LARGE_GEOMETRY, layoutBlocks, layoutIpis, layoutMarkers, layoutRows, type Band, type RowBox } from '../layout/lanes.ts';
 import { mmSwatch } from '../layout/palette.ts';
 import { drawLanes } from './draw-lanes.ts';
 import { useElementSize } from './useElementSize.ts';
@@ -19,6 +19,7 @@ import { exportJson, exportPng, exportSvg } from './export.ts';
 import { RefcountGraphs } from './RefcountGraphs.tsx';
 
 export const LABEL_WIDTH = 230;
+const END_MARGIN = 14;
 const MAX_LANES_HEIGHT = 420;
 
 export type Slot = 'main' | 'compare';
@@ -61,8 +62,9 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const outer = useRef<HTMLDivElement>(null);
   const { width: outerWidth } = useElementSize(outer);
   const plotWidth = Math.max(100, outerWidth - LABEL_WIDTH);
-  const x = useMemo(() => scaleLinear().domain(domain).range([0, plotWidth]), [domain, plotWidth]);
-  const rows = useMemo(() => (machine ? layoutRows(machine) : null), [machine]);
+  // A margin on the right keeps the final state's playhead and markers in view.
+  const x = useMemo(() => scaleLinear().domain(domain).range([0, plotWidth - END_MARGIN]), [domain, plotWidth]);
+  const rows = useMemo(() => (machine ? layoutRows(machine, presenting ? LARGE_GEOMETRY : DEFAULT_GEOMETRY) : null), [machine, presenting]);
 
   // Fetch tracks for the window in view, about one bucket per 2 px; a burst of zoom events fetches once.
   useEffect(() => {
@@ -152,7 +154,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
     drawLanes(canvas.current, { rows, blocks, arrows: ipis.arrows, clusters: ipis.clusters, width: plotWidth, top: scrollTop, height: viewHeight, theme, font });
   }, [rows, blocks, ipis, plotWidth, scrollTop, viewHeight, theme]);
 
-  useZoom(plot, x, plotWidth, n, rows.height > viewHeight, slot === 'main');
+  useZoom(plot, x, plotWidth - END_MARGIN, n, rows.height > viewHeight, slot === 'main');
 
   return (
     <div
@@ -261,7 +263,9 @@ const BandLabels = memo(function BandLabels({ band, view, machine }: { band: Ban
       data-testid="lane-band"
       data-actor={`${band.actor.kind}${band.actor.n}`}
     >
-      <div className="band-title">{band.title}</div>
+      <div className="band-title" style={{ height: band.rows[0] ? band.rows[0].y - band.y : undefined, lineHeight: band.rows[0] ? `${band.rows[0].y - band.y}px` : undefined }}>
+        {band.title}
+      </div>
       {band.rows.map((row) => (
         <RowLabel key={row.kind} row={row} bandY={band.y} value={rowValue(row, cpu, dev, names)} mm={rowMm(row, cpu, dev)} />
       ))}

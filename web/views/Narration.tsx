@@ -45,6 +45,11 @@ export function Narration() {
           </span>
         </p>
       ) : null}
+      {summary.source ? (
+        <p className="narration-source hint" data-testid="narration-source">
+          From the thread “{summary.source.subject}”, {summary.source.authors.join(', ')}, {summary.source.date}
+        </p>
+      ) : null}
       {shown.length > 0 ? (
         <ul className="narration-violations" aria-label="Violations at this point">
           {shown.map((v) => {
