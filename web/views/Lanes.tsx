@@ -20,6 +20,8 @@ import { RefcountGraphs } from './RefcountGraphs.tsx';
 
 export const LABEL_WIDTH = 230;
 const END_MARGIN = 14;
+/** Room kept for a vertical scrollbar. */
+const SCROLLBAR = 18;
 const MAX_LANES_HEIGHT = 420;
 
 export type Slot = 'main' | 'compare';
@@ -61,10 +63,15 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
 
   const outer = useRef<HTMLDivElement>(null);
   const { width: outerWidth } = useElementSize(outer);
-  const plotWidth = Math.max(100, outerWidth - LABEL_WIDTH);
+  // Taller rows when presenting, or when the screen has the room (1920x1080 and up).
+  const large = presenting || window.innerHeight >= 1000;
+  const rows = useMemo(() => (machine ? layoutRows(machine, large ? LARGE_GEOMETRY : DEFAULT_GEOMETRY) : null), [machine, large]);
+  const maxHeight = presenting ? 10_000 : MAX_LANES_HEIGHT;
+  // When the lanes scroll vertically, their scrollbar takes room from the plot (the axis above must stay aligned).
+  const gutter = rows && rows.height > maxHeight ? SCROLLBAR : 0;
+  const plotWidth = Math.max(100, outerWidth - LABEL_WIDTH - gutter);
   // A margin on the right keeps the final state's playhead and markers in view.
   const x = useMemo(() => scaleLinear().domain(domain).range([0, plotWidth - END_MARGIN]), [domain, plotWidth]);
-  const rows = useMemo(() => (machine ? layoutRows(machine, presenting ? LARGE_GEOMETRY : DEFAULT_GEOMETRY) : null), [machine, presenting]);
 
   // Fetch tracks for the window in view, about one bucket per 2 px; a burst of zoom events fetches once.
   useEffect(() => {
@@ -112,7 +119,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
         x={x}
         plotWidth={plotWidth}
         n={n}
-        maxHeight={presenting ? 10_000 : MAX_LANES_HEIGHT}
+        maxHeight={maxHeight}
         playheadX={showPlayhead ? playheadX : null}
         theme={theme}
         slot={slot}

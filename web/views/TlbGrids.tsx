@@ -29,13 +29,21 @@ export function TlbGrids() {
       (l) => l.actor.kind === actor.kind && l.actor.n === actor.n && l.invalidated !== null && l.invalidated > since && l.invalidated <= view.t,
     );
 
+  // On a big machine, empty TLBs are named in one line instead of one empty table each.
+  const hideEmpty = view.cpus.length > 8;
+  const emptyCpus = view.cpus.filter((c) => c.tlb.length === 0 && gone({ kind: 'cpu', n: c.cpu }).length === 0);
   return (
     <section className="tlb-grids" aria-label="TLBs at the playhead" data-testid="tlb-grids">
       <h2 className="panel-title">TLBs at micro-step {view.t}</h2>
       <div className="tlb-list">
-        {view.cpus.map((c) => (
+        {view.cpus.filter((c) => !hideEmpty || c.tlb.length > 0 || gone({ kind: 'cpu', n: c.cpu }).length > 0).map((c) => (
           <Grid key={`cpu${c.cpu}`} title={`CPU ${c.cpu}`} cells={c.tlb} gone={gone({ kind: 'cpu', n: c.cpu })} view={view} since={since} testActor={`cpu${c.cpu}`} />
         ))}
+        {hideEmpty && emptyCpus.length > 0 ? (
+          <p className="hint" data-testid="tlb-empty-list">
+            Empty TLBs: {emptyCpus.length === view.cpus.length ? `all ${view.cpus.length} CPUs` : emptyCpus.map((c) => `CPU ${c.cpu}`).join(', ')}
+          </p>
+        ) : null}
         {view.devices.map((d) => (
           <Grid
             key={`dev${d.device}`}
