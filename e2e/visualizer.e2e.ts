@@ -137,6 +137,11 @@ describe('moving around', () => {
     await page.waitForURL((url) => Number(url.searchParams.get('ms')) === afterStep);
     await checkAgainstModel(page, timeline, await settled(page));
 
+    // Hovering a refcount change names the values, the CPU, the kernel code and the step: use_mm's grab of M.
+    const changes = await page.getByTestId('lanes').locator('[data-testid="refcount"][data-mm="M"] circle title').allTextContents();
+    const grab = changes.find((c) => c.includes('use_mm(M)'));
+    expect(grab, changes.join('\n')).toMatch(/^mm_users 1, mm_count 2 at micro-step \d+, by CPU 1 in \S+ › \S+, during step 0: use_mm\(M\)$/);
+
     // The position line says where the playhead is.
     expect(await page.getByTestId('position').textContent()).toContain(`micro-step ${afterStep} of ${timeline.microstepCount}`);
 

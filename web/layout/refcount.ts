@@ -53,8 +53,8 @@ export function layoutRefcount(
 }
 
 /** What hovering a change says: the values and who made them. */
-export function changeText(p: RefcountPoint, cpuOrDevice: string): string {
-  const who = `${cpuOrDevice} in ${p.fn} › ${p.label}`;
+export function changeText(p: RefcountPoint, cpuOrDevice: string, operation = ''): string {
+  const who = `${cpuOrDevice} in ${p.fn} › ${p.label}${operation ? `, during ${operation}` : ''}`;
   if (p.merged && p.merged > 1) {
     return `${p.merged} changes (mm_users ${p.minUsers}–${p.maxUsers}, mm_count ${p.minCount}–${p.maxCount}); last: mm_users ${p.users}, mm_count ${p.count}, by ${who}`;
   }

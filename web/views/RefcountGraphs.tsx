@@ -5,7 +5,8 @@
 import { memo } from 'react';
 import { useStore } from 'zustand';
 import type { ScaleLinear } from 'd3';
-import type { Actor, RefcountTrack } from '../../src-sim/protocol/index.ts';
+import type { Actor, RefcountTrack, StepInfo } from '../../src-sim/protocol/index.ts';
+import { stepName } from '../format.ts';
 import { store } from '../store.ts';
 import { changeText, layoutRefcount } from '../layout/refcount.ts';
 import { mmSwatch } from '../layout/palette.ts';
@@ -16,6 +17,7 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { 
   const tracks = useStore(store, (s) => (slot === 'main' ? s.tracks : (s.compare?.tracks ?? null)));
   const mms = useStore(store, (s) => (slot === 'main' ? s.summary : s.compare?.summary)?.machine.mms ?? null);
   const view = useStore(store, (s) => (slot === 'main' ? s.view : (s.compare?.view ?? null)));
+  const steps = useStore(store, (s) => (slot === 'main' ? s.summary : s.compare?.summary)?.steps ?? NO_STEPS);
   if (!tracks || !mms) return null;
   const shown = tracks.mms.filter((m) => m.mm > 0);
   if (shown.length === 0) return null;
@@ -34,7 +36,7 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { 
                 {now && now.state !== 'live' ? <span className="mm-state"> · {now.state}</span> : null}
               </span>
             </div>
-            <RefcountGraph track={track} name={name} x={x} width={plotWidth} window={tracks} playheadX={playheadX} />
+            <RefcountGraph track={track} name={name} x={x} width={plotWidth} window={tracks} playheadX={playheadX} steps={steps} />
           </div>
         );
       })}
@@ -50,7 +52,9 @@ function actorText(a: Actor): string {
   return a.kind === 'cpu' ? `CPU ${a.n}` : `device ${a.n}`;
 }
 
-const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, playheadX }: { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; playheadX: number | null }) {
+const NO_STEPS: StepInfo[] = [];
+
+const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, playheadX, steps }: { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; playheadX: number | null; steps: StepInfo[] }) {
   const l = layoutRefcount(track, x, width, GRAPH_HEIGHT, window);
   const color = mmSwatch(track.mm).fill;
   return (
@@ -71,7 +75,7 @@ const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, windo
       ) : null}
       {l.changes.map((c, i) => (
         <circle key={i} cx={c.x} cy={c.yCount} r={5} className="change-dot">
-          <title>{changeText(c.point, actorText(c.point.actor))}</title>
+          <title>{changeText(c.point, actorText(c.point.actor), steps[c.point.step] ? `${stepName(steps[c.point.step])}: ${steps[c.point.step].text}` : '')}</title>
         </circle>
       ))}
       {playheadX !== null ? <line x1={playheadX} x2={playheadX} y1={0} y2={GRAPH_HEIGHT} className="graph-playhead" /> : null}
