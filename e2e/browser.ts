@@ -32,6 +32,8 @@ export interface PageOptions {
   /** Default 1600 x 1000. */
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** Runs on the new context before the page opens (e.g. to route requests). */
+  prepare?: (context: BrowserContext) => Promise<unknown>;
 }
 
 export async function openPage(browser: Browser, query = '', options: PageOptions = {}): Promise<WatchedPage> {
@@ -39,6 +41,7 @@ export async function openPage(browser: Browser, query = '', options: PageOption
     viewport: options.viewport ?? { width: 1600, height: 1000 },
     colorScheme: options.colorScheme ?? 'light',
   });
+  await options.prepare?.(context);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {

@@ -154,6 +154,30 @@ describe('moving around', () => {
     expect(problems).toEqual([]);
   });
 
+  test('wheel zooms and drag pans the lanes; the window and the tracks follow, nothing breaks', async () => {
+    const { page, problems } = await open(`?scenario=${T5}&variant=buggy`);
+    await settled(page);
+    const plot = page.getByTestId('lane-plot');
+    const box = (await plot.boundingBox())!;
+    const ticks = async () => page.getByTestId('lanes').locator('.axis .axis-label').allTextContents();
+    const before = await ticks();
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -240);
+    await page.waitForFunction((b) => JSON.stringify([...document.querySelectorAll('[data-testid="lanes"] .axis .axis-label')].map((e) => e.textContent)) !== b, JSON.stringify(before));
+    const zoomed = await ticks();
+    expect(Number(zoomed[1]) - Number(zoomed[0]), 'tick spacing shrinks when zoomed in').toBeLessThan(Number(before[1]) - Number(before[0]));
+    // Drag to pan: the ticks move.
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 200, box.y + 40, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction((b) => JSON.stringify([...document.querySelectorAll('[data-testid="lanes"] .axis .axis-label')].map((e) => e.textContent)) !== b, JSON.stringify(zoomed));
+    // The tracks are fetched for the new window.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="lanes"]')?.getAttribute('data-tracks') ?? '').split('-')[0] !== '0');
+    expect(await page.getByTestId('lane-band').count()).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
   test('a shared link with a position reopens the same view', async () => {
     const timeline = new Timeline(presetById(T5)!, 'buggy');
     const t = Math.floor(timeline.microstepCount / 2);

@@ -17,6 +17,7 @@ import { Lanes } from './views/Lanes.tsx';
 import { TlbGrids } from './views/TlbGrids.tsx';
 import { Inspector } from './views/Inspector.tsx';
 import { HelpOverlay } from './views/HelpOverlay.tsx';
+import { Boundary } from './views/Boundary.tsx';
 import { CompareBar } from './views/CompareBar.tsx';
 import { DeckFooter, DeckPanel } from './views/DeckPanel.tsx';
 
@@ -48,6 +49,7 @@ export function App() {
 
 function Main() {
   const hasTimeline = useStore(store, (s) => s.summary !== null);
+  const summary = useStore(store, (s) => s.summary);
   const loading = useStore(store, (s) => s.pending !== null);
   const presenting = useStore(store, (s) => s.presenting);
 
@@ -57,18 +59,27 @@ function Main() {
         <>
           <div className="workspace">
             <div className="stage">
-              <ScenarioHeading />
-              <Controls />
-              <Lanes />
-              <CompareBar />
+              <Boundary what="scenario heading and controls" resetOn={summary}>
+                <ScenarioHeading />
+                <Controls />
+              </Boundary>
+              <Boundary what="lanes" resetOn={summary}>
+                <Lanes />
+              </Boundary>
+              <Boundary what="compared variant" resetOn={summary}>
+                <CompareBar />
+              </Boundary>
             </div>
             <aside className="side" aria-label="At the playhead">
-              <Narration />
-              <TlbGrids />
-              {presenting ? null : <Inspector />}
+              <Boundary what="narration, TLBs and state" resetOn={summary}>
+                <Narration />
+                <TlbGrids />
+                {presenting ? null : <Inspector />}
+              </Boundary>
             </aside>
           </div>
           {presenting ? null : (
+            <Boundary what="step list and details" resetOn={summary}>
             <div className="details">
               <ScenarioAbout />
               <DeckPanel />
@@ -85,6 +96,7 @@ function Main() {
                 </div>
               </div>
             </div>
+            </Boundary>
           )}
         </>
       ) : loading ? (

@@ -29,9 +29,36 @@ class FakeWorker implements WorkerLike {
 
 const PRESET: PresetInfo = { id: 'p', title: 'P', summary: 's', arch: 'x86', variants: [] };
 
+/** A clock the test moves by hand; `every` timers fire when it moves past them. */
+class FakeClock {
+  time = 0;
+  timers: Array<{ ms: number; next: number; fn: () => void; live: boolean }> = [];
+  now = () => this.time;
+  every = (ms: number, fn: () => void) => {
+    const timer = { ms, next: this.time + ms, fn, live: true };
+    this.timers.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  };
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.live && t.next <= end).sort((a, b) => a.next - b.next)[0];
+      if (!due) break;
+      this.time = due.next;
+      due.next += due.ms;
+      due.fn();
+    }
+    this.time = end;
+  }
+}
+
 function setup() {
   const workers: FakeWorker[] = [];
   const fatal: Error[] = [];
+  const progress: Array<[number, number]> = [];
+  const clock = new FakeClock();
   const client = new SimClient({
     spawn: () => {
       const w = new FakeWorker();
@@ -39,8 +66,11 @@ function setup() {
       return w;
     },
     onFatal: (e) => fatal.push(e),
+    onProgress: (done, total) => progress.push([done, total]),
+    livenessMs: 8_000,
+    clock,
   });
-  return { client, workers, fatal };
+  return { client, workers, fatal, clock, progress };
 }
 
 describe('SimClient', () => {
@@ -70,19 +100,57 @@ describe('SimClient', () => {
     expect(client.pendingCount).toBe(0);
   });
 
-  test('fails loudly on an answer to an unknown seq', () => {
+  test('an answer to an unknown seq drops the worker: waiting requests reject, the app is told', async () => {
     const { client, workers, fatal } = setup();
-    void client.listPresets();
-    expect(() => workers[0].answer({ type: 'sim/presetsListed', seq: 42, presets: [] })).toThrow(SimProtocolError);
+    const a = client.listPresets();
+    workers[0].answer({ type: 'sim/presetsListed', seq: 42, presets: [] });
+    await expect(a).rejects.toThrow(SimProtocolError);
     expect(fatal[0]?.message).toMatch(/seq 42/);
-    expect(client.pendingCount).toBe(1);
+    expect(workers[0].terminated).toBe(true);
+    expect(client.pendingCount).toBe(0);
   });
 
-  test('fails loudly on a message that is not an event', () => {
+  test('a message that is not an event (garbage) drops the worker; the next request gets a new one', async () => {
     const { client, workers, fatal } = setup();
-    void client.listPresets();
-    expect(() => workers[0].emit('message', 'hello')).toThrow(SimProtocolError);
+    const a = client.listPresets();
+    workers[0].emit('message', 'hello');
+    await expect(a).rejects.toThrow(/not a SimEvent/);
     expect(fatal).toHaveLength(1);
+    void client.listPresets();
+    expect(workers).toHaveLength(2);
+  });
+
+  test('a worker silent for longer than the liveness bound counts as hung', async () => {
+    const { client, workers, fatal, clock } = setup();
+    const a = client.load({ kind: 'preset', id: 'p' });
+    clock.advance(5_000);
+    expect(fatal).toHaveLength(0);
+    clock.advance(5_000);
+    await expect(a).rejects.toThrow(/stopped answering/);
+    expect(workers[0].terminated).toBe(true);
+    expect(fatal).toHaveLength(1);
+  });
+
+  test('progress keeps a long request alive and is reported', async () => {
+    const { client, workers, fatal, clock, progress } = setup();
+    const a = client.load({ kind: 'preset', id: 'p' });
+    for (let i = 1; i <= 5; i++) {
+      clock.advance(4_000);
+      workers[0].answer({ type: 'sim/progress', seq: 1, done: i, total: 5 });
+    }
+    expect(fatal).toHaveLength(0);
+    expect(progress).toEqual([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]);
+    workers[0].answer({ type: 'sim/failed', seq: 1, error: { message: 'x' } });
+    await expect(a).rejects.toThrow('x');
+  });
+
+  test('no watchdog fires while nothing waits', () => {
+    const { client, workers, fatal, clock } = setup();
+    void client.listPresets();
+    workers[0].answer({ type: 'sim/presetsListed', seq: 1, presets: [] });
+    clock.advance(60_000);
+    expect(fatal).toHaveLength(0);
+    expect(workers[0].terminated).toBe(false);
   });
 
   test('rejects an answer of the wrong type', async () => {
@@ -91,6 +159,7 @@ describe('SimClient', () => {
     workers[0].answer({ type: 'sim/microstepsListed', seq: 1, from: 0, rows: [] });
     await expect(presets).rejects.toThrow(/expected sim\/presetsListed/);
     expect(fatal).toHaveLength(1);
+    expect(workers[0].terminated).toBe(true);
   });
 
   test('a messageerror rejects the oldest request only', async () => {

@@ -2,9 +2,12 @@
  * A typed client for the simulation worker (src-sim/worker.ts), speaking src-sim/protocol.ts.
  *
  * Every request gets a fresh `seq` and one promise; the worker answers each request with exactly one event carrying
- * the same `seq`. The promise resolves with that event, or rejects with a `SimFailedError` when the worker answers
- * `sim/failed`. Anything that breaks the protocol (an answer nobody asked for, an answer of the wrong type) is a
- * bug, not a user error: the client reports it through `onFatal` and throws, so it shows up in the console.
+ * the same `seq` (a long load may send `sim/progress` events for its seq first). The promise resolves with that event,
+ * or rejects with a `SimFailedError` when the worker answers `sim/failed`.
+ *
+ * A worker that breaks the protocol (a message that is not an event, an answer nobody asked for, an answer of the
+ * wrong type), crashes, closes itself, or says nothing for `livenessMs` while requests wait, is dropped: every waiting
+ * request rejects with a `SimProtocolError`, `onFatal` is told, and the next request starts a fresh worker.
  */
 import type { ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
 import type { CompareInfo, MicrostepRow, PlayheadView, PresetInfo, TimelineSlot, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
@@ -25,7 +28,7 @@ const ANSWER_TYPE = {
   'sim/viewRequested': 'sim/viewReady',
   'sim/compareRequested': 'sim/compared',
   'sim/reportRequested': 'sim/reportReady',
-} as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed'>>;
+} as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed' | 'sim/progress'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
 export type Snapshot = AnswerTo<'sim/snapshotRequested'>['snapshot'];
@@ -58,9 +61,23 @@ export interface WorkerLike {
 export interface SimClientOptions {
   /** Creates the worker; called lazily on the first request and again after the worker crashed. */
   spawn?: () => WorkerLike;
-  /** Told about protocol breaks and worker crashes (the UI shows them). */
+  /** Told about protocol breaks, worker crashes and hangs (the UI shows them and re-loads what was on screen). */
   onFatal?: (error: Error) => void;
+  /** Told about a long request's progress (`done` of `total`). */
+  onProgress?: (done: number, total: number) => void;
+  /** How long the worker may stay silent while a request waits before it counts as hung (default 8 s). */
+  livenessMs?: number;
+  /** Time source and timer, replaceable in unit tests. */
+  clock?: { now(): number; every(ms: number, fn: () => void): () => void };
 }
+
+const REAL_CLOCK = {
+  now: () => performance.now(),
+  every(ms: number, fn: () => void): () => void {
+    const id = setInterval(fn, ms);
+    return () => clearInterval(id);
+  },
+};
 
 interface Pending {
   type: SimRequestType;
@@ -76,6 +93,12 @@ export function spawnSimWorker(): WorkerLike {
 export class SimClient {
   readonly #spawn: () => WorkerLike;
   readonly #onFatal: ((error: Error) => void) | undefined;
+  readonly #onProgress: ((done: number, total: number) => void) | undefined;
+  readonly #livenessMs: number;
+  readonly #clock: NonNullable<SimClientOptions['clock']>;
+  /** When the worker last said anything, and the watchdog that runs while requests wait. */
+  #lastHeard = 0;
+  #stopWatch: (() => void) | null = null;
   #worker: WorkerLike | null = null;
   #nextSeq = 1;
   /** In request order; the worker answers in that order too. */
@@ -85,6 +108,9 @@ export class SimClient {
   constructor(options: SimClientOptions = {}) {
     this.#spawn = options.spawn ?? spawnSimWorker;
     this.#onFatal = options.onFatal;
+    this.#onProgress = options.onProgress;
+    this.#livenessMs = options.livenessMs ?? 8_000;
+    this.#clock = options.clock ?? REAL_CLOCK;
   }
 
   /** Requests sent and not answered yet. */
@@ -137,12 +163,30 @@ export class SimClient {
     const seq = this.#nextSeq++;
     const message = { ...body, seq } as SimRequest;
     return new Promise<AnswerTo<B['type']>>((resolve, reject) => {
+      if (this.#pending.size === 0) this.#lastHeard = this.#clock.now();
       this.#pending.set(seq, { type: body.type, resolve: resolve as (event: SimEvent) => void, reject });
+      this.#watch();
       try {
         this.#ensureWorker().postMessage(message);
       } catch (error) {
         this.#pending.delete(seq);
         reject(error instanceof Error ? error : new SimProtocolError(String(error)));
+      }
+    });
+  }
+
+  /** While requests wait, check that the worker keeps talking. */
+  #watch(): void {
+    if (this.#stopWatch) return;
+    this.#stopWatch = this.#clock.every(Math.min(1_000, this.#livenessMs / 2), () => {
+      if (this.#pending.size === 0) {
+        this.#stopWatch?.();
+        this.#stopWatch = null;
+        return;
+      }
+      const silent = this.#clock.now() - this.#lastHeard;
+      if (silent > this.#livenessMs) {
+        this.#drop(new SimProtocolError(`the simulation worker stopped answering (nothing for ${Math.round(silent / 1000)} s)`));
       }
     });
   }
@@ -153,6 +197,17 @@ export class SimClient {
     this.#rejectAll(new SimProtocolError('the simulation client was disposed'));
     this.#worker?.terminate();
     this.#worker = null;
+    this.#stopWatch?.();
+    this.#stopWatch = null;
+  }
+
+  /** The worker is broken: drop it, reject everything waiting, tell the app. The next request starts a new one. */
+  #drop(error: SimProtocolError): void {
+    const worker = this.#worker;
+    this.#worker = null;
+    worker?.terminate();
+    this.#rejectAll(error);
+    this.#onFatal?.(error);
   }
 
   #ensureWorker(): WorkerLike {
@@ -167,7 +222,7 @@ export class SimClient {
       const oldest = this.#pending.keys().next();
       const error = new SimProtocolError('a message from the simulation worker could not be deserialised');
       if (oldest.done) {
-        this.#fatal(error);
+        this.#drop(error);
         return;
       }
       const pending = this.#pending.get(oldest.value)!;
@@ -177,28 +232,27 @@ export class SimClient {
     worker.addEventListener('error', (event) => {
       if (worker !== this.#worker) return;
       const message = (event as Partial<ErrorEvent>).message;
-      const detail = typeof message === 'string' && message !== '' ? message : 'it failed to start or crashed';
-      const error = new SimProtocolError(`the simulation worker stopped: ${detail}`);
-      // Drop the broken worker; the next request starts a fresh one.
-      this.#worker = null;
-      worker.terminate();
-      this.#rejectAll(error);
-      this.#onFatal?.(error);
+      const detail = typeof message === 'string' && message !== '' ? cut(message) : 'it failed to start or crashed';
+      this.#drop(new SimProtocolError(`the simulation worker stopped: ${detail}`));
     });
     this.#worker = worker;
     return worker;
   }
 
   #onMessage(data: unknown): void {
+    this.#lastHeard = this.#clock.now();
     if (!isEventLike(data)) {
-      this.#fatal(new SimProtocolError(`the simulation worker sent a message that is not a SimEvent: ${excerpt(data)}`));
+      this.#drop(new SimProtocolError(`the simulation worker sent a message that is not a SimEvent: ${excerpt(data)}`));
       return;
     }
     const pending = this.#pending.get(data.seq);
     if (!pending) {
-      this.#fatal(
-        new SimProtocolError(`the simulation worker answered seq ${data.seq} (${data.type}), which no request is waiting for`),
-      );
+      this.#drop(new SimProtocolError(`the simulation worker answered seq ${data.seq} (${cut(data.type)}), which no request is waiting for`));
+      return;
+    }
+    if (data.type === 'sim/progress') {
+      const p = data as { done?: unknown; total?: unknown };
+      if (typeof p.done === 'number' && typeof p.total === 'number') this.#onProgress?.(p.done, p.total);
       return;
     }
     this.#pending.delete(data.seq);
@@ -209,17 +263,11 @@ export class SimClient {
       pending.resolve(event);
     } else {
       const error = new SimProtocolError(
-        `the simulation worker answered ${pending.type} (seq ${data.seq}) with ${event.type}, expected ${ANSWER_TYPE[pending.type]}`,
+        `the simulation worker answered ${pending.type} (seq ${data.seq}) with ${cut(event.type)}, expected ${ANSWER_TYPE[pending.type]}`,
       );
       pending.reject(error);
-      this.#onFatal?.(error);
+      this.#drop(error);
     }
-  }
-
-  /** Protocol break: tell the UI, then throw so it lands in the console as an uncaught error. */
-  #fatal(error: SimProtocolError): never {
-    this.#onFatal?.(error);
-    throw error;
   }
 
   #rejectAll(error: Error): void {
@@ -236,6 +284,11 @@ function isEventLike(data: unknown): data is { type: string; seq: number } {
     typeof (data as { type?: unknown }).type === 'string' &&
     typeof (data as { seq?: unknown }).seq === 'number'
   );
+}
+
+/** Text from the worker, cut to a readable length for a one-line message. */
+function cut(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function excerpt(data: unknown): string {

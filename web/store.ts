@@ -28,6 +28,8 @@ export interface AppState {
   source: ScenarioSource | null;
   /** The message of the error banner. */
   error: string | null;
+  /** How far the load in flight got (the worker reports it on long runs). */
+  progress: { done: number; total: number } | null;
   /** The playhead: micro-steps done (0 = initial state, summary.microstepCount = final). */
   t: number;
   /** The state at the playhead as the worker served it (its `t` may lag `t` while a request is in flight). */
@@ -69,6 +71,7 @@ export const initialState: AppState = {
   summary: null,
   source: null,
   error: null,
+  progress: null,
   t: 0,
   view: null,
   domain: [0, 1],
@@ -91,8 +94,36 @@ export const store = createStore<AppState>()(() => ({ ...initialState }));
 let client: SimClient | null = null;
 
 function sim(): SimClient {
-  client ??= new SimClient({ onFatal: (error) => showError(error.message) });
+  client ??= new SimClient({
+    onFatal: (error) => void recover(error),
+    onProgress: (done, total) => store.setState({ progress: { done, total } }),
+  });
   return client;
+}
+
+/** Recoveries in the last minute: a scenario that keeps killing the worker is not re-loaded forever. */
+let recoveries: number[] = [];
+
+/**
+ * The worker died, hung or talked nonsense and was dropped. Re-load what is on screen into a fresh worker (same
+ * variant, same playhead) so the app keeps working, and say what happened.
+ */
+async function recover(error: Error): Promise<void> {
+  const { source, summary, t } = store.getState();
+  const now = Date.now();
+  recoveries = recoveries.filter((at) => now - at < 60_000);
+  if (!source || !summary || recoveries.length >= 2) {
+    store.setState({ pending: null, progress: null });
+    showError(`${error.message}.${source && summary ? ' It failed again after a restart; reload the page.' : ''}`);
+    return;
+  }
+  recoveries.push(now);
+  const ok = await loadSource(source, summary.variant === '' ? null : summary.variant, () => t);
+  showError(
+    ok
+      ? `${error.message}. The worker was restarted and the scenario on screen re-loaded.`
+      : `${error.message}. Restarting the worker did not bring the scenario back; reload the page.`,
+  );
 }
 
 /** Replaces the worker client (unit tests inject one over a fake worker). */
@@ -158,6 +189,7 @@ export async function loadSource(
       summary,
       source,
       pending: null,
+      progress: null,
       error: null,
       t,
       view: null,
@@ -175,7 +207,7 @@ export async function loadSource(
   } catch (error) {
     if (generation !== loadGeneration) return false;
     const what = source.kind === 'json' ? 'your scenario' : variant === null ? `"${presetId}"` : `"${presetId}" (variant "${variant}")`;
-    store.setState({ pending: null });
+    store.setState({ pending: null, progress: null });
     showError(`Could not load scenario ${what}: ${messageOf(error)}`);
     return false;
   }
@@ -306,9 +338,12 @@ export function clampWindow(from: number, to: number, n: number): [number, numbe
 
 /** Shows [from, to] of the axis (clamped to the timeline). */
 export function setWindow(from: number, to: number): void {
-  const { summary } = store.getState();
+  const { summary, domain } = store.getState();
   if (!summary) return;
-  store.setState({ domain: clampWindow(from, to, summary.microstepCount) });
+  const next = clampWindow(from, to, summary.microstepCount);
+  // The same window again (a sync echo, a no-op gesture) is not a change: no re-render, no loop.
+  if (Math.abs(next[0] - domain[0]) < 1e-6 && Math.abs(next[1] - domain[1]) < 1e-6) return;
+  store.setState({ domain: next });
 }
 
 /** Zooms the visible window by `factor` (< 1 zooms in) around position `around` (default: the playhead). */
@@ -355,8 +390,13 @@ export function setTheme(theme: AppState['theme']): void {
   store.setState({ theme });
 }
 
+/** Longest banner: text echoed from input or a broken worker is cut, and control characters shown as spaces. */
+const MAX_MESSAGE = 500;
+
 export function showError(message: string): void {
-  store.setState({ error: message });
+  // eslint-disable-next-line no-control-regex
+  const clean = message.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  store.setState({ error: clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE)}…` : clean });
 }
 
 export function dismissError(): void {

@@ -78,9 +78,28 @@ export function positionFromParams(params: Pick<ViewParams, 'step' | 'ms'>, summ
   return null;
 }
 
+/** Longest scenario id or variant name a link may carry (presets' are a few dozen characters). */
+export const MAX_NAME = 200;
+
+/**
+ * A link that failed to load must not stay in the address bar (a huge one would make the next reload fail at the
+ * server): put back the view on screen, or the bare page.
+ */
+function forgetFailedLink(): void {
+  const state = store.getState();
+  if (state.summary) syncLocation(state, true, true);
+  else window.history.replaceState(window.history.state, '', window.location.pathname);
+}
+
 /** Loads what the current URL names, if anything. */
 function loadFromLocation(): void {
   const params = parseViewParams(window.location.search);
+  const tooLong = [params.scenario, params.variant].find((v): v is string => v !== null && v.length > MAX_NAME);
+  if (tooLong !== undefined) {
+    showError(`This link names a scenario or variant of ${tooLong.length} characters; names are at most ${MAX_NAME}. The link was not loaded.`);
+    forgetFailedLink();
+    return;
+  }
   if (params.version !== null && params.version !== URL_VERSION) {
     showError(`This link was made for lazytlb link format v=${params.version}; this version reads v=${URL_VERSION}. Loading what it names.`);
   }
@@ -99,12 +118,15 @@ function loadFromLocation(): void {
   const encoded = fragmentScenario(window.location.hash);
   if (encoded !== null) {
     decodeScenario(encoded).then(
-      (text) => void loadSource({ kind: 'json', text }, params.variant, at),
-      (error: Error) => showError(`Could not open the scenario in this link: ${error.message}`),
+      (text) => loadSource({ kind: 'json', text }, params.variant, at).then((ok) => ok || forgetFailedLink()),
+      (error: Error) => {
+        showError(`Could not open the scenario in this link: ${error.message}`);
+        forgetFailedLink();
+      },
     );
     return;
   }
-  if (params.scenario !== null) void loadScenario(params.scenario, params.variant, at);
+  if (params.scenario !== null) void loadScenario(params.scenario, params.variant, at).then((ok) => ok || forgetFailedLink());
 }
 
 /** The fragment the URL should carry: the user's own scenario, or whatever it had (minus a stale scenario). */
@@ -144,7 +166,7 @@ function viewOf(state: AppState): Omit<ViewParams, 'version'> | null {
 
 let replaceTimer: ReturnType<typeof setTimeout> | undefined;
 
-function syncLocation(state: AppState, newView: boolean): void {
+function syncLocation(state: AppState, newView: boolean, replace = false): void {
   const next = viewOf(state);
   if (!next || !state.summary) return;
   const summary = state.summary;
@@ -155,7 +177,7 @@ function syncLocation(state: AppState, newView: boolean): void {
   // Filling in the default variant, or the playhead, of the view the URL already names: no new history entry.
   const sameView = current.scenario === next.scenario && (current.variant === null || current.variant === next.variant);
   clearTimeout(replaceTimer);
-  if (newView && !sameView) window.history.pushState(null, '', url);
+  if (newView && !sameView && !replace) window.history.pushState(null, '', url);
   else if (newView) window.history.replaceState(window.history.state, '', url);
   else replaceTimer = setTimeout(() => window.history.replaceState(window.history.state, '', url), 150);
 }

@@ -48,4 +48,6 @@ export type SimEvent =
   | { type: 'sim/viewReady'; seq: number; view: PlayheadView }
   | { type: 'sim/compared'; seq: number; summary: TimelineSummary | null; compare: CompareInfo | null }
   | { type: 'sim/reportReady'; seq: number; report: RunReport }
+  /** Sent (any number of times) before the answer to a long request: a sign of life, and how far it got. */
+  | { type: 'sim/progress'; seq: number; done: number; total: number }
   | { type: 'sim/failed'; seq: number; error: SimError };

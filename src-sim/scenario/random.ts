@@ -68,6 +68,9 @@ export function randomScenario(o: RandomOptions): ScenarioFile {
 /**
  * A step proposer for Timeline's `extend`: `count` steps, then null. Deterministic for a seed.
  */
+/** The names randomScenario gives the pages of its mappings. */
+const DECLARED_PAGE = /^M\d+p\d+$/;
+
 export function randomSteps(seed: number, count: number, opts: { pagesPerMm: number }): (s: Readonly<SimState>, index: number) => StepFile | null {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -158,7 +161,9 @@ export function randomSteps(seed: number, count: number, opts: { pagesPerMm: num
       return { cpu: c, do: 'mmgrab', mm: m.name };
     }
     if (y < 0.86) {
-      const pages = s.pages.filter((p) => !p.freed && p.kind === 'data' && p.refcount > 0);
+      // Only pages the scenario file names itself (randomScenario's mappings): a frame the kernel allocated (a page
+      // table, a fault's page) has a name the loader does not know, and a file naming it would be refused.
+      const pages = s.pages.filter((p) => !p.freed && p.kind === 'data' && p.refcount > 0 && DECLARED_PAGE.test(p.name));
       if (!pages.length) return null;
       return { cpu: c, do: 'reclaim', page: pick(pages).name };
     }

@@ -4,6 +4,7 @@ import { OpenScenario } from '../views/OpenScenario.tsx';
 
 export function Header() {
   const loading = useStore(store, (s) => s.pending !== null);
+  const progress = useStore(store, (s) => s.progress);
   return (
     <header className="app-header">
       <p className="brand">
@@ -12,7 +13,7 @@ export function Header() {
       </p>
       <ScenarioPicker />
       <span className="status" aria-live="polite" data-testid="status">
-        {loading ? 'Running the model…' : ''}
+        {loading ? `Running the model…${progress ? ` ${Math.floor((100 * progress.done) / Math.max(1, progress.total))}%` : ''}` : ''}
       </span>
       <HeaderButtons />
     </header>

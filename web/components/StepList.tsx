@@ -1,6 +1,7 @@
 import { memo, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { seek, store } from '../store.ts';
+import { stepAt } from '../position.ts';
 import type { Counters, StepInfo, ViolationInfo } from '../../src-sim/protocol/index.ts';
 import { actorList, actorName, counterLine, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
@@ -8,6 +9,8 @@ const NO_STEPS: StepInfo[] = [];
 const NO_FINDINGS: ViolationInfo[] = [];
 const NO_COUNTERS: Counters[] = [];
 const NO_TITLES: Record<string, string> = {};
+/** Most step rows in the DOM at once. */
+const MAX_ROWS = 300;
 
 /** Outcome words; the symbol is decoration, the word carries the meaning. */
 const OUTCOME: Record<StepInfo['outcome'], { mark: string; word: string }> = {
@@ -43,6 +46,15 @@ export function StepList() {
     () => ({ setup: steps.filter((s) => s.setup), schedule: steps.filter((s) => !s.setup) }),
     [steps],
   );
+  // A long run lists the steps around the playhead only (the DOM of 200,000 rows would stall the page); the list
+  // follows the playhead. Presets are far below the limit and list everything.
+  const focus = useStore(store, (s) => (schedule.length > MAX_ROWS ? (stepAt(steps, s.t)?.index ?? 0) : 0));
+  const shown = useMemo(() => {
+    if (schedule.length <= MAX_ROWS) return { rows: schedule, before: 0, after: 0 };
+    const at = Math.max(0, schedule.findIndex((s) => s.index >= focus));
+    const from = Math.max(0, Math.min(at - MAX_ROWS / 2, schedule.length - MAX_ROWS));
+    return { rows: schedule.slice(from, from + MAX_ROWS), before: from, after: schedule.length - from - MAX_ROWS };
+  }, [schedule, focus]);
   const violationsAt = useMemo(() => byStep(violations), [violations]);
   const warningsAt = useMemo(() => byStep(warnings), [warnings]);
   const setupViolated = setup.some((s) => violationsAt.has(s.index));
@@ -70,10 +82,17 @@ export function StepList() {
             Setup: {setup.length} {setup.length === 1 ? 'operation builds' : 'operations build'} the starting state
             {setupViolated ? <strong className="bad-text"> (✗ a violation happened here)</strong> : null}
           </summary>
-          <ol className="step-rows">{setup.map(row)}</ol>
+          <ol className="step-rows">{setup.slice(0, MAX_ROWS).map(row)}</ol>
+          {setup.length > MAX_ROWS ? <p className="hint">… and {setup.length - MAX_ROWS} more setup steps</p> : null}
         </details>
       ) : null}
-      <ol className="step-rows">{schedule.map(row)}</ol>
+      {shown.before > 0 ? (
+        <p className="hint" data-testid="steps-before">
+          {shown.before} earlier steps not listed: the list shows the {MAX_ROWS} around the playhead.
+        </p>
+      ) : null}
+      <ol className="step-rows">{shown.rows.map(row)}</ol>
+      {shown.after > 0 ? <p className="hint">{shown.after} later steps not listed.</p> : null}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useMemo, type MouseEvent } from 'react';
 import { useStore } from 'zustand';
-import { store } from '../store.ts';
+import { seek, store } from '../store.ts';
 import type { StepInfo, ViolationInfo } from '../../src-sim/protocol/index.ts';
 import { actorList, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
@@ -9,6 +9,8 @@ const NO_STEPS: StepInfo[] = [];
 
 /** Findings grouped by id, in order of first occurrence. */
 const NO_TITLES: Record<string, string> = {};
+/** Occurrences listed per invariant (a long run can break one a hundred thousand times; the lanes show them all). */
+const MAX_LISTED = 25;
 
 function group(list: ViolationInfo[]): Array<[string, ViolationInfo[]]> {
   const groups = new Map<string, ViolationInfo[]>();
@@ -49,12 +51,17 @@ export function ViolationsPanel() {
                   <span className="violation-tag">{id}</span> <span>{invariantTitle(id, titles)}</span>
                 </p>
                 <ul className="occurrences">
-                  {list.map((v, i) => (
+                  {list.slice(0, MAX_LISTED).map((v, i) => (
                     <li key={i} data-testid="violation" data-invariant={v.id} title={v.message}>
                       <StepLink step={steps[v.step]} index={v.step} />
                       {v.cpus.length > 0 ? <> on {actorList(v.cpus)}</> : null}, in <code>{whereIn(v)}</code>
                     </li>
                   ))}
+                  {list.length > MAX_LISTED ? (
+                    <li className="hint">
+                      … and {list.length - MAX_LISTED} more ({'['} and {']'} walk them on the lanes)
+                    </li>
+                  ) : null}
                 </ul>
               </li>
             ))}
@@ -65,7 +72,7 @@ export function ViolationsPanel() {
         <>
           <h3>Kernel events (not violations)</h3>
           <ul className="events">
-            {warnings.map((w, i) => (
+            {warnings.slice(0, MAX_LISTED).map((w, i) => (
               <li key={i} data-testid="warning" data-kind={w.id}>
                 <span className="warning-tag">
                   <span aria-hidden="true">⚠ </span>
@@ -74,6 +81,7 @@ export function ViolationsPanel() {
                 at <StepLink step={steps[w.step]} index={w.step} />
               </li>
             ))}
+            {warnings.length > MAX_LISTED ? <li className="hint">… and {warnings.length - MAX_LISTED} more</li> : null}
           </ul>
         </>
       ) : null}
@@ -86,7 +94,12 @@ function StepLink({ step, index }: { step: StepInfo | undefined; index: number }
   const name = step ? stepName(step) : `step #${index}`;
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
     const row = document.getElementById(stepAnchor(index));
-    if (!row) return;
+    if (!row) {
+      // A long run lists only the steps around the playhead: move the playhead there, and the list follows.
+      e.preventDefault();
+      if (step && step.microstepCount > 0) seek(step.firstMicrostep + step.microstepCount);
+      return;
+    }
     e.preventDefault();
     const setup = row.closest('details');
     if (setup && !setup.open) setup.open = true;

@@ -1,6 +1,8 @@
 /** The playhead controls: step by operation and micro-step, play with a speed, scrub, jump to a step or violation. */
 import { useStore } from 'zustand';
-import { seek, setSpeed, store } from '../store.ts';
+import { memo, useMemo, useState } from 'react';
+import type { StepInfo } from '../../src-sim/protocol/index.ts';
+import { seek, setSpeed, showError, store } from '../store.ts';
 import { jumpEnd, jumpViolation, stepMicro, stepOperation, togglePlay } from '../playback.ts';
 import { positionText, stepAt, stepEnd, violationBy } from '../position.ts';
 import { stepName } from '../format.ts';
@@ -17,7 +19,6 @@ export function Controls() {
   const current = stepAt(summary.steps, t);
   const nextV = violationBy(summary.violations, t, 1);
   const prevV = violationBy(summary.violations, t, -1);
-  const ran = summary.steps.filter((s) => s.microstepCount > 0);
 
   return (
     <section className="controls" aria-label="Playhead controls" data-testid="controls">
@@ -48,27 +49,7 @@ export function Controls() {
             ))}
           </select>
         </label>
-        <label className="field step-field">
-          <span className="field-label">Go to</span>
-          <select
-            aria-label="Jump to the end of a step"
-            data-testid="jump-step"
-            value={current && t === stepEnd(current) ? String(current.index) : ''}
-            onChange={(e) => {
-              const step = summary.steps[Number(e.target.value)];
-              if (step) seek(stepEnd(step));
-            }}
-          >
-            <option value="" disabled>
-              step…
-            </option>
-            {ran.map((s) => (
-              <option key={s.index} value={s.index}>
-                {stepName(s)}: {s.text}
-              </option>
-            ))}
-          </select>
-        </label>
+        <GoTo steps={summary.steps} current={current && t === stepEnd(current) ? current.index : null} />
       </div>
       <div className="scrub-row">
         <input
@@ -98,3 +79,54 @@ function Btn({ label, onClick, disabled, children, testid, wide }: { label: stri
     </button>
   );
 }
+
+/** Most steps offered in the "go to" list; a longer run gets a step-number field instead. */
+const MAX_OPTIONS = 300;
+
+/** Jump to the end of a step: a list for short runs, a number for long ones. */
+const GoTo = memo(function GoTo({ steps, current }: { steps: StepInfo[]; current: number | null }) {
+  const ran = useMemo(() => steps.filter((s) => s.microstepCount > 0), [steps]);
+  const [text, setText] = useState('');
+  if (ran.length > MAX_OPTIONS) {
+    const schedule = steps.filter((s) => !s.setup);
+    return (
+      <form
+        className="field step-field"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const step = schedule[Number(text)];
+          if (/^\d+$/.test(text) && step) seek(stepEnd(step));
+          else showError(`There is no step ${text.slice(0, 20)}: steps are numbered 0 to ${schedule.length - 1}.`);
+        }}
+      >
+        <label className="field-label" htmlFor="goto-step">
+          Go to step
+        </label>
+        <input id="goto-step" className="goto-input" inputMode="numeric" value={text} onChange={(e) => setText(e.target.value)} placeholder={`0–${schedule.length - 1}`} data-testid="jump-step-number" />
+      </form>
+    );
+  }
+  return (
+    <label className="field step-field">
+      <span className="field-label">Go to</span>
+      <select
+        aria-label="Jump to the end of a step"
+        data-testid="jump-step"
+        value={current !== null ? String(current) : ''}
+        onChange={(e) => {
+          const step = steps[Number(e.target.value)];
+          if (step) seek(stepEnd(step));
+        }}
+      >
+        <option value="" disabled>
+          step…
+        </option>
+        {ran.map((s) => (
+          <option key={s.index} value={s.index}>
+            {stepName(s)}: {s.text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+});

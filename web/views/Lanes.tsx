@@ -5,7 +5,7 @@
  */
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
-import { scaleLinear, select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
+import { scaleLinear, select, zoom, zoomIdentity, zoomTransform, type ZoomBehavior } from 'd3';
 import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src-sim/protocol/index.ts';
 import { fetchCompareTracks, fetchTracks, focusViolation, seek, setWindow, store, type AppState } from '../store.ts';
 import { stepEnd } from '../position.ts';
@@ -123,6 +123,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
         playheadX={showPlayhead ? playheadX : null}
         theme={theme}
         slot={slot}
+        fontPx={large ? 15 : 12}
       />
       <RefcountGraphs x={x} plotWidth={plotWidth} labelWidth={LABEL_WIDTH} playheadX={showPlayhead ? playheadX : null} slot={slot} />
     </section>
@@ -141,9 +142,16 @@ interface ScrollerProps {
   playheadX: number | null;
   theme: ReturnType<typeof useTheme>;
   slot: Slot;
+  fontPx: number;
 }
 
-function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, playheadX, theme, slot }: ScrollerProps) {
+/** The page's font family, read once (reading computed style on every draw forces a style recalculation). */
+let family: string | null = null;
+function fontFamily(): string {
+  return (family ??= getComputedStyle(document.documentElement).fontFamily);
+}
+
+function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, playheadX, theme, slot, fontPx }: ScrollerProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const plot = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -157,9 +165,9 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
 
   useLayoutEffect(() => {
     if (!canvas.current) return;
-    const font = `${getComputedStyle(canvas.current).fontSize} ${getComputedStyle(document.documentElement).fontFamily}`;
+    const font = `${fontPx}px ${fontFamily()}`;
     drawLanes(canvas.current, { rows, blocks, arrows: ipis.arrows, clusters: ipis.clusters, width: plotWidth, top: scrollTop, height: viewHeight, theme, font });
-  }, [rows, blocks, ipis, plotWidth, scrollTop, viewHeight, theme]);
+  }, [rows, blocks, ipis, plotWidth, scrollTop, viewHeight, theme, fontPx]);
 
   useZoom(plot, x, plotWidth - END_MARGIN, n, rows.height > viewHeight, slot === 'main');
 
@@ -220,6 +228,8 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
 /** d3-zoom on the plot: wheel zooms (with ctrl when the lanes scroll vertically), drag pans; the store owns the window. */
 function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typeof scaleLinear<number, number>>, width: number, n: number, scrolls: boolean, enabled: boolean): void {
   const behavior = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
+  /** True while we move d3's transform to the store's window ourselves (its zoom event must not echo back). */
+  const syncing = useRef(false);
   const base = useMemo(() => scaleLinear().domain([0, Math.max(1, n)]).range([0, width]), [n, width]);
 
   useEffect(() => {
@@ -235,7 +245,8 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typ
         return !(event as MouseEvent).button;
       })
       .on('zoom', (event) => {
-        if (!event.sourceEvent) return; // our own sync below
+        // Our own sync below: d3 may still attach the wheel gesture in progress as sourceEvent, so a flag says it.
+        if (!event.sourceEvent || syncing.current) return;
         const [from, to] = event.transform.rescaleX(base).domain();
         setWindow(from, to);
       });
@@ -253,7 +264,14 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typ
     if (!el || !z) return;
     const [from, to] = x.domain();
     const k = Math.max(1, n) / Math.max(1e-9, to - from);
-    z.transform(select(el), zoomIdentity.scale(k).translate(-base(from), 0));
+    const now = zoomTransform(el);
+    if (Math.abs(now.k - k) < 1e-9 * k && Math.abs(now.x + k * base(from)) < 0.01) return;
+    syncing.current = true;
+    try {
+      z.transform(select(el), zoomIdentity.scale(k).translate(-base(from), 0));
+    } finally {
+      syncing.current = false;
+    }
   }, [plot, x, base, n]);
 }
 
