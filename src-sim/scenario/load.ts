@@ -1,54 +1,104 @@
 /**
  * Loading a scenario: JSON text -> validated file -> resolved variant. Every error names the JSON path and what was
- * expected, e.g. `steps[3].cpu: CPU 4 does not exist (machine has 2)`. Nothing from the input is ever executed.
+ * expected, e.g. `steps[3].cpu: CPU 4 does not exist (machine has 2)`, on one line: text from the input is quoted,
+ * escaped and cut (quote.ts). Nothing from the input is ever executed, and no name from the input is looked up as
+ * an object key without an own-property check (a variant may be called `constructor`).
  */
-import { isKnownLabel } from '../engine/fn.ts';
+import { labelNames, shownName } from '../engine/fn.ts';
 import { DEFAULT_CONFIG, defaultI8Mode } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
 import type { VariantInfo } from '../protocol/summary.ts';
 import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
 import { PAGE_SHIFT } from '../kernel/tlb_hw.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
+import { JsonTextError, checkJsonText } from './json.ts';
+import { oneLine, pathOf, quote, shown } from './quote.ts';
 
 export class ScenarioError extends Error {
   constructor(public readonly path: string, what: string) {
-    super(path ? `${path}: ${what}` : what);
+    super(oneLine(path ? `${path}: ${what}` : what));
     this.name = 'ScenarioError';
   }
 }
 
-function pathOf(p: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
-  return out;
-}
+/** Largest scenario text accepted, in characters (UTF-16 units; about the bytes of an ASCII file). */
+export const MAX_SCENARIO_CHARS = 256 * 2 ** 20;
 
 export function parseScenarioText(text: string): ScenarioFile {
+  if (typeof text !== 'string') throw new ScenarioError('(root)', `expected the scenario as text, got ${shown(text)}`);
+  if (text.length > MAX_SCENARIO_CHARS) throw new ScenarioError('(root)', `the scenario is too large (${mib(text.length)} MiB; at most ${mib(MAX_SCENARIO_CHARS)} MiB)`);
+  // A UTF-8 byte-order mark, as some editors write it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    checkJsonText(text);
+  } catch (e) {
+    if (e instanceof JsonTextError) throw new ScenarioError(e.path, e.message);
+    throw e;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ScenarioError('', `not valid JSON (${(e as Error).message})`);
+    // checkJsonText accepts exactly what JSON.parse does; the engine's own message quotes raw input, so not shown.
+    throw new ScenarioError('(root)', `not valid JSON (${(e as Error).name})`);
   }
   return validateScenario(raw);
 }
 
+/** Most variants (and `expect` entries) a file may name. */
+export const MAX_VARIANTS = 256;
+
+export const mib = (n: number): string => (n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0);
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function validateScenario(raw: unknown): ScenarioFile {
+  // Keyed by names: a `__proto__` key would be dropped by any object built from it (JSON.parse keeps it as an own
+  // property, but the validated copy would not), so refuse it rather than run something else.
+  if (isRecord(raw)) {
+    for (const field of ['variants', 'expect'] as const) {
+      const rec = raw[field];
+      if (!isRecord(rec)) continue;
+      if (Object.hasOwn(rec, '__proto__')) throw new ScenarioError(`${field}.__proto__`, '"__proto__" cannot be used as a variant name');
+      const n = Object.keys(rec).length;
+      if (n > MAX_VARIANTS) throw new ScenarioError(field, `${n} variants; at most ${MAX_VARIANTS}`);
+    }
+  }
   const r = scenarioSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ScenarioError(pathOf(issue.path), describeIssue(issue));
+    throw new ScenarioError(pathOf(issue.path), describeIssue(issue, raw));
   }
   const f = r.data;
   checkNames(f);
   return f;
 }
 
-function describeIssue(issue: { message: string; code: string; path: ReadonlyArray<PropertyKey> }): string {
+function describeIssue(issue: { message: string; code: string; path: ReadonlyArray<PropertyKey>; keys?: string[]; discriminator?: string; options?: unknown[] }, raw: unknown): string {
   const last = issue.path[issue.path.length - 1];
+  if (issue.code === 'invalid_union' && issue.discriminator === 'do' && issue.options) {
+    const got = valueAt(raw, issue.path);
+    return `${got === undefined ? 'missing' : `unknown operation ${typeof got === 'string' ? quote(got, 30) : shown(got)}`}; "do" is one of ${issue.options.join(', ')}`;
+  }
   if (last === 'va') return issue.code === 'invalid_union' ? 'expected an address: a hex string such as "0x400000", or a number' : issue.message;
   if (issue.code === 'invalid_union') return `${issue.message} (check "do" and the operation's arguments)`;
+  // zod lists every unknown key, raw: name the first one, quoted.
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const more = issue.keys.length - 1;
+    return `Unrecognized key: ${quote(issue.keys[0])}${more ? ` (and ${more} more)` : ''}`;
+  }
+  if (issue.code === 'invalid_key') return 'invalid name (1-64 characters from A-Z a-z 0-9 _ . / : + -)';
   return issue.message;
+}
+
+/** The input's value at a zod issue's path, own properties only. */
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = raw;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null || typeof k === 'symbol' || !Object.hasOwn(v, k)) return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
 }
 
 export function vpnOf(va: string | number): number {
@@ -72,7 +122,7 @@ function checkNames(f: ScenarioFile): void {
     tasks.add(t.name);
     if (t.kthread && t.mm) throw new ScenarioError(`tasks[${i}].mm`, 'a kernel thread has no mm (it borrows one with use_mm)');
     if (!t.kthread && !t.mm) throw new ScenarioError(`tasks[${i}].mm`, `user task ${t.name} needs an mm`);
-    if (t.mm && !mms.has(t.mm)) throw new ScenarioError(`tasks[${i}].mm`, `mm ${t.mm} is not defined (mms: ${[...mms].join(', ') || 'none'})`);
+    if (t.mm && !mms.has(t.mm)) throw new ScenarioError(`tasks[${i}].mm`, `mm ${t.mm} is not defined (mms: ${listOf([...mms]) || 'none'})`);
   });
   f.mms.forEach((m, i) => {
     if (!f.tasks.some((t) => t.mm === m.name)) throw new ScenarioError(`mms[${i}]`, `mm ${m.name} has no task using it`);
@@ -104,7 +154,7 @@ function checkNames(f: ScenarioFile): void {
   const variantList = Object.keys(f.variants ?? {});
   for (const [path, s] of allSteps) {
     (s.only ?? []).forEach((v, i) => {
-      if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.only[${i}]`, `no variant named ${v} (variants: ${variantList.join(', ') || 'default'})`);
+      if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.only[${i}]`, `no variant named ${v} (variants: ${listOf(variantList) || 'default'})`);
     });
     if ((s.do === 'device_access' || s.do === 'speculate') && s.until !== undefined) {
       throw new ScenarioError(`${path}.until`, `${s.do} is a single hardware micro-step; it cannot pause`);
@@ -120,7 +170,7 @@ function checkNames(f: ScenarioFile): void {
       if (s.cpu === undefined) throw new ScenarioError(`${path}.cpu`, 'which CPU runs this step? (a number from 0)');
       if (s.cpu >= ncpu) throw new ScenarioError(`${path}.cpu`, `CPU ${s.cpu} does not exist (machine has ${ncpu})`);
     }
-    if (s.until !== undefined && !isKnownLabel(s.until)) throw new ScenarioError(`${path}.until`, `no micro-step is called "${s.until}" (see docs/scenario-format.md)`);
+    if (s.until !== undefined && !knownLabels().has(s.until)) throw new ScenarioError(`${path}.until`, `no micro-step is called ${quote(s.until)} (see docs/scenario-format.md)`);
     if (s.do === 'switch' && s.to !== 'idle' && !tasks.has(s.to)) throw new ScenarioError(`${path}.to`, `task ${s.to} is not defined`);
     if ('mm' in s && s.do !== 'exec' && !mms.has(s.mm)) throw new ScenarioError(`${path}.mm`, `mm ${s.mm} is not defined`);
     if (s.do === 'reclaim' && !pages.has(s.page)) throw new ScenarioError(`${path}.page`, `page ${s.page} is not defined`);
@@ -129,7 +179,7 @@ function checkNames(f: ScenarioFile): void {
   for (const v of variants) checkConfig(f, v);
   checkConfig(f, null);
   for (const [v, exp] of Object.entries(f.expect ?? {})) {
-    if (variants.length ? !variants.includes(v) : v !== 'default') throw new ScenarioError(`expect.${v}`, `no variant named ${v} (variants: ${variants.join(', ') || 'default'})`);
+    if (variants.length ? !variants.includes(v) : v !== 'default') throw new ScenarioError(`expect.${v}`, `no variant named ${v} (variants: ${listOf(variants) || 'default'})`);
     exp.forEach((e, i) => {
       const id = typeof e === 'string' ? e : e.id;
       // I13 names the group I13a..I13d; I9a names nothing.
@@ -167,8 +217,8 @@ export function variantNames(f: ScenarioFile): string[] {
 export function resolveVariant(f: ScenarioFile, variant: string | null): ResolvedVariant {
   const names = variantNames(f);
   const name = variant ?? names[0];
-  if (!names.includes(name)) throw new ScenarioError('variant', `no variant named ${name} (variants: ${names.join(', ')})`);
-  const v = f.variants?.[name];
+  if (typeof name !== 'string' || !names.includes(name)) throw new ScenarioError('variant', `no variant named ${shown(name)} (variants: ${listOf(names)})`);
+  const v = variantOf(f, name);
   const arch = v?.arch ?? f.machine.arch;
   const config: Config = { ...DEFAULT_CONFIG, i8_mode: defaultI8Mode(arch), ...f.machine.config, ...v?.config };
   return { name, arch, config };
@@ -176,8 +226,38 @@ export function resolveVariant(f: ScenarioFile, variant: string | null): Resolve
 
 export function variantInfos(f: ScenarioFile): VariantInfo[] {
   return variantNames(f).map((name) => {
-    const v = f.variants?.[name];
-    const exp = f.expect?.[name] ?? [];
+    const v = variantOf(f, name);
+    const exp = expectOf(f, name);
     return { name, label: v?.label ?? name, explanation: v?.explanation ?? '', expect: exp.map((e) => (typeof e === 'string' ? e : e.id)) };
   });
+}
+
+/** A variant's definition, by name: own properties only (a variant may be called `constructor`). */
+export function variantOf(f: ScenarioFile, name: string): NonNullable<ScenarioFile['variants']>[string] | undefined {
+  return f.variants && Object.hasOwn(f.variants, name) ? f.variants[name] : undefined;
+}
+
+/** A variant's `expect` list, by name (empty if none): own properties only. */
+export function expectOf(f: ScenarioFile, name: string): NonNullable<ScenarioFile['expect']>[string] {
+  return f.expect && Object.hasOwn(f.expect, name) ? f.expect[name] : [];
+}
+
+/** Names in a message: the first few, then how many more. */
+function listOf(names: string[], max = 8): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** Every `label` and `fn.label` (fn as shown) of the registered kernel functions, as `until` may name them. */
+let labelSet: Set<string> | null = null;
+let labelSetSize = -1;
+function knownLabels(): Set<string> {
+  if (!labelSet || labelSetSize !== labelNames.length) {
+    labelSet = new Set();
+    for (const l of labelNames) {
+      labelSet.add(l.label);
+      labelSet.add(`${shownName(l.fn)}.${l.label}`);
+    }
+    labelSetSize = labelNames.length;
+  }
+  return labelSet;
 }

@@ -21,7 +21,7 @@ import { freeze, keyframeOf, workingCopy } from '../model/clone.ts';
 import { makeState } from '../model/make.ts';
 import type { CounterState, SimState } from '../model/types.ts';
 import { refuse, startOf, type Op } from '../ops/index.ts';
-import { ScenarioError, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
+import { ScenarioError, expectOf, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
@@ -499,7 +499,7 @@ export class Timeline implements Recorder {
   }
 
   expectResult(): ExpectResult {
-    const exp = this.file.expect?.[this.variant.name] ?? [];
+    const exp = expectOf(this.file, this.variant.name);
     const expected = exp.map((e) => (typeof e === 'string' ? e : e.id));
     const got = [...new Set(this.violations.map((v) => v.id))];
     const mismatches: string[] = [];
