@@ -1,51 +1,91 @@
 /**
  * The headless CLI (DESIGN.md): list presets, run one scenario (a preset id or a file), check every preset variant
- * against its `expect`. Same core as the worker. Bad input: exit code 2 and a one-line error on stderr.
+ * against its `expect`. Same core as the worker. Bad input (arguments or file): exit code 2 and a one-line error on
+ * stderr, the user's text in it quoted, escaped and cut. Output of any length is written piece by piece.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { INVARIANTS } from './invariants/catalog.ts';
-import { ScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
+import { MAX_SCENARIO_CHARS, ScenarioError, expectOf, mib, parseScenarioText, variantNames, variantOf } from './scenario/load.ts';
 import { presetById, presets } from './scenario/presets.ts';
+import { oneLine, quote } from './scenario/quote.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
-import { runReport } from './timeline/report.ts';
+import type { ViolationInfo } from './protocol/summary.ts';
+import { jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
 
 class UsageError extends Error {}
 
-const USAGE = `usage:
-  npm run sim -- list
-  npm run sim -- run <preset-id|file.json> [--variant NAME] [--json]
-  npm run sim -- check`;
+const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check';
 
-function load(arg: string): ScenarioFile {
-  const preset = presetById(arg);
+/** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
+const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
+
+/** Buffered stdout: lines and pieces are gathered and written in chunks (a long run prints millions of lines). */
+class Out {
+  private parts: string[] = [];
+  private size = 0;
+  put(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 1 << 16) this.flush();
+  }
+  line(s: string): void {
+    this.put(s);
+    this.put('\n');
+  }
+  flush(): void {
+    // A closed pipe (`| head`): stop writing, quietly.
+    if (this.size && !process.stdout.destroyed) process.stdout.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+function load(a: string): ScenarioFile {
+  const preset = presetById(a);
   if (preset) return preset;
-  if (!arg.endsWith('.json')) throw new UsageError(`"${arg}" is neither a preset id nor a .json file (try: npm run sim -- list)`);
+  if (!a.endsWith('.json')) throw new UsageError(`${arg(a)} is neither a preset id nor a .json file (try: npm run sim -- list)`);
   let text: string;
   try {
-    text = readFileSync(arg, 'utf8');
+    // Not a FIFO, a device or a directory: reading those may block forever or never end.
+    const st = statSync(a);
+    if (!st.isFile()) throw new UsageError(`cannot read ${arg(a)}: not a regular file`);
+    if (st.size > MAX_SCENARIO_CHARS) throw new UsageError(`cannot read ${arg(a)}: too large (${mib(st.size)} MiB; at most ${mib(MAX_SCENARIO_CHARS)} MiB)`);
+    text = readFileSync(a, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${arg(a)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
   }
   try {
     return parseScenarioText(text);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new UsageError(`${arg}: ${e.message}`);
+    if (e instanceof ScenarioError) throw new UsageError(`${arg(a)}: ${e.message}`);
     throw e;
   }
 }
 
-function list(): void {
+function list(out: Out): void {
   for (const p of presets()) {
-    console.log(`${p.id}  [${p.machine.arch}, ${p.machine.cpus} CPUs]  ${p.title}`);
+    out.line(`${p.id}  [${p.machine.arch}, ${p.machine.cpus} CPUs]  ${p.title}`);
     for (const v of variantNames(p)) {
-      const exp = (p.expect?.[v] ?? []).map((e) => (typeof e === 'string' ? e : e.id));
-      console.log(`    --variant ${v.padEnd(14)} ${p.variants?.[v]?.label ?? ''}  expect: ${exp.length ? exp.join(', ') : 'no violation'}`);
+      const exp = expectOf(p, v).map((e) => (typeof e === 'string' ? e : e.id));
+      out.line(`    --variant ${v.padEnd(14)} ${variantOf(p, v)?.label ?? ''}  expect: ${exp.length ? exp.join(', ') : 'no violation'}`);
     }
   }
 }
 
-function run(file: ScenarioFile, variant: string | null, json: boolean): number {
+/** Findings by step index, in order: one pass, so printing stays linear in the run. */
+function byStep(findings: ViolationInfo[]): Map<number, ViolationInfo[]> {
+  const m = new Map<number, ViolationInfo[]>();
+  for (const f of findings) {
+    const l = m.get(f.step);
+    if (l) l.push(f);
+    else m.set(f.step, [f]);
+  }
+  return m;
+}
+
+function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean): number {
   let t: Timeline;
   try {
     t = new Timeline(file, variant);
@@ -56,28 +96,30 @@ function run(file: ScenarioFile, variant: string | null, json: boolean): number 
   const setupCount = file.setup?.length ?? 0;
   const stepNo = (i: number) => (i < setupCount ? `setup ${i}` : `step ${i - setupCount}`);
   if (json) {
-    const out = runReport(t);
-    console.log(JSON.stringify(out, null, 2));
+    for (const piece of jsonPieces(runReport(t))) out.put(piece);
+    out.put('\n');
     return t.internalError ? 1 : 0;
   }
-  console.log(`${file.id} --variant ${t.variant.name} (${t.variant.arch}, ${file.machine.cpus} CPUs): ${t.steps.length} steps, ${t.microstepCount} micro-steps`);
+  out.line(`${file.id} --variant ${t.variant.name} (${t.variant.arch}, ${file.machine.cpus} CPUs): ${t.steps.length} steps, ${t.microstepCount} micro-steps`);
+  const violations = byStep(t.violations);
+  const warnings = byStep(t.warnings);
   for (const s of t.steps) {
     const mark = s.error ? 'REFUSED' : s.outcome;
-    console.log(`  ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
-    for (const v of t.violations.filter((x) => x.step === s.index)) console.log(`      ! ${v.id} at ${v.fn}.${v.label} [${v.cpus.join(',')}]: ${v.message}`);
-    for (const w of t.warnings.filter((x) => x.step === s.index)) console.log(`      ~ ${w.id}: ${w.message}`);
+    out.line(`  ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
+    for (const v of violations.get(s.index) ?? []) out.line(`      ! ${v.id} at ${v.fn}.${v.label} [${v.cpus.join(',')}]: ${v.message}`);
+    for (const w of warnings.get(s.index) ?? []) out.line(`      ~ ${w.id}: ${w.message}`);
   }
   const c = t.totals();
-  console.log(`counters: ${c.ipis} IPIs, ${c.flushes} TLB flushes, ${c.cr3Writes} MMU context loads, ${c.coreSyncs} core syncs (${c.redundantCoreSyncs} redundant), ${c.mmCountAtomics} mm_count atomics`);
+  out.line(`counters: ${c.ipis} IPIs, ${c.flushes} TLB flushes, ${c.cr3Writes} MMU context loads, ${c.coreSyncs} core syncs (${c.redundantCoreSyncs} redundant), ${c.mmCountAtomics} mm_count atomics`);
   const ids = [...new Set(t.violations.map((v) => v.id))];
-  console.log(ids.length ? `violated: ${ids.map((i) => `${i} (${INVARIANTS[i] ?? ''})`).join('; ')}` : 'no invariant violated');
+  out.line(ids.length ? `violated: ${ids.map((i) => `${i} (${INVARIANTS[i] ?? ''})`).join('; ')}` : 'no invariant violated');
   const ex = t.expectResult();
-  console.log(`expect: ${ex.ok ? 'OK' : 'MISMATCH'} (expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'})`);
-  for (const m of ex.mismatches) console.log(`  - ${m}`);
+  out.line(`expect: ${ex.ok ? 'OK' : 'MISMATCH'} (expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'})`);
+  for (const m of ex.mismatches) out.line(`  - ${m}`);
   return t.internalError ? 1 : 0;
 }
 
-function check(): number {
+function check(out: Out): number {
   let failures = 0;
   let total = 0;
   for (const p of presets()) {
@@ -85,41 +127,73 @@ function check(): number {
       total++;
       const t = new Timeline(p, v);
       const ex = t.expectResult();
-      console.log(`${ex.ok ? 'PASS' : 'FAIL'}  ${p.id} --variant ${v}: expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'}`);
-      for (const m of ex.mismatches) console.log(`      ${m}`);
+      out.line(`${ex.ok ? 'PASS' : 'FAIL'}  ${p.id} --variant ${v}: expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'}`);
+      for (const m of ex.mismatches) out.line(`      ${m}`);
       if (!ex.ok) failures++;
     }
   }
-  console.log(`${total - failures} passed, ${failures} failed`);
+  out.line(`${total - failures} passed, ${failures} failed`);
   return failures ? 1 : 0;
 }
 
-function main(argv: string[]): number {
+interface Args {
+  cmd: string | undefined;
+  positional: string[];
+  variant: string | null;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const json = rest.includes('--json');
-  const vi = rest.indexOf('--variant');
-  const variant = vi >= 0 ? rest[vi + 1] : null;
-  if (vi >= 0 && !variant) throw new UsageError('--variant needs a name');
-  const positional = rest.filter((a, i) => !a.startsWith('--') && (vi < 0 || i !== vi + 1));
-  switch (cmd) {
+  const a: Args = { cmd, positional: [], variant: null, json: false };
+  for (let i = 0; i < rest.length; i++) {
+    const x = rest[i];
+    if (x === '--json') a.json = true;
+    else if (x === '--variant') {
+      if (a.variant !== null) throw new UsageError('--variant given twice');
+      const v = rest[++i];
+      if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError('--variant needs a name');
+      a.variant = v;
+    } else if (x === '--') a.positional.push(...rest.slice(i + 1, (i = rest.length)));
+    else if (x.startsWith('-') && x !== '-') throw new UsageError(`unknown option ${arg(x)}; ${USAGE}`);
+    else a.positional.push(x);
+  }
+  return a;
+}
+
+function main(out: Out, argv: string[]): number {
+  const a = parseArgs(argv);
+  const noArgs = () => {
+    if (a.positional.length || a.variant !== null || a.json) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+  };
+  switch (a.cmd) {
     case 'list':
-      list();
+      noArgs();
+      list(out);
       return 0;
     case 'run':
-      if (positional.length !== 1) throw new UsageError(USAGE);
-      return run(load(positional[0]), variant, json);
+      if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
+      return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':
-      return check();
+      noArgs();
+      return check(out);
     default:
-      throw new UsageError(USAGE);
+      throw new UsageError(a.cmd === undefined ? USAGE : `unknown command ${arg(a.cmd)}; ${USAGE}`);
   }
 }
 
+const out = new Out();
+// A reader that went away (`npm run sim -- run x | head`) is not an error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = main(out, process.argv.slice(2));
 } catch (e) {
   if (e instanceof UsageError) {
-    console.error(`lazytlb: ${e.message}`);
+    process.stderr.write(`lazytlb: ${oneLine(e.message, 500)}\n`);
     process.exitCode = 2;
   } else throw e;
+} finally {
+  out.flush();
 }

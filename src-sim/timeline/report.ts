@@ -28,3 +28,45 @@ export function runReport(t: Timeline) {
 }
 
 export type RunReport = ReturnType<typeof runReport>;
+
+/** Containers with at most this many values inside are serialised in one piece. */
+const PIECE_NODES = 256;
+
+/** Whether v holds at most `budget` values (counting nested ones), so that one JSON.stringify of it stays small. */
+function small(v: unknown, budget: { n: number }): boolean {
+  if (typeof v !== 'object' || v === null) return --budget.n >= 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (!small(x, budget)) return false;
+  return --budget.n >= 0;
+}
+
+/**
+ * `JSON.stringify(v, null, 2)`, the same text, as a sequence of pieces: a report of a long run (countersPerStep of
+ * 2,000,000 steps) does not fit in one string, but its pieces can be written out one by one. Plain data only (what
+ * runReport returns): no toJSON, no cycles.
+ */
+export function* jsonPieces(v: unknown, indent = ''): Generator<string> {
+  if (typeof v !== 'object' || v === null || small(v, { n: PIECE_NODES })) {
+    const s = JSON.stringify(v, null, 2) ?? 'null';
+    yield indent ? s.replace(/\n/g, `\n${indent}`) : s;
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    yield '[';
+    for (let i = 0; i < v.length; i++) {
+      yield `${i ? ',' : ''}\n${inner}`;
+      yield* jsonPieces(v[i] === undefined || typeof v[i] === 'function' ? null : v[i], inner);
+    }
+    yield `\n${indent}]`;
+    return;
+  }
+  yield '{';
+  let first = true;
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined || typeof x === 'function') continue;
+    yield `${first ? '' : ','}\n${inner}${JSON.stringify(k)}: `;
+    first = false;
+    yield* jsonPieces(x, inner);
+  }
+  yield first ? '}' : `\n${indent}}`;
+}
