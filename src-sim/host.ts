@@ -1,7 +1,8 @@
 /**
  * The simulation host: answers protocol requests (protocol.ts) with protocol events. The Web Worker entry binds it
  * to its message port; tests drive it directly in node. It keeps the loaded timeline; a failed load leaves the
- * previous one untouched.
+ * previous one untouched: everything a load answers (timeline and summary) is built before it replaces anything.
+ * Every message is one line; text from a request (an id, a variant name) is quoted, escaped and cut.
  */
 import type { SimEvent, SimRequest } from './protocol/messages.ts';
 import { ScenarioError, parseScenarioText } from './scenario/load.ts';
@@ -12,13 +13,14 @@ import { playheadView } from './timeline/view.ts';
 import { compareTimelines } from './timeline/compare.ts';
 import { runReport } from './timeline/report.ts';
 import type { TimelineSlot } from './protocol/messages.ts';
+import { oneLine, quote, shown } from './scenario/quote.ts';
 
 /** Most buckets a tracks request may ask for. */
 export const MAX_BUCKETS = 10_000;
 
 /** A request's number field: an integer in [min, max], or a RangeError naming the field. */
 function intIn(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${JSON.stringify(v) ?? String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${typeof v === 'string' ? quote(v) : shown(v)}`);
   if (v < min || v > max) throw new RangeError(`${name} ${v} is out of range (${min}..${max})`);
   return v;
 }
@@ -45,23 +47,35 @@ export function createHost(): SimHost {
       case 'sim/presetsRequested':
         return { type: 'sim/presetsListed', seq: req.seq, presets: presetInfos() };
       case 'sim/loadRequested': {
-        const file = req.source.kind === 'preset' ? presetById(req.source.id) : parseScenarioText(req.source.text);
-        if (!file) throw new ScenarioError('scenario', `no preset with id "${req.source.kind === 'preset' ? req.source.id : ''}"`);
+        const src = req.source as { kind?: unknown; id?: unknown; text?: unknown } | undefined;
+        let file;
+        if (src?.kind === 'preset') {
+          file = typeof src.id === 'string' ? presetById(src.id) : undefined;
+          if (!file) throw new ScenarioError('scenario', `no preset with id ${shown(src.id)}`);
+        } else if (src?.kind === 'json') file = parseScenarioText(src.text as string);
+        else throw new ScenarioError('source', `expected a preset id or a JSON text, got ${shown(src?.kind)}`);
+        if (req.variant != null && typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name, got ${shown(req.variant)}`);
+        // Build everything the answer needs before replacing anything: a failure leaves the loaded timeline as it was.
         const t = new Timeline(file, req.variant ?? null);
+        const summary = t.summary();
         timeline = t;
         compared = null;
-        return { type: 'sim/loaded', seq: req.seq, summary: t.summary() };
+        return { type: 'sim/loaded', seq: req.seq, summary };
       }
       case 'sim/microstepsRequested': {
         const t = need();
-        const from = Math.max(0, req.from);
-        const to = Math.min(t.microstepCount, req.to);
+        const from = intIn('from', req.from, 0, t.microstepCount);
+        const to = intIn('to', req.to, from, t.microstepCount);
         const rows = [];
         for (let i = from; i < to; i++) rows.push(t.microstepRow(i));
         return { type: 'sim/microstepsListed', seq: req.seq, from, rows };
       }
-      case 'sim/snapshotRequested':
-        return { type: 'sim/snapshotReady', seq: req.seq, microstep: req.microstep, snapshot: need().stateAt(req.microstep) };
+      case 'sim/snapshotRequested': {
+        const t = need();
+        // -1: the initial state; n - 1: the final one.
+        const ms = intIn('microstep', req.microstep, -1, t.microstepCount - 1);
+        return { type: 'sim/snapshotReady', seq: req.seq, microstep: ms, snapshot: t.stateAt(ms) };
+      }
       case 'sim/tracksRequested': {
         const t = need(req.of);
         const n = t.microstepCount;
@@ -76,9 +90,12 @@ export function createHost(): SimHost {
           compared = null;
           return { type: 'sim/compared', seq: req.seq, summary: null, compare: null };
         }
+        if (typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name or null, got ${shown(req.variant)}`);
         const other = new Timeline(t.file, req.variant);
+        const summary = other.summary();
+        const compare = compareTimelines(t, other);
         compared = other;
-        return { type: 'sim/compared', seq: req.seq, summary: other.summary(), compare: compareTimelines(t, other) };
+        return { type: 'sim/compared', seq: req.seq, summary, compare };
       }
       case 'sim/reportRequested':
         return { type: 'sim/reportReady', seq: req.seq, report: runReport(need()) };
@@ -88,7 +105,7 @@ export function createHost(): SimHost {
         return { type: 'sim/viewReady', seq: req.seq, view: playheadView(t, at) };
       }
       default:
-        throw new ScenarioError('type', `unknown request ${JSON.stringify((req as { type?: unknown }).type)}`);
+        throw new ScenarioError('type', `unknown request ${shown((req as { type?: unknown } | null)?.type)}`);
     }
   }
 
@@ -99,7 +116,7 @@ export function createHost(): SimHost {
         return answer(req);
       } catch (err) {
         const path = err instanceof ScenarioError ? err.path : undefined;
-        const message = err instanceof ScenarioError || err instanceof RangeError ? err.message : `internal error: ${(err as Error).message}`;
+        const message = oneLine(err instanceof ScenarioError || err instanceof RangeError ? err.message : `internal error: ${(err as Error)?.message}`);
         return { type: 'sim/failed', seq, error: { message, ...(path ? { path } : {}) } };
       }
     },

@@ -61,7 +61,7 @@ describe('simulation host (worker protocol)', () => {
     expect(tracks(0, n + 1, 10)).toBe(`to ${n + 1} is out of range (0..${n})`);
     expect(tracks(0, n, 0)).toBe('buckets 0 is out of range (1..10000)');
     expect(tracks(0, n, 10001)).toBe('buckets 10001 is out of range (1..10000)');
-    expect(tracks(0, n, Number.NaN)).toBe('buckets must be an integer, got null');
+    expect(tracks(0, n, Number.NaN)).toBe('buckets must be an integer, got NaN');
     expect(tracks(0, n, undefined)).toBe('buckets must be an integer, got undefined');
     expect(fail({ type: 'sim/viewRequested', t: n + 1 })).toBe(`t ${n + 1} is out of range (0..${n})`);
     expect(fail({ type: 'sim/viewRequested', t: -1 })).toBe(`t -1 is out of range (0..${n})`);
