@@ -215,16 +215,33 @@ export async function loadSource(
 
 // ---- the playhead ----
 
-/** Only the latest view request may land. */
-let viewGeneration = 0;
+/**
+ * One view request in flight at a time: while it runs, the playhead may move many times; when it lands it is shown
+ * (its `t` says which position it is; the panels name it) and the latest position is asked for next. Scrubbing thus
+ * shows states as fast as the worker answers, never queues hundreds of requests, and ends on the playhead's state.
+ */
+let viewInFlight = false;
+let viewWanted: number | null = null;
 
 async function fetchView(t: number): Promise<void> {
-  const generation = ++viewGeneration;
+  viewWanted = t;
+  if (viewInFlight) return;
+  viewInFlight = true;
   try {
-    const view = await sim().view(t);
-    if (generation === viewGeneration) store.setState({ view });
-  } catch (error) {
-    if (generation === viewGeneration) showError(`Could not show the state at micro-step ${t}: ${messageOf(error)}`);
+    while (viewWanted !== null) {
+      const target = viewWanted;
+      viewWanted = null;
+      const loaded = store.getState().summary;
+      try {
+        const view = await sim().view(target);
+        // A view of a timeline that is no longer on screen must not land.
+        if (store.getState().summary === loaded) store.setState({ view });
+      } catch (error) {
+        if (store.getState().summary === loaded && viewWanted === null) showError(`Could not show the state at micro-step ${target}: ${messageOf(error)}`);
+      }
+    }
+  } finally {
+    viewInFlight = false;
   }
 }
 

@@ -52,22 +52,31 @@ export function StepList() {
   const shown = useMemo(() => {
     if (schedule.length <= MAX_ROWS) return { rows: schedule, before: 0, after: 0 };
     const at = Math.max(0, schedule.findIndex((s) => s.index >= focus));
-    const from = Math.max(0, Math.min(at - MAX_ROWS / 2, schedule.length - MAX_ROWS));
+    // The window moves in jumps of a third of its size, so scrubbing rarely re-mounts rows.
+    const jump = MAX_ROWS / 3;
+    const from = Math.max(0, Math.min(Math.floor((at - MAX_ROWS / 2) / jump) * jump, schedule.length - MAX_ROWS));
     return { rows: schedule.slice(from, from + MAX_ROWS), before: from, after: schedule.length - from - MAX_ROWS };
   }, [schedule, focus]);
   const violationsAt = useMemo(() => byStep(violations), [violations]);
   const warningsAt = useMemo(() => byStep(warnings), [warnings]);
   const setupViolated = setup.some((s) => violationsAt.has(s.index));
 
+  // One findings object per step, kept across renders, so that memoised rows stay memoised while the playhead moves.
+  const findingsCache = useMemo(() => new Map<number, Findings>(), [violationsAt, warningsAt]);
+  const findingsOf = (index: number): Findings => {
+    let f = findingsCache.get(index);
+    if (!f) {
+      f = { violations: violationsAt.get(index) ?? NO_FINDINGS, warnings: warningsAt.get(index) ?? NO_FINDINGS };
+      findingsCache.set(index, f);
+    }
+    return f;
+  };
   const row = (step: StepInfo) => (
     <StepRow
       key={step.index}
       step={step}
       counters={counters[step.index]}
-      findings={{
-        violations: violationsAt.get(step.index) ?? NO_FINDINGS,
-        warnings: warningsAt.get(step.index) ?? NO_FINDINGS,
-      }}
+      findings={findingsOf(step.index)}
     />
   );
 

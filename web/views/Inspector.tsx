@@ -3,6 +3,10 @@ import { useStore } from 'zustand';
 import { store } from '../store.ts';
 import { mmSwatch } from '../layout/palette.ts';
 
+/** Up to this many CPUs get a card each; more get one table line each. */
+const CARDS = 8;
+const MAX_PAGES = 100;
+
 export function Inspector() {
   const view = useStore(store, (s) => s.view);
   if (!view) return null;
@@ -10,8 +14,9 @@ export function Inspector() {
   return (
     <section className="inspector" aria-label="State at the playhead" data-testid="inspector">
       <h2 className="panel-title">State at micro-step {view.t}</h2>
+      {view.cpus.length > CARDS ? <CpuTable view={view} /> : null}
       <div className="inspector-cpus">
-        {view.cpus.map((c) => (
+        {view.cpus.length > CARDS ? null : view.cpus.map((c) => (
           <div key={c.cpu} className="inspect-card" data-testid="inspect-cpu" data-cpu={c.cpu}>
             <h3>
               CPU {c.cpu} <span className="hint">{c.mode === 'user' ? 'in user code' : c.op === 'none' ? 'idle in kernel' : c.op}</span>
@@ -91,7 +96,7 @@ export function Inspector() {
           </tr>
         </thead>
         <tbody>
-          {view.pages.map((p) => (
+          {view.pages.slice(0, MAX_PAGES).map((p) => (
             <tr key={p.page} className={p.freed ? 'is-freed' : undefined}>
               <th scope="row">{view.pageNames[p.page]}</th>
               <td>{p.kind === 'pt' ? 'page table' : 'data'}</td>
@@ -101,6 +106,41 @@ export function Inspector() {
           ))}
         </tbody>
       </table>
+      {view.pages.length > MAX_PAGES ? <p className="hint">… and {view.pages.length - MAX_PAGES} more pages</p> : null}
     </section>
+  );
+}
+
+/** One line per CPU on a big machine (the cards are for the few CPUs of a talk). */
+function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState>['view']> }) {
+  const mmName = (m: number) => (m < 0 ? 'SWITCHING' : (view.mmNames[m] ?? `mm ${m}`));
+  return (
+    <table className="inspect-table" aria-label="CPUs">
+      <thead>
+        <tr>
+          <th scope="col">CPU</th>
+          <th scope="col">curr</th>
+          <th scope="col">active_mm</th>
+          <th scope="col">loaded</th>
+          <th scope="col">in flight</th>
+        </tr>
+      </thead>
+      <tbody>
+        {view.cpus.map((c) => {
+          const top = c.stack[c.stack.length - 1];
+          return (
+            <tr key={c.cpu} data-testid="inspect-cpu" data-cpu={c.cpu}>
+              <th scope="row">{c.cpu}</th>
+              <td>{view.taskNames[c.curr]}</td>
+              <td>{mmName(c.activeMm)}{c.lazy ? ' (lazy)' : ''}</td>
+              <td>
+                {mmName(c.loaded.mm)} <span className="hint">{c.loaded.tag}</span>
+              </td>
+              <td>{top ? `${top.irq ? 'IPI ' : ''}${top.fn} › ${top.label}` : c.mode === 'user' ? 'user' : '—'}{c.pendingIpis.length ? ` · ${c.pendingIpis.length} IPI held` : ''}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }

@@ -198,26 +198,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
             <canvas ref={canvas} className="lane-canvas" style={{ width: plotWidth, height: viewHeight }} aria-hidden="true" />
           </div>
           {playheadX !== null ? <div className="playhead" style={{ left: playheadX }} aria-hidden="true" /> : null}
-          {markers.map((m, i) => (
-            <button
-              key={`${m.finding.warning ? 'w' : 'v'}${m.finding.index}-${i}`}
-              type="button"
-              className={`finding-marker${m.finding.warning ? ' is-warning' : ''}`}
-              style={{ left: m.x, top: m.y }}
-              data-testid="finding-marker"
-              data-invariant={m.finding.id}
-              aria-label={`${m.finding.warning ? 'kernel event' : `${m.finding.id} violated`} at micro-step ${m.finding.t}: show it`}
-              title={`${m.finding.id} at micro-step ${m.finding.t}`}
-              onClick={(e) => {
-                e.stopPropagation();
-                seekFrom(slot, m.finding.t);
-                if (!m.finding.warning && slot === 'main') focusViolation(m.finding.index);
-              }}
-            >
-              <span aria-hidden="true">{m.finding.warning ? '⚠' : '✗'}</span>
-              <span className="marker-id">{m.finding.id}</span>
-            </button>
-          ))}
+          <Markers markers={markers} slot={slot} />
           <LanesText blocks={blocks} rows={rows} />
         </div>
       </div>
@@ -347,8 +328,36 @@ function rowMm(row: RowBox, cpu: CpuView | undefined, dev: PlayheadView['devices
   return null;
 }
 
+/** Finding markers: buttons over the canvas (memoised: the playhead moving does not re-render them). */
+const Markers = memo(function Markers({ markers, slot }: { markers: ReturnType<typeof layoutMarkers>; slot: Slot }) {
+  return (
+    <>
+      {markers.map((m, i) => (
+        <button
+          key={`${m.finding.warning ? 'w' : 'v'}${m.finding.index}-${i}`}
+          type="button"
+          className={`finding-marker${m.finding.warning ? ' is-warning' : ''}`}
+          style={{ left: m.x, top: m.y }}
+          data-testid="finding-marker"
+          data-invariant={m.finding.id}
+          aria-label={`${m.finding.warning ? 'kernel event' : `${m.finding.id} violated`} at micro-step ${m.finding.t}: show it`}
+          title={`${m.finding.id} at micro-step ${m.finding.t}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            seekFrom(slot, m.finding.t);
+            if (!m.finding.warning && slot === 'main') focusViolation(m.finding.index);
+          }}
+        >
+          <span aria-hidden="true">{m.finding.warning ? '⚠' : '✗'}</span>
+          <span className="marker-id">{m.finding.id}</span>
+        </button>
+      ))}
+    </>
+  );
+});
+
 /** What the canvas shows, as text for assistive technology: each row's blocks in view (capped). */
-function LanesText({ blocks, rows }: { blocks: ReturnType<typeof layoutBlocks>; rows: ReturnType<typeof layoutRows> }) {
+const LanesText = memo(function LanesText({ blocks, rows }: { blocks: ReturnType<typeof layoutBlocks>; rows: ReturnType<typeof layoutRows> }) {
   const byRow = useMemo(() => {
     const map = new Map<number, string[]>();
     for (const b of blocks) {
@@ -371,4 +380,4 @@ function LanesText({ blocks, rows }: { blocks: ReturnType<typeof layoutBlocks>; 
       ))}
     </div>
   );
-}
+});

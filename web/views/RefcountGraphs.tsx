@@ -12,6 +12,8 @@ import { changeText, layoutRefcount } from '../layout/refcount.ts';
 import { mmSwatch } from '../layout/palette.ts';
 
 const GRAPH_HEIGHT = 54;
+/** Hover targets per graph; past this many changes in view, zoom in to name each. */
+const MAX_DOTS = 200;
 
 export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; playheadX: number | null; slot: 'main' | 'compare' }) {
   const tracks = useStore(store, (s) => (slot === 'main' ? s.tracks : (s.compare?.tracks ?? null)));
@@ -23,6 +25,9 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { 
   if (shown.length === 0) return null;
   return (
     <div className="refcounts" role="group" aria-label="Reference counts" data-testid="refcounts">
+      <div className="refcount-rows">
+      {/* One playhead line over every graph: moving it re-draws no graph. */}
+      {playheadX !== null ? <div className="playhead" style={{ left: labelWidth + playheadX }} aria-hidden="true" /> : null}
       {shown.map((track) => {
         const now = view?.mms[track.mm];
         const name = mms[track.mm]?.name ?? `mm ${track.mm}`;
@@ -36,10 +41,11 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { 
                 {now && now.state !== 'live' ? <span className="mm-state"> · {now.state}</span> : null}
               </span>
             </div>
-            <RefcountGraph track={track} name={name} x={x} width={plotWidth} window={tracks} playheadX={playheadX} steps={steps} />
+            <RefcountGraph track={track} name={name} x={x} width={plotWidth} window={tracks} steps={steps} />
           </div>
         );
       })}
+      </div>
       <p className="refcount-legend hint">
         <span className="legend-users" aria-hidden="true">━</span> mm_users <span className="legend-count" aria-hidden="true">┅</span> mm_count
         · <span aria-hidden="true">▼</span> teardown · <span aria-hidden="true">✝</span> freed (__mmdrop)
@@ -54,7 +60,7 @@ function actorText(a: Actor): string {
 
 const NO_STEPS: StepInfo[] = [];
 
-const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, playheadX, steps }: { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; playheadX: number | null; steps: StepInfo[] }) {
+const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, steps }: { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; steps: StepInfo[] }) {
   const l = layoutRefcount(track, x, width, GRAPH_HEIGHT, window);
   const color = mmSwatch(track.mm).fill;
   return (
@@ -73,12 +79,12 @@ const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, windo
       {l.freed !== null ? (
         <text x={l.freed} y={GRAPH_HEIGHT - 4} textAnchor="middle" className="graph-event">✝<title>{name} freed by __mmdrop</title></text>
       ) : null}
-      {l.changes.map((c, i) => (
+      {l.changes.length > MAX_DOTS ? <title>{l.changes.length} changes in view: zoom in to hover each</title> : null}
+      {(l.changes.length > MAX_DOTS ? [] : l.changes).map((c, i) => (
         <circle key={i} cx={c.x} cy={c.yCount} r={5} className="change-dot">
           <title>{changeText(c.point, actorText(c.point.actor), steps[c.point.step] ? `${stepName(steps[c.point.step])}: ${steps[c.point.step].text}` : '')}</title>
         </circle>
       ))}
-      {playheadX !== null ? <line x1={playheadX} x2={playheadX} y1={0} y2={GRAPH_HEIGHT} className="graph-playhead" /> : null}
     </svg>
   );
 });

@@ -3,12 +3,15 @@
  * (current, stale: the PTE changed, freed, reused) with a symbol, not colour alone. Entries that changed during the
  * current step are highlighted; entries invalidated during it stay listed, struck through, as "invalidated".
  */
+import { memo, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Actor, PlayheadView, TlbCell, TlbLife, TlbStatus } from '../../src-sim/protocol/index.ts';
 import { store } from '../store.ts';
 import { stepAt } from '../position.ts';
 import { vaText } from '../format.ts';
 import { mmSwatch } from '../layout/palette.ts';
+
+const NO_LIVES: TlbLife[] = [];
 
 const STATUS: Record<TlbStatus, { mark: string; word: string }> = {
   current: { mark: '✓', word: 'current' },
@@ -17,33 +20,51 @@ const STATUS: Record<TlbStatus, { mark: string; word: string }> = {
   reused: { mark: '✗', word: 'page freed and reused' },
 };
 
+/** Up to this many CPUs get a grid each; a bigger machine gets a summary line per CPU and grids on demand. */
+const GRIDS = 8;
+
 export function TlbGrids() {
+  const [opened, setOpened] = useState<ReadonlySet<number>>(() => new Set());
+  const toggle = (cpu: number) =>
+    setOpened((o) => {
+      const next = new Set(o);
+      if (!next.delete(cpu)) next.add(cpu);
+      return next;
+    });
   const view = useStore(store, (s) => s.view);
   const summary = useStore(store, (s) => s.summary);
   const tracks = useStore(store, (s) => s.tracks);
-  if (!view || !summary) return null;
-  const step = stepAt(summary.steps, view.t);
+  const step = view && summary ? stepAt(summary.steps, view.t) : null;
   const since = step ? step.firstMicrostep : 0; // changes after this position belong to the current step
-  const gone = (actor: Actor) =>
-    (tracks?.tlb ?? []).filter(
-      (l) => l.actor.kind === actor.kind && l.actor.n === actor.n && l.invalidated !== null && l.invalidated > since && l.invalidated <= view.t,
-    );
+  // Entries invalidated during the current step, by actor: one pass over the window's lives.
+  const goneBy = useMemo(() => {
+    const map = new Map<string, TlbLife[]>();
+    if (!view) return map;
+    for (const l of tracks?.tlb ?? []) {
+      if (l.invalidated === null || l.invalidated <= since || l.invalidated > view.t) continue;
+      const key = `${l.actor.kind}${l.actor.n}`;
+      const list = map.get(key);
+      if (list) list.push(l);
+      else map.set(key, [l]);
+    }
+    return map;
+  }, [tracks, since, view]);
+  if (!view || !summary) return null;
+  const gone = (actor: Actor) => goneBy.get(`${actor.kind}${actor.n}`) ?? NO_LIVES;
 
-  // On a big machine, empty TLBs are named in one line instead of one empty table each.
-  const hideEmpty = view.cpus.length > 8;
-  const emptyCpus = view.cpus.filter((c) => c.tlb.length === 0 && gone({ kind: 'cpu', n: c.cpu }).length === 0);
+  // On a big machine, one line per CPU (entries and how many are wrong) and full grids only for the CPUs that matter
+  // now: the one that ran this micro-step, those named by a violation here, and those the user opened.
+  const big = view.cpus.length > GRIDS;
+  const actorNow = view.microstep?.actor.kind === 'cpu' ? view.microstep.actor.n : -1;
+  const shownCpus = big ? view.cpus.filter((c) => c.cpu === actorNow || opened.has(c.cpu)) : view.cpus;
   return (
     <section className="tlb-grids" aria-label="TLBs at the playhead" data-testid="tlb-grids">
       <h2 className="panel-title">TLBs at micro-step {view.t}</h2>
       <div className="tlb-list">
-        {view.cpus.filter((c) => !hideEmpty || c.tlb.length > 0 || gone({ kind: 'cpu', n: c.cpu }).length > 0).map((c) => (
+        {big ? <TlbSummary cpus={view.cpus} opened={opened} toggle={toggle} /> : null}
+        {shownCpus.map((c) => (
           <Grid key={`cpu${c.cpu}`} title={`CPU ${c.cpu}`} cells={c.tlb} gone={gone({ kind: 'cpu', n: c.cpu })} view={view} since={since} testActor={`cpu${c.cpu}`} />
         ))}
-        {hideEmpty && emptyCpus.length > 0 ? (
-          <p className="hint" data-testid="tlb-empty-list">
-            Empty TLBs: {emptyCpus.length === view.cpus.length ? `all ${view.cpus.length} CPUs` : emptyCpus.map((c) => `CPU ${c.cpu}`).join(', ')}
-          </p>
-        ) : null}
         {view.devices.map((d) => (
           <Grid
             key={`dev${d.device}`}
@@ -130,3 +151,28 @@ function Grid({ title, cells, gone, view, since, testActor }: { title: string; c
     </table>
   );
 }
+
+/** One button per CPU: how many entries, how many wrong; pressing it opens that CPU's grid. */
+const TlbSummary = memo(function TlbSummary({ cpus, opened, toggle }: { cpus: PlayheadView['cpus']; opened: ReadonlySet<number>; toggle: (cpu: number) => void }) {
+  return (
+    <div className="tlb-summary" role="group" aria-label="TLB of each CPU (press to show its entries)">
+      {cpus.map((c) => {
+        const wrong = c.tlb.filter((e) => e.status !== 'current').length;
+        return (
+          <button
+            key={c.cpu}
+            type="button"
+            className={`tlb-chip${wrong ? ' has-wrong' : ''}`}
+            aria-pressed={opened.has(c.cpu)}
+            onClick={() => toggle(c.cpu)}
+            title={`CPU ${c.cpu}: ${c.tlb.length} entries${wrong ? `, ${wrong} stale, freed or reused` : ''}`}
+          >
+            {c.cpu}
+            <span className="hint">:{c.tlb.length}</span>
+            {wrong ? <span className="bad-text">✗{wrong}</span> : null}
+          </button>
+        );
+      })}
+    </div>
+  );
+});
