@@ -11,7 +11,7 @@ import { Timeline } from './timeline/timeline.ts';
 import { tracksWindow } from './timeline/tracks_query.ts';
 import { playheadView } from './timeline/view.ts';
 import { compareTimelines } from './timeline/compare.ts';
-import { runReport } from './timeline/report.ts';
+import { jsonPieces, runReport } from './timeline/report.ts';
 import type { TimelineSlot } from './protocol/messages.ts';
 import { oneLine, quote, shown } from './scenario/quote.ts';
 
@@ -25,8 +25,31 @@ function intIn(name: string, v: unknown, min: number, max: number): number {
   return v;
 }
 
+/**
+ * The report's JSON text in chunks of about a megabyte: a run of millions of steps makes a text longer than a string
+ * may be, and the app writes the chunks straight into a file (a Blob), never joining them.
+ */
+function reportChunks(report: unknown): string[] {
+  const chunks: string[] = [];
+  let buf: string[] = [];
+  let size = 0;
+  for (const piece of jsonPieces(report)) {
+    buf.push(piece);
+    size += piece.length;
+    if (size >= 1 << 20) {
+      chunks.push(buf.join(''));
+      buf = [];
+      size = 0;
+    }
+  }
+  buf.push('\n');
+  chunks.push(buf.join(''));
+  return chunks;
+}
+
 export interface SimHost {
-  handle(req: SimRequest): SimEvent;
+  /** Answers a request; `emit`, if given, receives `sim/progress` events for that request first (long loads). */
+  handle(req: SimRequest, emit?: (event: SimEvent) => void): SimEvent;
 }
 
 export function createHost(): SimHost {
@@ -42,6 +65,9 @@ export function createHost(): SimHost {
     return timeline;
   };
 
+  /** Where the request being answered reports progress, if anywhere. */
+  let progress: ((event: SimEvent) => void) | undefined;
+
   function answer(req: SimRequest): SimEvent {
     switch (req.type) {
       case 'sim/presetsRequested':
@@ -56,7 +82,9 @@ export function createHost(): SimHost {
         else throw new ScenarioError('source', `expected a preset id or a JSON text, got ${shown(src?.kind)}`);
         if (req.variant != null && typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name, got ${shown(req.variant)}`);
         // Build everything the answer needs before replacing anything: a failure leaves the loaded timeline as it was.
-        const t = new Timeline(file, req.variant ?? null);
+        const seq = req.seq;
+        const report = progress;
+        const t = new Timeline(file, req.variant ?? null, report ? { onProgress: (done, total) => report({ type: 'sim/progress', seq, done, total }) } : {});
         const summary = t.summary();
         timeline = t;
         compared = null;
@@ -98,7 +126,7 @@ export function createHost(): SimHost {
         return { type: 'sim/compared', seq: req.seq, summary, compare };
       }
       case 'sim/reportRequested':
-        return { type: 'sim/reportReady', seq: req.seq, report: runReport(need()) };
+        return { type: 'sim/reportReady', seq: req.seq, text: reportChunks(runReport(need())) };
       case 'sim/viewRequested': {
         const t = need(req.of);
         const at = intIn('t', req.t, 0, t.microstepCount);
@@ -110,8 +138,9 @@ export function createHost(): SimHost {
   }
 
   return {
-    handle(req) {
+    handle(req, emit) {
       const seq = typeof req?.seq === 'number' ? req.seq : -1;
+      progress = emit;
       try {
         return answer(req);
       } catch (err) {

@@ -10,4 +10,4 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const host = createHost();
 
-scope.addEventListener('message', (e) => scope.postMessage(host.handle(e.data)));
+scope.addEventListener('message', (e) => scope.postMessage(host.handle(e.data, (event) => scope.postMessage(event))));

@@ -70,3 +70,24 @@ describe('simulation host (worker protocol)', () => {
     expect(h.handle({ type: 'sim/tracksRequested', seq: 10, from: n, to: n, buckets: 1 }).type).toBe('sim/tracksReady');
   });
 });
+
+describe('progress of a long load', () => {
+  it('a load of many steps reports progress for its seq before answering; a short one does not', async () => {
+    const { createHost } = await import('../src-sim/host.ts');
+    const { randomScenario, randomSteps } = await import('../src-sim/scenario/random.ts');
+    const { Timeline, PROGRESS_EVERY } = await import('../src-sim/timeline/timeline.ts');
+    const base = randomScenario({ arch: 'x86', cpus: 4, mms: 4, tasksPerMm: 2, kthreads: 2, devices: 0, pagesPerMm: 4 });
+    const file = new Timeline(base, null, { extend: randomSteps(3, PROGRESS_EVERY * 2 + 10, { pagesPerMm: 4 }) }).file;
+    const h = createHost();
+    const events: Array<{ type: string; seq: number }> = [];
+    const answer = h.handle({ type: 'sim/loadRequested', seq: 7, source: { kind: 'json', text: JSON.stringify(file) } }, (e) => events.push(e));
+    expect(answer.type).toBe('sim/loaded');
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.every((e) => e.type === 'sim/progress' && e.seq === 7)).toBe(true);
+    const last = events[events.length - 1] as unknown as { done: number; total: number };
+    expect(last.done).toBeLessThanOrEqual(last.total);
+    const few: unknown[] = [];
+    h.handle({ type: 'sim/loadRequested', seq: 8, source: { kind: 'preset', id: 't2-use-mm-mm-users' } }, (e) => few.push(e));
+    expect(few).toEqual([]);
+  });
+});

@@ -301,7 +301,7 @@ describe('host', () => {
     const view = h.handle({ type: 'sim/viewRequested', seq: 4, t: n });
     expect(view.type).toBe('sim/viewReady');
     const report = h.handle({ type: 'sim/reportRequested', seq: 5 });
-    expect(report.type === 'sim/reportReady' && report.report.scenario).toBe('t2-use-mm-mm-users');
+    expect(report.type === 'sim/reportReady' && JSON.parse(report.text.join('')).scenario).toBe('t2-use-mm-mm-users');
   });
 
   it('a compare that fails while building its answer keeps the previous compare', () => {

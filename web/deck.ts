@@ -44,7 +44,9 @@ export function parseDeck(text: string): Deck {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new DeckError(`deck: not valid JSON (${(e as Error).message})`);
+    // The engine's message may quote the input: cut it, and show no control characters.
+    const why = (e as Error).message.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+    throw new DeckError(`deck: not valid JSON (${why.length > 120 ? `${why.slice(0, 120)}…` : why})`);
   }
   const r = deckSchema.safeParse(raw);
   if (!r.success) {

@@ -147,8 +147,8 @@ export class SimClient {
   }
 
   /** The run as `npm run sim -- run --json` prints it. */
-  async report(): Promise<unknown> {
-    return (await this.request({ type: 'sim/reportRequested' })).report;
+  async report(): Promise<string[]> {
+    return (await this.request({ type: 'sim/reportRequested' })).text;
   }
 
   /** Runs another variant beside the loaded one (null: stop comparing). */

@@ -255,10 +255,10 @@ export function seek(t: number): void {
   void fetchView(next);
 }
 
-/** The run as JSON (what `npm run sim -- run --json` prints), from the worker. */
-export async function runReportText(): Promise<string | null> {
+/** The run as JSON (what `npm run sim -- run --json` prints), from the worker, in chunks (never one huge string). */
+export async function runReportText(): Promise<string[] | null> {
   try {
-    return `${JSON.stringify(await sim().report(), null, 2)}\n`;
+    return await sim().report();
   } catch (error) {
     showError(`Could not export the run: ${messageOf(error)}`);
     return null;

@@ -65,15 +65,6 @@ export const shownName = (fn: string): string => {
   return at < 0 ? fn : fn.slice(0, at);
 };
 
-/** True if `name` is a label (`label` or `fn.label`, fn as shown) of some registered function. */
-export function isKnownLabel(name: string): boolean {
-  const dot = name.indexOf('.');
-  for (const def of registry.values()) {
-    if (dot >= 0 ? shownName(def.name) === name.slice(0, dot) && name.slice(dot + 1) in def.labels : name in def.labels) return true;
-  }
-  return false;
-}
-
 export function call(fn: string, args: Record<string, unknown>, then: string): Call {
   return { call: fn, args, then };
 }

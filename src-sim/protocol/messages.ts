@@ -11,7 +11,6 @@
 import type { CompareInfo, TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { PlayheadView, TracksWindow } from './tracks.ts';
-import type { RunReport } from '../timeline/report.ts';
 
 export type ScenarioSource = { kind: 'preset'; id: string } | { kind: 'json'; text: string };
 
@@ -47,7 +46,8 @@ export type SimEvent =
   | { type: 'sim/tracksReady'; seq: number; window: TracksWindow }
   | { type: 'sim/viewReady'; seq: number; view: PlayheadView }
   | { type: 'sim/compared'; seq: number; summary: TimelineSummary | null; compare: CompareInfo | null }
-  | { type: 'sim/reportReady'; seq: number; report: RunReport }
+  /** The run as `npm run sim -- run --json` prints it: the JSON text, in chunks to be written one after another. */
+  | { type: 'sim/reportReady'; seq: number; text: string[] }
   /** Sent (any number of times) before the answer to a long request: a sign of life, and how far it got. */
   | { type: 'sim/progress'; seq: number; done: number; total: number }
   | { type: 'sim/failed'; seq: number; error: SimError };

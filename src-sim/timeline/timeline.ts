@@ -30,6 +30,8 @@ import '../kernel/all.ts';
 
 /** Micro-steps between keyframes: seek replays at most this many (plus one step); see `npm run bench`. */
 export const KEYFRAME_EVERY = 2048;
+/** Steps between progress reports of a long run. */
+export const PROGRESS_EVERY = 4096;
 
 interface Keyframe {
   /** Micro-steps recorded before this state. */
@@ -98,7 +100,17 @@ export class Timeline implements Recorder {
    * and returns the next step, or null to stop. The proposed steps are appended to `file.steps` (a copy), so the
    * resulting file replays the run. Random schedules for tests and the benchmark are built this way.
    */
-  constructor(public file: ScenarioFile, variant: string | null, opts: { keyframeEvery?: number; extend?: (s: Readonly<SimState>, index: number) => StepFile | null; freezeKeyframes?: boolean } = {}) {
+  constructor(
+    public file: ScenarioFile,
+    variant: string | null,
+    opts: {
+      keyframeEvery?: number;
+      extend?: (s: Readonly<SimState>, index: number) => StepFile | null;
+      freezeKeyframes?: boolean;
+      /** Told every PROGRESS_EVERY steps how many of the file's steps have run (a long load's sign of life). */
+      onProgress?: (done: number, total: number) => void;
+    } = {},
+  ) {
     this.variant = resolveVariant(file, variant);
     this.freezeKeyframes = !!opts.freezeKeyframes;
     const arch = ARCHES[this.variant.arch];
@@ -115,6 +127,7 @@ export class Timeline implements Recorder {
     this.tracks = new TracksRecorder(s);
     this.k = new Kernel(s, arch, this, this.recordingHooks(new Checker()));
     if (opts.extend) this.file = { ...file, steps: file.steps.slice() };
+    this.onProgress = opts.onProgress;
     this.run(opts.keyframeEvery ?? KEYFRAME_EVERY, opts.extend);
   }
 
@@ -198,11 +211,14 @@ export class Timeline implements Recorder {
 
   // ---- running ----
 
+  private onProgress: ((done: number, total: number) => void) | undefined;
+
   private run(every: number, extend?: (s: Readonly<SimState>, index: number) => StepFile | null): void {
     const k = this.k;
     this.pushKeyframe(0, 0, null);
     let lastKf = 0;
     for (let i = 0; ; i++) {
+      if (this.onProgress && i % PROGRESS_EVERY === 0 && i > 0) this.onProgress(i, this.stepTotal);
       if (i >= this.stepTotal) {
         const next = extend?.(k.s, this.file.steps.length);
         if (!next) break;

@@ -79,6 +79,6 @@ export async function exportPng(theme: Theme, plotWidth: number, labelWidth: num
 }
 
 export async function exportJson(): Promise<void> {
-  const text = await runReportText();
-  if (text) download(new Blob([text], { type: 'application/json' }), `${baseName()}.json`);
+  const chunks = await runReportText();
+  if (chunks) download(new Blob(chunks, { type: 'application/json' }), `${baseName()}.json`);
 }
