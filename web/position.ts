@@ -56,17 +56,63 @@ export function findingPosition(f: Pick<ViolationInfo, 'microstep'>): number {
   return f.microstep + 1;
 }
 
+/**
+ * Per list of violations, built once (these run on every playhead move; a long run has many thousands): the
+ * positions with a violation, ascending, and the violations at each position.
+ */
+const byPosition = new WeakMap<ViolationInfo[], { ts: number[]; at: Map<number, ViolationInfo[]> }>();
+
+function indexOf(violations: ViolationInfo[]): { ts: number[]; at: Map<number, ViolationInfo[]> } {
+  let index = byPosition.get(violations);
+  if (!index) {
+    const at = new Map<number, ViolationInfo[]>();
+    for (const v of violations) {
+      const t = findingPosition(v);
+      const list = at.get(t);
+      if (list) list.push(v);
+      else at.set(t, [v]);
+    }
+    index = { ts: [...at.keys()].sort((a, b) => a - b), at };
+    byPosition.set(violations, index);
+  }
+  return index;
+}
+
 /** The next (dir = 1) or previous (dir = -1) position with a violation, or null. */
 export function violationBy(violations: ViolationInfo[], t: number, dir: 1 | -1): number | null {
-  const ts = [...new Set(violations.map(findingPosition))].sort((a, b) => a - b);
-  if (dir > 0) return ts.find((x) => x > t) ?? null;
-  for (let i = ts.length - 1; i >= 0; i--) if (ts[i] < t) return ts[i];
-  return null;
+  const { ts } = indexOf(violations);
+  // First index whose position is > t.
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  if (dir > 0) return lo < ts.length ? ts[lo] : null;
+  let i = lo - 1;
+  if (i >= 0 && ts[i] === t) i--;
+  return i >= 0 ? ts[i] : null;
 }
+
+const NONE: ViolationInfo[] = [];
 
 /** Violations raised exactly at position t. */
 export function violationsAt(violations: ViolationInfo[], t: number): ViolationInfo[] {
-  return violations.filter((v) => findingPosition(v) === t);
+  return indexOf(violations).at.get(t) ?? NONE;
+}
+
+/** How many setup steps and how many scheduled steps (counted once per list). */
+const counts = new WeakMap<StepInfo[], { setup: number; schedule: number }>();
+
+export function stepCounts(steps: StepInfo[]): { setup: number; schedule: number } {
+  let c = counts.get(steps);
+  if (!c) {
+    const setup = steps.filter((s) => s.setup).length;
+    c = { setup, schedule: steps.length - setup };
+    counts.set(steps, c);
+  }
+  return c;
 }
 
 /** Clamp to [0, n], as an integer. */
@@ -81,7 +127,8 @@ export function positionText(summary: Pick<TimelineSummary, 'steps' | 'microstep
   const step = stepAt(summary.steps, t);
   const ms = `micro-step ${t} of ${n}`;
   if (!step) return `initial state, before any step; ${ms}`;
-  const total = summary.steps.filter((s) => s.setup === step.setup).length;
+  const c = stepCounts(summary.steps);
+  const total = step.setup ? c.setup : c.schedule;
   return `${step.setup ? 'setup' : 'step'} ${step.number} of ${total}${t === stepEnd(step) ? ' (done)' : ''}, ${ms}`;
 }
 

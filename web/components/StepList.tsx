@@ -51,7 +51,8 @@ export function StepList() {
   const focus = useStore(store, (s) => (schedule.length > MAX_ROWS ? (stepAt(steps, s.t)?.index ?? 0) : 0));
   const shown = useMemo(() => {
     if (schedule.length <= MAX_ROWS) return { rows: schedule, before: 0, after: 0 };
-    const at = Math.max(0, schedule.findIndex((s) => s.index >= focus));
+    // Scheduled steps follow the setup steps in index order: the focus step's place in the schedule is direct.
+    const at = Math.max(0, Math.min(schedule.length - 1, focus - setup.length));
     // The window moves in jumps of a third of its size, so scrubbing rarely re-mounts rows.
     const jump = MAX_ROWS / 3;
     const from = Math.max(0, Math.min(Math.floor((at - MAX_ROWS / 2) / jump) * jump, schedule.length - MAX_ROWS));

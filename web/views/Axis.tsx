@@ -1,9 +1,10 @@
 import type { ScaleLinear } from 'd3';
+import { useStore } from 'zustand';
+import { store } from '../store.ts';
 
 /** The time axis above the lanes: integer micro-step ticks from the shared scale (d3 computes, React draws). */
-export function Axis({ x, width, t }: { x: ScaleLinear<number, number>; width: number; t: number }) {
+export function Axis({ x, width, slot }: { x: ScaleLinear<number, number>; width: number; slot: 'main' | 'compare' }) {
   const ticks = x.ticks(Math.max(2, Math.floor(width / 90))).filter(Number.isInteger);
-  const px = x(t);
   return (
     <svg className="axis" width={width} height={26} role="img" aria-label={`time axis, micro-steps ${Math.round(x.domain()[0])} to ${Math.round(x.domain()[1])}`}>
       {ticks.map((v) => (
@@ -14,7 +15,15 @@ export function Axis({ x, width, t }: { x: ScaleLinear<number, number>; width: n
           </text>
         </g>
       ))}
-      {px >= 0 && px <= width ? <path d={`M${px - 6},16 L${px + 6},16 L${px},25 Z`} className="axis-playhead" /> : null}
+      <AxisPlayhead x={x} width={width} slot={slot} />
     </svg>
   );
+}
+
+/** The playhead's mark on the axis: re-renders alone when the playhead moves. */
+function AxisPlayhead({ x, width, slot }: { x: ScaleLinear<number, number>; width: number; slot: 'main' | 'compare' }) {
+  const t = useStore(store, (s) => (slot === 'main' ? s.t : (s.compare?.t ?? 0)));
+  const px = x(t);
+  if (px < 0 || px > width) return null;
+  return <path d="M-6,16 L6,16 L0,25 Z" transform={`translate(${px},0)`} className="axis-playhead" />;
 }

@@ -4,7 +4,7 @@ import { memo, useMemo, useState } from 'react';
 import type { StepInfo } from '../../src-sim/protocol/index.ts';
 import { seek, setSpeed, showError, store } from '../store.ts';
 import { jumpEnd, jumpViolation, stepMicro, stepOperation, togglePlay } from '../playback.ts';
-import { positionText, stepAt, stepEnd, violationBy } from '../position.ts';
+import { positionText, stepAt, stepCounts, stepEnd, violationBy } from '../position.ts';
 import { stepName } from '../format.ts';
 
 const SPEEDS = [1, 2, 4, 10, 30, 100, 1000, 10_000];
@@ -88,21 +88,21 @@ const GoTo = memo(function GoTo({ steps, current }: { steps: StepInfo[]; current
   const ran = useMemo(() => steps.filter((s) => s.microstepCount > 0), [steps]);
   const [text, setText] = useState('');
   if (ran.length > MAX_OPTIONS) {
-    const schedule = steps.filter((s) => !s.setup);
+    const setupCount = stepCounts(steps).setup;
     return (
       <form
         className="field step-field"
         onSubmit={(e) => {
           e.preventDefault();
-          const step = schedule[Number(text)];
+          const step = steps[setupCount + Number(text)];
           if (/^\d+$/.test(text) && step) seek(stepEnd(step));
-          else showError(`There is no step ${text.slice(0, 20)}: steps are numbered 0 to ${schedule.length - 1}.`);
+          else showError(`There is no step ${text.slice(0, 20)}: steps are numbered 0 to ${steps.length - setupCount - 1}.`);
         }}
       >
         <label className="field-label" htmlFor="goto-step">
           Go to step
         </label>
-        <input id="goto-step" className="goto-input" inputMode="numeric" value={text} onChange={(e) => setText(e.target.value)} placeholder={`0–${schedule.length - 1}`} data-testid="jump-step-number" />
+        <input id="goto-step" className="goto-input" inputMode="numeric" value={text} onChange={(e) => setText(e.target.value)} placeholder={`0–${steps.length - setupCount - 1}`} data-testid="jump-step-number" />
       </form>
     );
   }

@@ -17,29 +17,12 @@ import { useTheme } from './useTheme.ts';
 import { Axis } from './Axis.tsx';
 import { exportJson, exportPng, exportSvg } from './export.ts';
 import { RefcountGraphs } from './RefcountGraphs.tsx';
+import { END_MARGIN, Playhead, pick, type Slot } from './Playhead.tsx';
 
 export const LABEL_WIDTH = 230;
-const END_MARGIN = 14;
 /** Room kept for a vertical scrollbar. */
 const SCROLLBAR = 18;
 const MAX_LANES_HEIGHT = 420;
-
-export type Slot = 'main' | 'compare';
-
-const FULL: Record<number, [number, number]> = {};
-/** [0, n], the same array for the same n (a stable dependency). */
-function full(n: number): [number, number] {
-  return (FULL[n] ??= [0, Math.max(1, n)]);
-}
-
-/** What the lanes of a slot show: the main timeline, or the variant compared with it (whole run, no zoom). */
-function pick(s: AppState, slot: Slot) {
-  if (slot === 'compare') {
-    const c = s.compare;
-    return { summary: c?.summary ?? null, tracks: c?.tracks ?? null, t: c?.t ?? 0, view: c?.view ?? null, domain: full(c?.summary.microstepCount ?? 1) };
-  }
-  return { summary: s.summary, tracks: s.tracks, t: s.t, view: s.view, domain: s.domain };
-}
 
 /** Clicking the compared variant's lanes moves the main playhead to the end of the same step. */
 function seekFrom(slot: Slot, t: number): void {
@@ -56,7 +39,6 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const n = useStore(store, (s) => pick(s, slot).summary?.microstepCount ?? 0);
   const domain = useStore(store, (s) => pick(s, slot).domain);
   const tracks = useStore(store, (s) => pick(s, slot).tracks);
-  const t = useStore(store, (s) => pick(s, slot).t);
   const view = useStore(store, (s) => pick(s, slot).view);
   const presenting = useStore(store, (s) => s.presenting);
   const theme = useTheme();
@@ -80,16 +62,25 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
     return () => clearTimeout(timer);
   }, [machine, domain, plotWidth, slot]);
 
+  // The playhead moves many times a second: the section's data-t (what tests and tools read) is set directly, and
+  // only the small Playhead components re-render; nothing else here depends on it.
+  useEffect(() => {
+    const el = outer.current;
+    if (!el) return;
+    const set = (s: AppState) => {
+      el.dataset.t = String(pick(s, slot).t);
+    };
+    set(store.getState());
+    return store.subscribe(set);
+  }, [slot, machine]);
+
   if (!machine || !rows) return null;
-  const playheadX = x(t);
-  const showPlayhead = playheadX >= -1 && playheadX <= plotWidth + 1;
 
   return (
     <section
       className={`lanes-panel${slot === 'compare' ? ' is-compare' : ''}`}
       aria-label={slot === 'main' ? 'Lanes: each CPU over time' : `Lanes of the compared variant`}
       data-testid={slot === 'main' ? 'lanes' : 'compare-lanes'}
-      data-t={t}
       data-view-t={view?.t ?? ''}
       data-tracks={tracks ? `${tracks.from}-${tracks.to}` : ''}
       ref={outer}
@@ -109,7 +100,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
             </button>
           </span> : null}
         </div>
-        <Axis x={x} width={plotWidth} t={t} />
+        <Axis x={x} width={plotWidth} slot={slot} />
       </div>
       <LaneScroller
         machine={machine}
@@ -120,12 +111,11 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
         plotWidth={plotWidth}
         n={n}
         maxHeight={maxHeight}
-        playheadX={showPlayhead ? playheadX : null}
         theme={theme}
         slot={slot}
         fontPx={large ? 15 : 12}
       />
-      <RefcountGraphs x={x} plotWidth={plotWidth} labelWidth={LABEL_WIDTH} playheadX={showPlayhead ? playheadX : null} slot={slot} />
+      <RefcountGraphs x={x} plotWidth={plotWidth} labelWidth={LABEL_WIDTH} slot={slot} />
     </section>
   );
 }
@@ -139,7 +129,6 @@ interface ScrollerProps {
   plotWidth: number;
   n: number;
   maxHeight: number;
-  playheadX: number | null;
   theme: ReturnType<typeof useTheme>;
   slot: Slot;
   fontPx: number;
@@ -151,7 +140,7 @@ function fontFamily(): string {
   return (family ??= getComputedStyle(document.documentElement).fontFamily);
 }
 
-function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, playheadX, theme, slot, fontPx }: ScrollerProps) {
+function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, theme, slot, fontPx }: ScrollerProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const plot = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -197,7 +186,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
           <div className="lane-canvas-holder">
             <canvas ref={canvas} className="lane-canvas" style={{ width: plotWidth, height: viewHeight }} aria-hidden="true" />
           </div>
-          {playheadX !== null ? <div className="playhead" style={{ left: playheadX }} aria-hidden="true" /> : null}
+          <Playhead x={x} slot={slot} />
           <Markers markers={markers} slot={slot} />
           <LanesText blocks={blocks} rows={rows} />
         </div>
@@ -256,10 +245,21 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typ
   }, [plot, x, base, n]);
 }
 
-const BandLabels = memo(function BandLabels({ band, view, machine }: { band: Band; view: PlayheadView | null; machine: MachineInfo }) {
+/** A band's labels and their values at the playhead: computed here, drawn by BandLabelsOf only when they change. */
+function BandLabels({ band, view, machine }: { band: Band; view: PlayheadView | null; machine: MachineInfo }) {
   const cpu = band.actor.kind === 'cpu' ? view?.cpus[band.actor.n] : undefined;
   const dev = band.actor.kind === 'device' ? view?.devices[band.actor.n] : undefined;
   const names = view ?? { taskNames: machine.tasks.map((t) => t.name), mmNames: machine.mms.map((m) => m.name) };
+  const values = band.rows.map((row) => rowValue(row, cpu, dev, names));
+  const mms = band.rows.map((row) => rowMm(row, cpu, dev));
+  return <BandLabelsOf band={band} values={values} mms={mms} />;
+}
+
+const sameList = <T,>(a: T[], b: T[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Every new view is a new object; a band re-renders only when one of its values changed (64 CPUs, a few change). */
+const BandLabelsOf = memo(
+  function BandLabelsOf({ band, values, mms }: { band: Band; values: string[]; mms: Array<number | null> }) {
   return (
     <div
       role="group"
@@ -272,12 +272,14 @@ const BandLabels = memo(function BandLabels({ band, view, machine }: { band: Ban
       <div className="band-title" style={{ height: band.rows[0] ? band.rows[0].y - band.y : undefined, lineHeight: band.rows[0] ? `${band.rows[0].y - band.y}px` : undefined }}>
         {band.title}
       </div>
-      {band.rows.map((row) => (
-        <RowLabel key={row.kind} row={row} bandY={band.y} value={rowValue(row, cpu, dev, names)} mm={rowMm(row, cpu, dev)} />
+      {band.rows.map((row, i) => (
+        <RowLabel key={row.kind} row={row} bandY={band.y} value={values[i]} mm={mms[i]} />
       ))}
     </div>
   );
-});
+  },
+  (a, b) => a.band === b.band && sameList(a.values, b.values) && sameList(a.mms, b.mms),
+);
 
 function RowLabel({ row, bandY, value, mm }: { row: RowBox; bandY: number; value: string; mm: number | null }) {
   return (

@@ -10,12 +10,13 @@ import { stepName } from '../format.ts';
 import { store } from '../store.ts';
 import { changeText, layoutRefcount } from '../layout/refcount.ts';
 import { mmSwatch } from '../layout/palette.ts';
+import { Playhead } from './Playhead.tsx';
 
 const GRAPH_HEIGHT = 54;
 /** Hover targets per graph; past this many changes in view, zoom in to name each. */
 const MAX_DOTS = 200;
 
-export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; playheadX: number | null; slot: 'main' | 'compare' }) {
+export function RefcountGraphs({ x, plotWidth, labelWidth, slot }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; slot: 'main' | 'compare' }) {
   const tracks = useStore(store, (s) => (slot === 'main' ? s.tracks : (s.compare?.tracks ?? null)));
   const mms = useStore(store, (s) => (slot === 'main' ? s.summary : s.compare?.summary)?.machine.mms ?? null);
   const view = useStore(store, (s) => (slot === 'main' ? s.view : (s.compare?.view ?? null)));
@@ -27,7 +28,7 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, playheadX, slot }: { 
     <div className="refcounts" role="group" aria-label="Reference counts" data-testid="refcounts">
       <div className="refcount-rows">
       {/* One playhead line over every graph: moving it re-draws no graph. */}
-      {playheadX !== null ? <div className="playhead" style={{ left: labelWidth + playheadX }} aria-hidden="true" /> : null}
+      <Playhead x={x} slot={slot} offset={labelWidth} />
       {shown.map((track) => {
         const now = view?.mms[track.mm];
         const name = mms[track.mm]?.name ?? `mm ${track.mm}`;

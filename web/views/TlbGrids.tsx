@@ -63,7 +63,9 @@ export function TlbGrids() {
       <div className="tlb-list">
         {big ? <TlbSummary cpus={view.cpus} opened={opened} toggle={toggle} /> : null}
         {shownCpus.map((c) => (
-          <Grid key={`cpu${c.cpu}`} title={`CPU ${c.cpu}`} cells={c.tlb} gone={gone({ kind: 'cpu', n: c.cpu })} view={view} since={since} testActor={`cpu${c.cpu}`} />
+          // On a big machine the grid of "the CPU that ran this micro-step" keeps its key as that CPU changes, so the
+          // table is updated in place rather than rebuilt at every step of the playhead.
+          <Grid key={big && c.cpu === actorNow && !opened.has(c.cpu) ? 'now' : `cpu${c.cpu}`} title={`CPU ${c.cpu}`} cells={c.tlb} gone={gone({ kind: 'cpu', n: c.cpu })} view={view} since={since} testActor={`cpu${c.cpu}`} />
         ))}
         {view.devices.map((d) => (
           <Grid
