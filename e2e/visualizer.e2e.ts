@@ -340,6 +340,7 @@ describe('talk deck', () => {
     expect(await page.getByTestId('deck-footer').textContent()).toContain('stop 1 of 2');
     await page.keyboard.press('PageDown');
     await page.waitForURL((url) => url.searchParams.get('scenario') === T5);
+    await settled(page);
     expect(await page.getByTestId('deck-footer').textContent()).toContain('stop 2 of 2');
     await screenshot(page, 'vis-deck-presentation', { fullPage: false });
 

@@ -187,7 +187,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
             <canvas ref={canvas} className="lane-canvas" style={{ width: plotWidth, height: viewHeight }} aria-hidden="true" />
           </div>
           <Playhead x={x} slot={slot} />
-          <Markers markers={markers} slot={slot} />
+          <Markers markers={markers} slot={slot} maxX={plotWidth - 18} />
           <LanesText blocks={blocks} rows={rows} />
         </div>
       </div>
@@ -331,7 +331,7 @@ function rowMm(row: RowBox, cpu: CpuView | undefined, dev: PlayheadView['devices
 }
 
 /** Finding markers: buttons over the canvas (memoised: the playhead moving does not re-render them). */
-const Markers = memo(function Markers({ markers, slot }: { markers: ReturnType<typeof layoutMarkers>; slot: Slot }) {
+const Markers = memo(function Markers({ markers, slot, maxX }: { markers: ReturnType<typeof layoutMarkers>; slot: Slot; maxX: number }) {
   return (
     <>
       {markers.map((m, i) => (
@@ -339,7 +339,7 @@ const Markers = memo(function Markers({ markers, slot }: { markers: ReturnType<t
           key={`${m.finding.warning ? 'w' : 'v'}${m.finding.index}-${i}`}
           type="button"
           className={`finding-marker${m.finding.warning ? ' is-warning' : ''}`}
-          style={{ left: m.x, top: m.y }}
+          style={{ left: Math.max(18, Math.min(maxX, m.x)), top: m.y }}
           data-testid="finding-marker"
           data-invariant={m.finding.id}
           aria-label={`${m.finding.warning ? 'kernel event' : `${m.finding.id} violated`} at micro-step ${m.finding.t}: show it`}
