@@ -42,15 +42,14 @@
  *
  * The production build goes to a temporary directory (not dist/, which the e2e setup builds into at the same time).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { chooseBrowser, launchChromium } from '../e2e/chromium.ts';
+import { preview, stopServer, viteBuild } from '../e2e/serve.ts';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { parseScenarioText } from '../src-sim/scenario/load.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
@@ -58,15 +57,12 @@ import type { ScenarioFile } from '../src-sim/scenario/schema.ts';
 
 const TARGET = Number(process.env.BENCH_MICROSTEPS ?? 1_000_000);
 const PROFILE = process.argv.includes('--profile');
-const ROOT = process.cwd();
 const SCRUB_FRAMES = 200;
 const ZOOM_FRAMES = 150;
 const ZOOM_RUN = 15;
 const LONG_FRAME_MS = 20;
 
 const TOTAL_TIMEOUT_MS = Number(process.env.BENCH_UI_TIMEOUT_MS ?? 20 * 60_000);
-const BUILD_TIMEOUT_MS = 240_000;
-const READY_TIMEOUT_MS = 30_000;
 const LOAD_TIMEOUT_MS = 300_000;
 const DRAWN_TIMEOUT_MS = 120_000;
 /** A phase (scrub, zoom) stops taking new frames after this long; PHASE_TIMEOUT_MS bounds it all. */
@@ -110,41 +106,6 @@ function generate(replaced: { n: number }): ScenarioFile {
 // 2. The production build (a child process with NODE_ENV=production, `node <vite's bin>`, never an npx wrapper) and
 // the size of its JS.
 
-function viteBin(): string {
-  const pkgPath = createRequire(join(ROOT, 'package.json')).resolve('vite/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin: string | Record<string, string> };
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.vite;
-  if (!bin) throw new Error(`no "vite" bin in ${pkgPath}`);
-  return join(dirname(pkgPath), bin);
-}
-
-function childEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, NODE_ENV: 'production' };
-}
-
-function capture(child: ChildProcess): () => string {
-  let out = '';
-  const add = (chunk: Buffer) => {
-    out = (out + chunk.toString()).slice(-8_000);
-  };
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  return () => out.trim();
-}
-
-async function viteBuild(vite: string, outDir: string): Promise<void> {
-  const args = [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'];
-  if (PROFILE) args.push('--minify', 'false', '--sourcemap');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = capture(child);
-  const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
-  const code = await new Promise<number | null>((done, fail) => {
-    child.on('error', fail);
-    child.on('exit', (c, signal) => done(signal ? -1 : c));
-  }).finally(() => clearTimeout(timer));
-  if (code !== 0) throw new Error(`\`vite build\` failed (exit ${code}):\n${output()}`);
-}
-
 interface JsSizes {
   start: { file: string; gzip: number }[];
   lazy: { file: string; gzip: number }[];
@@ -182,56 +143,7 @@ function jsSizes(outDir: string): JsSizes {
 // ---------------------------------------------------------------------------------------------------------------
 // 3. `vite preview` on a free port of 127.0.0.1 (as e2e/global-setup.ts).
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function preview(vite: string, outDir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const url = `http://127.0.0.1:${port}/`;
-  const child = spawn(process.execPath, [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: ROOT,
-    env: childEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  servers.add(child);
-  const output = capture(child);
-  let exitCode: number | null | undefined;
-  child.on('exit', (code) => {
-    exitCode = code;
-    servers.delete(child);
-  });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`\`vite preview\` exited (${exitCode}):\n${output()}`);
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      if (response.ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop(child);
-  throw new Error(`\`vite preview\` did not answer on ${url} within ${READY_TIMEOUT_MS} ms:\n${output()}`);
-}
+// (e2e/serve.ts)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers: timeouts, statistics, CDP sessions on the worker, CPU profiles.
@@ -714,7 +626,6 @@ async function main(): Promise<void> {
   temps.push(work);
   const outDir = join(work, 'dist');
   const scenarioPath = join(work, 'stress-scenario.json');
-  const vite = viteBin();
 
   // 1. the scenario
   let t0 = performance.now();
@@ -731,7 +642,7 @@ async function main(): Promise<void> {
 
   // 2. the build
   t0 = performance.now();
-  await viteBuild(vite, outDir);
+  await viteBuild(outDir, PROFILE ? ['--minify', 'false', '--sourcemap'] : []);
   const sizes = jsSizes(outDir);
   if (PROFILE) loadSourceMaps(join(outDir, 'assets'));
   const startJs = sizes.start.reduce((a, f) => a + f.gzip, 0);
@@ -741,16 +652,9 @@ async function main(): Promise<void> {
   say(`lazy JS (gzip -9): ${(lazyJs / 1000).toFixed(1)} kB${sizes.lazy.length ? ` [${sizes.lazy.map((f) => `${f.file} ${(f.gzip / 1000).toFixed(1)} kB`).join(', ')}]` : ' (no lazy chunks)'}`);
 
   // 3. serve and open
-  let server: { child: ChildProcess; url: string } | undefined;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3 && !server; attempt++) {
-    try {
-      server = await preview(vite, outDir, await freePort());
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  if (!server) throw lastError;
+  const server = await preview(outDir);
+  servers.add(server.child);
+  server.child.on('exit', () => servers.delete(server.child));
 
   const choice = await chooseBrowser();
   browser = await launchChromium();
@@ -919,7 +823,7 @@ async function main(): Promise<void> {
   await context.close();
   await browser.close();
   browser = null;
-  await stop(server.child);
+  await stopServer(server.child);
   console.log(JSON.stringify(result));
 }
 
@@ -944,7 +848,7 @@ try {
   process.exitCode = 1;
 } finally {
   await (browser as Browser | null)?.close().catch(() => {});
-  for (const child of [...servers]) await stop(child);
+  for (const child of [...servers]) await stopServer(child);
   cleanupSync();
   clearTimeout(watchdog);
 }

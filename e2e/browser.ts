@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './chromium.ts';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 
 const SCREENSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url))), 'screenshots');
 
@@ -60,4 +60,30 @@ export async function openPage(browser: Browser, query = '', options: PageOption
 export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+/**
+ * One browser for a test file, and one page at a time: `open` gives a watched page that is closed after each test.
+ * Registers the file's beforeAll/afterAll/afterEach hooks; call it at the top of the file.
+ */
+export function usePages(): { open(query?: string, options?: PageOptions): Promise<WatchedPage>; browser(): Browser } {
+  let browser: Browser | undefined;
+  const pages: WatchedPage[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+  });
+  return {
+    async open(query = '', options: PageOptions = {}) {
+      const page = await openPage(browser!, query, options);
+      pages.push(page);
+      return page;
+    },
+    browser: () => browser!,
+  };
 }

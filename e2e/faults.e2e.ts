@@ -6,26 +6,14 @@
  * one chosen load, misbehaves instead of letting the real worker (imported right after) answer. Every other request,
  * and every worker started later, is the real one.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, type WatchedPage } from './browser.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { usePages, type WatchedPage } from './browser.ts';
 
 const T2 = 't2-use-mm-mm-users';
 const T5 = 't5-fullmm-upfront-flush';
 
-let browser: Browser;
-let current: WatchedPage | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
+const pages = usePages();
 
 type Mode = 'die' | 'junk' | 'malformed';
 
@@ -57,7 +45,7 @@ for (const data of early) self.dispatchEvent(new MessageEvent('message', { data 
 
 /** Opens T2 with the worker served through the wrapper. */
 async function openWith(mode: Mode): Promise<WatchedPage> {
-  current = await openPage(browser, `?scenario=${T2}&variant=buggy`, {
+  return pages.open(`?scenario=${T2}&variant=buggy`, {
     viewport: { width: 1280, height: 800 },
     prepare: (context) =>
       context.route(/\/assets\/worker-[^/?]+\.js$/, (route) => {
@@ -65,7 +53,6 @@ async function openWith(mode: Mode): Promise<WatchedPage> {
         return route.fulfill({ contentType: 'text/javascript', body: wrapper(mode, name) });
       }),
   });
-  return current;
 }
 
 async function settledOn(page: Page, scenario: string): Promise<void> {

@@ -2,9 +2,9 @@
  * The visualizer in Chromium: what the lanes, refcount graphs and TLB grids show is checked against the state the
  * simulation core itself computes at that micro-step (run here in node, independently of the worker and the UI).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, screenshot, type PageOptions, type WatchedPage } from './browser.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot, usePages } from './browser.ts';
 import { presetById, presetInfos } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import type { SimState } from '../src-sim/model/types.ts';
@@ -16,24 +16,7 @@ import { fileURLToPath } from 'node:url';
 const T2 = 't2-use-mm-mm-users';
 const T5 = 't5-fullmm-upfront-flush';
 
-let browser: Browser;
-let current: WatchedPage | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function open(query = '', options: PageOptions = {}): Promise<WatchedPage> {
-  current = await openPage(browser, query, options);
-  return current;
-}
+const { open } = usePages();
 
 /** The playhead the URL names (ms = micro-steps done). */
 function playhead(page: Page): number {
@@ -374,7 +357,6 @@ describe('screens', () => {
       await screenshot(page, name, { fullPage: false });
       expect(problems).toEqual([]);
       await close();
-      current = undefined;
     }
   });
 });

@@ -4,33 +4,14 @@
  * The tests name presets and variants, and the invariants their `expect` lists; they never assume how many presets
  * there are, nor at which step a violation happens (they check the page is consistent with itself instead).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, screenshot, type PageOptions, type WatchedPage } from './browser.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot, usePages } from './browser.ts';
 
 const T5 = 't5-fullmm-upfront-flush';
 const T2 = 't2-use-mm-mm-users';
 
-let browser: Browser;
-let current: WatchedPage | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function open(query = '', options: PageOptions = {}): Promise<WatchedPage> {
-  current = await openPage(browser, query, options);
-  return current;
-}
+const { open } = usePages();
 
 /** The invariant ids the violations panel lists, in order, without repeats. */
 async function panelInvariants(page: Page): Promise<string[]> {
@@ -190,7 +171,6 @@ describe('errors and presentation', () => {
       await screenshot(page, `projector-${colorScheme}-steps`, { fullPage: false });
       expect(problems).toEqual([]);
       await close();
-      current = undefined;
     }
   });
 });
