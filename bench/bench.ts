@@ -9,8 +9,22 @@
  *   tracksBytesPerMicrostep  of which the recorded tracks (timeline/tracks.ts), counted from their arrays
  *   tracksQueryMs      a full-range tracks window at 1000 buckets (median of 5), as the UI asks on load
  *   viewMsP50/P95      the playhead view at a random position (includes the seek)
+ *   scale              rows of a mixed workload (scenario/random.ts mixedSteps: switch, map, munmap, clone, access,
+ *                      faults; 64 CPUs; mms growing to about 2,048 mappings each, tasks growing all along) at 10k,
+ *                      100k, 1M and 2M steps, each in a child process with a heap sized from the machine's memory,
+ *                      after warm-up runs: msPerStep (the run with every invariant checked, step generation included:
+ *                      O(1) a step), gcMsPerStep (of which garbage collection pauses), peakBytesPerStep (JS heap plus
+ *                      array buffers, sampled every 4096 steps, over the child's baseline) and retainedBytesPerStep
+ *                      (after the run and a full GC). A cost that grows with the size of the mm shows as a figure
+ *                      growing between the short rows, one that grows with the length of the run between the long
+ *                      ones. BENCH_SCALE=10000,100000 picks the rows (BENCH_SCALE=none: none).
  */
-import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
+import { spawnSync } from 'node:child_process';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
+import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { mixedSteps, randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { tracksWindow } from '../src-sim/timeline/tracks_query.ts';
 import { playheadView } from '../src-sim/timeline/view.ts';
@@ -19,6 +33,95 @@ import type { ScenarioFile } from '../src-sim/scenario/schema.ts';
 const TARGET = Number(process.env.BENCH_MICROSTEPS ?? 1_000_000);
 const json = process.argv.includes('--json');
 const gc = (globalThis as { gc?: () => void }).gc;
+
+interface ScaleRow {
+  steps: number;
+  microsteps: number;
+  ms: number;
+  msPerStep: number;
+  /** Of msPerStep, the garbage collector's pauses during the run. */
+  gcMsPerStep: number;
+  peakBytesPerStep: number;
+  retainedBytesPerStep: number | null;
+}
+
+/** One scale row, in this process (the child the parent spawned for it). */
+async function scaleRow(steps: number): Promise<ScaleRow> {
+  const base = randomScenario({ arch: 'x86', cpus: 64, mms: 16, tasksPerMm: 4, kthreads: 8, devices: 2, pagesPerMm: 4 });
+  // Warm-up runs of other seeds first, so that no row pays for compiling the model; they stay alive during the row, as
+  // a fresh heap just collected down to nothing makes V8 collect far more often at first (the 10k row ran twice as slow).
+  const warm = [3, 5].map((seed) => new Timeline(base, null, { extend: mixedSteps(seed, 20_000) }));
+  const before = heap();
+  let peak = before;
+  const next = mixedSteps(11, steps);
+  // GC pauses are reported asynchronously: gathered here, summed once the run is over.
+  const pauses: Array<{ at: number; ms: number }> = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ at: e.startTime, ms: e.duration });
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const t0 = performance.now();
+  const t = new Timeline(base, null, {
+    extend: (s, i) => {
+      if ((i & 4095) === 0) {
+        const m = process.memoryUsage();
+        peak = Math.max(peak, m.heapUsed + m.arrayBuffers);
+      }
+      return next(s, i);
+    },
+  });
+  const t1 = performance.now();
+  const ms = t1 - t0;
+  const m = process.memoryUsage();
+  peak = Math.max(peak, m.heapUsed + m.arrayBuffers);
+  const retained = gc ? heap() - before : null;
+  if (t.internalError) throw new Error(t.internalError);
+  if (warm.some((w) => w.internalError)) throw new Error('warm-up run failed');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  obs.disconnect();
+  const gcMs = pauses.filter((p) => p.at >= t0 && p.at < t1).reduce((a, p) => a + p.ms, 0);
+  return {
+    steps,
+    microsteps: t.microstepCount,
+    ms: Math.round(ms),
+    msPerStep: +(ms / steps).toFixed(4),
+    gcMsPerStep: +(gcMs / steps).toFixed(4),
+    peakBytesPerStep: Math.round((peak - before) / steps),
+    retainedBytesPerStep: retained === null ? null : Math.round(retained / steps),
+  };
+}
+
+const rowArg = process.argv.indexOf('--scale-row');
+if (rowArg >= 0) {
+  console.log(JSON.stringify(await scaleRow(Number(process.argv[rowArg + 1]))));
+  process.exit(0);
+}
+
+/**
+ * Node flags for a row's child: this process's own (bench/run.mjs gives it --expose-gc and a heap sized from the
+ * machine's memory), or, when run otherwise, a heap of three quarters of the machine's (or container's) memory if
+ * that is more than node's default.
+ */
+function childFlags(): string[] {
+  const own = process.execArgv;
+  if (own.some((a) => a.startsWith('--max-old-space-size'))) return own;
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() || Infinity;
+  const mb = Math.floor((Math.min(totalmem(), constrained) * 0.75) / 2 ** 20);
+  return [...own, ...(own.includes('--expose-gc') ? [] : ['--expose-gc']), ...(mb > getHeapStatistics().heap_size_limit / 2 ** 20 ? [`--max-old-space-size=${mb}`] : [])];
+}
+
+/** Each row in a fresh child process: its own heap, so its peak is its own, and room for the big rows. */
+function scaleRows(): ScaleRow[] {
+  const spec = process.env.BENCH_SCALE ?? '10000,100000,1000000,2000000';
+  if (spec === 'none' || spec === '') return [];
+  const rows: ScaleRow[] = [];
+  for (const n of spec.split(',').map(Number)) {
+    const r = spawnSync(process.execPath, [...childFlags(), fileURLToPath(import.meta.url), '--scale-row', String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`scale row ${n}: exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+    rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as ScaleRow);
+  }
+  return rows;
+}
 
 /** JS heap plus ArrayBuffer backing stores (typed arrays live outside the JS heap; heapUsed alone misses them). */
 function heap(): number {
@@ -117,6 +220,7 @@ const result = {
   keyframes: timeline.keyframeCount,
   generateMs: Math.round(genMs),
   gcExposed: !!gc,
+  scale: scaleRows(),
 };
 
 if (json) console.log(JSON.stringify(result));
@@ -129,4 +233,8 @@ else {
     ? 'retained bytes per micro-step: run with node --expose-gc (npm run bench does)'
     : `retained heap: ${result.bytesPerMicrostep} bytes per micro-step, ${result.keyframes} keyframes, tracks ${result.tracksBytesPerMicrostep} of them (budget < 150: ${ok(result.bytesPerMicrostep < 150)})`);
   console.log(`tracks window 0..${n} at 1000 buckets: ${result.tracksQueryMs} ms (${tracksItems} CPU lane items); playhead view: p50 ${result.viewMsP50} ms, p95 ${result.viewMsP95} ms`);
+  for (const r of result.scale) {
+    console.log(`scale, mixed workload: ${r.steps.toLocaleString('en')} steps (${r.microsteps.toLocaleString('en')} micro-steps) in ${r.ms} ms: ${r.msPerStep} ms per step (GC ${r.gcMsPerStep}), peak ${r.peakBytesPerStep} bytes per step, retained ${r.retainedBytesPerStep ?? '?'}`);
+  }
+  console.log(JSON.stringify(result));
 }

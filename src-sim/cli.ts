@@ -3,7 +3,10 @@
  * against its `expect`. Same core as the worker. Bad input (arguments or file): exit code 2 and a one-line error on
  * stderr, the user's text in it quoted, escaped and cut. Output of any length is written piece by piece.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { INVARIANTS } from './invariants/catalog.ts';
 import { MAX_SCENARIO_CHARS, ScenarioError, expectOf, mib, parseScenarioText, variantNames, variantOf } from './scenario/load.ts';
 import { presetById, presets } from './scenario/presets.ts';
@@ -14,6 +17,35 @@ import { jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
 
 class UsageError extends Error {}
+
+/** The CLI ran again in a child with a bigger heap (see `roomFor`); this is its exit code. */
+class RanInChild extends Error {
+  constructor(readonly code: number) {
+    super('ran in a child');
+  }
+}
+
+/** Scenario files from this size on are run with a heap sized from the machine's memory. */
+const BIG_FILE = 8 * 2 ** 20;
+
+/**
+ * Make room for a big run: node's default heap is about 4 GB whatever the machine (a 64-CPU run of 2,000,000 steps
+ * needs more). Unless it already has it, the CLI runs itself again, same arguments, with --max-old-space-size at three
+ * quarters of the machine's (or the container's) memory, and exits with the child's code. Only for big files: a
+ * small run does not pay for a second start.
+ */
+function roomFor(bytes: number): void {
+  if (bytes < BIG_FILE || process.env.LAZYTLB_CLI_CHILD) return;
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() || Infinity;
+  const mb = Math.floor((Math.min(totalmem(), constrained) * 0.75) / 2 ** 20);
+  if (mb <= getHeapStatistics().heap_size_limit / 2 ** 20) return;
+  const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, LAZYTLB_CLI_CHILD: '1' },
+  });
+  if (r.error) return; // could not start it: run here, with the default heap
+  throw new RanInChild(r.status ?? 1);
+}
 
 const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check';
 
@@ -51,9 +83,10 @@ function load(a: string): ScenarioFile {
     const st = statSync(a);
     if (!st.isFile()) throw new UsageError(`cannot read ${arg(a)}: not a regular file`);
     if (st.size > MAX_SCENARIO_CHARS) throw new UsageError(`cannot read ${arg(a)}: too large (${mib(st.size)} MiB; at most ${mib(MAX_SCENARIO_CHARS)} MiB)`);
+    roomFor(st.size);
     text = readFileSync(a, 'utf8');
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    if (e instanceof UsageError || e instanceof RanInChild) throw e;
     throw new UsageError(`cannot read ${arg(a)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
   }
   try {
@@ -193,7 +226,8 @@ try {
   if (e instanceof UsageError) {
     process.stderr.write(`lazytlb: ${oneLine(e.message, 500)}\n`);
     process.exitCode = 2;
-  } else throw e;
+  } else if (e instanceof RanInChild) process.exitCode = e.code;
+  else throw e;
 } finally {
   out.flush();
 }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Run, mm, name, task } from './harness.ts';
+import { rget } from '../src-sim/model/radix.ts';
 
 describe('exit (do_exit -> exit_mm -> mmput)', () => {
   const r = new Run({ arch: 'x86', steps: [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 0, do: 'exit' }, { cpu: 0, do: 'switch', to: 'idle' }] });
@@ -124,7 +125,7 @@ describe('COW and reclaim with a secondary MMU', () => {
     const s = r.after(2);
     const A = s.pages.find((p) => p.name === 'A')!;
     expect(A.freed).toBe(true);
-    expect(mm(s, 'M').pte[0x400].page).not.toBe(A.id);
+    expect(rget(mm(s, 'M').pte, 0x400)!.page).not.toBe(A.id);
     expect(s.cpus[0].tlb.some((e) => !e.walk && e.page === A.id)).toBe(false);
     expect(r.ids()).toEqual([]);
   });
@@ -132,8 +133,8 @@ describe('COW and reclaim with a secondary MMU', () => {
     const r = new Run({ arch: 'arm64', mms: [{ name: 'M', map: { '0x400000': 'A' } }, { name: 'N', map: { '0x800000': 'A' } }],
       tasks: [{ name: 'P', mm: 'M' }, { name: 'Q', mm: 'N' }], steps: [{ cpu: 0, do: 'reclaim', page: 'A' }] });
     const s = r.after(0);
-    expect(mm(s, 'M').pte[0x400]).toBeUndefined();
-    expect(mm(s, 'N').pte[0x800]).toBeUndefined();
+    expect(rget(mm(s, 'M').pte, 0x400)).toBeUndefined();
+    expect(rget(mm(s, 'N').pte, 0x800)).toBeUndefined();
     expect(s.pages.find((p) => p.name === 'A')!.freed).toBe(true);
   });
 });

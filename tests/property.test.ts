@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { INIT_MM, NONE, type Arch, type SimState } from '../src-sim/model/types.ts';
+import { rforEach } from '../src-sim/model/radix.ts';
 
 const ARCHES: Arch[] = ['x86', 'powerpc', 'arm64', 's390', 'mips'];
 
@@ -105,8 +106,10 @@ function inconsistencies(s: SimState): string[] {
   const mapped = new Map<number, number>();
   for (const m of s.mms) {
     if (m.state === 'freed' || m.id === INIT_MM) continue;
-    for (const key in m.pte) mapped.set(m.pte[key].page, (mapped.get(m.pte[key].page) ?? 0) + 1);
-    for (const key in m.pt) if (s.pages[m.pt[key]].freed) out.push(`${m.name}: page table of region ${key} is freed`);
+    rforEach(m.pte, (_va, pte) => mapped.set(pte.page, (mapped.get(pte.page) ?? 0) + 1));
+    rforEach(m.pt, (region, p) => {
+      if (s.pages[p].freed) out.push(`${m.name}: page table of region ${region} is freed`);
+    });
   }
   for (const p of s.pages) {
     if (p.kind !== 'data') continue;

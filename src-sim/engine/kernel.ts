@@ -13,6 +13,7 @@
 import type { ArchPolicy } from '../arch/policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, WAIT, fnDef, shownName, type Call, type Next } from './fn.ts';
+import { NameIndex } from '../model/names.ts';
 
 export interface Finding {
   id: string;
@@ -80,6 +81,8 @@ export class Kernel {
     public readonly arch: ArchPolicy,
     public rec: Recorder,
     public inv: InvariantHooks,
+    /** Name lookups (model/names.ts); a replay may share the recording run's. */
+    readonly names: NameIndex = new NameIndex(),
   ) {
     this.cpuFlag = new Uint8Array(s.cpus.length);
     this.taskFlag = new Uint8Array(s.tasks.length);

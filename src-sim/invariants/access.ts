@@ -5,6 +5,7 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import type { CpuId, TlbEntry } from '../model/types.ts';
+import { rget, rhas } from '../model/radix.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
 export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): void {
@@ -20,9 +21,9 @@ export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): v
       `${t.name} on CPU${c} ${what} ${hex(e.va)} through a stale TLB entry to page ${pg.name}, which was ${now}`);
     return;
   }
-  const pte = m.pte[e.va];
+  const pte = rget(m.pte, e.va);
   if (e.mm !== mm || !pte || pte.page !== e.page) {
-    if (e.mm === mm && e.va in m.unflushed) return; // the flush for this change is still in progress
+    if (e.mm === mm && rhas(m.unflushed, e.va)) return; // the flush for this change is still in progress
     const now = pte ? `maps ${k.pageName(pte.page)}` : 'is cleared';
     k.violation('I7', [c], [m.name, pg.name, t.name],
       `${t.name} on CPU${c} ${what} ${hex(e.va)} through a stale TLB entry (-> ${pg.name}) although the PTE ${now} and its flush completed`);

@@ -9,6 +9,7 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import { NONE, type CpuId, type MmId } from '../model/types.ts';
+import { rget } from '../model/radix.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
 export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: string | null, gen: number): void {
@@ -21,7 +22,7 @@ export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: str
       if (t.mm !== mm || cpu.loaded_mm !== mm) continue; // uses M non-speculatively: a thread of M, or a kthread in use_mm
       for (const e of cpu.tlb) {
         if (e.walk || e.tag !== cpu.tag || e.mm !== mm) continue;
-        const pte = m.pte[e.va];
+        const pte = rget(m.pte, e.va);
         if (pte && pte.page === e.page) continue;
         k.violation('I11', [c, cpu.id], [m.name, t.name, k.pageName(e.page)],
           `flush of ${m.name} on CPU${c} took the shortcut (${shortcut}) but ${t.name} on CPU${cpu.id} uses ${m.name} and keeps ${hex(e.va)} -> ${k.pageName(e.page)}`);

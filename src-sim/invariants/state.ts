@@ -19,16 +19,56 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId, type TaskId } from '../model/types.ts';
+import { rget, rhas } from '../model/radix.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
 /** Check kinds, for the numeric keys of standing violations (kind * KEY_SPAN + subject). */
 const enum K { I3t, I3rq, I4, I10c, I4s, I5a, I10a, I5c, I5d, I5e, I5f, I6, I1, I10cm, I13a, I13b, I13c, I13d }
 const KEY_SPAN = 1 << 20;
+/** No active_mm recorded yet (below every mm id, NONE and LOADED_MM_SWITCHING included). */
+const NO_MM = -1000;
 
 export class StateChecker {
   /** Keys of the violations currently standing, so each is reported once when it starts. */
   private standing = new Set<number>();
+  /** x86 ctx_id -> mm, for the mms seen so far (a ctx_id is given once, at mm creation, and never changes). */
   private ctxToMm = new Map<number, MmId>();
+  private ctxSeen = 0;
+  /**
+   * Per task, the active_mm last seen; per mm, the tasks whose active_mm it is. Kept up to date from the dirty tasks
+   * of every micro-step, so that the free of an mm re-checks the tasks pointing at it without a pass over every task
+   * (tasks are never removed: a scan would grow with the run).
+   */
+  private activeOf = new Int32Array(16);
+  private activeSeen = 0;
+  private byActive = new Map<MmId, Set<TaskId>>();
+
+  private setActive(t: TaskId, mm: MmId): void {
+    const was = this.activeOf[t];
+    if (was === mm) return;
+    this.byActive.get(was)?.delete(t);
+    this.activeOf[t] = mm;
+    let set = this.byActive.get(mm);
+    if (!set) this.byActive.set(mm, (set = new Set()));
+    set.add(t);
+  }
+
+  private syncActive(k: Kernel): void {
+    const tasks = k.s.tasks;
+    if (tasks.length > this.activeSeen) {
+      if (tasks.length > this.activeOf.length) {
+        const a = new Int32Array(tasks.length * 2);
+        a.set(this.activeOf);
+        this.activeOf = a;
+      }
+      for (; this.activeSeen < tasks.length; this.activeSeen++) {
+        this.activeOf[this.activeSeen] = NO_MM;
+        this.setActive(this.activeSeen, tasks[this.activeSeen].active_mm);
+      }
+    }
+    const { dirtyTasks } = k;
+    for (let i = 0; i < dirtyTasks.n; i++) this.setActive(dirtyTasks.ids[i], tasks[dirtyTasks.ids[i]].active_mm);
+  }
 
   /**
    * True when a violation of this kind on this subject starts now (it was not standing). The hot path: a check that
@@ -47,6 +87,7 @@ export class StateChecker {
 
   afterMicrostep(k: Kernel): void {
     const { dirtyCpus, dirtyTasks, dirtyMms } = k;
+    this.syncActive(k);
     for (let i = 0; i < dirtyCpus.n; i++) this.checkCpu(k, dirtyCpus.ids[i]);
     for (let i = 0; i < dirtyTasks.n; i++) this.checkTask(k, dirtyTasks.ids[i]);
     for (let i = 0; i < dirtyMms.n; i++) this.checkMm(k, dirtyMms.ids[i]);
@@ -110,10 +151,8 @@ export class StateChecker {
   }
 
   private mmOfCtx(k: Kernel, ctx: number): MmId {
-    if (this.ctxToMm.size !== k.s.mms.length) {
-      this.ctxToMm.clear();
-      for (const m of k.s.mms) this.ctxToMm.set(m.ctx_id, m.id);
-    }
+    const mms = k.s.mms;
+    for (; this.ctxSeen < mms.length; this.ctxSeen++) this.ctxToMm.set(mms[this.ctxSeen].ctx_id, this.ctxSeen);
     return this.ctxToMm.get(ctx) ?? -1;
   }
 
@@ -123,7 +162,8 @@ export class StateChecker {
     if (this.starts(K.I1, mm, m.mm_users > 0 && m.mm_count < 1)) k.violation('I1', [], [m.name], `${m.name} has mm_users ${m.mm_users} but mm_count ${m.mm_count}`);
     if (m.state === 'freed') {
       // Everything that still refers to it is now dangling.
-      for (const t of s.tasks) if (t.active_mm === mm) this.checkTask(k, t.id);
+      const pointing = [...(this.byActive.get(mm) ?? [])].sort((a, b) => a - b);
+      for (const t of pointing) this.checkTask(k, t);
       for (const cpu of s.cpus) if (cpu.prev_mm === mm || cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
     }
     if (s.arch === 'powerpc' && mm !== INIT_MM) {
@@ -143,9 +183,9 @@ export class StateChecker {
       let b = '';
       let inRange = '';
       for (const e of dev.tlb) {
-        const pte = m.pte[e.va];
+        const pte = rget(m.pte, e.va);
         if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${k.pageName(e.page)}`;
-        else if (!pte && !(e.va in m.sec_unflushed)) a = `${dev.name} caches ${hex(e.va)} -> ${k.pageName(e.page)} with no PTE behind it and no invalidation in progress`;
+        else if (!pte && !rhas(m.sec_unflushed, e.va)) a = `${dev.name} caches ${hex(e.va)} -> ${k.pageName(e.page)} with no PTE behind it and no invalidation in progress`;
         for (const r of dev.inflight) if (e.va >= r[0] && e.va < r[1]) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
       }
       if (this.starts(K.I13a, dev.id, a !== '')) k.violation('I13a', [], [dev.name], a);

@@ -6,6 +6,7 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { checkAccess } from '../invariants/access.ts';
 import { NONE, type Cpu, type CpuId, type MmId, type PageId } from '../model/types.ts';
+import { rdel, rget, rset } from '../model/radix.ts';
 import { allocPage, getPage, putPage } from './pages.ts';
 import { findLeaf, hex, regionOf, tlbFill, walk } from './tlb_hw.ts';
 import { archInvalidatesSecondary, invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
@@ -20,9 +21,9 @@ export function accessMm(k: Kernel, c: Cpu): MmId {
 export function pteAlloc(k: Kernel, mm: MmId, vpn: number): void {
   const m = k.mm(mm);
   const region = regionOf(vpn);
-  if (m.pt[region] !== undefined) return;
+  if (rget(m.pt, region) !== undefined) return;
   const p = allocPage(k, 'pt', `page table of ${m.name} @${hex(region * 512)}`, region, `pt:${m.name}/${region}`);
-  m.pt = { ...m.pt, [region]: p };
+  m.pt = rset(m.pt, region, p);
 }
 
 /**
@@ -31,18 +32,16 @@ export function pteAlloc(k: Kernel, mm: MmId, vpn: number): void {
  */
 export function ptepClear(k: Kernel, c: CpuId, mm: MmId, va: number): void {
   const m = k.mm(mm);
-  const old = m.pte[va].page;
-  const pte = { ...m.pte };
-  delete pte[va];
-  m.pte = pte;
+  const old = rget(m.pte, va)!.page;
+  m.pte = rdel(m.pte, va);
   notePteChange(k, mm, va, old);
   k.arch.pteClear?.(k, c, mm, va, false);
 }
 
-/** set_pte_at: the mapping takes a page reference. */
+/** set_pte_at: the mapping takes a page reference. Copies only the tables on vpn's path (model/radix.ts). */
 export function setPte(k: Kernel, mm: MmId, vpn: number, page: PageId, write: boolean): void {
   const m = k.mm(mm);
-  m.pte = { ...m.pte, [vpn]: { page, write } };
+  m.pte = rset(m.pte, vpn, { page, write });
 }
 
 defineFn('user_access', 'hardware MMU', {
@@ -120,7 +119,7 @@ defineFn('wp_page_copy', 'mm/memory.c', {
     const m = k.s.mms[mm];
     const va = f.l.va as number;
     f.l.mm = mm;
-    f.l.old = m.pte[va].page;
+    f.l.old = rget(m.pte, va)!.page;
     f.l.new = allocPage(k, 'data', `${m.name} @${hex(va)} (COW copy)`);
     return 'mmu_notifier_invalidate_range_start';
   },

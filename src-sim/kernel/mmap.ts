@@ -11,45 +11,45 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, type Cpu, type MmId, type PageId } from '../model/types.ts';
 import { gatherOf, newGather, tlbAdjustRange } from './mmu_gather.ts';
-import { regionOf, REGION_PAGES } from './tlb_hw.ts';
+import { REGION_PAGES } from './tlb_hw.ts';
 import { mmuNotifierRelease, rangeEnd, rangeStart } from './mmu_notifier.ts';
-import { notePteChange } from './tlbflush.ts';
+import { PteChanges } from './tlbflush.ts';
+import { RadixEdit, rforEach, rhasRange } from '../model/radix.ts';
 
-/** zap_pte_range: clear the PTEs of [start, end), queue their pages for freeing after the flush. */
+/**
+ * zap_pte_range: clear the PTEs of [start, end), queue their pages for freeing after the flush. Visits only the
+ * mapped entries of the range (model/radix.ts), in ascending order; the flush bookkeeping is updated in one batch.
+ */
 export function unmapRange(k: Kernel, c: Cpu, start: number, end: number): void {
   const tlb = gatherOf(k, c);
   const m = k.mm(tlb.mm);
-  const pte = { ...m.pte };
-  let any = false;
-  for (const key of Object.keys(m.pte)) {
-    const va = Number(key);
-    if (end >= 0 && (va < start || va >= end)) continue;
-    const old = pte[va];
-    delete pte[va];
+  const edit = new RadixEdit(m.pte);
+  const notes = new PteChanges(k, tlb.mm);
+  edit.delRange(start, end, (va, old) => {
     k.arch.pteClear?.(k, c.id, tlb.mm, va, tlb.fullmm);
-    notePteChange(k, tlb.mm, va, old.page);
+    notes.note(va, old.page);
     tlb.pages.push(old.page);
     tlbAdjustRange(tlb, va, va + 1);
-    any = true;
+  });
+  if (edit.root !== m.pte) {
+    m.pte = edit.root;
+    notes.done();
   }
-  if (any) m.pte = pte;
 }
 
 /** free_pgtables: unhook the PTE-table pages left empty in [start, end) and queue them (tlb_remove_table). */
 export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): void {
   const tlb = gatherOf(k, c);
   const m = k.mm(tlb.mm);
-  const inUse = new Set<number>();
-  for (const key of Object.keys(m.pte)) inUse.add(regionOf(Number(key)));
-  const pt = { ...m.pt };
+  const pt = new RadixEdit(m.pt);
   const unhooked: PageId[] = [];
-  for (const key of Object.keys(m.pt)) {
-    const region = Number(key);
+  // The regions that have a page-table page and overlap [start, end); those with no PTE left go.
+  const regions: Array<[number, PageId]> = [];
+  rforEach(m.pt, (region, p) => regions.push([region, p]), Math.floor(start / REGION_PAGES), end >= 0 ? Math.ceil(end / REGION_PAGES) : -1);
+  for (const [region, p] of regions) {
     const lo = region * REGION_PAGES;
-    if (end >= 0 && (lo + REGION_PAGES <= start || lo >= end)) continue;
-    if (inUse.has(region)) continue;
-    const p = pt[region];
-    delete pt[region];
+    if (rhasRange(m.pte, lo, lo + REGION_PAGES)) continue;
+    pt.del(region);
     // Ghost for I9: who could still walk through this table (attached and allowed to speculate).
     const walkers = k.s.cpus.filter((x) => x.loaded_mm === tlb.mm && k.arch.canSpeculate(k, x.id)).map((x) => x.id);
     k.page(p).may_walk = walkers;
@@ -60,7 +60,7 @@ export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): voi
     k.arch.pteFreeTlb?.(k, c.id, tlb.mm);
   }
   if (unhooked.length) {
-    m.pt = pt;
+    m.pt = pt.root;
     m.unhooked = m.unhooked.concat(unhooked);
   }
 }

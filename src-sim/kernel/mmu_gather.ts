@@ -108,11 +108,13 @@ defineFn('tlb_flush_mmu', 'mm/mmu_gather.c', {
   /** tlb_table_flush + tlb_batch_pages_flush: only now are the batched pages and tables freed. */
   tlb_flush_mmu_free(k, c) {
     const tlb = gatherOf(k, c);
-    for (const p of tlb.tables) {
+    if (tlb.tables.length) {
+      // One pass over the unhooked list, not one per table (an exit_mmap frees every table of the mm here).
       const m = k.mm(tlb.mm);
-      m.unhooked = m.unhooked.filter((x) => x !== p);
-      freePage(k, p, c.id);
+      const gone = new Set(tlb.tables);
+      m.unhooked = m.unhooked.filter((x) => !gone.has(x));
     }
+    for (const p of tlb.tables) freePage(k, p, c.id);
     for (const p of tlb.pages) putPage(k, p, c.id);
     tlb.tables = [];
     tlb.pages = [];

@@ -12,6 +12,7 @@
 import { defineFn, RET } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { DeviceId, MmId } from '../model/types.ts';
+import { rget } from '../model/radix.ts';
 import { inRange, hex } from './tlb_hw.ts';
 import { invalidateSecondaryTlbs } from './tlbflush.ts';
 
@@ -80,7 +81,7 @@ function deviceWalk(k: Kernel, d: DeviceId, va: number, write: boolean): string 
   if (dev.kind === 'shadow' && dev.inflight.some(([s, t]) => va >= s && va < t)) {
     return `device ${dev.name}: fault retried, an invalidation of ${hex(va)} is in progress`;
   }
-  const pte = m.pte[va];
+  const pte = rget(m.pte, va);
   if (!pte) return `device ${dev.name}: nothing mapped at ${hex(va)} in ${m.name} (IOMMU fault)`;
   const w = k.device(d);
   w.tlb = w.tlb.concat([{ va, page: pte.page, write: pte.write, gen: k.s.pages[pte.page].reused }]);

@@ -7,6 +7,7 @@
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { MmId, PageId } from '../model/types.ts';
+import { rforEach } from '../model/radix.ts';
 import { getPage, putPage } from './pages.ts';
 import { rangeEnd, rangeStart } from './mmu_notifier.ts';
 import { archInvalidatesSecondary, invalidateSecondaryTlbs } from './tlbflush.ts';
@@ -18,7 +19,9 @@ defineFn('try_to_unmap', 'mm/rmap.c', {
     const maps: Array<[MmId, number]> = [];
     for (const m of k.s.mms) {
       if (m.state === 'freed') continue;
-      for (const key in m.pte) if (m.pte[key].page === page) maps.push([m.id, Number(key)]);
+      rforEach(m.pte, (va, pte) => {
+        if (pte.page === page) maps.push([m.id, va]);
+      });
     }
     f.l.maps = maps;
     f.l.i = 0;

@@ -11,6 +11,7 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId } from '../model/types.ts';
+import { rget } from '../model/radix.ts';
 
 export const PAGE_SHIFT = 12;
 export const REGION_PAGES = 512;
@@ -106,12 +107,12 @@ export function walk(k: Kernel, c: CpuId, vpn: number): WalkResult {
       break;
     }
   }
-  if (table < 0) table = m.state === 'freed' ? -1 : (m.pt[region] ?? -1);
+  if (table < 0) table = m.state === 'freed' ? -1 : (rget(m.pt, region) ?? -1);
   if (table < 0) return res;
   res.table = table;
   // A table unhooked by free_pgtables was emptied first: nothing to find through it.
-  if (m.pt[region] !== table) return res;
-  const pte = m.pte[vpn];
+  if (rget(m.pt, region) !== table) return res;
+  const pte = rget(m.pte, vpn);
   if (pte) {
     res.page = pte.page;
     res.write = pte.write;

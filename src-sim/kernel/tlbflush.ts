@@ -5,16 +5,14 @@
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { checkFlushCompleted } from '../invariants/flush.ts';
-import type { CpuId, MmId } from '../model/types.ts';
+import type { CpuId, MmId, PageId } from '../model/types.ts';
+import { RadixEdit, rforEach, rhas, rhasRange, rset } from '../model/radix.ts';
 import { inRange } from './tlb_hw.ts';
 
 /** Ghost: the PTE changes of mm in [start, end) that a flush starting now covers. */
 export function coveredChanges(k: Kernel, mm: MmId, start: number, end: number): number[] {
   const out: number[] = [];
-  for (const key in k.s.mms[mm].unflushed) {
-    const va = Number(key);
-    if (inRange(va, start, end)) out.push(va);
-  }
+  rforEach(k.s.mms[mm].unflushed, (va) => out.push(va), start, end);
   return out;
 }
 
@@ -25,9 +23,9 @@ export function coveredChanges(k: Kernel, mm: MmId, start: number, end: number):
 export function completeFlush(k: Kernel, c: CpuId, mm: MmId, covered: number[], shortcut: string | null, gen = 0): void {
   const m = k.mm(mm);
   if (covered.length) {
-    const next = { ...m.unflushed };
-    for (const va of covered) delete next[va];
-    m.unflushed = next;
+    const next = new RadixEdit(m.unflushed);
+    for (const va of covered) next.del(va);
+    m.unflushed = next.root;
   }
   checkFlushCompleted(k, c, mm, shortcut, gen);
 }
@@ -43,20 +41,41 @@ export function archInvalidatesSecondary(k: Kernel): boolean {
 /** Ghost bookkeeping of a PTE change of mm at va that replaced `old`: CPU and secondary TLBs must learn of it. */
 export function notePteChange(k: Kernel, mm: MmId, va: number, old: number): void {
   const m = k.mm(mm);
-  if (!(va in m.unflushed)) m.unflushed = { ...m.unflushed, [va]: old };
-  if (m.notifiers.length && !(va in m.sec_unflushed)) m.sec_unflushed = { ...m.sec_unflushed, [va]: old };
+  if (!rhas(m.unflushed, va)) m.unflushed = rset(m.unflushed, va, old);
+  if (m.notifiers.length && !rhas(m.sec_unflushed, va)) m.sec_unflushed = rset(m.sec_unflushed, va, old);
+}
+
+/** notePteChange for many PTEs of one mm (an unmap), each record copied once: `note` each change, then `done`. */
+export class PteChanges {
+  private unflushed: RadixEdit<PageId>;
+  private secondary: RadixEdit<PageId> | null;
+  constructor(
+    private k: Kernel,
+    private mm: MmId,
+  ) {
+    const m = k.s.mms[mm];
+    this.unflushed = new RadixEdit(m.unflushed);
+    this.secondary = m.notifiers.length ? new RadixEdit(m.sec_unflushed) : null;
+  }
+  note(va: number, old: PageId): void {
+    if (this.unflushed.get(va) === undefined) this.unflushed.set(va, old);
+    if (this.secondary && this.secondary.get(va) === undefined) this.secondary.set(va, old);
+  }
+  done(): void {
+    const m = this.k.mm(this.mm);
+    m.unflushed = this.unflushed.root;
+    if (this.secondary) m.sec_unflushed = this.secondary.root;
+  }
 }
 
 /** Invalidate the TLBs of secondary MMUs that share mm's page tables (invalidate_range / arch_invalidate_secondary_tlbs). */
 export function invalidateSecondaryTlbs(k: Kernel, mm: MmId, start: number, end: number): void {
   const m0 = k.s.mms[mm];
   if (!m0.notifiers.length) return;
-  let pending = false;
-  for (const key in m0.sec_unflushed) if (inRange(Number(key), start, end)) pending = true;
-  if (pending) {
-    const next: Record<number, number> = {};
-    for (const key in m0.sec_unflushed) if (!inRange(Number(key), start, end)) next[Number(key)] = m0.sec_unflushed[key];
-    k.mm(mm).sec_unflushed = next;
+  if (rhasRange(m0.sec_unflushed, start, end)) {
+    const next = new RadixEdit(m0.sec_unflushed);
+    next.delRange(start, end, () => {});
+    k.mm(mm).sec_unflushed = next.root;
   }
   for (const d of k.s.mms[mm].notifiers) {
     const dev = k.s.devices[d];

@@ -3,11 +3,13 @@
  *
  * Immutability contract of the working state (what the micro-steps may and may not do), which lets copies share:
  *   - replaced, never written in place: TLB entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed /
- *     sec_unflushed records and unhooked list, a CPU's asid_of record, a page's may_walk list, device TLB entries
+ *     sec_unflushed maps (persistent radix maps, model/radix.ts: a change replaces only the tables on its path, so
+ *     versions share the rest) and unhooked list, a CPU's asid_of record, a page's may_walk list, device TLB entries
  *     and inflight ranges;
  *   - written in place: the fields of Cpu, Task, Mm, Page, Device objects themselves, an mm's cpumask, the arrays
  *     that hold TLB entries / ctxs / IPIs, and call frames (a CPU's stack).
- * A copy therefore duplicates the objects and the written-in-place arrays and shares everything else. Tests freeze
+ * A copy therefore duplicates the objects and the written-in-place arrays and shares everything else; a keyframe also
+ * shares whole chunks of the task, mm and page lists (KEYFRAME_CHUNK), so its cost is that of what changed. Tests freeze
  * keyframes (`freeze`), so any write that breaks the contract throws instead of silently corrupting history.
  */
 import type { Cpu, Device, Mm, Page, SimState, Task } from './types.ts';
@@ -45,18 +47,95 @@ function share<T>(now: T[], before: T[] | undefined, dirty: Set<number> | null, 
 }
 
 /**
- * A copy of `s` for a keyframe: objects not in `dirty` are taken from `prev` (the previous keyframe) as they are;
- * dirty or new ones are copied. With prev = null, everything is copied.
+ * Tasks, mms and pages are created by the run and never removed, so a keyframe that held them in one array would copy
+ * every one of them (a pointer each) however few changed, and the keyframes of a long run would grow with the square
+ * of its length. A keyframe holds them in chunks of CHUNK objects, grouped in blocks of CHUNK chunks, and shares every
+ * chunk, and every block, in which nothing changed with the previous keyframe: its cost is that of what changed
+ * (CHUNK per changed object at most), plus one pointer per block.
  */
-export function keyframeOf(s: SimState, prev: SimState | null, dirty: DirtySets): SimState {
+export const KEYFRAME_CHUNK = 32;
+const CHUNK = KEYFRAME_CHUNK;
+const BLOCK = CHUNK * CHUNK;
+
+/** A list as blocks of up to CHUNK chunks of up to CHUNK items (only the last chunk and block may be shorter). */
+export type Chunked<T> = T[][][];
+
+/** A keyframe: a state whose growing lists are chunked (see KEYFRAME_CHUNK). Never mutated. */
+export type KeyState = Omit<SimState, 'tasks' | 'mms' | 'pages' | 'free_list'> & {
+  tasks: Chunked<Task>;
+  mms: Chunked<Mm>;
+  pages: Chunked<Page>;
+  free_list: number[][];
+};
+
+/** Items in a block or chunk that starts at `lo` and spans up to `span` of a list of n. */
+const sizeAt = (n: number, lo: number, span: number) => Math.min(n - lo, span);
+/** Items a block holds. */
+const blockSize = (b: readonly (readonly unknown[])[]) => (b.length ? (b.length - 1) * CHUNK + b[b.length - 1].length : 0);
+
+function chunked<T>(now: T[], before: Chunked<T> | undefined, dirty: Set<number> | null, clone: (x: T) => T): Chunked<T> {
+  const out: Chunked<T> = new Array(Math.ceil(now.length / BLOCK));
+  const touched = new Set<number>();
+  if (before && dirty) for (const id of dirty) touched.add(Math.floor(id / CHUNK));
+  for (let b = 0; b < out.length; b++) {
+    const blo = b * BLOCK;
+    const bsize = sizeAt(now.length, blo, BLOCK);
+    const prevBlock = before && dirty ? before[b] : undefined;
+    const block: T[][] = new Array(Math.ceil(bsize / CHUNK));
+    let shared = !!prevBlock && blockSize(prevBlock) === bsize;
+    for (let c = 0; c < block.length; c++) {
+      const lo = blo + c * CHUNK;
+      const len = sizeAt(now.length, lo, CHUNK);
+      const prev = prevBlock?.[c];
+      if (prev && prev.length === len && !touched.has(lo / CHUNK)) {
+        block[c] = prev;
+        continue;
+      }
+      shared = false;
+      const chunk = new Array<T>(len);
+      for (let i = 0; i < len; i++) chunk[i] = prev && i < prev.length && !dirty!.has(lo + i) ? prev[i] : clone(now[lo + i]);
+      block[c] = chunk;
+    }
+    out[b] = shared ? prevBlock! : block;
+  }
+  return out;
+}
+
+/** The free list in chunks of BLOCK: a chunk equal to the previous keyframe's is shared (the list is a stack: most are). */
+function chunkedIds(now: number[], before: number[][] | undefined): number[][] {
+  const n = Math.ceil(now.length / BLOCK);
+  const out: number[][] = new Array(n);
+  for (let c = 0; c < n; c++) {
+    const lo = c * BLOCK;
+    const len = sizeAt(now.length, lo, BLOCK);
+    const prev = before?.[c];
+    let same = !!prev && prev.length === len;
+    for (let i = 0; same && i < len; i++) same = prev![i] === now[lo + i];
+    out[c] = same ? prev! : now.slice(lo, lo + len);
+  }
+  return out;
+}
+
+function flat<T>(blocks: Chunked<T>, clone: (x: T) => T): T[] {
+  const out: T[] = [];
+  for (const block of blocks) for (const chunk of block) for (const x of chunk) out.push(clone(x));
+  return out;
+}
+
+/**
+ * A keyframe of `s`: objects not in `dirty` are taken from `prev` (the previous keyframe) as they are; dirty or new
+ * ones are copied; chunks of the task, mm and page lists with nothing dirty are shared. With prev = null, everything
+ * is copied.
+ */
+export function keyframeOf(s: SimState, prev: KeyState | null, dirty: DirtySets): KeyState {
   return {
     arch: s.arch,
     config: prev ? prev.config : { ...s.config },
     cpus: share(s.cpus, prev?.cpus, dirty.cpus, cloneCpu),
-    tasks: share(s.tasks, prev?.tasks, dirty.tasks, cloneTask),
-    mms: share(s.mms, prev?.mms, dirty.mms, cloneMm),
-    pages: share(s.pages, prev?.pages, dirty.pages, clonePage),
-    free_list: s.free_list.slice(),
+    tasks: chunked(s.tasks, prev?.tasks, prev ? dirty.tasks : null, cloneTask),
+    mms: chunked(s.mms, prev?.mms, prev ? dirty.mms : null, cloneMm),
+    pages: chunked(s.pages, prev?.pages, prev ? dirty.pages : null, clonePage),
+    free_list: chunkedIds(s.free_list, prev?.free_list),
     devices: share(s.devices, prev?.devices, dirty.devices, cloneDevice),
     next_ctx_id: s.next_ctx_id,
     next_ipi_id: s.next_ipi_id,
@@ -66,8 +145,21 @@ export function keyframeOf(s: SimState, prev: SimState | null, dirty: DirtySets)
 }
 
 /** A working copy of a (frozen) keyframe: the objects written in place are copied, the rest shared. */
-export function workingCopy(s: SimState): SimState {
-  return keyframeOf(s, null, { cpus: new Set(), tasks: new Set(), mms: new Set(), pages: new Set(), devices: new Set() });
+export function workingCopy(k: KeyState): SimState {
+  return {
+    arch: k.arch,
+    config: { ...k.config },
+    cpus: k.cpus.map(cloneCpu),
+    tasks: flat(k.tasks, cloneTask),
+    mms: flat(k.mms, cloneMm),
+    pages: flat(k.pages, clonePage),
+    free_list: k.free_list.flat(),
+    devices: k.devices.map(cloneDevice),
+    next_ctx_id: k.next_ctx_id,
+    next_ipi_id: k.next_ipi_id,
+    ipis_inflight: deepClone(k.ipis_inflight),
+    counters: { ...k.counters },
+  };
 }
 
 /** Deep-freeze (tests): any later write into a keyframe, or into what it shares, throws. */

@@ -6,6 +6,7 @@
 import { TLB_NR_DYN_ASIDS } from '../arch/x86.ts';
 import { regionOf, hex } from '../kernel/tlb_hw.ts';
 import { INIT_MM, NONE, type Arch, type Config, type Cpu, type Mm, type MmId, type SimState, type TaskId } from './types.ts';
+import { RadixEdit, radixEmpty } from './radix.ts';
 
 export const DEFAULT_CONFIG: Config = {
   lazy_tlb_refcount: true,
@@ -67,10 +68,10 @@ function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
 export function newMm(s: SimState, name: string): MmId {
   const id = s.mms.length;
   const m: Mm = {
-    id, name, mm_users: 1, mm_count: 1, state: 'live', pgd: NONE, pte: {}, pt: {},
+    id, name, mm_users: 1, mm_count: 1, state: 'live', pgd: NONE, pte: radixEmpty(), pt: radixEmpty(),
     cpumask: s.cpus.map(() => false), ctx_id: s.next_ctx_id++, tlb_gen: 0, active_cpus: 0, copros: 0, flush_mm: false,
     membarrier_state: 0, tlb_flush_pending: 0, notifiers: [], users_ref: true, extra_pins: 0, mmdropped: false,
-    unflushed: {}, sec_unflushed: {}, unhooked: [],
+    unflushed: radixEmpty(), sec_unflushed: radixEmpty(), unhooked: [],
   };
   s.mms.push(m);
   if (id !== INIT_MM) m.pgd = newPage(s, `pgd:${name}`, 'pt', `pgd of ${name}`);
@@ -118,16 +119,20 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
     const id = newMm(s, im.name);
     mmIds.set(im.name, id);
     const m = s.mms[id];
+    const pt = new RadixEdit(m.pt);
+    const pte = new RadixEdit(m.pte);
     for (const { vpn, page, write } of im.mappings) {
       const region = regionOf(vpn);
-      if (m.pt[region] === undefined) m.pt[region] = newPage(s, `pt:${im.name}/${region}`, 'pt', `page table of ${im.name} @${hex(region * 512)}`, region);
+      if (pt.get(region) === undefined) pt.set(region, newPage(s, `pt:${im.name}/${region}`, 'pt', `page table of ${im.name} @${hex(region * 512)}`, region));
       let p = pageIds.get(page);
       if (p === undefined) {
         p = newPage(s, page, 'data', `${im.name} @${hex(vpn)}`);
         pageIds.set(page, p);
       } else s.pages[p].refcount++;
-      m.pte[vpn] = { page: p, write };
+      pte.set(vpn, { page: p, write });
     }
+    m.pt = pt.root;
+    m.pte = pte.root;
   }
   for (const it of tasks) {
     const mm = it.mm !== undefined ? mmIds.get(it.mm)! : NONE;

@@ -12,6 +12,7 @@
  * snapshots handed out of the core are copies that share unchanged objects with earlier snapshots (see
  * model/clone.ts). No snapshot is ever mutated after it was handed out.
  */
+import type { RadixMap } from './radix.ts';
 
 
 export type CpuId = number;
@@ -153,10 +154,14 @@ export interface Mm {
   state: MmState;
   /** The top-level page-table page (freed by __mmdrop's free pgd). */
   pgd: PageId;
-  /** Leaf page table: virtual page number -> PTE. */
-  pte: Record<number, Pte>;
-  /** Page-table pages hooked into the pgd, by region (a region is one PTE-table page's span). */
-  pt: Record<number, PageId>;
+  /**
+   * Leaf page table: virtual page number -> PTE, as a persistent radix map (model/radix.ts) whose leaf tables are the
+   * PTE-table pages' 512 slots: read with `rget(m.pte, vpn)`, write only through kernel/memory.ts and
+   * kernel/mmap.ts, which copy the one path they change.
+   */
+  pte: RadixMap<Pte>;
+  /** Page-table pages hooked into the pgd, by region (a region is one PTE-table page's span); a radix map too. */
+  pt: RadixMap<PageId>;
   /** mm_cpumask, one flag per CPU. */
   cpumask: boolean[];
   /** x86 context.ctx_id (never reused) and context.tlb_gen. */
@@ -178,10 +183,10 @@ export interface Mm {
   extra_pins: number;
   /** Ghost: __mmdrop ran (I1: exactly once). */
   mmdropped: boolean;
-  /** Ghost for I7/I11: PTE changes (va -> old page) whose TLB flush has not completed. */
-  unflushed: Record<number, PageId>;
-  /** Ghost for I13a: PTE changes (va -> old page) not yet invalidated in the secondary MMUs. */
-  sec_unflushed: Record<number, PageId>;
+  /** Ghost for I7/I11: PTE changes (va -> old page) whose TLB flush has not completed (a radix map). */
+  unflushed: RadixMap<PageId>;
+  /** Ghost for I13a: PTE changes (va -> old page) not yet invalidated in the secondary MMUs (a radix map). */
+  sec_unflushed: RadixMap<PageId>;
   /** Ghost for I9: page-table pages unhooked from this mm and not yet freed. */
   unhooked: PageId[];
 }

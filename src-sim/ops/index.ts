@@ -5,6 +5,7 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, NONE, type CpuId, type MmId, type PageId, type TaskId } from '../model/types.ts';
+import { rhas } from '../model/radix.ts';
 import { PRIVATE_EXPEDITED_READY, PRIVATE_EXPEDITED_SYNC_CORE_READY } from '../kernel/membarrier.ts';
 
 /** A step's operation with its arguments resolved to ids (scenario/load.ts). */
@@ -69,7 +70,7 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
       const e = userMm();
       if (e) return e;
       // A fault on a present PTE does not replace it: unmap first, or break COW with "cow".
-      if (s.mms[cur.mm].pte[op.va]) return `${hexVa(op.va)} is already mapped in ${s.mms[cur.mm].name} (munmap it first, or use "cow")`;
+      if (rhas(s.mms[cur.mm].pte, op.va)) return `${hexVa(op.va)} is already mapped in ${s.mms[cur.mm].name} (munmap it first, or use "cow")`;
       return null;
     }
     case 'munmap':
@@ -77,7 +78,7 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
     case 'cow': {
       const e = userMm();
       if (e) return e;
-      if (!s.mms[cur.mm].pte[op.va]) return `nothing is mapped at ${hexVa(op.va)} in ${s.mms[cur.mm].name}`;
+      if (!rhas(s.mms[cur.mm].pte, op.va)) return `nothing is mapped at ${hexVa(op.va)} in ${s.mms[cur.mm].name}`;
       return null;
     }
     case 'reclaim':
@@ -86,14 +87,14 @@ export function refuse(k: Kernel, c: CpuId, op: Op): string | null {
       return null;
     case 'clone':
       if (cur.kthread) return `${cur.name} is a kernel thread; clone a user task`;
-      if (s.tasks.some((t) => t.name === op.name)) return `a task named ${op.name} already exists`;
+      if (k.names.task(s.tasks, op.name) >= 0) return `a task named ${op.name} already exists`;
       return userMm();
     case 'exit':
       if (cur.kthread || cur.idle_of >= 0) return `${cur.name} is a kernel thread; exit is modelled for user tasks`;
       return userMm();
     case 'exec':
       if (cur.idle_of >= 0) return `${cur.name} is an idle task`;
-      if (s.mms.some((m) => m.name === op.mm)) return `an mm named ${op.mm} already exists`;
+      if (k.names.mm(s.mms, op.mm) >= 0) return `an mm named ${op.mm} already exists`;
       if (cur.kthread && cur.mm !== NONE) return `${cur.name} is inside use_mm`;
       return null;
     case 'mmget':
@@ -173,7 +174,8 @@ export function startOf(k: Kernel, c: CpuId, op: Op): Start {
 }
 
 function idleOf(k: Kernel, c: CpuId): TaskId {
-  return k.s.tasks.findIndex((t) => t.idle_of === c);
+  // makeState creates CPU c's idle task as task c; the scan is only a fallback.
+  return k.s.tasks[c]?.idle_of === c ? c : k.s.tasks.findIndex((t) => t.idle_of === c);
 }
 
 export function hexVa(vpn: number): string {

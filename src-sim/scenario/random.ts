@@ -5,6 +5,7 @@
  */
 import { DEFAULT_CONFIG } from '../model/make.ts';
 import { INIT_MM, NONE, type Arch, type Config, type SimState } from '../model/types.ts';
+import { rget, rkeys } from '../model/radix.ts';
 import type { ScenarioFile, StepFile } from './schema.ts';
 
 /** mulberry32: a tiny seeded PRNG. */
@@ -132,15 +133,15 @@ export function randomSteps(seed: number, count: number, opts: { pagesPerMm: num
     if (y < 0.3) return { cpu: c, do: 'access', va: va(), write: r() < 0.5 };
     if (y < 0.4) return { cpu: c, do: 'map', va: va() };
     if (y < 0.5) {
-      const mapped = Object.keys(m.pte);
+      const mapped = rkeys(m.pte);
       if (!mapped.length) return null;
-      const vpn = Number(pick(mapped));
+      const vpn = pick(mapped);
       return { cpu: c, do: 'munmap', va: '0x' + (vpn * 4096).toString(16), pages: 1 + Math.floor(r() * 3), free_tables: r() < 0.5 };
     }
     if (y < 0.58) {
-      const mapped = Object.keys(m.pte);
+      const mapped = rkeys(m.pte);
       if (!mapped.length) return null;
-      return { cpu: c, do: 'cow', va: '0x' + (Number(pick(mapped)) * 4096).toString(16) };
+      return { cpu: c, do: 'cow', va: '0x' + (pick(mapped) * 4096).toString(16) };
     }
     if (y < 0.62 && clones < 64) return { cpu: c, do: 'clone', name: `c${clones++}` };
     if (y < 0.65) return { cpu: c, do: 'exit' };
@@ -173,4 +174,83 @@ export function randomSteps(seed: number, count: number, opts: { pagesPerMm: num
     }
     return { cpu: c, do: 'access', va: va(), write: true };
   }
+}
+
+/**
+ * A mixed workload for the benchmark's scale rows: `switch`, `map` (a fault that maps a fresh page), `munmap`,
+ * `access` (hits and TLB misses), `access` to an unmapped address (a fault the kernel answers with SIGSEGV) and
+ * `clone`, over `randomScenario`'s machine. Unlike `randomSteps`, each step costs the generator O(1) whatever the
+ * length of the run (it keeps its own lists of mapped pages). Each mm grows up to `mmPages` mappings (fresh addresses
+ * in a window of 64 page-table regions, so tables fill, empty and are freed) and then stays about that size, and the
+ * tasks keep growing (clones never exit): a model cost that grows with the size of the mm shows between short rows,
+ * one that grows with the length of the run between long ones.
+ */
+export function mixedSteps(seed: number, count: number, mmPages = 2048): (s: Readonly<SimState>, index: number) => StepFile | null {
+  const r = rng(seed);
+  const BASE = 0x10000;
+  const WINDOW = 64 * 512;
+  let n = 0;
+  let clones = 0;
+  /** Per mm id: virtual page numbers believed mapped (checked against the state when picked), next fresh one. */
+  const mapped: number[][] = [];
+  const next: number[] = [];
+  const va = (vpn: number) => '0x' + (vpn * 4096).toString(16);
+  /** A mapped page of mm m, or -1; pages unmapped by a range are dropped from the list when met. */
+  const pickMapped = (s: Readonly<SimState>, m: number): number => {
+    const list = (mapped[m] ??= []);
+    for (let tries = 0; tries < 4 && list.length; tries++) {
+      const i = Math.floor(r() * list.length);
+      const vpn = list[i];
+      if (rget(s.mms[m].pte, vpn)) return vpn;
+      list[i] = list[list.length - 1];
+      list.pop();
+    }
+    return -1;
+  };
+  /** A page not mapped in mm m: mostly the next one, now and then one in the next region or two; -1 if none found. */
+  const pickFresh = (s: Readonly<SimState>, m: number): number => {
+    let vpn = next[m] ?? BASE;
+    for (let tries = 0; tries < 4; tries++) {
+      if (r() < 0.05) vpn = (Math.floor(vpn / 512) + 1 + Math.floor(r() * 2)) * 512;
+      if (vpn >= BASE + WINDOW) vpn = BASE + (vpn % 512);
+      const free = !rget(s.mms[m].pte, vpn);
+      next[m] = vpn + 1;
+      if (free) return vpn;
+      vpn++;
+    }
+    return -1;
+  };
+  return (s) => {
+    if (n++ >= count) return null;
+    const c = Math.floor(r() * s.cpus.length);
+    const cpu = s.cpus[c];
+    const cur = s.tasks[cpu.curr];
+    const x = r();
+    if (cpu.stack.length === 0 && (cur.kthread || cur.state !== 'running' || x < 0.2)) {
+      for (let tries = 0; tries < 4; tries++) {
+        const t = s.tasks[Math.floor(r() * s.tasks.length)];
+        if (t.state === 'runnable' && t.idle_of < 0 && !t.kthread) return { cpu: c, do: 'switch', to: t.name };
+      }
+      return { cpu: c, do: 'switch', to: 'idle' };
+    }
+    const m = cur.mm;
+    if (m < 0 || cpu.stack.length) return { cpu: c, do: 'switch', to: 'idle' };
+    const list = (mapped[m] ??= []);
+    const y = r();
+    if (y < 0.03) return { cpu: c, do: 'access', va: va(0x7000000 + Math.floor(r() * 4096)), write: false }; // unmapped: a fault
+    if ((y < 0.23 && list.length < mmPages) || (y < 0.5 && !list.length)) {
+      const vpn = pickFresh(s, m);
+      if (vpn >= 0) {
+        list.push(vpn);
+        return { cpu: c, do: 'map', va: va(vpn) };
+      }
+    }
+    if (y < 0.33 || (y < 0.23 && list.length >= mmPages)) {
+      const vpn = pickMapped(s, m);
+      if (vpn >= 0) return { cpu: c, do: 'munmap', va: va(vpn), pages: r() < 0.8 ? 1 : 2, free_tables: r() < 0.5 };
+    }
+    if (y < 0.35) return { cpu: c, do: 'clone', name: `mx${clones++}` };
+    const vpn = pickMapped(s, m);
+    return vpn >= 0 ? { cpu: c, do: 'access', va: va(vpn), write: r() < 0.3 } : { cpu: c, do: 'speculate', va: va(next[m] ?? BASE) };
+  };
 }

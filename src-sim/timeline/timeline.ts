@@ -17,7 +17,7 @@ import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
 import { speculativeFill, speculativeWalkFn } from '../kernel/memory.ts';
-import { freeze, keyframeOf, workingCopy } from '../model/clone.ts';
+import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.ts';
 import { makeState } from '../model/make.ts';
 import type { CounterState, SimState } from '../model/types.ts';
 import { refuse, startOf, type Op } from '../ops/index.ts';
@@ -25,7 +25,7 @@ import { ScenarioError, expectOf, resolveVariant, variantInfos, vpnOf, type Reso
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
-import { TracksRecorder } from './tracks.ts';
+import { TracksRecorder, trimmed } from './tracks.ts';
 import '../kernel/all.ts';
 
 /** Micro-steps between keyframes: seek replays at most this many (plus one step); see `npm run bench`. */
@@ -38,7 +38,7 @@ interface Keyframe {
   microstep: number;
   /** Index of the next step to run (into the combined setup + steps list). */
   step: number;
-  state: SimState;
+  state: KeyState;
 }
 
 const NO_HOOKS = { afterMicrostep() {}, afterOperation() {}, returnToUser() {}, ipiDelivered() {} };
@@ -58,7 +58,7 @@ class GrowArray {
     this.a[this.n++] = v;
   }
   trim(): void {
-    this.a = this.a.slice(0, this.n);
+    this.a = trimmed(this.a, this.n);
   }
 }
 
@@ -83,8 +83,6 @@ export class Timeline implements Recorder {
   private keyframes: Keyframe[] = [];
   /** Number of setup steps; step i < setupLen is setup[i], else steps[i - setupLen]. */
   private setupLen: number;
-  /** Name -> id lookups for resolving steps, rebuilt when objects are created. */
-  private names = { tasks: new Map<string, number>(), mms: new Map<string, number>(), pages: new Map<string, number>() };
   private k: Kernel;
   private curStep = 0;
   private recording = true;
@@ -260,7 +258,7 @@ export class Timeline implements Recorder {
     return i < this.setupLen ? `setup[${i}]` : `steps[${i - this.setupLen}]`;
   }
 
-  private pushKeyframe(microstep: number, step: number, prev: SimState | null): void {
+  private pushKeyframe(microstep: number, step: number, prev: KeyState | null): void {
     const state = keyframeOf(this.k.s, prev, this.k.kfDirty);
     this.keyframes.push({ microstep, step, state: this.freezeKeyframes ? freeze(state) : state });
     this.clearKf();
@@ -332,17 +330,10 @@ export class Timeline implements Recorder {
   /** Resolve names in a step to ids in the current state; a string is the reason it cannot be. */
   private resolve(f: StepFile): Op | string {
     const s = this.k.s;
-    const { names } = this;
-    const lookup = (map: Map<string, number>, list: Array<{ name: string }>, n: string): number => {
-      if (map.size !== list.length) {
-        map.clear();
-        for (let i = 0; i < list.length; i++) if (!map.has(list[i].name)) map.set(list[i].name, i);
-      }
-      return map.get(n) ?? -1;
-    };
-    const task = (n: string) => lookup(names.tasks, s.tasks, n);
-    const mm = (n: string) => lookup(names.mms, s.mms, n);
-    const page = (n: string) => lookup(names.pages, s.pages, n);
+    const names = this.k.names;
+    const task = (n: string) => names.task(s.tasks, n);
+    const mm = (n: string) => names.mm(s.mms, n);
+    const page = (n: string) => names.page(s.pages, n);
     switch (f.do) {
       case 'switch': {
         if (f.to === 'idle') return { do: 'switch', to: 'idle' };
@@ -420,7 +411,7 @@ export class Timeline implements Recorder {
     const kf = this.keyframes[lo];
     const s = workingCopy(kf.state);
     if (kf.microstep === target) return s;
-    const k = new Kernel(s, this.k.arch, this, NO_HOOKS);
+    const k = new Kernel(s, this.k.arch, this, NO_HOOKS, this.k.names);
     this.recording = false;
     this.replayCount = kf.microstep;
     this.haltAt = target;

@@ -9,14 +9,26 @@
  * TLB and walk-cache entries: the model replaces a TLB array whenever it changes (model/clone.ts), keeping the entry
  * objects it keeps and their order (filter) or appending (concat); a changed array is diffed by identity against the
  * last one seen. An entry's life goes wrong when the PTE (leaf) or the page-table pointer (walk) of its mm and address
- * changes away from its page (`stale`: found by diffing an mm's replaced pte / pt records), when its page is freed
- * (`freed`), or when the frame is handed out again (`reused`): the first time of each is kept.
+ * changes away from its page (`stale`: found by diffing an mm's replaced pte / pt maps with model/radix.ts `rdiff`,
+ * which looks only at the tables the two versions do not share, so the cost is that of the change), when its page is
+ * freed (`freed`), or when the frame is handed out again (`reused`): the first time of each is kept.
  */
 import { shownName } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { Cpu, MmState, PageId, Pte, SimState } from '../model/types.ts';
+import { rdiff, rget, type RadixMap } from '../model/radix.ts';
 import type { TlbStatus } from '../protocol/tracks.ts';
+
+/**
+ * The first n values of a grown typed array, for the end of a run. A small one is copied to its size; a big one is
+ * kept, as a view (its unused capacity, at most half, stays allocated): allocating a copy of tens of megabytes makes
+ * V8 run a full collection of the whole heap, one per array, seconds at the end of a run of millions of steps.
+ */
+export function trimmed<T extends Int32Array | Uint32Array>(a: T, n: number): T {
+  if (a.length === n) return a;
+  return (a.length >= 1 << 20 ? a.subarray(0, n) : a.slice(0, n)) as T;
+}
 
 /** A growable Int32Array. */
 export class I32s {
@@ -35,7 +47,7 @@ export class I32s {
     return this.n++;
   }
   trim(): void {
-    if (this.a.length !== this.n) this.a = this.a.slice(0, Math.max(1, this.n));
+    this.a = trimmed(this.a, Math.max(1, this.n));
   }
 }
 
@@ -106,9 +118,9 @@ export class Log {
   }
   trim(): void {
     if (this.t.length === this.n) return;
-    this.t = this.t.slice(0, this.n);
-    this.v = this.v.slice(0, this.n);
-    if (this.w) this.w = this.w.slice(0, this.n);
+    this.t = trimmed(this.t, this.n);
+    this.v = trimmed(this.v, this.n);
+    if (this.w) this.w = trimmed(this.w, this.n);
   }
 }
 
@@ -176,7 +188,7 @@ export function tlbStatus(s: Readonly<SimState>, mm: number, va: number, page: P
   if (pg.freed) return 'freed';
   const m = mm >= 0 ? s.mms[mm] : undefined;
   if (!m || m.state === 'freed') return 'stale';
-  if (walk ? m.pt[va] !== page : m.pte[va]?.page !== page) return 'stale';
+  if (walk ? rget(m.pt, va) !== page : rget(m.pte, va)?.page !== page) return 'stale';
   return 'current';
 }
 
@@ -195,8 +207,8 @@ export class TracksRecorder {
   readonly teardown: number[] = [];
   readonly freed: number[] = [];
   private mmState: MmState[] = [];
-  private prevPte: Array<Record<number, Pte>> = [];
-  private prevPt: Array<Record<number, PageId>> = [];
+  private prevPte: Array<RadixMap<Pte>> = [];
+  private prevPt: Array<RadixMap<PageId>> = [];
   /** Shown names of kernel functions in flight (ids of the inFlight rows). */
   readonly fnNames: string[] = [];
   private fnIds = new Map<string, number>();
@@ -341,17 +353,15 @@ export class TracksRecorder {
       }
       this.mmState[id] = m.state;
     }
+    // Only the tables the two versions do not share are looked at (model/radix.ts): the cost of what changed.
     if (m.pte !== this.prevPte[id]) {
-      const old = this.prevPte[id];
-      for (const key in old) {
-        const o = old[key];
-        if (m.pte[key]?.page !== o.page) this.wrongTranslation(id, Number(key), o.page, false, t);
-      }
+      rdiff(this.prevPte[id], m.pte, (va, was, now) => {
+        if (now?.page !== was.page) this.wrongTranslation(id, va, was.page, false, t);
+      });
       this.prevPte[id] = m.pte;
     }
     if (m.pt !== this.prevPt[id]) {
-      const old = this.prevPt[id];
-      for (const key in old) if (m.pt[key] !== old[key]) this.wrongTranslation(id, Number(key), old[key], true, t);
+      rdiff(this.prevPt[id], m.pt, (region, was) => this.wrongTranslation(id, region, was, true, t));
       this.prevPt[id] = m.pt;
     }
   }
@@ -516,7 +526,7 @@ export class TracksRecorder {
   /** Bytes the recorded tracks hold (typed arrays by size; JS arrays at 8 bytes an element), for the benchmark. */
   retainedBytes(): number {
     let b = 0;
-    const typed = (x: { byteLength: number } | null) => (b += x ? x.byteLength : 0);
+    const typed = (x: { buffer: ArrayBufferLike } | null) => (b += x ? x.buffer.byteLength : 0);
     for (const r of this.cpus) for (const log of Object.values(r) as Log[]) [log.t, log.v, log.w].forEach(typed);
     for (const r of this.devices) for (const log of [r.mm, r.entries]) [log.t, log.v, log.w].forEach(typed);
     for (const log of this.mms) [log.t, log.v, log.w].forEach(typed);

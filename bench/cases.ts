@@ -1,0 +1,47 @@
+/**
+ * `node bench/run.mjs --cases`: the two cases of issue 8 that showed a model cost growing with the size of the mm,
+ * timed as they are (no budget; a reading that grows with the mm is the thing to look for):
+ *   fresh maps     10,000 `map` steps, each to a fresh address (dense: consecutive pages; sparse: one 2 MiB region each)
+ *   big mm         an mm with 4,096 mappings, then `map` + `munmap` pairs of one more page: ms per step
+ */
+import { Timeline } from '../src-sim/timeline/timeline.ts';
+import type { ScenarioFile, StepFile } from '../src-sim/scenario/schema.ts';
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+function file(mappings: number, steps: StepFile[]): ScenarioFile {
+  return {
+    format: 'lazytlb/1', id: 'cases', title: 'cases',
+    machine: { arch: 'x86', cpus: 2 },
+    mms: [{ name: 'M', mappings: Array.from({ length: mappings }, (_, i) => ({ va: hex(0x10000000 + i * 0x1000), page: `p${i}`, write: true })) }],
+    tasks: [{ name: 'T', mm: 'M' }],
+    steps: [{ cpu: 0, do: 'switch', to: 'T' }, ...steps],
+  };
+}
+
+function time(f: ScenarioFile): { ms: number; steps: number; microsteps: number } {
+  new Timeline(f, null); // warm-up
+  const t0 = performance.now();
+  const t = new Timeline(f, null);
+  const ms = performance.now() - t0;
+  if (t.internalError || t.steps.some((s) => s.error)) throw new Error(t.internalError ?? t.steps.find((s) => s.error)!.error);
+  return { ms, steps: t.steps.length, microsteps: t.microstepCount };
+}
+
+const N = Number(process.env.CASES_MAPS ?? 10_000);
+const dense = time(file(0, Array.from({ length: N }, (_, i) => ({ cpu: 0, do: 'map', va: hex(0x40000000 + i * 0x1000) }))));
+const sparse = time(file(0, Array.from({ length: N }, (_, i) => ({ cpu: 0, do: 'map', va: hex(0x40000000 + i * 0x200000) }))));
+const PAIRS = Number(process.env.CASES_PAIRS ?? 1000);
+const pairs: StepFile[] = [];
+for (let i = 0; i < PAIRS; i++) {
+  const va = hex(0x10000000 + 4096 * 0x1000 + (i % 64) * 0x1000);
+  pairs.push({ cpu: 0, do: 'map', va }, { cpu: 0, do: 'munmap', va, pages: 1 });
+}
+const big = time(file(4096, pairs));
+const base = time(file(4096, []));
+const result = {
+  freshMapsDense: { maps: N, ms: Math.round(dense.ms), msPerMap: +(dense.ms / N).toFixed(4) },
+  freshMapsSparse: { maps: N, ms: Math.round(sparse.ms), msPerMap: +(sparse.ms / N).toFixed(4) },
+  bigMmMapMunmap: { mappings: 4096, steps: 2 * PAIRS, msPerStep: +((big.ms - base.ms) / (2 * PAIRS)).toFixed(4) },
+};
+console.log(JSON.stringify(result));
