@@ -206,9 +206,9 @@ export async function loadSource(
     return true;
   } catch (error) {
     if (generation !== loadGeneration) return false;
-    const what = source.kind === 'json' ? 'your scenario' : variant === null ? `"${presetId}"` : `"${presetId}" (variant "${variant}")`;
+    const what = source.kind === 'json' ? 'your scenario' : variant === null ? `scenario "${presetId}"` : `scenario "${presetId}" (variant "${variant}")`;
     store.setState({ pending: null, progress: null });
-    showError(`Could not load scenario ${what}: ${messageOf(error)}`);
+    showError(`Could not load ${what}: ${messageOf(error)}`);
     return false;
   }
 }
