@@ -1,4 +1,4 @@
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { seek, store } from '../store.ts';
 import { stepAt } from '../position.ts';
@@ -47,8 +47,9 @@ export function StepList() {
     [steps],
   );
   // A long run lists the steps around the playhead only (the DOM of 200,000 rows would stall the page); the list
-  // follows the playhead. Presets are far below the limit and list everything.
-  const focus = useStore(store, (s) => (schedule.length > MAX_ROWS ? (stepAt(steps, s.t)?.index ?? 0) : 0));
+  // follows the playhead once it rests (a quarter second): scrubbing across a long run would otherwise rebuild the
+  // rows at every frame. Presets are far below the limit and list everything.
+  const focus = useRestingStep(steps, schedule.length > MAX_ROWS);
   const shown = useMemo(() => {
     if (schedule.length <= MAX_ROWS) return { rows: schedule, before: 0, after: 0 };
     // Scheduled steps follow the setup steps in index order: the focus step's place in the schedule is direct.
@@ -192,3 +193,25 @@ const StepRow = memo(function StepRow({
     </li>
   );
 });
+
+/** The index of the step at the playhead, updated once the playhead has rested for a moment; 0 when not `enabled`. */
+function useRestingStep(steps: StepInfo[], enabled: boolean): number {
+  const [focus, setFocus] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => setFocus(stepAt(steps, store.getState().t)?.index ?? 0), 250);
+    };
+    setFocus(stepAt(steps, store.getState().t)?.index ?? 0);
+    const stop = store.subscribe((s, prev) => {
+      if (s.t !== prev.t) settle();
+    });
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [steps, enabled]);
+  return enabled ? focus : 0;
+}

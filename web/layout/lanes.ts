@@ -104,10 +104,14 @@ export interface Names {
 
 type Scale = ScaleLinear<number, number>;
 
-/** The blocks of every row, clipped to [0, width]. Values that say "nothing" (no kernel code, not lazy) draw no block. */
-export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, width: number, names: Names, theme: Theme): Block[] {
+/**
+ * The blocks of every row, clipped to [0, width]. Values that say "nothing" (no kernel code, not lazy) draw no block.
+ * `yRange`, if given, limits the work to the bands that overlap it (a 64-CPU machine shows a few at a time).
+ */
+export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, width: number, names: Names, theme: Theme, yRange?: [number, number]): Block[] {
   const out: Block[] = [];
   for (const band of rows.bands) {
+    if (yRange && (band.y + band.h < yRange[0] || band.y > yRange[1])) continue;
     if (band.actor.kind === 'cpu') {
       const track = tracks.cpus[band.actor.n];
       if (!track) continue;

@@ -77,6 +77,14 @@ describe('lane layout', () => {
     expect(on(2, 'dev_entries').map((b) => b.text)).toEqual(['2 entries']);
   });
 
+  test('a y range lays out only the bands it overlaps', () => {
+    const rows = layoutRows(MACHINE);
+    const cpu1 = rows.bands[1];
+    const blocks = layoutBlocks(rows, TRACKS, x, 1000, { tasks: MACHINE.tasks, mms: MACHINE.mms }, LIGHT, [cpu1.y + 1, cpu1.y + 2]);
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.every((b) => b.y >= cpu1.y && b.y < cpu1.y + cpu1.h)).toBe(true);
+  });
+
   test('blocks are clipped to the plot when zoomed in', () => {
     const rows = layoutRows(MACHINE);
     const zoomed = scaleLinear().domain([3, 5]).range([0, 1000]);

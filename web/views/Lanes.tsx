@@ -148,7 +148,12 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
   const viewHeight = Math.min(rows.height, maxHeight);
   const names = useMemo(() => ({ tasks: machine.tasks, mms: machine.mms }), [machine]);
 
-  const blocks = useMemo(() => (tracks ? layoutBlocks(rows, tracks, x, plotWidth, names, theme) : []), [rows, tracks, x, plotWidth, names, theme]);
+  // Lay out the bands on screen and one screen above and below, in steps of a screen: scrolling re-lays out rarely,
+  // and zooming a 64-CPU machine costs what is visible.
+  const page = Math.max(1, viewHeight);
+  const band0 = Math.floor(scrollTop / page);
+  const yRange = useMemo<[number, number]>(() => [(band0 - 1) * page, (band0 + 2) * page], [band0, page]);
+  const blocks = useMemo(() => (tracks ? layoutBlocks(rows, tracks, x, plotWidth, names, theme, yRange) : []), [rows, tracks, x, plotWidth, names, theme, yRange]);
   const ipis = useMemo(() => (tracks ? layoutIpis(rows, tracks.ipis, x, plotWidth) : { arrows: [], clusters: [] }), [rows, tracks, x, plotWidth]);
   const markers = useMemo(() => (tracks ? layoutMarkers(rows, tracks.findings, x, plotWidth) : []), [rows, tracks, x, plotWidth]);
 
