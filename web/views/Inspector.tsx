@@ -1,4 +1,5 @@
 /** The state at the playhead, as Python Tutor shows a program's: per CPU its call stack, IPIs, interrupts; per mm its counts, mask and state; per page its state. */
+import { memo } from 'react';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
 import { mmSwatch } from '../layout/palette.ts';
@@ -128,19 +129,36 @@ function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState
       <tbody>
         {view.cpus.map((c) => {
           const top = c.stack[c.stack.length - 1];
-          return (
-            <tr key={c.cpu} data-testid="inspect-cpu" data-cpu={c.cpu}>
-              <th scope="row">{c.cpu}</th>
-              <td>{view.taskNames[c.curr]}</td>
-              <td>{mmName(c.activeMm)}{c.lazy ? ' (lazy)' : ''}</td>
-              <td>
-                {mmName(c.loaded.mm)} <span className="hint">{c.loaded.tag}</span>
-              </td>
-              <td>{top ? `${top.irq ? 'IPI ' : ''}${top.fn} › ${top.label}` : c.mode === 'user' ? 'user' : '—'}{c.pendingIpis.length ? ` · ${c.pendingIpis.length} IPI held` : ''}</td>
-            </tr>
-          );
+          const cells: CpuCells = [
+            view.taskNames[c.curr] ?? '',
+            `${mmName(c.activeMm)}${c.lazy ? ' (lazy)' : ''}`,
+            mmName(c.loaded.mm),
+            String(c.loaded.tag),
+            `${top ? `${top.irq ? 'IPI ' : ''}${top.fn} › ${top.label}` : c.mode === 'user' ? 'user' : '—'}${c.pendingIpis.length ? ` · ${c.pendingIpis.length} IPI held` : ''}`,
+          ];
+          return <CpuRow key={c.cpu} cpu={c.cpu} cells={cells} />;
         })}
       </tbody>
     </table>
   );
 }
+
+type CpuCells = [curr: string, active: string, loaded: string, tag: string, inFlight: string];
+
+/** One CPU's line; re-rendered only when one of its words changed (a new view is a new object every time). */
+const CpuRow = memo(
+  function CpuRow({ cpu, cells }: { cpu: number; cells: CpuCells }) {
+    return (
+      <tr data-testid="inspect-cpu" data-cpu={cpu}>
+        <th scope="row">{cpu}</th>
+        <td>{cells[0]}</td>
+        <td>{cells[1]}</td>
+        <td>
+          {cells[2]} <span className="hint">{cells[3]}</span>
+        </td>
+        <td>{cells[4]}</td>
+      </tr>
+    );
+  },
+  (a, b) => a.cpu === b.cpu && a.cells.every((v, i) => v === b.cells[i]),
+);

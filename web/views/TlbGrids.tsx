@@ -3,7 +3,7 @@
  * (current, stale: the PTE changed, freed, reused) with a symbol, not colour alone. Entries that changed during the
  * current step are highlighted; entries invalidated during it stay listed, struck through, as "invalidated".
  */
-import { memo, useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Actor, PlayheadView, TlbCell, TlbLife, TlbStatus } from '../../src-sim/protocol/index.ts';
 import { store } from '../store.ts';
@@ -25,12 +25,15 @@ const GRIDS = 8;
 
 export function TlbGrids() {
   const [opened, setOpened] = useState<ReadonlySet<number>>(() => new Set());
-  const toggle = (cpu: number) =>
-    setOpened((o) => {
-      const next = new Set(o);
-      if (!next.delete(cpu)) next.add(cpu);
-      return next;
-    });
+  const toggle = useCallback(
+    (cpu: number) =>
+      setOpened((o) => {
+        const next = new Set(o);
+        if (!next.delete(cpu)) next.add(cpu);
+        return next;
+      }),
+    [],
+  );
   const view = useStore(store, (s) => s.view);
   const summary = useStore(store, (s) => s.summary);
   const tracks = useStore(store, (s) => s.tracks);
@@ -155,26 +158,29 @@ function Grid({ title, cells, gone, view, since, testActor }: { title: string; c
 }
 
 /** One button per CPU: how many entries, how many wrong; pressing it opens that CPU's grid. */
-const TlbSummary = memo(function TlbSummary({ cpus, opened, toggle }: { cpus: PlayheadView['cpus']; opened: ReadonlySet<number>; toggle: (cpu: number) => void }) {
+function TlbSummary({ cpus, opened, toggle }: { cpus: PlayheadView['cpus']; opened: ReadonlySet<number>; toggle: (cpu: number) => void }) {
   return (
     <div className="tlb-summary" role="group" aria-label="TLB of each CPU (press to show its entries)">
-      {cpus.map((c) => {
-        const wrong = c.tlb.filter((e) => e.status !== 'current').length;
-        return (
-          <button
-            key={c.cpu}
-            type="button"
-            className={`tlb-chip${wrong ? ' has-wrong' : ''}`}
-            aria-pressed={opened.has(c.cpu)}
-            onClick={() => toggle(c.cpu)}
-            title={`CPU ${c.cpu}: ${c.tlb.length} entries${wrong ? `, ${wrong} stale, freed or reused` : ''}`}
-          >
-            {c.cpu}
-            <span className="hint">:{c.tlb.length}</span>
-            {wrong ? <span className="bad-text">✗{wrong}</span> : null}
-          </button>
-        );
-      })}
+      {cpus.map((c) => (
+        <TlbChip key={c.cpu} cpu={c.cpu} entries={c.tlb.length} wrong={c.tlb.filter((e) => e.status !== 'current').length} pressed={opened.has(c.cpu)} toggle={toggle} />
+      ))}
     </div>
+  );
+}
+
+/** A chip changes only when its CPU's counts do (memoised on plain numbers). */
+const TlbChip = memo(function TlbChip({ cpu, entries, wrong, pressed, toggle }: { cpu: number; entries: number; wrong: number; pressed: boolean; toggle: (cpu: number) => void }) {
+  return (
+    <button
+      type="button"
+      className={`tlb-chip${wrong ? ' has-wrong' : ''}`}
+      aria-pressed={pressed}
+      onClick={() => toggle(cpu)}
+      title={`CPU ${cpu}: ${entries} entries${wrong ? `, ${wrong} stale, freed or reused` : ''}`}
+    >
+      {cpu}
+      <span className="hint">:{entries}</span>
+      {wrong ? <span className="bad-text">✗{wrong}</span> : null}
+    </button>
   );
 });
