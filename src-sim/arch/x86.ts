@@ -16,7 +16,8 @@ import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
-export const TLB_NR_DYN_ASIDS = 6;
+export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
+import { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
 /** tlb_single_page_flush_ceiling: above this many pages a range flush becomes a full flush. */
 const FLUSH_CEILING = 33;
 

@@ -13,12 +13,11 @@ import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId } from '../model/types.ts';
 import { rget } from '../model/radix.ts';
 
-export const PAGE_SHIFT = 12;
-export const REGION_PAGES = 512;
+export { PAGE_SHIFT, REGION_PAGES, regionOf, hex } from '../model/geometry.ts';
+import { REGION_PAGES, regionOf } from '../model/geometry.ts';
 /** Whole-mm range marker for `end`. */
 export const TLB_FLUSH_ALL = -1;
 
-export const regionOf = (vpn: number): number => Math.floor(vpn / REGION_PAGES);
 
 export function inRange(vpn: number, start: number, end: number): boolean {
   return end < 0 || (vpn >= start && vpn < end);
@@ -139,6 +138,3 @@ export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, specula
   if (add.length) cpu.tlb = cpu.tlb.concat(add);
 }
 
-export function hex(vpn: number): string {
-  return '0x' + (vpn * 2 ** PAGE_SHIFT).toString(16);
-}

@@ -3,8 +3,7 @@
  * swapper/N task) on init_mm, the scenario's tasks created and runnable, nothing loaded; `setup` operations build the
  * rest through the model.
  */
-import { TLB_NR_DYN_ASIDS } from '../arch/x86.ts';
-import { regionOf, hex } from '../kernel/tlb_hw.ts';
+import { TLB_NR_DYN_ASIDS, hex, regionOf } from './geometry.ts';
 import { INIT_MM, NONE, type Arch, type Config, type Cpu, type Mm, type MmId, type SimState, type TaskId } from './types.ts';
 import { RadixEdit, radixEmpty } from './radix.ts';
 
