@@ -42,6 +42,11 @@ export interface ArchPolicy {
   flushTlbMmFreesTables: boolean;
   /** Does the hardware cache page-table pointers (paging-structure / walk caches)? Software-refilled TLBs do not. */
   walkCache: boolean;
+  /**
+   * Which arch-only invariants apply: x86's cpu_tlbstate (loaded_mm, is_lazy, ASID slots with tlb_gen: I4's
+   * LOADED_MM_SWITCHING rule, I5, I6), powerpc's PID and context.active_cpus (I10c). Default: neither.
+   */
+  invariants?: { cpuTlbstate?: boolean; activeCpus?: boolean };
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

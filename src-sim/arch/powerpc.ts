@@ -210,5 +210,6 @@ export const powerpc: ArchPolicy = {
   secondaryInFlush: true,
   flushTlbMmFreesTables: false,
   walkCache: true,
+  invariants: { activeCpus: true },
   canSpeculate: speculatesWhenAttached,
 };

@@ -252,5 +252,6 @@ export const x86: ArchPolicy = {
   secondaryInFlush: true,
   flushTlbMmFreesTables: true,
   walkCache: true,
+  invariants: { cpuTlbstate: true },
   canSpeculate: speculatesWhenAttached,
 };

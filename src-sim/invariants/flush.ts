@@ -29,7 +29,7 @@ export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: str
       }
     }
   }
-  if (s.arch === 'x86' && gen > 0) {
+  if (k.arch.invariants?.cpuTlbstate && gen > 0) {
     for (const cpu of s.cpus) {
       if (cpu.loaded_mm !== mm || cpu.is_lazy) continue;
       const slot = cpu.ctxs[cpu.tag];

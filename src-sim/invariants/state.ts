@@ -110,8 +110,8 @@ export class StateChecker {
     const hw = cpu.loaded_mm;
     const badHw = hw > INIT_MM && (s.mms[hw].state === 'freed' || (s.mms[hw].pgd >= 0 && s.pages[s.mms[hw].pgd].freed));
     if (this.starts(K.I4, c, badHw)) k.violation('I4', [c], [badHw ? k.mmName(hw) : ''], `CPU${c}'s hardware still has ${k.mmName(hw)} attached, whose page tables have been freed`);
-    if (s.arch === 'x86') this.checkX86(k, c);
-    if (s.arch === 'powerpc') {
+    if (k.arch.invariants?.cpuTlbstate) this.checkX86(k, c);
+    if (k.arch.invariants?.activeCpus) {
       const bad = hw > INIT_MM && !s.mms[hw].cpumask[c] && s.mms[hw].state !== 'freed';
       if (this.starts(K.I10c, c, bad)) k.violation('I10c', [c], [bad ? k.mmName(hw) : ''], `CPU${c} has the PID of ${k.mmName(hw)} loaded but is not in its mm_cpumask: later flushes will miss it`);
     }
@@ -166,7 +166,7 @@ export class StateChecker {
       for (const t of pointing) this.checkTask(k, t);
       for (const cpu of s.cpus) if (cpu.prev_mm === mm || cpu.loaded_mm === mm) this.checkCpu(k, cpu.id);
     }
-    if (s.arch === 'powerpc' && mm !== INIT_MM) {
+    if (k.arch.invariants?.activeCpus && mm !== INIT_MM) {
       // active_cpus counts the mask, plus one while coprocessors are attached (mm_context_add_copro)
       let n = m.copros > 0 ? 1 : 0;
       for (const b of m.cpumask) if (b) n++;
