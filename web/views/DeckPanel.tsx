@@ -2,10 +2,11 @@
  * The talk deck: its stops (scenario, variant, position, speaker notes), the one the clicker is at, and the tools to
  * build one from what is on screen, save it as a file or a link, and open one.
  */
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useStore } from 'zustand';
 import { showError, store } from '../store.ts';
 import { addCurrentStop, closeDeck, goToStop, openDeck, removeStop, setStopNotes } from '../deck-actions.ts';
+import { FileButton } from './FileButton.tsx';
 import { deckFragment, deckText, parseDeck, DeckError } from '../deck.ts';
 
 export function DeckPanel() {
@@ -13,7 +14,6 @@ export function DeckPanel() {
   const index = useStore(store, (s) => s.deckIndex);
   const presets = useStore(store, (s) => s.presets);
   const canAdd = useStore(store, (s) => s.source?.kind === 'preset');
-  const input = useRef<HTMLInputElement>(null);
   const [said, setSaid] = useState('');
   const title = (id: string) => presets.find((p) => p.id === id)?.title ?? id;
 
@@ -26,28 +26,20 @@ export function DeckPanel() {
         <button type="button" className="button" onClick={() => addCurrentStop()} disabled={!canAdd} data-testid="deck-add">
           Add this view as a stop
         </button>
-        <button type="button" className="button" onClick={() => input.current?.click()} data-testid="deck-open">
-          Open deck…
-        </button>
-        <input
-          ref={input}
-          type="file"
-          accept=".json,application/json"
-          className="sr-only"
-          tabIndex={-1}
-          aria-label="Open a deck file"
-          data-testid="deck-file"
-          onChange={async (e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (!file) return;
+        <FileButton
+          label="Open a deck file"
+          testid="deck-open"
+          inputTestid="deck-file"
+          onFile={async (file) => {
             try {
               openDeck(parseDeck(await file.text()));
             } catch (error) {
               showError(error instanceof DeckError ? error.message : `Could not open the deck: ${(error as Error).message}`);
             }
           }}
-        />
+        >
+          Open deck…
+        </FileButton>
         {deck ? (
           <>
             <button

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { loadSource, showError, store } from '../store.ts';
 import { fragmentFor } from '../share.ts';
+import { FileButton } from './FileButton.tsx';
 
 /** Files larger than this are refused before reading (a preset is a few kB; a generated stress scenario some MB). */
 const MAX_FILE = 64_000_000;
@@ -24,7 +25,6 @@ async function openFile(file: File): Promise<void> {
 }
 
 export function OpenScenario() {
-  const input = useRef<HTMLInputElement>(null);
   const [pasting, setPasting] = useState(false);
   const [dragging, setDragging] = useState(false);
 
@@ -56,23 +56,9 @@ export function OpenScenario() {
 
   return (
     <>
-      <button type="button" className="button" onClick={() => input.current?.click()} data-testid="open-file">
+      <FileButton label="Open a scenario file" testid="open-file" inputTestid="file-input" onFile={(file) => void openFile(file)}>
         Open file…
-      </button>
-      <input
-        ref={input}
-        type="file"
-        accept=".json,application/json"
-        className="sr-only"
-        tabIndex={-1}
-        aria-label="Open a scenario file"
-        data-testid="file-input"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) void openFile(file);
-        }}
-      />
+      </FileButton>
       <button type="button" className="button" onClick={() => setPasting(true)} data-testid="paste-open">
         Paste JSON…
       </button>
