@@ -57,6 +57,8 @@ import type { ScenarioFile } from '../src-sim/scenario/schema.ts';
 
 const TARGET = Number(process.env.BENCH_MICROSTEPS ?? 1_000_000);
 const PROFILE = process.argv.includes('--profile');
+/** --mutations: count the DOM mutations of each phase by the page part they fall in (what a frame re-renders). */
+const MUTATIONS = process.argv.includes('--mutations');
 const SCRUB_FRAMES = 200;
 const ZOOM_FRAMES = 150;
 const ZOOM_RUN = 15;
@@ -571,6 +573,33 @@ async function zoomInPage(args: { frames: number; run: number; mode: 'wheel' | '
   return { runs, brokeAt };
 }
 
+/** --mutations: a MutationObserver that counts mutated nodes by the nearest element with a data-testid. */
+function mutationsStart(): void {
+  const counts = new Map<string, number>();
+  const part = (n: Node | null) => {
+    const el = n instanceof Element ? n : (n?.parentElement ?? null);
+    const owner = el?.closest('[data-testid]');
+    return owner ? `${owner.getAttribute('data-testid')}${owner.parentElement?.closest('[data-testid]') ? `<${owner.parentElement.closest('[data-testid]')!.getAttribute('data-testid')}` : ''}` : '(page)';
+  };
+  const observer = new MutationObserver((records) => {
+    for (const r of records) {
+      const key = `${part(r.target)} ${r.type === 'attributes' ? `@${r.attributeName}` : r.type}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1 + r.addedNodes.length + r.removedNodes.length);
+    }
+  });
+  observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  (window as unknown as { __benchMutations: unknown }).__benchMutations = { observer, counts };
+}
+
+function mutationsStop(frames: number): string {
+  const m = (window as unknown as { __benchMutations: { observer: MutationObserver; counts: Map<string, number> } }).__benchMutations;
+  for (const r of m.observer.takeRecords()) void r;
+  m.observer.disconnect();
+  const total = [...m.counts.values()].reduce((a, b) => a + b, 0);
+  const top = [...m.counts].sort((a, b) => b[1] - a[1]).slice(0, 14);
+  return `${(total / Math.max(1, frames)).toFixed(1)} in all; ${top.map(([k, v]) => `${k} ${(v / Math.max(1, frames)).toFixed(1)}`).join(', ')}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 interface FrameStats {
@@ -736,6 +765,7 @@ async function main(): Promise<void> {
   say(`JS requested by the page up to now: ${[...new Set(jsLoaded)].join(', ')}`);
 
   // scrub
+  if (MUTATIONS) await page.evaluate(mutationsStart);
   if (PROFILE) {
     await profileStart(pageCdp);
     await traceStart(browser, page);
@@ -745,6 +775,7 @@ async function main(): Promise<void> {
     await profileStop(pageCdp, 'page, scrub');
     await traceStop(browser, 'scrub');
   }
+  if (MUTATIONS) say(`  DOM mutations while scrubbing (per frame, by part): ${await page.evaluate(mutationsStop, scrub.inputs.length)}`);
   const scrubStats = frameStats([scrub]);
   describeFrames('scrub', scrubStats, scrub.replies);
   say(`  after the last scrub frame the state shown caught up in ${scrub.settleMs === null ? 'more than 30000' : r1(scrub.settleMs)} ms`);
@@ -756,7 +787,9 @@ async function main(): Promise<void> {
       await profileStart(pageCdp);
       await traceStart(browser!, page);
     }
+    if (MUTATIONS) await page.evaluate(mutationsStart);
     const z = await within(PHASE_TIMEOUT_MS, `zooming (${mode})`, page.evaluate(zoomInPage, { frames: ZOOM_FRAMES, run: ZOOM_RUN, mode, budgetMs: PHASE_BUDGET_MS }));
+    if (MUTATIONS) say(`  DOM mutations while zooming (${mode}; per frame, by part): ${await page.evaluate(mutationsStop, ZOOM_FRAMES)}`);
     if (PROFILE) {
       await profileStop(pageCdp, `page, zoom (${mode})`);
       await traceStop(browser!, `zoom (${mode})`);

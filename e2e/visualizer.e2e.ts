@@ -9,6 +9,7 @@ import { presetById, presetInfos } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import type { SimState } from '../src-sim/model/types.ts';
 import { runReport } from '../src-sim/timeline/report.ts';
+import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -243,6 +244,59 @@ describe('your own scenario', () => {
     expect(await other.page.getByTestId('lane-band').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     expect(other.problems).toEqual([]);
+  });
+});
+
+describe('a big machine', () => {
+  test('64 CPUs: what is on screen is true, what is far off screen is drawn when scrolled to, never stale', async () => {
+    const base = randomScenario({ arch: 'x86', cpus: 64, mms: 24, tasksPerMm: 2, kthreads: 8, pagesPerMm: 4 });
+    const run = new Timeline(base, null, { extend: randomSteps(11, 400, { pagesPerMm: 4 }) });
+    const file = { ...run.file, id: 'big-machine' };
+    const timeline = new Timeline(file, null);
+    const { page, problems } = await open('', { viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
+    await page.getByTestId('preset-list').waitFor();
+    await page.getByTestId('paste-open').click();
+    await page.getByTestId('paste-text').fill(JSON.stringify(file));
+    await page.getByTestId('paste-run').click();
+    await page.waitForURL((url) => url.searchParams.get('scenario') === 'big-machine');
+    await settled(page);
+    await page.keyboard.press('End');
+    const end = await settled(page);
+    expect(end).toBe(timeline.microstepCount);
+    const s = modelAt(timeline, end);
+    // Lines of the CPU table far below the screen say "…"; scrolled to, each says what the model says.
+    const farRows = () =>
+      page.$$eval('[data-testid="inspect-cpu"]', (rows) =>
+        rows.filter((r) => r.getBoundingClientRect().top > innerHeight + 600).map((r) => ({ cpu: Number(r.getAttribute('data-cpu')), curr: r.querySelector('td')?.textContent ?? '' })),
+      );
+    const far = await farRows();
+    expect(far.length, 'some CPU lines are far below the first screen').toBeGreaterThan(10);
+    for (const r of far) expect(r.curr, `CPU ${r.cpu} off screen`).toBe('…');
+    const last = page.locator('[data-testid="inspect-cpu"][data-cpu="63"]');
+    await last.scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await last.locator('td').first().textContent()) ?? '').toBe(s.tasks[s.cpus[63].curr].name);
+    // The refcount graph of the last mm is drawn only once it is near the screen.
+    const graphs = page.getByTestId('refcount');
+    const lastGraph = graphs.last();
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="refcount"]')];
+      const row = rows[rows.length - 1];
+      return row && row.getBoundingClientRect().top > innerHeight + 600 && row.querySelector('path') === null;
+    });
+    await lastGraph.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="refcount"]')];
+      return (rows[rows.length - 1]?.querySelectorAll('path.line-users').length ?? 0) === 1;
+    });
+    const name = await lastGraph.getAttribute('data-mm');
+    const model = s.mms.find((m) => m.name === name);
+    expect(model, `${name} is an mm of the model`).toBeDefined();
+    expect(((await lastGraph.getByTestId('mm-users').textContent()) ?? '').trim()).toBe(String(model!.mm_users));
+    expect(((await lastGraph.getByTestId('mm-count').textContent()) ?? '').trim()).toBe(String(model!.mm_count));
+    await page.evaluate(() => scrollTo(0, 0));
+    await screenshot(page, 'vis-big-machine', { fullPage: false });
+    expect(problems).toEqual([]);
   });
 });
 

@@ -245,8 +245,11 @@ export interface Marker {
   finding: FindingMark;
 }
 
-/** A marker per finding in view, on the band of its first actor (the top of the lanes when it has none). */
-export function layoutMarkers(rows: RowsLayout, findings: FindingMark[], x: Scale, width: number): Marker[] {
+/**
+ * A marker per finding in view, on the band of its first actor (the top of the lanes when it has none). `yRange`, if
+ * given, keeps the markers of the bands that overlap it (as layoutBlocks).
+ */
+export function layoutMarkers(rows: RowsLayout, findings: FindingMark[], x: Scale, width: number, yRange?: [number, number]): Marker[] {
   const out: Marker[] = [];
   // Findings at the same place stack downwards instead of hiding each other.
   const taken = new Map<string, number>();
@@ -255,6 +258,7 @@ export function layoutMarkers(rows: RowsLayout, findings: FindingMark[], x: Scal
     if (px < -4 || px > width + 4) continue;
     const a = f.actors[0];
     const band = a ? rows.bands.find((b) => b.actor.kind === a.kind && b.actor.n === a.n) : undefined;
+    if (yRange && band && (band.y + band.h < yRange[0] || band.y > yRange[1])) continue;
     const key = `${band?.y ?? 0}:${Math.round(px / 24)}`;
     const k = taken.get(key) ?? 0;
     taken.set(key, k + 1);

@@ -1,5 +1,6 @@
 /** The state at the playhead, as Python Tutor shows a program's: per CPU its call stack, IPIs, interrupts; per mm its counts, mask and state; per page its state. */
-import { memo } from 'react';
+import { memo, useRef } from 'react';
+import { useInView } from './useInView.ts';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
 import { mmSwatch } from '../layout/palette.ts';
@@ -66,24 +67,12 @@ export function Inspector() {
         </thead>
         <tbody>
           {view.mms.map((m) => (
-            <tr key={m.mm} data-testid="inspect-mm" data-mm={view.mmNames[m.mm]}>
-              <th scope="row">
-                <span className="swatch" style={{ background: mmSwatch(m.mm).fill }} aria-hidden="true" />
-                {view.mmNames[m.mm]}
-              </th>
-              <td>{m.users}</td>
-              <td>{m.count}</td>
-              <td>{m.cpumask.length ? m.cpumask.map((c) => `CPU${c}`).join(' ') : '—'}</td>
-              <td>
-                {m.state}
-                {m.detail.map(([k, v]) => (
-                  <span key={k} className="hint">
-                    {' '}
-                    · {k} {v}
-                  </span>
-                ))}
-              </td>
-            </tr>
+            <MmRowInView
+              key={m.mm}
+              mm={m.mm}
+              name={view.mmNames[m.mm] ?? `mm ${m.mm}`}
+              cells={[String(m.users), String(m.count), m.cpumask.length ? m.cpumask.map((c) => `CPU${c}`).join(' ') : '—', m.state, m.detail.map(([k, v]) => ` · ${k}\u00a0${v}`).join('')]}
+            />
           ))}
         </tbody>
       </table>
@@ -136,7 +125,7 @@ function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState
             String(c.loaded.tag),
             `${top ? `${top.irq ? 'IPI ' : ''}${top.fn} › ${top.label}` : c.mode === 'user' ? 'user' : '—'}${c.pendingIpis.length ? ` · ${c.pendingIpis.length} IPI held` : ''}`,
           ];
-          return <CpuRow key={c.cpu} cpu={c.cpu} cells={cells} />;
+          return <CpuRowInView key={c.cpu} cpu={c.cpu} cells={cells} />;
         })}
       </tbody>
     </table>
@@ -144,12 +133,23 @@ function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState
 }
 
 type CpuCells = [curr: string, active: string, loaded: string, tag: string, inFlight: string];
+const OFF_SCREEN: CpuCells = ['…', '', '', '', ''];
+
+/**
+ * A line is filled in while it is on screen (or near it): scrubbing a 64-CPU run then rewrites the lines a reader
+ * can see, not all 64. Off screen it says "…" rather than keep words that are no longer true.
+ */
+function CpuRowInView({ cpu, cells }: { cpu: number; cells: CpuCells }) {
+  const row = useRef<HTMLTableRowElement>(null);
+  const inView = useInView(row);
+  return <CpuRow cpu={cpu} cells={inView ? cells : OFF_SCREEN} row={row} />;
+}
 
 /** One CPU's line; re-rendered only when one of its words changed (a new view is a new object every time). */
 const CpuRow = memo(
-  function CpuRow({ cpu, cells }: { cpu: number; cells: CpuCells }) {
+  function CpuRow({ cpu, cells, row }: { cpu: number; cells: CpuCells; row: React.RefObject<HTMLTableRowElement | null> }) {
     return (
-      <tr data-testid="inspect-cpu" data-cpu={cpu}>
+      <tr data-testid="inspect-cpu" data-cpu={cpu} ref={row}>
         <th scope="row">{cpu}</th>
         <td>{cells[0]}</td>
         <td>{cells[1]}</td>
@@ -161,4 +161,35 @@ const CpuRow = memo(
     );
   },
   (a, b) => a.cpu === b.cpu && a.cells.every((v, i) => v === b.cells[i]),
+);
+
+type MmCells = [users: string, count: string, cpumask: string, state: string, detail: string];
+const MM_OFF_SCREEN: MmCells = ['…', '', '', '', ''];
+
+/** An mm's line, filled in while on screen (a 64-CPU run has dozens of mms; see CpuRowInView). */
+function MmRowInView({ mm, name, cells }: { mm: number; name: string; cells: MmCells }) {
+  const row = useRef<HTMLTableRowElement>(null);
+  const inView = useInView(row);
+  return <MmRow mm={mm} name={name} cells={inView ? cells : MM_OFF_SCREEN} row={row} />;
+}
+
+const MmRow = memo(
+  function MmRow({ mm, name, cells, row }: { mm: number; name: string; cells: MmCells; row: React.RefObject<HTMLTableRowElement | null> }) {
+    return (
+      <tr data-testid="inspect-mm" data-mm={name} ref={row}>
+        <th scope="row">
+          <span className="swatch" style={{ background: mmSwatch(mm).fill }} aria-hidden="true" />
+          {name}
+        </th>
+        <td>{cells[0]}</td>
+        <td>{cells[1]}</td>
+        <td>{cells[2]}</td>
+        <td>
+          {cells[3]}
+          <span className="hint">{cells[4]}</span>
+        </td>
+      </tr>
+    );
+  },
+  (a, b) => a.mm === b.mm && a.name === b.name && a.cells.every((v, i) => v === b.cells[i]),
 );

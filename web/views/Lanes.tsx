@@ -14,6 +14,7 @@ import { mmSwatch } from '../layout/palette.ts';
 import { drawLanes } from './draw-lanes.ts';
 import { useElementSize } from './useElementSize.ts';
 import { useTheme } from './useTheme.ts';
+import { useSettled } from './useSettled.ts';
 import { Axis } from './Axis.tsx';
 import { exportJson, exportPng, exportSvg } from './export.ts';
 import { RefcountGraphs } from './RefcountGraphs.tsx';
@@ -155,7 +156,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
   const yRange = useMemo<[number, number]>(() => [(band0 - 1) * page, (band0 + 2) * page], [band0, page]);
   const blocks = useMemo(() => (tracks ? layoutBlocks(rows, tracks, x, plotWidth, names, theme, yRange) : []), [rows, tracks, x, plotWidth, names, theme, yRange]);
   const ipis = useMemo(() => (tracks ? layoutIpis(rows, tracks.ipis, x, plotWidth) : { arrows: [], clusters: [] }), [rows, tracks, x, plotWidth]);
-  const markers = useMemo(() => (tracks ? layoutMarkers(rows, tracks.findings, x, plotWidth) : []), [rows, tracks, x, plotWidth]);
+  const markers = useMemo(() => (tracks ? layoutMarkers(rows, tracks.findings, x, plotWidth, yRange) : []), [rows, tracks, x, plotWidth, yRange]);
 
   useLayoutEffect(() => {
     if (!canvas.current) return;
@@ -174,8 +175,10 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
     >
       <div className="lanes-inner" style={{ height: rows.height }}>
         <div className="lane-labels" style={{ width: LABEL_WIDTH }}>
+          {/* Values only for the bands laid out (on screen and a screen around): scrubbing a 64-CPU run re-renders
+              what can be seen; the others say "…" until scrolled near. */}
           {rows.bands.map((band) => (
-            <BandLabels key={`${band.actor.kind}${band.actor.n}`} band={band} view={view} machine={machine} />
+            <BandLabels key={`${band.actor.kind}${band.actor.n}`} band={band} view={band.y + band.h >= yRange[0] && band.y <= yRange[1] ? view : null} machine={machine} />
           ))}
         </div>
         <div
@@ -339,9 +342,9 @@ function rowMm(row: RowBox, cpu: CpuView | undefined, dev: PlayheadView['devices
 const Markers = memo(function Markers({ markers, slot, maxX }: { markers: ReturnType<typeof layoutMarkers>; slot: Slot; maxX: number }) {
   return (
     <>
-      {markers.map((m, i) => (
+      {markers.map((m) => (
         <button
-          key={`${m.finding.warning ? 'w' : 'v'}${m.finding.index}-${i}`}
+          key={`${m.finding.warning ? 'w' : 'v'}${m.finding.index}`}
           type="button"
           className={`finding-marker${m.finding.warning ? ' is-warning' : ''}`}
           style={{ left: Math.max(18, Math.min(maxX, m.x)), top: m.y }}
@@ -364,7 +367,9 @@ const Markers = memo(function Markers({ markers, slot, maxX }: { markers: Return
 });
 
 /** What the canvas shows, as text for assistive technology: each row's blocks in view (capped). */
-const LanesText = memo(function LanesText({ blocks, rows }: { blocks: ReturnType<typeof layoutBlocks>; rows: ReturnType<typeof layoutRows> }) {
+const LanesText = memo(function LanesText({ blocks: latest, rows }: { blocks: ReturnType<typeof layoutBlocks>; rows: ReturnType<typeof layoutRows> }) {
+  // Rewritten once a zoom or pan has settled, not at every frame of it: it is read, not watched.
+  const blocks = useSettled(latest, 150);
   const byRow = useMemo(() => {
     const map = new Map<number, string[]>();
     for (const b of blocks) {

@@ -2,7 +2,7 @@
  * One graph per user mm: mm_users and mm_count as step lines over the lanes' time scale, teardown and free marked,
  * the values at the playhead beside the name; hovering a change names the CPU and kernel code that made it.
  */
-import { memo } from 'react';
+import { memo, useRef } from 'react';
 import { useStore } from 'zustand';
 import type { ScaleLinear } from 'd3';
 import type { Actor, RefcountTrack, StepInfo } from '../../src-sim/protocol/index.ts';
@@ -11,6 +11,7 @@ import { store } from '../store.ts';
 import { changeText, layoutRefcount } from '../layout/refcount.ts';
 import { mmSwatch } from '../layout/palette.ts';
 import { Playhead } from './Playhead.tsx';
+import { useInView } from './useInView.ts';
 
 const GRAPH_HEIGHT = 54;
 /** Hover targets per graph; past this many changes in view, zoom in to name each. */
@@ -42,7 +43,7 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, slot }: { x: ScaleLin
                 {now && now.state !== 'live' ? <span className="mm-state"> · {now.state}</span> : null}
               </span>
             </div>
-            <RefcountGraph track={track} name={name} x={x} width={plotWidth} window={tracks} steps={steps} />
+            <GraphInView track={track} name={name} x={x} width={plotWidth} window={tracks} steps={steps} />
           </div>
         );
       })}
@@ -61,7 +62,23 @@ function actorText(a: Actor): string {
 
 const NO_STEPS: StepInfo[] = [];
 
-const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, steps }: { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; steps: StepInfo[] }) {
+type GraphProps = { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; steps: StepInfo[] };
+
+/**
+ * A graph is laid out and drawn only while it is on screen (or near it): a 64-CPU run has dozens of mms, and a zoom
+ * would otherwise re-lay out every one of them each frame. Off screen it is an empty frame of the same size.
+ */
+function GraphInView(props: GraphProps) {
+  const holder = useRef<HTMLDivElement>(null);
+  const inView = useInView(holder);
+  return (
+    <div ref={holder} className="refcount-graph-holder" style={{ width: props.width, height: GRAPH_HEIGHT }}>
+      {inView ? <RefcountGraph {...props} /> : <svg className="refcount-graph" width={props.width} height={GRAPH_HEIGHT} role="img" aria-label={`mm_users and mm_count of ${props.name} (drawn when scrolled into view)`} />}
+    </div>
+  );
+}
+
+const RefcountGraph = memo(function RefcountGraph({ track, name, x, width, window, steps }: GraphProps) {
   const l = layoutRefcount(track, x, width, GRAPH_HEIGHT, window);
   const color = mmSwatch(track.mm).fill;
   return (
