@@ -1,5 +1,6 @@
 /**
- * The five threads (kernel-semantics.md §3): every preset variant violates exactly what its `expect` says, first at
+ * The basics preset (the mechanism working as designed, on three architectures) and the five threads
+ * (kernel-semantics.md §3): every preset variant violates exactly what its `expect` says, first at
  * the step where the kernel goes wrong, and the model state at the key steps is what the reproduction describes.
  */
 import { describe, expect, it } from 'vitest';
@@ -33,17 +34,18 @@ describe('every preset variant matches its expect', () => {
       });
     }
   }
-  it('has the five threads', () => {
+  it('has the basics first, then the five threads', () => {
     expect(presets().map((p) => p.id)).toEqual([
-      't1-lazy-refcount-optout', 't2-use-mm-mm-users', 't3-membarrier-unlazy', 't4-mmu-notifier-secondary-tlb', 't5-fullmm-upfront-flush',
+      't0-lazy-tlb-basics', 't1-lazy-refcount-optout', 't2-use-mm-mm-users', 't3-membarrier-unlazy', 't4-mmu-notifier-secondary-tlb', 't5-fullmm-upfront-flush',
     ]);
   });
-  it('narrates every step and cites its thread', () => {
+  it('narrates every step; each thread cites its sources', () => {
     for (const p of presets()) {
       for (const s of [...(p.setup ?? []), ...p.steps]) expect(s.note, `${p.id}: ${s.do}`).toBeTruthy();
+      for (const v of Object.values(p.variants ?? {})) expect(v.explanation).toBeTruthy();
+      if (p.id === 't0-lazy-tlb-basics') continue; // the mechanism itself, not a thread
       expect(p.source?.messageIds.length).toBeGreaterThan(0);
       expect(p.source?.archive).toMatch(/^https:\/\//);
-      for (const v of Object.values(p.variants ?? {})) expect(v.explanation).toBeTruthy();
     }
   });
 });
@@ -131,5 +133,69 @@ describe('T5: up-front fullmm flush', () => {
   it('x86 4.19-rc (no freed_tables exception): the teardown flush skips lazy CPU1 and the table is freed under it', () => {
     const { firstStep } = run('t5-fullmm-upfront-flush', 'x86-4.19rc');
     expect(firstStep('I9')).toBe(2);
+  });
+});
+
+describe('T0: lazy TLB basics', () => {
+  const cpu0Tlb = (s: SimState) => s.cpus[0].tlb.filter((e) => !e.walk).map((e) => e.va * 4096);
+  it('x86: the lazy CPU is skipped by the unmap, catches up through tlb_gen, and is moved to init_mm when tables are freed', () => {
+    const { t, after } = run('t0-lazy-tlb-basics', 'x86');
+    expect(name(after(2), after(2).cpus[0].loaded_mm)).toBe('M');
+    expect(after(2).cpus[0].is_lazy).toBe(true);
+    expect(mm(after(2), 'M').mm_count).toBe(2); // the borrow is counted
+    // step 4: no IPI reaches CPU0; its TLB keeps the now stale entry for 0x400000
+    expect(t.counters()[t.file.setup!.length + 4].ipis).toBe(0);
+    expect(cpu0Tlb(after(4))).toContain(0x400000);
+    expect(after(4).cpus[0].ctxs.find((c) => c.ctx_id === mm(after(4), 'M').ctx_id)!.tlb_gen).toBeLessThan(mm(after(4), 'M').tlb_gen);
+    // step 5: back on M, it flushes before user code runs
+    expect(cpu0Tlb(after(5))).not.toContain(0x400000);
+    // step 7: page tables freed: the lazy CPU gets the IPI and its hardware leaves M; active_mm stays M
+    expect(t.counters()[t.file.setup!.length + 7].ipis).toBe(1);
+    expect(name(after(7), after(7).cpus[0].loaded_mm)).toBe('init_mm');
+    expect(name(after(7), task(after(7), 'P').active_mm)).toBe('M');
+    // step 8: the last user exits; two borrowers keep the mm_struct
+    expect(mm(after(8), 'M')).toMatchObject({ mm_users: 0, mm_count: 2, state: 'dead' });
+    expect(mm(after(9), 'M')).toMatchObject({ mm_count: 1, state: 'dead' });
+    expect(mm(after(10), 'M')).toMatchObject({ mm_count: 0, state: 'freed' });
+  });
+  it('arm64: the broadcast invalidate reaches the lazy CPU without an IPI; borrows are counted', () => {
+    const { t, after } = run('t0-lazy-tlb-basics', 'arm64');
+    expect(mm(after(2), 'M').mm_count).toBe(2);
+    expect(cpu0Tlb(after(4))).not.toContain(0x400000);
+    expect(cpu0Tlb(after(4))).toContain(0x600000);
+    expect(t.totals().ipis).toBe(0);
+    expect(name(after(7), after(7).cpus[0].loaded_mm)).toBe('M'); // TTBR0 still on M: the walks were invalidated
+    expect(mm(after(8), 'M')).toMatchObject({ mm_users: 0, mm_count: 2, state: 'dead' });
+    expect(mm(after(10), 'M').state).toBe('freed');
+  });
+  it('powerpc: borrows are not counted; lazy users are shot down before the mm is freed', () => {
+    const { after } = run('t0-lazy-tlb-basics', 'powerpc');
+    expect(mm(after(2), 'M').mm_count).toBe(1);
+    expect(cpu0Tlb(after(4))).not.toContain(0x400000); // tlbie reached it
+    // step 7: one user left: exit_flush_lazy_tlbs moves the dead P on CPU0 to init_mm and trims the mask
+    expect(name(after(7), task(after(7), 'P').active_mm)).toBe('init_mm');
+    expect(after(7).mms.find((m) => m.name === 'M')!.cpumask[0]).toBe(false);
+    // step 8: the last mmdrop shoots down CPU1's dying T and frees M at once
+    expect(mm(after(8), 'M')).toMatchObject({ mm_users: 0, mm_count: 0, state: 'freed' });
+    expect(name(after(8), task(after(8), 'T').active_mm)).toBe('init_mm');
+  });
+  it('names in each variant\'s narration are kernel code that variant runs, or state the model has', () => {
+    const p = presetById('t0-lazy-tlb-basics')!;
+    // Identifiers of data, Kconfig options and architectures the narration may name without running them.
+    const data = new Set(['active_mm', 'mm_count', 'mm_users', 'mm_cpumask', 'tlb_gen', 'init_mm', 'mm_struct', 'cpu_tlbstate_shared', 'is_lazy', 'freed_tables', 'MMU_LAZY_TLB_SHOOTDOWN', 'book3s64']);
+    for (const v of variantNames(p)) {
+      const t = new Timeline(p, v);
+      const ran = new Set<string>();
+      for (let i = 0; i < t.microstepCount; i++) {
+        const row = t.microstepRow(i);
+        ran.add(row.fn);
+        ran.add(row.label);
+      }
+      for (const step of t.steps) {
+        for (const word of (step.note ?? '').match(/\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b/g) ?? []) {
+          expect(ran.has(word) || data.has(word), `${v}, step ${step.number}: "${word}" is neither run in this variant nor known state`).toBe(true);
+        }
+      }
+    }
   });
 });

@@ -156,6 +156,9 @@ function checkNames(f: ScenarioFile): void {
     (s.only ?? []).forEach((v, i) => {
       if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.only[${i}]`, `no variant named ${v} (variants: ${listOf(variantList) || 'default'})`);
     });
+    for (const v of Object.keys(s.notes ?? {})) {
+      if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.notes.${v}`, `no variant named ${v} (variants: ${listOf(variantList) || 'default'})`);
+    }
     if ((s.do === 'device_access' || s.do === 'speculate') && s.until !== undefined) {
       throw new ScenarioError(`${path}.until`, `${s.do} is a single hardware micro-step; it cannot pause`);
     }
@@ -235,6 +238,11 @@ export function variantInfos(f: ScenarioFile): VariantInfo[] {
 /** A variant's definition, by name: own properties only (a variant may be called `constructor`). */
 export function variantOf(f: ScenarioFile, name: string): NonNullable<ScenarioFile['variants']>[string] | undefined {
   return f.variants && Object.hasOwn(f.variants, name) ? f.variants[name] : undefined;
+}
+
+/** A step's narration in a variant: its `notes` entry for that variant (own properties only), else its `note`. */
+export function noteOf(s: StepFile, variant: string): string | undefined {
+  return s.notes && Object.hasOwn(s.notes, variant) ? s.notes[variant] : s.note;
 }
 
 /** A variant's `expect` list, by name (empty if none): own properties only. */

@@ -15,6 +15,8 @@ const common = {
   cpu: z.number().int().nonnegative().optional(),
   device: name.optional(),
   note: z.string().max(2000).optional(),
+  /** The narration for some variants instead of `note` (a story told on several architectures). */
+  notes: z.record(name, z.string().max(2000)).optional(),
   until: z.string().max(128).optional(),
   /** Run this step only in these variants (skipped, keeping its index, in the others). */
   only: z.array(name).min(1).max(32).optional(),

@@ -21,7 +21,7 @@ import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.t
 import { makeState } from '../model/make.ts';
 import type { CounterState, SimState } from '../model/types.ts';
 import { refuse, startOf, type Op } from '../ops/index.ts';
-import { ScenarioError, expectOf, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
+import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
@@ -272,9 +272,10 @@ export class Timeline implements Recorder {
       const file = this.stepFile(i);
       const setup = i < this.setupLen;
       const error = this.stepErrors.get(i);
+      const note = noteOf(file, this.variant.name);
       out.push({
         index: i, number: setup ? i : i - this.setupLen, setup, actor: file.do === 'device_access' ? file.device! : `cpu${file.cpu}`, op: file.do, text: describeStep(file),
-        ...(file.note ? { note: file.note } : {}),
+        ...(note ? { note } : {}),
         firstMicrostep: this.stepFirst.a[i], microstepCount: this.stepCount.a[i], outcome: OUTCOMES[this.stepOutcome.a[i]],
         ...(error ? { error } : {}),
       });
