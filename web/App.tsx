@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
-import { store } from './store.ts';
+import { BASICS_ID, loadScenario, store } from './store.ts';
 import { Header } from './components/Header.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { PresetList } from './components/PresetList.tsx';
@@ -20,6 +20,8 @@ import { HelpOverlay } from './views/HelpOverlay.tsx';
 import { Boundary } from './views/Boundary.tsx';
 import { CompareBar } from './views/CompareBar.tsx';
 import { DeckFooter, DeckPanel } from './views/DeckPanel.tsx';
+import { GlossaryPanel, GlossaryPopover } from './views/Glossary.tsx';
+import { Glossed } from './views/Term.tsx';
 
 export function App() {
   const presenting = useStore(store, (s) => s.presenting);
@@ -43,6 +45,8 @@ export function App() {
       )}
       {presenting ? <DeckFooter /> : null}
       <HelpOverlay />
+      <GlossaryPopover />
+      <GlossaryPanel />
     </div>
   );
 }
@@ -111,11 +115,26 @@ function Main() {
 function ScenarioAbout() {
   const id = useStore(store, (s) => s.summary?.scenarioId ?? '');
   const text = useStore(store, (s) => s.summary?.summary ?? '');
+  const basics = useStore(store, (s) => s.summary?.basics ?? '');
   return (
     <section className="about" aria-label="About this scenario">
       <p className="scenario-summary">
-        {text} <code className="hint">{id}</code>
+        <Glossed text={text} /> <code className="hint">{id}</code>
       </p>
+      {basics ? <BasicsLine text={basics} /> : null}
     </section>
+  );
+}
+
+/** Which steps of the basics a thread preset builds on, with the way there. */
+export function BasicsLine({ text }: { text: string }) {
+  return (
+    <p className="basics-line" data-testid="basics-line">
+      <span aria-hidden="true">↳ </span>
+      {text}{' '}
+      <button type="button" className="link-button" onClick={() => void loadScenario(BASICS_ID)}>
+        Open the basics
+      </button>
+    </p>
   );
 }

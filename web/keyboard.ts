@@ -1,11 +1,12 @@
 /**
  * Keyboard: arrows step by operation (shift: by micro-step), space plays, Home/End, `[`/`]` jump between violations,
  * PageUp/PageDown (a presentation clicker) step by operation, W/S zoom and A/D pan the lanes, `p` presentation mode,
- * `t` theme, `?` help, Escape closes overlays. Keys typed into a form field are left alone.
+ * `t` theme, `g` glossary, `?` help, Escape closes overlays. Keys typed into a form field are left alone.
  */
 import { jumpEnd, jumpViolation, stepMicro, stepOperation, togglePlay } from './playback.ts';
 import { panWindow, setHelpOpen, setPresenting, setTheme, store, zoomWindow } from './store.ts';
 import { stepDeck } from './deck-actions.ts';
+import { closeTerm, glossary, setGlossaryPanel } from './glossary/state.ts';
 
 export const KEYS: ReadonlyArray<{ keys: string; what: string }> = [
   { keys: '→ / ←', what: 'next / previous operation (step)' },
@@ -19,8 +20,9 @@ export const KEYS: ReadonlyArray<{ keys: string; what: string }> = [
   { keys: 'A / D', what: 'pan the lanes left / right' },
   { keys: 'P', what: 'presentation mode on / off' },
   { keys: 'T', what: 'light / dark theme' },
+  { keys: 'G', what: 'the glossary: what each term means (every term on the page is also a link)' },
   { keys: '?', what: 'this help' },
-  { keys: 'Esc', what: 'close help, leave presentation mode' },
+  { keys: 'Esc', what: 'close a glossary entry or help, leave presentation mode' },
 ];
 
 function isTyping(target: EventTarget | null): boolean {
@@ -39,14 +41,21 @@ export function handleKey(e: KeyboardEvent): boolean {
   // Space on a focused button or link presses it.
   if (e.key === ' ' && e.target instanceof HTMLElement && /^(BUTTON|A|SUMMARY)$/.test(e.target.tagName)) return false;
   const s = store.getState();
+  const g = glossary.getState();
   if (e.key === 'Escape') {
-    if (s.helpOpen) setHelpOpen(false);
+    if (g.open) closeTerm();
+    else if (g.panel) setGlossaryPanel(false);
+    else if (s.helpOpen) setHelpOpen(false);
     else if (s.presenting) setPresenting(false);
     else return false;
     return true;
   }
   if (e.key === '?') {
     setHelpOpen(!s.helpOpen);
+    return true;
+  }
+  if (e.key === 'g' || e.key === 'G') {
+    setGlossaryPanel(!g.panel);
     return true;
   }
   if (e.key === 'PageDown' && !s.summary && stepDeck(1)) return true;

@@ -146,6 +146,9 @@ export async function loadPresets(): Promise<void> {
   }
 }
 
+/** The preset that teaches the mechanism itself; thread presets say which of its steps they build on (`basics`). */
+export const BASICS_ID = 't0-lazy-tlb-basics';
+
 /**
  * Runs a preset with a variant (null: its default) and shows its timeline. Resolves true when it is on screen; false
  * when it failed (the banner says why and the previous timeline stays) or a later load overtook it.
@@ -235,7 +238,7 @@ async function fetchView(t: number): Promise<void> {
       try {
         const view = await sim().view(target);
         // A view of a timeline that is no longer on screen must not land.
-        if (store.getState().summary === loaded) store.setState({ view });
+        if (store.getState().summary === loaded) showInNextFrame(view, loaded);
       } catch (error) {
         if (store.getState().summary === loaded && viewWanted === null) showError(`Could not show the state at micro-step ${target}: ${messageOf(error)}`);
       }
@@ -243,6 +246,24 @@ async function fetchView(t: number): Promise<void> {
   } finally {
     viewInFlight = false;
   }
+}
+
+/**
+ * A view is shown at the start of the next frame, not when it arrives: while scrubbing, the frame's own update (the
+ * playhead, the position) and the state that arrived since are then rendered, laid out and painted once, together.
+ * If a newer view arrives before that frame, it replaces the older one. (Without requestAnimationFrame, at once.)
+ */
+let frameView: { view: PlayheadView; loaded: AppState['summary'] } | null = null;
+function showInNextFrame(view: PlayheadView, loaded: AppState['summary']): void {
+  if (typeof requestAnimationFrame !== 'function') return store.setState({ view });
+  const waiting = frameView !== null;
+  frameView = { view, loaded };
+  if (waiting) return;
+  requestAnimationFrame(() => {
+    const next = frameView;
+    frameView = null;
+    if (next && store.getState().summary === next.loaded) store.setState({ view: next.view });
+  });
 }
 
 /** Moves the playhead (clamped to the timeline) and fetches the state there. */

@@ -27,6 +27,8 @@ export interface PresetInfo {
   id: string;
   title: string;
   summary: string;
+  /** Which steps of the basics preset it builds on, in a sentence (a thread preset). */
+  basics?: string;
   arch: string;
   variants: VariantInfo[];
 }
@@ -113,6 +115,8 @@ export interface TimelineSummary {
   invariants: Record<string, string>;
   title: string;
   summary: string;
+  /** Which steps of the basics preset it builds on, in a sentence. */
+  basics?: string;
   source?: SourceInfo;
   arch: string;
   variant: string;

@@ -16,5 +16,5 @@ export function presetById(id: string): ScenarioFile | undefined {
 }
 
 export function presetInfos(): PresetInfo[] {
-  return presets().map((p) => ({ id: p.id, title: p.title, summary: p.summary ?? '', arch: p.machine.arch, variants: variantInfos(p) }));
+  return presets().map((p) => ({ id: p.id, title: p.title, summary: p.summary ?? '', ...(p.basics ? { basics: p.basics } : {}), arch: p.machine.arch, variants: variantInfos(p) }));
 }

@@ -79,6 +79,8 @@ export const scenarioSchema = z.strictObject({
   id: z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1).max(200),
   summary: z.string().max(4000).optional(),
+  /** Which steps of the basics preset (t0-lazy-tlb-basics) this scenario builds on, in a sentence. */
+  basics: z.string().max(500).optional(),
   source: z.strictObject({
     subject: z.string().max(300),
     date: z.string().max(40),

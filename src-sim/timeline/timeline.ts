@@ -547,6 +547,7 @@ export class Timeline implements Recorder {
       invariants: { ...INVARIANTS },
       title: f.title,
       summary: f.summary ?? '',
+      ...(f.basics ? { basics: f.basics } : {}),
       ...(f.source ? { source: { ...f.source } } : {}),
       arch: this.variant.arch,
       variant: this.variant.name,

@@ -1,6 +1,7 @@
 import { useStore } from 'zustand';
 import { loadScenario, selectPickedScenario, setHelpOpen, setPresenting, setTheme, store } from '../store.ts';
 import { OpenScenario } from '../views/OpenScenario.tsx';
+import { setGlossaryPanel } from '../glossary/state.ts';
 
 export function Header() {
   const loading = useStore(store, (s) => s.pending !== null);
@@ -66,6 +67,9 @@ function HeaderButtons() {
       </label>
       <button type="button" className="button" onClick={() => setPresenting(true)} disabled={!hasTimeline} data-testid="present">
         Present <kbd>P</kbd>
+      </button>
+      <button type="button" className="button" onClick={() => setGlossaryPanel(true)} data-testid="glossary-button" title="What the words mean (G)">
+        Glossary
       </button>
       <button type="button" className="button" onClick={() => setHelpOpen(true)} aria-label="Keyboard help" data-testid="help-button">
         ?

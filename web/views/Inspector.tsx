@@ -1,6 +1,7 @@
 /** The state at the playhead, as Python Tutor shows a program's: per CPU its call stack, IPIs, interrupts; per mm its counts, mask and state; per page its state. */
 import { memo, useRef } from 'react';
 import { useInView } from './useInView.ts';
+import { Term } from './Term.tsx';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
 import { mmSwatch } from '../layout/palette.ts';
@@ -26,9 +27,13 @@ export function Inspector() {
             <dl className="kv">
               <dt>rq-&gt;curr</dt>
               <dd>{view.taskNames[c.curr]}</dd>
-              <dt>active_mm</dt>
+              <dt>
+                <Term id="active_mm">active_mm</Term>
+              </dt>
               <dd>{mmName(c.activeMm)}</dd>
-              <dt>loaded mm</dt>
+              <dt>
+                <Term id="loaded">loaded mm</Term>
+              </dt>
               <dd>
                 {mmName(c.loaded.mm)} <span className="hint">tag {c.loaded.tag}</span>
               </dd>
@@ -59,9 +64,15 @@ export function Inspector() {
         <thead>
           <tr>
             <th scope="col">mm</th>
-            <th scope="col">mm_users</th>
-            <th scope="col">mm_count</th>
-            <th scope="col">mm_cpumask</th>
+            <th scope="col">
+              <Term id="mm_users">mm_users</Term>
+            </th>
+            <th scope="col">
+              <Term id="mm_count">mm_count</Term>
+            </th>
+            <th scope="col">
+              <Term id="mm_cpumask">mm_cpumask</Term>
+            </th>
             <th scope="col">state</th>
           </tr>
         </thead>
@@ -110,8 +121,12 @@ function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState
         <tr>
           <th scope="col">CPU</th>
           <th scope="col">curr</th>
-          <th scope="col">active_mm</th>
-          <th scope="col">loaded</th>
+          <th scope="col">
+            <Term id="active_mm">active_mm</Term>
+          </th>
+          <th scope="col">
+            <Term id="loaded">loaded</Term>
+          </th>
           <th scope="col">in flight</th>
         </tr>
       </thead>

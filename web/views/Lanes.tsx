@@ -15,6 +15,7 @@ import { drawLanes } from './draw-lanes.ts';
 import { useElementSize } from './useElementSize.ts';
 import { useTheme } from './useTheme.ts';
 import { useSettled } from './useSettled.ts';
+import { Term } from './Term.tsx';
 import { Axis } from './Axis.tsx';
 import { exportJson, exportPng, exportSvg } from './export.ts';
 import { RefcountGraphs } from './RefcountGraphs.tsx';
@@ -292,7 +293,9 @@ const BandLabelsOf = memo(
 function RowLabel({ row, bandY, value, mm }: { row: RowBox; bandY: number; value: string; mm: number | null }) {
   return (
     <div className="row-label" style={{ top: row.y - bandY, height: row.h }} data-testid="lane-row" data-row={row.kind} aria-label={`${row.label}: ${value}`}>
-      <span className="row-name">{row.label}</span>
+      <span className="row-name">
+        <Term id={ROW_TERM[row.kind]}>{row.label}</Term>
+      </span>
       <span className="row-value" data-testid="lane-value">
         {mm !== null && mm >= 0 ? <span className="swatch" style={{ background: mmSwatch(mm).fill }} aria-hidden="true" /> : null}
         {value}
@@ -300,6 +303,17 @@ function RowLabel({ row, bandY, value, mm }: { row: RowBox; bandY: number; value
     </div>
   );
 }
+
+/** The glossary entry each row's name opens. */
+const ROW_TERM: Record<RowBox['kind'], string> = {
+  current: 'current',
+  active_mm: 'active_mm',
+  loaded: 'loaded',
+  lazy: 'lazy',
+  kernel: 'kernel_code',
+  dev_mm: 'secondary',
+  dev_entries: 'secondary',
+};
 
 type NameSource = { taskNames: string[]; mmNames: string[] };
 

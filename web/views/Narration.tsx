@@ -6,6 +6,7 @@ import { useStore } from 'zustand';
 import { focusViolation, store } from '../store.ts';
 import { stepAt, violationsAt } from '../position.ts';
 import { actorLabel, actorName, invariantTitle, stepName } from '../format.ts';
+import { Glossed } from './Term.tsx';
 
 export function Narration() {
   const summary = useStore(store, (s) => s.summary);
@@ -18,6 +19,8 @@ export function Narration() {
   const focusedV = focused !== null ? summary.violations[focused] : undefined;
   const shown = focusedV && !here.includes(focusedV) ? [...here, focusedV] : here;
   const ms = view && view.t === t ? view.microstep : null;
+  // Each term is linked once in the panel: at its first occurrence, note first.
+  const linked = new Set<string>();
 
   return (
     <section className="narration" aria-label="Narration" data-testid="narration">
@@ -28,7 +31,11 @@ export function Narration() {
               <strong data-testid="narration-step">{stepName(step)}</strong> <span className="hint">on {actorName(step.actor)}</span>{' '}
               <code>{step.text}</code>
             </p>
-            {step.note ? <p className="narration-note" data-testid="narration-note">{step.note}</p> : null}
+            {step.note ? (
+              <p className="narration-note" data-testid="narration-note">
+                <Glossed text={step.note} linked={linked} />
+              </p>
+            ) : null}
           </>
         ) : (
           <p className="narration-note">The initial state: every CPU idle on init_mm, nothing loaded. Step forward (→) to run the scenario.</p>
@@ -38,7 +45,7 @@ export function Narration() {
         <p className="narration-micro" data-testid="narration-micro">
           <span className="hint">micro-step {ms.index + 1}</span> {actorLabel(ms.actor, summary.machine.devices)} ran{' '}
           <code>
-            {ms.fn} › {ms.label}
+            <Glossed text={ms.fn} linked={linked} /> › {ms.label}
           </code>{' '}
           <span className="hint">
             in <code>{ms.src}</code>

@@ -12,6 +12,7 @@ import { changeText, layoutRefcount } from '../layout/refcount.ts';
 import { mmSwatch } from '../layout/palette.ts';
 import { Playhead } from './Playhead.tsx';
 import { useInView } from './useInView.ts';
+import { Term } from './Term.tsx';
 
 const GRAPH_HEIGHT = 54;
 /** Hover targets per graph; past this many changes in view, zoom in to name each. */
@@ -49,7 +50,7 @@ export function RefcountGraphs({ x, plotWidth, labelWidth, slot }: { x: ScaleLin
       })}
       </div>
       <p className="refcount-legend hint">
-        <span className="legend-users" aria-hidden="true">━</span> mm_users <span className="legend-count" aria-hidden="true">┅</span> mm_count
+        <span className="legend-users" aria-hidden="true">━</span> <Term id="mm_users">mm_users</Term> <span className="legend-count" aria-hidden="true">┅</span> <Term id="mm_count">mm_count</Term>
         · <span aria-hidden="true">▼</span> teardown · <span aria-hidden="true">✝</span> freed (__mmdrop)
       </p>
     </div>

@@ -10,6 +10,7 @@ import { store } from '../store.ts';
 import { stepAt } from '../position.ts';
 import { vaText } from '../format.ts';
 import { mmSwatch } from '../layout/palette.ts';
+import { Term } from './Term.tsx';
 
 const NO_LIVES: TlbLife[] = [];
 
@@ -97,7 +98,9 @@ function Grid({ title, cells, gone, view, since, testActor }: { title: string; c
         <tr>
           <th scope="col">va</th>
           <th scope="col">page</th>
-          <th scope="col">tag</th>
+          <th scope="col">
+            <Term id="tag">tag</Term>
+          </th>
           <th scope="col">state</th>
         </tr>
       </thead>
