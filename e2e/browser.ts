@@ -87,3 +87,15 @@ export function usePages(): { open(query?: string, options?: PageOptions): Promi
     browser: () => browser!,
   };
 }
+
+/** Opens the scenario editor, replaces its text with `text` (as a paste would), waits for the check, runs it. */
+export async function runInEditor(page: Page, text: string): Promise<void> {
+  await page.getByTestId('editor-open').click();
+  const editor = page.getByTestId('editor-text');
+  await editor.waitFor();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
+  await page.locator(`[data-testid="editor-status"][data-checked="${text.length}"]`).waitFor();
+  await page.getByTestId('editor-run').click();
+}

@@ -3,7 +3,7 @@
  * simulation core itself computes at that micro-step (run here in node, independently of the worker and the UI).
  */
 import { describe, expect, test } from 'vitest';
-import { screenshot, usePages } from './browser.ts';
+import { runInEditor, screenshot, usePages } from './browser.ts';
 import { checkAgainstModel, modelAt, settled } from './model-check.ts';
 import { presetById, presetInfos } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
@@ -177,9 +177,7 @@ describe('your own scenario', () => {
     await page.getByTestId('preset-list').waitFor();
     const text = JSON.stringify(presetById(T5));
     const own = text.replace(`"id":"${T5}"`, '"id":"my-copy"');
-    await page.getByTestId('paste-open').click();
-    await page.getByTestId('paste-text').fill(own);
-    await page.getByTestId('paste-run').click();
+    await runInEditor(page, own);
     await page.waitForURL((url) => url.searchParams.get('scenario') === 'my-copy' && url.hash.startsWith('#scenario='));
     await settled(page);
     const link = page.url();
@@ -200,9 +198,7 @@ describe('a big machine', () => {
     const timeline = new Timeline(file, null);
     const { page, problems } = await open('', { viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
     await page.getByTestId('preset-list').waitFor();
-    await page.getByTestId('paste-open').click();
-    await page.getByTestId('paste-text').fill(JSON.stringify(file));
-    await page.getByTestId('paste-run').click();
+    await runInEditor(page, JSON.stringify(file));
     await page.waitForURL((url) => url.searchParams.get('scenario') === 'big-machine');
     await settled(page);
     await page.keyboard.press('End');

@@ -4,8 +4,8 @@
  * previous one untouched: everything a load answers (timeline and summary) is built before it replaces anything.
  * Every message is one line; text from a request (an id, a variant name) is quoted, escaped and cut.
  */
-import type { SimEvent, SimRequest } from './protocol/messages.ts';
-import { ScenarioError, parseScenarioText } from './scenario/load.ts';
+import type { ScenarioCheck, SimEvent, SimRequest } from './protocol/messages.ts';
+import { ScenarioError, locateScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
 import { tracksWindow } from './timeline/tracks_query.ts';
@@ -127,6 +127,15 @@ export function createHost(): SimHost {
       }
       case 'sim/reportRequested':
         return { type: 'sim/reportReady', seq: req.seq, text: reportChunks(runReport(need())) };
+      case 'sim/validateRequested': {
+        if (typeof req.text !== 'string') throw new ScenarioError('text', `expected the scenario as text, got ${shown(req.text)}`);
+        return { type: 'sim/validated', seq: req.seq, check: checkScenarioText(req.text) };
+      }
+      case 'sim/presetTextRequested': {
+        const file = typeof req.id === 'string' ? presetById(req.id) : undefined;
+        if (!file) throw new ScenarioError('id', `no preset with id ${shown(req.id)}`);
+        return { type: 'sim/presetText', seq: req.seq, text: `${JSON.stringify(file, null, 2)}\n` };
+      }
       case 'sim/viewRequested': {
         const t = need(req.of);
         const at = intIn('t', req.t, 0, t.microstepCount);
@@ -150,4 +159,15 @@ export function createHost(): SimHost {
       }
     },
   };
+}
+
+/** The editor's check of a scenario text: the loader's first error with its line and column, or what the file holds. */
+export function checkScenarioText(text: string): ScenarioCheck {
+  try {
+    const f = parseScenarioText(text);
+    return { error: null, info: { id: f.id, title: f.title, variants: variantNames(f), steps: f.steps.length } };
+  } catch (e) {
+    if (!(e instanceof ScenarioError)) throw e;
+    return { error: { path: e.path, message: e.message, ...locateScenarioError(text, e) }, info: null };
+  }
 }

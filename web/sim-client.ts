@@ -9,7 +9,7 @@
  * wrong type), crashes, closes itself, or says nothing for `livenessMs` while requests wait, is dropped: every waiting
  * request rejects with a `SimProtocolError`, `onFatal` is told, and the next request starts a fresh worker.
  */
-import type { ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
+import type { ScenarioCheck, ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
 import type { CompareInfo, MicrostepRow, PlayheadView, PresetInfo, TimelineSlot, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -28,6 +28,8 @@ const ANSWER_TYPE = {
   'sim/viewRequested': 'sim/viewReady',
   'sim/compareRequested': 'sim/compared',
   'sim/reportRequested': 'sim/reportReady',
+  'sim/validateRequested': 'sim/validated',
+  'sim/presetTextRequested': 'sim/presetText',
 } as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed' | 'sim/progress'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
@@ -149,6 +151,16 @@ export class SimClient {
   /** The run as `npm run sim -- run --json` prints it. */
   async report(): Promise<string[]> {
     return (await this.request({ type: 'sim/reportRequested' })).text;
+  }
+
+  /** The loader's verdict on a scenario text, with the error's place (the editor's live check). */
+  async validate(text: string): Promise<ScenarioCheck> {
+    return (await this.request({ type: 'sim/validateRequested', text })).check;
+  }
+
+  /** A preset's file as JSON text. */
+  async presetText(id: string): Promise<string> {
+    return (await this.request({ type: 'sim/presetTextRequested', id })).text;
   }
 
   /** Runs another variant beside the loaded one (null: stop comparing). */

@@ -3,7 +3,7 @@
  * `useStore(store, selector)` and narrow selectors; nothing else writes it.
  */
 import { createStore } from 'zustand/vanilla';
-import type { CompareInfo, PlayheadView, PresetInfo, ScenarioSource, TimelineSummary, TracksWindow, VariantInfo } from '../src-sim/protocol/index.ts';
+import type { CompareInfo, PlayheadView, PresetInfo, ScenarioCheck, ScenarioSource, TimelineSummary, TracksWindow, VariantInfo } from '../src-sim/protocol/index.ts';
 import { clampPosition, lockstep, startPosition } from './position.ts';
 import type { Deck } from './deck.ts';
 import { SimClient } from './sim-client.ts';
@@ -144,6 +144,16 @@ export async function loadPresets(): Promise<void> {
     store.setState({ presetsStatus: 'failed' });
     showError(`Could not list the scenarios: ${messageOf(error)}`);
   }
+}
+
+/** The loader's verdict on a scenario text, with the error's line and column (the editor's live check). */
+export function checkScenario(text: string): Promise<ScenarioCheck> {
+  return sim().validate(text);
+}
+
+/** The text of the scenario a source names: a preset's file as JSON, or the user's own text. */
+export async function scenarioText(source: ScenarioSource): Promise<string> {
+  return source.kind === 'preset' ? sim().presetText(source.id) : source.text;
 }
 
 /** The preset that teaches the mechanism itself; thread presets say which of its steps they build on (`basics`). */

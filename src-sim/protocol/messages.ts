@@ -26,7 +26,11 @@ export type SimRequest =
   /** Run another variant of the loaded scenario beside it (variant null: stop comparing). */
   | { type: 'sim/compareRequested'; seq: number; variant: string | null }
   /** The run as `npm run sim -- run --json` prints it. */
-  | { type: 'sim/reportRequested'; seq: number };
+  | { type: 'sim/reportRequested'; seq: number }
+  /** Validate a scenario text without running it (the editor's live check). */
+  | { type: 'sim/validateRequested'; seq: number; text: string }
+  /** A preset's file as JSON text (to edit a copy). */
+  | { type: 'sim/presetTextRequested'; seq: number; id: string };
 
 /** Which loaded timeline a request is about: the main one (default) or the variant it is compared with. */
 export type TimelineSlot = 'main' | 'compare';
@@ -50,4 +54,12 @@ export type SimEvent =
   | { type: 'sim/reportReady'; seq: number; text: string[] }
   /** Sent (any number of times) before the answer to a long request: a sign of life, and how far it got. */
   | { type: 'sim/progress'; seq: number; done: number; total: number }
+  | { type: 'sim/validated'; seq: number; check: ScenarioCheck }
+  | { type: 'sim/presetText'; seq: number; text: string }
   | { type: 'sim/failed'; seq: number; error: SimError };
+
+/** What the loader says of a scenario text: its first error, placed in the text, or what the file holds. */
+export interface ScenarioCheck {
+  error: { path: string; message: string; line: number; column: number } | null;
+  info: { id: string; title: string; variants: string[]; steps: number } | null;
+}

@@ -9,10 +9,14 @@ import { pathOf, quote } from './quote.ts';
 export const MAX_DEPTH = 64;
 
 export class JsonTextError extends Error {
-  constructor(public readonly path: string, what: string) {
+  /** `at`: where in the text (UTF-16 offset), for an editor to mark. */
+  constructor(public readonly path: string, what: string, public readonly at = -1) {
     super(what);
   }
 }
+
+/** A path's segments: keys and array indexes, outermost first. */
+export type PathSegments = ReadonlyArray<string | number>;
 
 interface Frame {
   array: boolean;
@@ -26,8 +30,14 @@ const WS = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const DIGIT = (c: number) => c >= 0x30 && c <= 0x39;
 const HEX = (c: number) => DIGIT(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
-/** Throws JsonTextError (path of the enclosing container, what is wrong, where) unless `text` is one JSON value. */
-export function checkJsonText(text: string): void {
+/**
+ * Throws JsonTextError (path of the enclosing container, what is wrong, where) unless `text` is one JSON value. With
+ * `target`, returns the offset where the deepest value on that path begins (the root's, if not even its first key
+ * exists), for an editor to mark a validation error at its place; -1 without a target.
+ */
+export function checkJsonText(text: string, target?: PathSegments): number {
+  let best = -1;
+  let bestDepth = -1;
   const n = text.length;
   const stack: Frame[] = [];
   let i = 0;
@@ -50,7 +60,14 @@ export function checkJsonText(text: string): void {
     return quote(String.fromCodePoint(c));
   };
   const fail = (what: string, at = i): never => {
-    throw new JsonTextError(path(), `not valid JSON: ${what}, found ${found(at)} at ${where(at)}`);
+    throw new JsonTextError(path(), `not valid JSON: ${what}, found ${found(at)} at ${where(at)}`, at);
+  };
+  /** A value begins at i: is it on the target path, deeper than any seen? */
+  const onValue = () => {
+    if (!target || stack.length <= bestDepth || stack.length > target.length) return;
+    for (let d = 0; d < stack.length; d++) if (stack[d].at !== target[d]) return;
+    best = i;
+    bestDepth = stack.length;
   };
   const skipWs = () => {
     while (i < n && WS(text.charCodeAt(i))) i++;
@@ -109,13 +126,13 @@ export function checkJsonText(text: string): void {
     const k = raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;
     const f = stack[stack.length - 1];
     f.at = k;
-    if (k === '__proto__') throw new JsonTextError(path(), `a key named "__proto__" cannot be used (at ${where(start)})`);
+    if (k === '__proto__') throw new JsonTextError(path(), `a key named "__proto__" cannot be used (at ${where(start)})`, start);
     if (Array.isArray(f.keys)) {
-      if (f.keys.includes(k)) throw new JsonTextError(path(), `key ${quote(k)} is defined twice in this object (again at ${where(start)})`);
+      if (f.keys.includes(k)) throw new JsonTextError(path(), `key ${quote(k)} is defined twice in this object (again at ${where(start)})`, start);
       f.keys.push(k);
       if (f.keys.length > 16) f.keys = new Set(f.keys);
     } else {
-      if (f.keys.has(k)) throw new JsonTextError(path(), `key ${quote(k)} is defined twice in this object (again at ${where(start)})`);
+      if (f.keys.has(k)) throw new JsonTextError(path(), `key ${quote(k)} is defined twice in this object (again at ${where(start)})`, start);
       f.keys.add(k);
     }
     i = end;
@@ -128,6 +145,7 @@ export function checkJsonText(text: string): void {
   // A value is expected at i; after it, the container's separator or end.
   for (;;) {
     skipWs();
+    onValue();
     const c = text.charCodeAt(i);
     let opened = false;
     if (c === 0x7b) {
@@ -160,7 +178,7 @@ export function checkJsonText(text: string): void {
       const f = stack[stack.length - 1];
       if (!f) {
         if (i < n) fail('unexpected text after the end');
-        return;
+        return best;
       }
       const d = text.charCodeAt(i);
       if (d === 0x2c) {
@@ -178,4 +196,45 @@ export function checkJsonText(text: string): void {
       fail(f.array ? 'expected "," or "]"' : 'expected "," or "}"');
     }
   }
+}
+
+/** The segments of a path as errors print it (`steps[3].cpu`, `variants["a b"].config`); null if it cannot be read. */
+export function segmentsOf(path: string): Array<string | number> | null {
+  if (path === '(root)' || path === '') return [];
+  const out: Array<string | number> = [];
+  let i = 0;
+  while (i < path.length) {
+    if (path[i] === '.') i++;
+    if (path[i] === '[') {
+      const end = path.indexOf(']', i);
+      if (end < 0) return null;
+      const inner = path.slice(i + 1, end);
+      if (/^\d+$/.test(inner)) out.push(Number(inner));
+      else if (inner.startsWith('"')) {
+        try {
+          out.push(JSON.parse(inner) as string);
+        } catch {
+          return null;
+        }
+      } else return null;
+      i = end + 1;
+    } else {
+      const m = /^[^.[]+/.exec(path.slice(i));
+      if (!m) return null;
+      out.push(m[0]);
+      i += m[0].length;
+    }
+  }
+  return out;
+}
+
+/** Line and column (from 1) of an offset. */
+export function lineColumn(text: string, at: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let j = text.indexOf('\n'); j !== -1 && j < at; j = text.indexOf('\n', j + 1)) {
+    line++;
+    last = j;
+  }
+  return { line, column: at - last };
 }

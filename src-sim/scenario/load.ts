@@ -11,11 +11,12 @@ import type { VariantInfo } from '../protocol/summary.ts';
 import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
 import { PAGE_SHIFT } from '../kernel/tlb_hw.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
-import { JsonTextError, checkJsonText } from './json.ts';
+import { JsonTextError, checkJsonText, lineColumn, segmentsOf } from './json.ts';
 import { oneLine, pathOf, quote, shown } from './quote.ts';
 
 export class ScenarioError extends Error {
-  constructor(public readonly path: string, what: string) {
+  /** `at`: where in the text the problem is (UTF-16 offset), when the JSON scanner knows; -1 otherwise. */
+  constructor(public readonly path: string, what: string, public readonly at = -1) {
     super(oneLine(path ? `${path}: ${what}` : what));
     this.name = 'ScenarioError';
   }
@@ -28,11 +29,12 @@ export function parseScenarioText(text: string): ScenarioFile {
   if (typeof text !== 'string') throw new ScenarioError('(root)', `expected the scenario as text, got ${shown(text)}`);
   if (text.length > MAX_SCENARIO_CHARS) throw new ScenarioError('(root)', `the scenario is too large (${mib(text.length)} MiB; at most ${mib(MAX_SCENARIO_CHARS)} MiB)`);
   // A UTF-8 byte-order mark, as some editors write it.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  if (bom) text = text.slice(1);
   try {
     checkJsonText(text);
   } catch (e) {
-    if (e instanceof JsonTextError) throw new ScenarioError(e.path, e.message);
+    if (e instanceof JsonTextError) throw new ScenarioError(e.path, e.message, e.at >= 0 ? e.at + bom : -1);
     throw e;
   }
   let raw: unknown;
@@ -43,6 +45,23 @@ export function parseScenarioText(text: string): ScenarioFile {
     throw new ScenarioError('(root)', `not valid JSON (${(e as Error).name})`);
   }
   return validateScenario(raw);
+}
+
+/**
+ * Where a scenario error is in the text, as line and column (from 1): the scanner's offset for a JSON error, else the
+ * start of the deepest value on the error's path that the text has. For an editor; the message says the rest.
+ */
+export function locateScenarioError(text: string, err: ScenarioError): { line: number; column: number } {
+  let at = err.at;
+  if (at < 0) {
+    const segments = segmentsOf(err.path);
+    try {
+      at = segments ? checkJsonText(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text, segments) : -1;
+    } catch {
+      at = -1;
+    }
+  }
+  return lineColumn(text, Math.max(0, at));
 }
 
 /** Most variants (and `expect` entries) a file may name. */

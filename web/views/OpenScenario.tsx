@@ -1,13 +1,14 @@
 /**
- * The user's own scenario: open a file, drop one on the page, or paste JSON. The worker validates it; an invalid file
+ * The user's own scenario: open a file, drop one on the page, or write / paste it in the editor (EditorDialog). The worker validates it; an invalid file
  * gets its error (with the JSON path) in the banner and the scenario on screen stays. Plus "copy link", which for an
  * own scenario carries it in the fragment (share.ts).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { loadSource, showError, store } from '../store.ts';
 import { fragmentFor } from '../share.ts';
 import { FileButton } from './FileButton.tsx';
+import { EditorDialog } from './EditorDialog.tsx';
 
 /** Files larger than this are refused before reading (a preset is a few kB; a generated stress scenario some MB). */
 const MAX_FILE = 64_000_000;
@@ -25,7 +26,7 @@ async function openFile(file: File): Promise<void> {
 }
 
 export function OpenScenario() {
-  const [pasting, setPasting] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [dragging, setDragging] = useState(false);
 
   useEffect(() => {
@@ -59,55 +60,17 @@ export function OpenScenario() {
       <FileButton label="Open a scenario file" testid="open-file" inputTestid="file-input" onFile={(file) => void openFile(file)}>
         Open file…
       </FileButton>
-      <button type="button" className="button" onClick={() => setPasting(true)} data-testid="paste-open">
-        Paste JSON…
+      <button type="button" className="button" onClick={() => setEditing(true)} data-testid="editor-open" title="Write, paste or change a scenario, checked as you type">
+        Editor…
       </button>
       <CopyLink />
-      {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
+      {editing ? <EditorDialog onClose={() => setEditing(false)} /> : null}
       {dragging ? (
         <div className="drop-overlay" aria-hidden="true">
           Drop a lazytlb scenario file (JSON) to run it
         </div>
       ) : null}
     </>
-  );
-}
-
-function PasteDialog({ onClose }: { onClose: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [text, setText] = useState('');
-  const error = useStore(store, (s) => s.error);
-  useEffect(() => {
-    dialog.current?.showModal();
-  }, []);
-  return (
-    <dialog ref={dialog} className="help paste-dialog" aria-labelledby="paste-title" onClose={onClose} data-testid="paste-dialog">
-      <h2 id="paste-title">Paste a scenario</h2>
-      <p className="hint">
-        The format is <code>lazytlb/1</code> (docs/scenario-format.md); start from the example file served with the app.
-      </p>
-      <textarea value={text} onChange={(e) => setText(e.target.value)} rows={14} spellCheck={false} aria-label="Scenario JSON" data-testid="paste-text" />
-      {error ? (
-        <p className="bad-text" role="status">
-          {error}
-        </p>
-      ) : null}
-      <div className="dialog-buttons">
-        <button
-          type="button"
-          className="button"
-          data-testid="paste-run"
-          onClick={async () => {
-            if (await openText(text)) dialog.current?.close();
-          }}
-        >
-          Run it
-        </button>
-        <button type="button" className="button" onClick={() => dialog.current?.close()}>
-          Cancel
-        </button>
-      </div>
-    </dialog>
   );
 }
 
