@@ -269,12 +269,17 @@ export interface PlayheadView {
   cpus: CpuView[];
   devices: DeviceView[];
   mms: MmView[];
+  /** The first VIEW_PAGES pages (what the inspector lists); `pageCount` says how many exist. */
   pages: PageView[];
+  pageCount: number;
   /** Names of tasks, mms and pages that exist at t (ids index these arrays; objects are never removed). */
   taskNames: string[];
   mmNames: string[];
   pageNames: string[];
 }
+
+/** Pages a view carries in full (a big run has thousands; each view would carry them all, at every scrub frame). */
+export const VIEW_PAGES = 100;
 
 /** Everything that exists at some point of the run, so that lanes can be laid out before any state is fetched. */
 export interface MachineInfo {

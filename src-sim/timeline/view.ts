@@ -6,7 +6,7 @@
 import { fnDef, shownName } from '../engine/fn.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { SimState } from '../model/types.ts';
-import type { CpuView, DeviceView, MmView, PageView, PlayheadView, TlbCell, TlbStatus } from '../protocol/tracks.ts';
+import { VIEW_PAGES, type CpuView, type DeviceView, type MmView, type PageView, type PlayheadView, type TlbCell, type TlbStatus } from '../protocol/tracks.ts';
 import type { Timeline } from './timeline.ts';
 import { LIFE_WALK, tlbStatus, type TracksRecorder } from './tracks.ts';
 
@@ -68,7 +68,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
     if (m.tlb_flush_pending) detail.push(['tlb_flush_pending', String(m.tlb_flush_pending)]);
     return { mm: m.id, users: m.mm_users, count: m.mm_count, state: m.state, cpumask, detail };
   });
-  const pages: PageView[] = s.pages.map((p) => ({ page: p.id, kind: p.kind, freed: p.freed, reused: p.reused, owner: p.owner, refcount: p.refcount }));
+  const pages: PageView[] = s.pages.slice(0, VIEW_PAGES).map((p) => ({ page: p.id, kind: p.kind, freed: p.freed, reused: p.reused, owner: p.owner, refcount: p.refcount }));
   let microstep: PlayheadView['microstep'] = null;
   if (t > 0) {
     const row = tl.microstepRow(t - 1);
@@ -82,6 +82,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
     devices,
     mms,
     pages,
+    pageCount: s.pages.length,
     taskNames: s.tasks.map((x) => x.name),
     mmNames: s.mms.map((x) => x.name),
     pageNames: s.pages.map((x) => x.name),

@@ -8,7 +8,6 @@ import { mmSwatch } from '../layout/palette.ts';
 
 /** Up to this many CPUs get a card each; more get one table line each. */
 const CARDS = 8;
-const MAX_PAGES = 100;
 
 export function Inspector() {
   const view = useStore(store, (s) => s.view);
@@ -97,7 +96,7 @@ export function Inspector() {
           </tr>
         </thead>
         <tbody>
-          {view.pages.slice(0, MAX_PAGES).map((p) => (
+          {view.pages.map((p) => (
             <tr key={p.page} className={p.freed ? 'is-freed' : undefined}>
               <th scope="row">{view.pageNames[p.page]}</th>
               <td>{p.kind === 'pt' ? 'page table' : 'data'}</td>
@@ -107,7 +106,7 @@ export function Inspector() {
           ))}
         </tbody>
       </table>
-      {view.pages.length > MAX_PAGES ? <p className="hint">… and {view.pages.length - MAX_PAGES} more pages</p> : null}
+      {view.pageCount > view.pages.length ? <p className="hint">… and {view.pageCount - view.pages.length} more pages</p> : null}
     </section>
   );
 }

@@ -296,7 +296,7 @@ function RowLabel({ row, bandY, value, mm }: { row: RowBox; bandY: number; value
       <span className="row-name">
         <Term id={ROW_TERM[row.kind]}>{row.label}</Term>
       </span>
-      <span className="row-value" data-testid="lane-value">
+      <span className="row-value" data-testid="lane-value" title={value}>
         {mm !== null && mm >= 0 ? <span className="swatch" style={{ background: mmSwatch(mm).fill }} aria-hidden="true" /> : null}
         {value}
       </span>
