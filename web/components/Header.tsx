@@ -1,6 +1,7 @@
 import { useStore } from 'zustand';
 import { loadScenario, selectPickedScenario, setHelpOpen, setPresenting, setTheme, store } from '../store.ts';
 import { OpenScenario } from '../views/OpenScenario.tsx';
+import { PresetOptions } from './PresetOptions.tsx';
 import { setGlossaryPanel } from '../glossary/state.ts';
 
 export function Header() {
@@ -41,11 +42,7 @@ function ScenarioPicker() {
         <option value="" disabled>
           {status === 'loading' || status === 'idle' ? 'Loading scenarios…' : 'Choose a scenario…'}
         </option>
-        {presets.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.title}
-          </option>
-        ))}
+        <PresetOptions presets={presets} />
       </select>
     </label>
   );

@@ -8,6 +8,7 @@ import { useStore } from 'zustand';
 import type { ScenarioCheck } from '../../src-sim/protocol/index.ts';
 import { checkScenario, loadSource, scenarioText, store } from '../store.ts';
 import type { CodeEditorHandle } from '../editor/CodeEditor.tsx';
+import { PresetOptions } from '../components/PresetOptions.tsx';
 
 const CodeEditor = lazy(() => import('../editor/CodeEditor.tsx'));
 
@@ -92,11 +93,7 @@ export function EditorDialog({ onClose }: { onClose: () => void }) {
             </option>
             <option value="current">the scenario on screen</option>
             <option value="example">the example file</option>
-            {presets.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.title}
-              </option>
-            ))}
+            <PresetOptions presets={presets} />
           </select>
         </label>
         <span className="hint">

@@ -6,6 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { TERMS, termById, type Term } from '../glossary/terms.ts';
 import { closeTerm, glossary, setGlossaryPanel } from '../glossary/state.ts';
+import { useModal } from './useModal.ts';
 
 const WIDTH = 380;
 
@@ -86,13 +87,7 @@ function Entry({ term, headingId }: { term: Term; headingId?: string }) {
 
 export function GlossaryPanel() {
   const open = useStore(glossary, (s) => s.panel);
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+  const dialog = useModal(open);
   return (
     <dialog ref={dialog} className="glossary-panel" aria-labelledby="glossary-title" onClose={() => setGlossaryPanel(false)} data-testid="glossary-panel">
       <h2 id="glossary-title">Glossary</h2>

@@ -1,18 +1,12 @@
-import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
 import { setHelpOpen, store } from '../store.ts';
 import { KEYS } from '../keyboard.ts';
+import { useModal } from './useModal.ts';
 
 /** `?`: the keyboard, and how to read the lanes. A modal dialog; Escape or the button closes it. */
 export function HelpOverlay() {
   const open = useStore(store, (s) => s.helpOpen);
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+  const dialog = useModal(open);
   return (
     <dialog ref={dialog} className="help" aria-labelledby="help-title" onClose={() => setHelpOpen(false)} data-testid="help">
       <h2 id="help-title">Keyboard and legend</h2>
