@@ -329,6 +329,31 @@ describe('talk deck', () => {
     expect(problems).toEqual([]);
     expect(other.problems).toEqual([]);
   });
+
+  test('a stop on your own scenario: the deck carries it, and its link reopens it in a fresh page', async () => {
+    const { page, problems } = await open('');
+    await page.getByTestId('preset-list').waitFor();
+    const own = JSON.stringify(presetById(T5)).replace(`"id":"${T5}"`, '"id":"my-talk-scenario"');
+    await runInEditor(page, own);
+    await page.waitForURL((url) => url.searchParams.get('scenario') === 'my-talk-scenario');
+    await page.keyboard.press('End');
+    const end = await settled(page);
+    await page.getByTestId('deck-add').click();
+    await page.getByTestId('scenario-picker').selectOption(T2);
+    await page.waitForURL((url) => url.searchParams.get('scenario') === T2);
+    await settled(page);
+    await page.getByTestId('deck-add').click();
+    await page.getByTestId('deck-link').click();
+    await page.waitForURL((url) => url.hash.startsWith('#deck='));
+    const link = page.url();
+    // A fresh page has never seen the scenario: the deck brings it, at the stop's position.
+    const other = await open(link.slice(link.indexOf('#')));
+    await other.page.waitForURL((url) => url.searchParams.get('scenario') === 'my-talk-scenario' && Number(url.searchParams.get('ms')) === end);
+    await settled(other.page);
+    expect(await other.page.getByTestId('deck-stop').count()).toBe(2);
+    expect(problems).toEqual([]);
+    expect(other.problems).toEqual([]);
+  });
 });
 
 describe('screens', () => {

@@ -1,7 +1,7 @@
 /** Walking a talk deck: go to a stop (load its scenario and variant when they differ, then seek), edit the deck. */
 import type { TimelineSummary } from '../src-sim/protocol/index.ts';
-import { loadScenario, seek, store } from './store.ts';
-import { DECK_FORMAT, type Deck, type DeckStop } from './deck.ts';
+import { loadScenario, loadSource, seek, store } from './store.ts';
+import { DECK_FORMAT, carriedScenario, type Deck, type DeckStop } from './deck.ts';
 import { stepEnd } from './position.ts';
 
 function positionOf(stop: DeckStop, summary: TimelineSummary): number | null {
@@ -18,13 +18,17 @@ export async function goToStop(index: number): Promise<void> {
   const stop = deck?.stops[index];
   if (!deck || !stop) return;
   store.setState({ deckIndex: index });
-  const same = summary && source?.kind === 'preset' && summary.scenarioId === stop.scenario && (stop.variant === undefined || summary.variant === stop.variant);
+  const carried = carriedScenario(deck, stop.scenario);
+  const onScreen = carried === null ? source?.kind === 'preset' : source?.kind === 'json' && source.text === carried;
+  const same = summary && onScreen && summary.scenarioId === stop.scenario && (stop.variant === undefined || summary.variant === stop.variant);
   if (same) {
     const t = positionOf(stop, summary);
     if (t !== null) seek(t);
     return;
   }
-  await loadScenario(stop.scenario, stop.variant ?? null, (s) => positionOf(stop, s));
+  const at = (s: TimelineSummary) => positionOf(stop, s);
+  if (carried === null) await loadScenario(stop.scenario, stop.variant ?? null, at);
+  else await loadSource({ kind: 'json', text: carried }, stop.variant ?? null, at);
 }
 
 /** Next (dir 1) or previous stop; false when there is no deck or no such stop. */
@@ -46,12 +50,17 @@ export function closeDeck(): void {
   store.setState({ deck: null, deckIndex: null });
 }
 
-/** Appends the view on screen (a preset, its variant, the playhead) as a stop; starts a deck when there is none. */
+/**
+ * Appends the view on screen (its scenario, variant and playhead) as a stop; starts a deck when there is none. A
+ * user's own scenario travels inside the deck (`scenarios`, by id), so the deck file or link opens it anywhere.
+ */
 export function addCurrentStop(notes = ''): void {
   const { summary, source, t, deck } = store.getState();
-  if (!summary || source?.kind !== 'preset') return;
+  if (!summary || !source) return;
   const stop: DeckStop = { scenario: summary.scenarioId, variant: summary.variant, ms: t, ...(notes ? { notes } : {}) };
-  const next: Deck = deck ? { ...deck, stops: [...deck.stops, stop] } : { format: DECK_FORMAT, title: 'My lazy-TLB talk', stops: [stop] };
+  const base: Deck = deck ?? { format: DECK_FORMAT, title: 'My lazy-TLB talk', stops: [stop] };
+  const scenarios = source.kind === 'json' ? { ...base.scenarios, [summary.scenarioId]: source.text } : base.scenarios;
+  const next: Deck = { ...base, stops: deck ? [...deck.stops, stop] : base.stops, ...(scenarios ? { scenarios } : {}) };
   store.setState({ deck: next, deckIndex: next.stops.length - 1 });
 }
 

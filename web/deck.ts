@@ -1,6 +1,6 @@
 /**
- * A talk deck: an ordered list of stops (a preset, a variant, a position, speaker notes) that a clicker walks across
- * scenarios. Kept as a small JSON file (`lazytlb-deck/1`) and as a link (`#deck=...`, compressed like a scenario).
+ * A talk deck: an ordered list of stops (a preset or a scenario the deck carries, a variant, a position, speaker
+ * notes) that a clicker walks across scenarios. Kept as a small JSON file (`lazytlb-deck/1`) and as a link (`#deck=...`, compressed like a scenario).
  * Decks are input: validated with zod, errors name the JSON path, nothing in them is executed.
  */
 import { z } from 'zod';
@@ -21,13 +21,22 @@ const stopSchema = z
   })
   .strict();
 
+/** The scenario files a deck carries (a speaker's own scenarios), by scenario id, as text: validated when loaded. */
+const carriedSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a scenario id'), z.string().max(4_000_000)).optional();
+
 export const deckSchema = z
   .object({
     format: z.literal(DECK_FORMAT),
     title: z.string().max(300).optional(),
     stops: z.array(stopSchema).min(1).max(500),
+    scenarios: carriedSchema,
   })
   .strict();
+
+/** The scenario text a deck carries under this id (own properties only), or null for a preset. */
+export function carriedScenario(deck: Deck, id: string): string | null {
+  return deck.scenarios && Object.hasOwn(deck.scenarios, id) ? deck.scenarios[id] : null;
+}
 
 export type Deck = z.infer<typeof deckSchema>;
 export type DeckStop = z.infer<typeof stopSchema>;

@@ -13,7 +13,7 @@ export function DeckPanel() {
   const deck = useStore(store, (s) => s.deck);
   const index = useStore(store, (s) => s.deckIndex);
   const presets = useStore(store, (s) => s.presets);
-  const canAdd = useStore(store, (s) => s.source?.kind === 'preset');
+  const canAdd = useStore(store, (s) => s.source !== null && s.summary !== null);
   const [said, setSaid] = useState('');
   const title = (id: string) => presets.find((p) => p.id === id)?.title ?? id;
 
