@@ -47,8 +47,8 @@ export async function checkAgainstModel(page: Page, timeline: Timeline, t: numbe
     expect(loaded.startsWith(mmName(cpu.loaded_mm)), `CPU ${cpu.id} loaded mm at t=${t}: ${loaded}`).toBe(true);
     if (cpu.loaded_mm > 0) expect(loaded).toContain(`tag ${cpu.tag}`);
 
-    if (lanes !== 'lanes') continue; // the TLB grids show the main timeline
-    const grid = page.locator(`[data-testid="tlb-grid"][data-actor="cpu${cpu.id}"] [data-testid="tlb-entry"]`);
+    // the compared variant's TLB grids sit under its lanes
+    const grid = page.locator(`[data-testid="${lanes === 'lanes' ? 'tlb-grid' : 'compare-tlb-grid'}"][data-actor="cpu${cpu.id}"] [data-testid="tlb-entry"]`);
     const shown = await grid.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-va')} ${r.getAttribute('data-page')} ${r.getAttribute('data-walk')}`));
     const expected = cpu.tlb.map((e) => `${vaText(e.va)} ${s.pages[e.page].name} ${e.walk}`);
     expect(shown.sort(), `TLB of CPU ${cpu.id} at t=${t}`).toEqual(expected.sort());

@@ -8,6 +8,7 @@ import { compareWith, seek, store } from '../store.ts';
 import { stepEnd } from '../position.ts';
 import { stepName } from '../format.ts';
 import { Lanes } from './Lanes.tsx';
+import { TlbGrids } from './TlbGrids.tsx';
 
 export function CompareSwitch() {
   const summary = useStore(store, (s) => s.summary);
@@ -69,6 +70,7 @@ export function CompareBar() {
         </ul>
       ) : null}
       <Lanes slot="compare" />
+      <TlbGrids slot="compare" />
     </section>
   );
 }

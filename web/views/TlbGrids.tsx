@@ -7,6 +7,7 @@ import { memo, useCallback, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Actor, PlayheadView, TlbCell, TlbLife, TlbStatus } from '../../src-sim/protocol/index.ts';
 import { store } from '../store.ts';
+import { pick, type Slot } from './Playhead.tsx';
 import { stepAt } from '../position.ts';
 import { vaText } from '../format.ts';
 import { mmSwatch } from '../layout/palette.ts';
@@ -24,7 +25,8 @@ const STATUS: Record<TlbStatus, { mark: string; word: string }> = {
 /** Up to this many CPUs get a grid each; a bigger machine gets a summary line per CPU and grids on demand. */
 const GRIDS = 8;
 
-export function TlbGrids() {
+/** The TLBs of a timeline's playhead view: the main one (the side panel), or the compared variant's (under its lanes). */
+export function TlbGrids({ slot = 'main' }: { slot?: Slot }) {
   const [opened, setOpened] = useState<ReadonlySet<number>>(() => new Set());
   const toggle = useCallback(
     (cpu: number) =>
@@ -35,9 +37,10 @@ export function TlbGrids() {
       }),
     [],
   );
-  const view = useStore(store, (s) => s.view);
-  const summary = useStore(store, (s) => s.summary);
-  const tracks = useStore(store, (s) => s.tracks);
+  const view = useStore(store, (s) => pick(s, slot).view);
+  const summary = useStore(store, (s) => pick(s, slot).summary);
+  const tracks = useStore(store, (s) => pick(s, slot).tracks);
+  const main = slot === 'main';
   const step = view && summary ? stepAt(summary.steps, view.t) : null;
   const since = step ? step.firstMicrostep : 0; // changes after this position belong to the current step
   // Entries invalidated during the current step, by actor: one pass over the window's lives.
@@ -62,14 +65,16 @@ export function TlbGrids() {
   const actorNow = view.microstep?.actor.kind === 'cpu' ? view.microstep.actor.n : -1;
   const shownCpus = big ? view.cpus.filter((c) => c.cpu === actorNow || opened.has(c.cpu)) : view.cpus;
   return (
-    <section className="tlb-grids" aria-label="TLBs at the playhead" data-testid="tlb-grids">
-      <h2 className="panel-title">TLBs at micro-step {view.t}</h2>
+    <section className={`tlb-grids${main ? '' : ' is-compare'}`} aria-label={main ? 'TLBs at the playhead' : 'TLBs of the compared variant'} data-testid={main ? 'tlb-grids' : 'compare-tlb-grids'}>
+      <h2 className="panel-title">
+        {main ? 'TLBs' : `TLBs of ${summary.variant}`} at micro-step {view.t}
+      </h2>
       <div className="tlb-list">
         {big ? <TlbSummary cpus={view.cpus} opened={opened} toggle={toggle} /> : null}
         {shownCpus.map((c) => (
           // On a big machine the grid of "the CPU that ran this micro-step" keeps its key as that CPU changes, so the
           // table is updated in place rather than rebuilt at every step of the playhead.
-          <Grid key={big && c.cpu === actorNow && !opened.has(c.cpu) ? 'now' : `cpu${c.cpu}`} title={`CPU ${c.cpu}`} cells={c.tlb} gone={gone({ kind: 'cpu', n: c.cpu })} view={view} since={since} testActor={`cpu${c.cpu}`} />
+          <Grid key={big && c.cpu === actorNow && !opened.has(c.cpu) ? 'now' : `cpu${c.cpu}`} title={`CPU ${c.cpu}`} cells={c.tlb} gone={gone({ kind: 'cpu', n: c.cpu })} view={view} since={since} testActor={`cpu${c.cpu}`} main={main} />
         ))}
         {view.devices.map((d) => (
           <Grid
@@ -80,6 +85,7 @@ export function TlbGrids() {
             view={view}
             since={since}
             testActor={`device${d.device}`}
+            main={main}
           />
         ))}
       </div>
@@ -87,10 +93,10 @@ export function TlbGrids() {
   );
 }
 
-function Grid({ title, cells, gone, view, since, testActor }: { title: string; cells: TlbCell[]; gone: TlbLife[]; view: PlayheadView; since: number; testActor: string }) {
+function Grid({ title, cells, gone, view, since, testActor, main }: { title: string; cells: TlbCell[]; gone: TlbLife[]; view: PlayheadView; since: number; testActor: string; main: boolean }) {
   const changed = (c: TlbCell) => c.filled > since || (c.statusSince !== null && c.statusSince > since);
   return (
-    <table className="tlb-grid" aria-label={`TLB of ${title}`} data-testid="tlb-grid" data-actor={testActor}>
+    <table className="tlb-grid" aria-label={`TLB of ${title}${main ? '' : ' in the compared variant'}`} data-testid={main ? 'tlb-grid' : 'compare-tlb-grid'} data-actor={testActor}>
       <caption>
         TLB of {title} <span className="hint">({cells.length} {cells.length === 1 ? 'entry' : 'entries'})</span>
       </caption>
