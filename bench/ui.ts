@@ -352,10 +352,30 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
-  args?: { name?: string; elementCount?: number; beginData?: { dirtyObjects?: number; totalObjects?: number } };
+  args?: {
+    name?: string;
+    elementCount?: number;
+    beginData?: { dirtyObjects?: number; totalObjects?: number };
+    endData?: { rootNode?: number };
+    data?: { nodeId?: number; clip?: number[] };
+  };
 }
 
-async function traceStop(b: Browser, title: string): Promise<void> {
+/** What a trace's backend node id is, as `tag.class[data-testid]`, through the page's CDP session. */
+async function nodeName(s: Sender, backendNodeId: number): Promise<string> {
+  try {
+    const { node } = await s.send<{ node: { nodeName: string; attributes?: string[] } }>('DOM.describeNode', { backendNodeId });
+    const attrs = new Map<string, string>();
+    for (let i = 0; i + 1 < (node.attributes?.length ?? 0); i += 2) attrs.set(node.attributes![i], node.attributes![i + 1]);
+    const cls = attrs.get('class')?.split(/\s+/)[0];
+    const id = attrs.get('data-testid');
+    return `${node.nodeName.toLowerCase()}${cls ? `.${cls}` : ''}${id ? `[${id}]` : ''}`;
+  } catch {
+    return `node ${backendNodeId}`;
+  }
+}
+
+async function traceStop(b: Browser, title: string, page?: Sender): Promise<void> {
   const { traceEvents } = JSON.parse((await b.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
   const mains = new Set(traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const busy = new Map<string, number>();
@@ -392,6 +412,33 @@ async function traceStop(b: Browser, title: string): Promise<void> {
     if (!a) continue;
     const extra = name === 'UpdateLayoutTree' ? `, up to ${a.elements} elements restyled` : name === 'Layout' ? `, up to ${a.dirty} of ${a.total} layout objects dirty` : '';
     say(`    ${a.ms.toFixed(0).padStart(8)} ms  ${name} x${a.n}${extra}`);
+  }
+  // Where layout starts and what is painted: the elements that cost most, named through the page's DOM.
+  if (!page) return;
+  for (const [kind, nodeOf] of [
+    ['Layout roots', (e: TraceEvent) => e.args?.endData?.rootNode],
+    ['Paint', (e: TraceEvent) => e.args?.data?.nodeId],
+  ] as const) {
+    const by = new Map<number, { ms: number; n: number; clips: Map<string, number> }>();
+    for (const e of traceEvents) {
+      if (`${e.pid}:${e.tid}` !== main || e.ph !== 'X' || e.name !== (kind === 'Paint' ? 'Paint' : 'Layout')) continue;
+      const id = nodeOf(e);
+      if (id === undefined) continue;
+      const a = by.get(id) ?? { ms: 0, n: 0, clips: new Map<string, number>() };
+      a.ms += (e.dur ?? 0) / 1000;
+      a.n++;
+      // the painted rectangle (a quad: x1,y1 .. x4,y4), to tell which part of a layer repaints most often
+      const q = e.args?.data?.clip;
+      if (q && q.length >= 8) {
+        const r = `${Math.round(Math.min(q[0], q[6]))},${Math.round(Math.min(q[1], q[3]))} ${Math.round(Math.abs(q[2] - q[0]))}x${Math.round(Math.abs(q[5] - q[1]))}`;
+        a.clips.set(r, (a.clips.get(r) ?? 0) + 1);
+      }
+      by.set(id, a);
+    }
+    const top = [...by].sort((x, y) => y[1].ms - x[1].ms).slice(0, 6);
+    if (!top.length) continue;
+    const names = await Promise.all(top.map(([id]) => nodeName(page, id)));
+    say(`    ${kind}: ${top.map(([, a], i) => `${names[i]} ${a.ms.toFixed(0)} ms x${a.n}${a.clips.size ? ` (most often ${[...a.clips].sort((x, y) => y[1] - x[1])[0][0]})` : ''}`).join(', ')}`);
   }
 }
 
@@ -744,7 +791,7 @@ async function main(): Promise<void> {
   if (PROFILE) {
     await profileStop(pageCdp, 'page, load (file read to lanes drawn)');
     if (worker) await profileStop(worker, 'worker, load');
-    await traceStop(browser, 'load');
+    await traceStop(browser, 'load', pageCdp);
   }
   const n = await page.$eval('[data-testid="scrubber"]', (el) => Number((el as HTMLInputElement).max));
   const loadReplies = await page.evaluate(() => (window as unknown as { __benchReplies: FrameRun['replies'] }).__benchReplies.slice());
@@ -773,7 +820,7 @@ async function main(): Promise<void> {
   const scrub = await within(PHASE_TIMEOUT_MS, 'scrubbing', page.evaluate(scrubInPage, { frames: SCRUB_FRAMES, budgetMs: PHASE_BUDGET_MS }));
   if (PROFILE) {
     await profileStop(pageCdp, 'page, scrub');
-    await traceStop(browser, 'scrub');
+    await traceStop(browser, 'scrub', pageCdp);
   }
   if (MUTATIONS) say(`  DOM mutations while scrubbing (per frame, by part): ${await page.evaluate(mutationsStop, scrub.inputs.length)}`);
   const scrubStats = frameStats([scrub]);
@@ -792,7 +839,7 @@ async function main(): Promise<void> {
     if (MUTATIONS) say(`  DOM mutations while zooming (${mode}; per frame, by part): ${await page.evaluate(mutationsStop, ZOOM_FRAMES)}`);
     if (PROFILE) {
       await profileStop(pageCdp, `page, zoom (${mode})`);
-      await traceStop(browser!, `zoom (${mode})`);
+      await traceStop(browser!, `zoom (${mode})`, pageCdp);
     }
     const stats = frameStats(z.runs);
     const what = mode === 'wheel' ? `zoom (ctrl+wheel; runs of ${ZOOM_RUN} frames in, then out; 300 ms pauses)` : `zoom and pan (keys W, D, A, S; runs of ${ZOOM_RUN} frames; 300 ms pauses)`;
