@@ -10,7 +10,7 @@
  * Shortcuts, stated: no speculative fills (software refill; UNSURE per core, see kernel-semantics.md 1.6); no ASID
  * version rollover; entries under an abandoned ASID are dropped when the CPU next allocates one for that mm.
  */
-import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
@@ -87,7 +87,7 @@ defineFn('flush_tlb_mm_range@mips', SMP, {
     }
     return 'local_flush_tlb_range';
   },
-  wait: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? 'local_flush_tlb_range' : WAIT),
+  wait: when(ipisDone, () => 'local_flush_tlb_range'),
   local_flush_tlb_range(k, c, f) {
     const mm = f.l.mm as MmId;
     localFlush(k, c.id, mm, f.l.start as number, f.l.end as number);

@@ -14,7 +14,7 @@
  * Shortcuts, stated: the periodic trim (every ~1073 flushes) and the H_RPT hypercall path are not modelled; a
  * broadcast tlbie reaches every CPU at once.
  */
-import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
@@ -121,7 +121,7 @@ defineFn('exit_flush_lazy_tlbs@powerpc', RADIX, {
     f.l.ipi = k.sendIpi(c.id, targets, handler, { mm });
     return 'wait';
   },
-  wait: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? RET : WAIT),
+  wait: when(ipisDone, () => RET),
 });
 
 /** pre2020 IPI handler. */

@@ -8,7 +8,7 @@
  * Shortcuts, stated: speculation mitigations, LAM, PTI's user PCIDs, the LDT and trim_cpumask are not modelled;
  * init_mm takes an ASID slot like any mm (choose_new_asid is not special-cased for it).
  */
-import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { coreSerialized, syncCore, SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
@@ -159,10 +159,7 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     k.cpu(c.id).irqs_off--;
     return 'wait_ipis';
   },
-  wait_ipis(k, _c, f) {
-    if (!k.ipiDone(f.l.ipi as number)) return WAIT;
-    return k.s.config.mmu_notifier === 'v6.6' ? 'arch_invalidate_secondary_tlbs' : 'done';
-  },
+  wait_ipis: when(ipisDone, (k) => (k.s.config.mmu_notifier === 'v6.6' ? 'arch_invalidate_secondary_tlbs' : 'done')),
   /** 6.6+: mmu_notifier_arch_invalidate_secondary_tlbs, called from the arch flush itself. */
   arch_invalidate_secondary_tlbs(k, _c, f) {
     invalidateSecondaryTlbs(k, f.l.mm as MmId, f.l.start as number, f.l.end as number);

@@ -2,9 +2,11 @@
  * Kernel functions as PlusCal-style label tables (STYLE.md P2).
  *
  * A kernel function is a named table of labels. Each label is one atomic micro-step: it reads and writes the state,
- * then says what happens next: another label of the same function, a call to another function (a new frame), a
- * return, or WAIT (its guard does not hold yet: the CPU is blocked and nothing changes). Other CPUs, and interrupt
- * handlers, interleave only between labels.
+ * then says what happens next: another label of the same function, a call to another function (a new frame), or a
+ * return. A label that can run only once something holds (a sender waiting for its IPIs) has a guard, separate from
+ * its effect (`when(guard, effect)`): the engine asks the guard, which only reads the state, to know whether the CPU
+ * can move (engine/choice.ts `enabled`), and runs the effect only when it holds. Other CPUs, and interrupt handlers,
+ * interleave only between labels.
  */
 import type { Cpu, Frame } from '../model/types.ts';
 import type { Kernel } from './kernel.ts';
@@ -18,19 +20,34 @@ export interface Call {
 
 /** Return from the current function. */
 export const RET = 0 as const;
-/** The guard does not hold: nothing happened, try again later. */
-export const WAIT = 1 as const;
 
-export type Next = string | Call | typeof RET | typeof WAIT;
+export type Next = string | Call | typeof RET;
 
-export type Label = (k: Kernel, c: Cpu, f: Frame) => Next;
+/** What a label does: one atomic micro-step. */
+export type Effect = (k: Kernel, c: Cpu, f: Frame) => Next;
+/** Whether a label can run now: reads the state, never writes it. */
+export type Guard = (k: Kernel, c: Cpu, f: Frame) => boolean;
+/** A label with a guard (see `when`). */
+export interface Guarded {
+  guard: Guard;
+  run: Effect;
+}
+export type Label = Effect | Guarded;
+
+/** A label that runs only once `guard` holds; until then its CPU is blocked there and nothing changes. */
+export function when(guard: Guard, run: Effect): Guarded {
+  return { guard, run };
+}
 
 export interface FnDef {
   name: string;
   /** Kernel source file, e.g. `arch/x86/mm/tlb.c`. */
   src: string;
   entry: string;
-  labels: Record<string, Label>;
+  /** Each label's effect. */
+  labels: Record<string, Effect>;
+  /** The guards of the labels that have one. */
+  guards: Record<string, Guard | undefined>;
   /** Numeric ids of `fn.label`, assigned at registration, for the compact timeline. */
   ids: Record<string, number>;
 }
@@ -44,11 +61,15 @@ export function defineFn(name: string, src: string, labels: Record<string, Label
   if (registry.has(name)) throw new Error(`kernel function ${name} defined twice`);
   const entry = Object.keys(labels)[0];
   const ids: Record<string, number> = {};
-  for (const label of Object.keys(labels)) {
+  const effects: Record<string, Effect> = {};
+  const guards: Record<string, Guard | undefined> = {};
+  for (const [label, l] of Object.entries(labels)) {
     ids[label] = labelNames.length;
     labelNames.push({ fn: name, label, src });
+    effects[label] = typeof l === 'function' ? l : l.run;
+    if (typeof l !== 'function') guards[label] = l.guard;
   }
-  const def: FnDef = { name, src, entry, labels, ids };
+  const def: FnDef = { name, src, entry, labels: effects, guards, ids };
   registry.set(name, def);
   return def;
 }
@@ -68,3 +89,6 @@ export const shownName = (fn: string): string => {
 export function call(fn: string, args: Record<string, unknown>, then: string): Call {
   return { call: fn, args, then };
 }
+
+/** The guard of a sender waiting for its IPI (id in local `ipi`): every target has run the handler. */
+export const ipisDone: Guard = (k, _c, f) => k.ipiDone(f.l.ipi as number);

@@ -1,7 +1,12 @@
 /**
  * The interpreter: runs kernel functions (engine/fn.ts) on the CPUs of a SimState, one micro-step at a time.
  *
- * Scheduling of micro-steps inside one scenario step (deterministic, lowest CPU first at every choice):
+ * What may happen next at any point is explicit (engine/choice.ts, docs/engine.md): a CPU with interrupts on takes a
+ * pending IPI (`canTakeIpi` / `deliverIpi`), a CPU runs its next label if the label's guard holds (`canStep` /
+ * `runLabel`), or the hardware walks (`hwMicrostep`). A guard only reads the state; an effect runs only once its guard
+ * holds.
+ *
+ * `pump` is the default chooser, deterministic, lowest CPU first at every choice:
  *   1. a CPU with a pending IPI and interrupts on takes it: the handler's frame is pushed on top of whatever it was
  *      doing (interrupts are asynchronous: they run even on a CPU whose own operation is paused or blocked);
  *   2. interrupt handlers run to completion before anything else moves;
@@ -12,7 +17,7 @@
  */
 import type { ArchPolicy } from '../arch/policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
-import { RET, WAIT, fnDef, shownName, type Call, type Next } from './fn.ts';
+import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
 
 export interface Finding {
@@ -228,8 +233,11 @@ export class Kernel {
   }
 
   /**
-   * Run micro-steps until nothing can move (see the header comment). Returns how the driver's operation stands.
-   * `maxMicrosteps` bounds runaway scenarios (a model bug, never a legal run).
+   * The default chooser: run micro-steps until nothing can move (see the header comment), choosing at every point
+   * among the enabled choices (engine/choice.ts) by a fixed priority: every pending IPI a CPU can take is taken (lowest
+   * CPU first); then a CPU inside a handler moves (lowest first); then the driver; then another CPU with an operation
+   * in flight (lowest first). A CPU found at its `until` label is marked paused, one whose guard does not hold blocked.
+   * Returns how the driver's operation stands. `maxMicrosteps` bounds runaway scenarios (a model bug, never a legal run).
    */
   pump(driver: CpuId, maxMicrosteps = 100_000): 'done' | 'paused' | 'blocked' | 'halted' {
     const cpus = this.s.cpus;
@@ -237,45 +245,74 @@ export class Kernel {
     for (;;) {
       if (this.halted) return 'halted';
       if (--budget < 0) throw new Error('micro-step budget exhausted: the model did not settle');
-      // 1. deliver IPIs to CPUs that take interrupts
-      let moved = false;
       if (this.queued > 0) {
-        for (let i = 0; i < cpus.length; i++) {
-          const cpu = cpus[i];
-          if (cpu.ipi_queue.length > 0 && cpu.irqs_off === 0) this.deliverIpi(i);
-        }
+        for (let i = 0; i < cpus.length; i++) if (this.canTakeIpi(i)) this.deliverIpi(i);
       }
-      // 2. interrupt handlers run to completion first
-      if (this.inIrqCount > 0) {
-        for (let i = 0; i < cpus.length && !moved; i++) {
-          if (this.inIrq(cpus[i]) && this.advance(i)) moved = true;
-        }
-      }
-      if (moved) continue;
-      // 3. the driver
-      const d = cpus[driver];
-      if ((d.op === 'running' || d.op === 'blocked') && d.stack.length > 0) {
-        if (this.atUntil(d)) {
-          this.cpu(driver).op = 'paused';
-        } else if (this.advance(driver)) continue;
-      }
-      // 4. operations elsewhere that were blocked: they resume once their guard holds, and run on until they finish,
-      //    block again, or reach their own `until`
-      for (let i = 0; i < cpus.length && !moved; i++) {
-        const o = cpus[i];
-        if (i === driver || (o.op !== 'blocked' && o.op !== 'running') || o.stack.length === 0) continue;
-        if (this.atUntil(o)) {
-          this.cpu(i).op = 'paused';
-          continue;
-        }
-        if (this.advance(i)) moved = true;
-      }
-      if (moved) continue;
-      break;
+      const c = this.pick(driver);
+      if (c < 0) break;
+      this.runLabel(c);
     }
     const d = cpus[driver];
     if (d.stack.length === 0) return 'done';
     return d.op === 'paused' ? 'paused' : 'blocked';
+  }
+
+  /** The default chooser's pick of the CPU to move next, or -1 (see `pump`). */
+  private pick(driver: CpuId): CpuId {
+    const cpus = this.s.cpus;
+    if (this.inIrqCount > 0) {
+      for (let i = 0; i < cpus.length; i++) if (this.inIrq(cpus[i]) && this.ready(i)) return i;
+    }
+    const d = cpus[driver];
+    if ((d.op === 'running' || d.op === 'blocked') && d.stack.length > 0) {
+      if (this.atUntil(d)) this.cpu(driver).op = 'paused';
+      else if (this.ready(driver)) return driver;
+    }
+    for (let i = 0; i < cpus.length; i++) {
+      const o = cpus[i];
+      if (i === driver || (o.op !== 'blocked' && o.op !== 'running') || o.stack.length === 0) continue;
+      if (this.atUntil(o)) {
+        this.cpu(i).op = 'paused';
+        continue;
+      }
+      if (this.ready(i)) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Whether the guard of CPU c's next label holds. When it does not, the CPU's operation is marked blocked (a handler
+   * is not: it runs on top of whatever the CPU was doing).
+   */
+  private ready(c: CpuId): boolean {
+    const cpu = this.s.cpus[c];
+    const f = cpu.stack[cpu.stack.length - 1];
+    const def = fnDef(f.fn);
+    const guard = def.guards[f.pc];
+    if (!guard) return true;
+    this.curLabel = def.ids[f.pc];
+    if (guard(this, cpu, f)) return true;
+    if (!this.inIrq(cpu) && cpu.op === 'running') this.cpu(c).op = 'blocked';
+    return false;
+  }
+
+  /** Can CPU c take its oldest pending IPI now (interrupts on)? */
+  canTakeIpi(c: CpuId): boolean {
+    const cpu = this.s.cpus[c];
+    return cpu.ipi_queue.length > 0 && cpu.irqs_off === 0;
+  }
+
+  /**
+   * Can CPU c run its next micro-step now: a handler is on top of its stack, or its operation is in flight (running or
+   * blocked) and not at its `until` label, and the label's guard holds. Reads the state only.
+   */
+  canStep(c: CpuId): boolean {
+    const cpu = this.s.cpus[c];
+    const f = cpu.stack[cpu.stack.length - 1];
+    if (!f) return false;
+    if (!this.inIrq(cpu) && ((cpu.op !== 'running' && cpu.op !== 'blocked') || this.atUntil(cpu))) return false;
+    const guard = fnDef(f.fn).guards[f.pc];
+    return !guard || guard(this, cpu, f);
   }
 
   private atUntil(cpu: Cpu): boolean {
@@ -296,8 +333,8 @@ export class Kernel {
     return false;
   }
 
-  /** Execute one micro-step on CPU c. Returns false if its guard did not hold (nothing changed). */
-  advance(c: CpuId): boolean {
+  /** Execute one micro-step on CPU c: the effect of its next label, whose guard holds (see `canStep`). */
+  runLabel(c: CpuId): void {
     const cpu = this.s.cpus[c];
     const f = cpu.stack[cpu.stack.length - 1];
     const def = fnDef(f.fn);
@@ -307,10 +344,6 @@ export class Kernel {
     this.inLabel = true;
     const next: Next = label(this, cpu, f);
     this.inLabel = false;
-    if (next === WAIT) {
-      if (!this.inIrq(cpu) && cpu.op === 'running') this.cpu(c).op = 'blocked';
-      return false;
-    }
     this.cpu(c);
     if (cpu.op === 'blocked' && !this.inIrq(cpu)) cpu.op = 'running';
     this.rec.microstep(c, this.curLabel);
@@ -323,7 +356,18 @@ export class Kernel {
     }
     this.inv.afterMicrostep(this);
     this.clearDirty();
-    return true;
+  }
+
+  /**
+   * A micro-step of the hardware rather than of kernel code (a speculative walk, a device access): recorded for the
+   * actor under the label given, then checked like any other.
+   */
+  hwMicrostep(actor: number, labelId: number, effect: () => void): void {
+    this.curLabel = labelId;
+    this.rec.microstep(actor, labelId);
+    effect();
+    this.inv.afterMicrostep(this);
+    this.clearDirty();
   }
 
   private callFn(cpu: Cpu, f: Frame, next: Call): void {
@@ -383,7 +427,8 @@ export class Kernel {
     return !(id in this.s.ipis_inflight);
   }
 
-  private deliverIpi(c: CpuId): void {
+  /** CPU c takes its oldest pending IPI: the handler's frame is pushed on top of its stack, interrupts off. */
+  deliverIpi(c: CpuId): void {
     const cpu = this.cpu(c);
     const ipi: Ipi = cpu.ipi_queue.shift()!;
     this.queued--;

@@ -12,4 +12,5 @@ import './rmap.ts';
 import './membarrier.ts';
 import './mmu_notifier.ts';
 import './tlbflush.ts';
+import './hardware.ts';
 import '../arch/index.ts';

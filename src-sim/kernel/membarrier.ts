@@ -7,7 +7,7 @@
  *
  * Shortcut, stated: GLOBAL_EXPEDITED and the rseq variants are not modelled.
  */
-import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { CpuId, MmId } from '../model/types.ts';
 
@@ -74,7 +74,7 @@ defineFn('membarrier', 'kernel/sched/membarrier.c', {
     if (sync) return call('ipi_sync_core', { mm }, 'wait');
     return 'wait';
   },
-  wait: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? 'smp_mb' : WAIT),
+  wait: when(ipisDone, () => 'smp_mb'),
   smp_mb(k, c, f) {
     checkMembarrierGuarantee(k, c.id, f.l.mm as MmId, f.l.targets as CpuId[], f.l.stores as number[]);
     return RET;

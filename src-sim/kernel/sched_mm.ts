@@ -11,7 +11,7 @@
  * Plain helpers (no label of their own) are PlusCal macros: they happen inside the calling micro-step. Anything that
  * can reach a free (mmdrop hitting zero) is a kernel function so the free is its own, visible, micro-step.
  */
-import { RET, WAIT, call, defineFn } from '../engine/fn.ts';
+import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, NONE, type MmId } from '../model/types.ts';
 import { freePage } from './pages.ts';
@@ -119,7 +119,7 @@ defineFn('__mmdrop', 'kernel/fork.c', {
     k.cpu(c.id).irqs_off--;
     return 'wait_shootdown';
   },
-  wait_shootdown: (k, _c, f) => (k.ipiDone(f.l.ipi as number) ? 'free_pgd' : WAIT),
+  wait_shootdown: when(ipisDone, () => 'free_pgd'),
   free_pgd(k, c, f) {
     const mm = f.l.mm as MmId;
     const cur = k.s.tasks[c.curr];

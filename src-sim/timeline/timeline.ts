@@ -15,8 +15,7 @@ import { labelNames, shownName } from '../engine/fn.ts';
 import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
-import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
-import { speculativeFill, speculativeWalkFn } from '../kernel/memory.ts';
+import { deviceStep, speculate } from '../kernel/hardware.ts';
 import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.ts';
 import { makeState } from '../model/make.ts';
 import type { CounterState, SimState } from '../model/types.ts';
@@ -295,20 +294,11 @@ export class Timeline implements Recorder {
     if (file.only && !file.only.includes(this.variant.name)) return ['skipped', null];
     if (file.do === 'speculate') {
       // Hardware, not a kernel operation: one micro-step on the CPU, whatever it is doing.
-      k.curLabel = speculativeWalkFn.ids.speculative_fill;
-      this.microstep(file.cpu!, k.curLabel);
-      speculativeFill(k, file.cpu!, vpnOf(file.va));
-      k.inv.afterMicrostep(k);
-      k.clearDirty();
+      speculate(k, file.cpu!, vpnOf(file.va));
       return ['done', null];
     }
     if (file.do === 'device_access') {
-      const d = k.s.devices.findIndex((x) => x.name === file.device);
-      k.curLabel = deviceAccessFn.ids.iotlb_lookup_or_walk;
-      this.microstep(this.ncpus + d, k.curLabel);
-      deviceAccess(k, d, vpnOf(file.va), !!file.write);
-      k.inv.afterMicrostep(k);
-      k.clearDirty();
+      deviceStep(k, k.s.devices.findIndex((x) => x.name === file.device), vpnOf(file.va), !!file.write);
       return ['done', null];
     }
     const c = file.cpu!;
