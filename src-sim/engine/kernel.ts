@@ -95,6 +95,25 @@ export class Kernel {
     this.countIrqState();
   }
 
+  /**
+   * A kernel on `s`, a copy of this one's state (a branch of an exploration). What the engine keeps beside the state
+   * and that decides what is checked next is copied: the mms touched by the operations in flight (I2 at the next
+   * quiescent point) and the objects written since the last check (an IPI delivery writes its CPU between
+   * micro-steps). The fast-path counters are derived from the state again; name lookups start afresh (another
+   * branch may have created other objects under the same ids).
+   */
+  fork(s: SimState, rec: Recorder, inv: InvariantHooks): Kernel {
+    const k = new Kernel(s, this.arch, rec, inv);
+    const o = this.opMms;
+    for (let i = 0; i < o.n; i++) k.noteOpMm(o.ids[i]);
+    for (let i = 0; i < this.dirtyCpus.n; i++) k.cpu(this.dirtyCpus.ids[i]);
+    for (let i = 0; i < this.dirtyTasks.n; i++) k.task(this.dirtyTasks.ids[i]);
+    for (let i = 0; i < this.dirtyMms.n; i++) k.markMmDirty(this.dirtyMms.ids[i]);
+    k.deviceTouched = this.deviceTouched;
+    k.curLabel = this.curLabel;
+    return k;
+  }
+
   /** Derive the fast-path counters from a state (a state restored from a keyframe may have IPIs in flight). */
   private countIrqState(): void {
     this.queued = 0;
@@ -126,11 +145,18 @@ export class Kernel {
     return this.s.tasks[id];
   }
   mm(id: MmId) {
+    this.markMmDirty(id);
+    this.noteOpMm(id);
+    return this.s.mms[id];
+  }
+  private markMmDirty(id: MmId): void {
     if (!this.mmFlag[id]) {
       this.mmFlag[id] = 1;
       this.dirtyMms.ids[this.dirtyMms.n++] = id;
       this.kfDirty.mms.add(id);
     }
+  }
+  private noteOpMm(id: MmId): void {
     const o = this.opMms;
     if (id >= o.flag.length) {
       const f = new Uint8Array(id * 2 + 2);
@@ -141,7 +167,6 @@ export class Kernel {
       o.flag[id] = 1;
       o.ids[o.n++] = id;
     }
-    return this.s.mms[id];
   }
   page(id: PageId) {
     this.kfDirty.pages.add(id);

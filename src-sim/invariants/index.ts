@@ -15,6 +15,23 @@ export class Checker implements InvariantHooks {
   private pendingI2 = new Set<MmId>();
   private refs = new RefTracker();
 
+  /** A copy for another branch of an exploration (explore/state.ts). */
+  clone(): Checker {
+    const c = new Checker();
+    c.state = this.state.clone();
+    c.pendingI2 = new Set(this.pendingI2);
+    c.refs = this.refs.clone();
+    return c;
+  }
+
+  /**
+   * What this checker holds that the state does not and that changes what it will report: the violations standing
+   * (reported again only once they stopped), and the mms whose I2 accounting waits for a quiescent point. Sorted.
+   */
+  futureKey(): { standing: number[]; pendingI2: MmId[] } {
+    return { standing: this.state.standingKeys(), pendingI2: [...this.pendingI2].sort((a, b) => a - b) };
+  }
+
   afterMicrostep(k: Kernel): void {
     this.refs.update(k);
     // A reference can move through task fields alone (no write to the mm): its mm is due for I2 too.

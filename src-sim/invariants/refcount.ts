@@ -49,6 +49,17 @@ export class RefTracker {
   private cpuRef = new Int32Array(16).fill(-1);
   private ready = false;
 
+  /** A copy for another branch of an exploration (the recount is derived from the state; copying is cheaper). */
+  clone(): RefTracker {
+    const c = new RefTracker();
+    c.refs = this.refs.slice();
+    c.taskRef = this.taskRef.slice();
+    c.cpuRef = this.cpuRef.slice();
+    c.ready = this.ready;
+    c.touched.push(...this.touched);
+    return c;
+  }
+
   private counted(k: Kernel): boolean {
     return k.s.config.lazy_tlb_refcount || k.s.config.context_switch_era === 'v4';
   }

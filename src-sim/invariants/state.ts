@@ -43,6 +43,26 @@ export class StateChecker {
   private activeSeen = 0;
   private byActive = new Map<MmId, Set<TaskId>>();
 
+  /** A copy for another branch of an exploration: what it judges next depends on all of this. */
+  clone(): StateChecker {
+    const c = new StateChecker();
+    c.standing = new Set(this.standing);
+    c.ctxToMm = new Map(this.ctxToMm);
+    c.ctxSeen = this.ctxSeen;
+    c.activeOf = this.activeOf.slice();
+    c.activeSeen = this.activeSeen;
+    for (const [mm, set] of this.byActive) c.byActive.set(mm, new Set(set));
+    return c;
+  }
+
+  /**
+   * The violations standing now, as sorted keys: the part of this checker that is not derived from the state (the
+   * active_mm index and the ctx_id map are caches of it) and so must be hashed with it.
+   */
+  standingKeys(): number[] {
+    return [...this.standing].sort((a, b) => a - b);
+  }
+
   private setActive(t: TaskId, mm: MmId): void {
     const was = this.activeOf[t];
     if (was === mm) return;

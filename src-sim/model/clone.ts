@@ -162,6 +162,27 @@ export function workingCopy(k: KeyState): SimState {
   };
 }
 
+/**
+ * An independent working copy of a working state (a branch of an exploration): what is written in place is copied,
+ * what is replaced, never written, is shared (see the contract above).
+ */
+export function cloneState(s: SimState): SimState {
+  return {
+    arch: s.arch,
+    config: s.config,
+    cpus: s.cpus.map(cloneCpu),
+    tasks: s.tasks.map(cloneTask),
+    mms: s.mms.map(cloneMm),
+    pages: s.pages.map(clonePage),
+    free_list: s.free_list.slice(),
+    devices: s.devices.map(cloneDevice),
+    next_ctx_id: s.next_ctx_id,
+    next_ipi_id: s.next_ipi_id,
+    ipis_inflight: deepClone(s.ipis_inflight),
+    counters: { ...s.counters },
+  };
+}
+
 /** Deep-freeze (tests): any later write into a keyframe, or into what it shares, throws. */
 export function freeze<T>(v: T): T {
   if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v;

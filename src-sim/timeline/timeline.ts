@@ -17,9 +17,9 @@ import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 import { deviceStep, speculate } from '../kernel/hardware.ts';
 import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.ts';
-import { makeState } from '../model/make.ts';
+import { initialState } from '../scenario/initial.ts';
 import type { CounterState, SimState } from '../model/types.ts';
-import { refuse, startOf, type Op } from '../ops/index.ts';
+import { beginStep } from '../ops/resolve.ts';
 import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
@@ -111,14 +111,7 @@ export class Timeline implements Recorder {
     this.variant = resolveVariant(file, variant);
     this.freezeKeyframes = !!opts.freezeKeyframes;
     const arch = ARCHES[this.variant.arch];
-    const s = makeState(
-      this.variant.arch,
-      this.variant.config,
-      file.machine.cpus,
-      file.tasks.map((t) => ({ name: t.name, kthread: !!t.kthread, mm: t.mm })),
-      file.mms.map((m) => ({ name: m.name, mappings: (m.mappings ?? []).map((mp) => ({ vpn: vpnOf(mp.va), page: mp.page, write: mp.write ?? true })) })),
-      file.devices ?? [],
-    );
+    const s = initialState(file, this.variant);
     this.ncpus = file.machine.cpus;
     this.setupLen = file.setup?.length ?? 0;
     this.tracks = new TracksRecorder(s);
@@ -302,88 +295,10 @@ export class Timeline implements Recorder {
       return ['done', null];
     }
     const c = file.cpu!;
-    const op = this.resolve(file);
-    if (typeof op === 'string') return ['refused', op];
-    const why = refuse(k, c, op);
+    const why = beginStep(k, c, file);
     if (why) return ['refused', why];
-    if (op.do === 'continue') {
-      if (file.until && k.atLabel(k.s.cpus[c], file.until)) return ['refused', `CPU${c} is already paused at ${file.until}; continue without "until", or until a later micro-step`];
-      k.continueOp(c, file.until ?? '');
-    }
-    else {
-      const st = startOf(k, c, op);
-      k.startOp(c, st.fn, st.args, file.until ?? '');
-    }
     const outcome = k.pump(c);
     return [outcome === 'halted' ? 'done' : outcome, null];
-  }
-
-  /** Resolve names in a step to ids in the current state; a string is the reason it cannot be. */
-  private resolve(f: StepFile): Op | string {
-    const s = this.k.s;
-    const names = this.k.names;
-    const task = (n: string) => names.task(s.tasks, n);
-    const mm = (n: string) => names.mm(s.mms, n);
-    const page = (n: string) => names.page(s.pages, n);
-    switch (f.do) {
-      case 'switch': {
-        if (f.to === 'idle') return { do: 'switch', to: 'idle' };
-        const t = task(f.to);
-        return t < 0 ? `task ${f.to} does not exist (yet)` : { do: 'switch', to: t };
-      }
-      case 'access':
-        return { do: 'access', va: vpnOf(f.va), write: !!f.write };
-      case 'map': {
-        let p: number | null = null;
-        if (f.page) {
-          p = page(f.page);
-          if (p < 0) p = this.newNamedPage(f.page);
-        }
-        return { do: 'map', va: vpnOf(f.va), page: p, write: f.write ?? true };
-      }
-      case 'munmap':
-        return { do: 'munmap', va: vpnOf(f.va), pages: f.pages ?? 1, free_tables: !!f.free_tables };
-      case 'cow':
-        return { do: 'cow', va: vpnOf(f.va) };
-      case 'reclaim': {
-        const p = page(f.page);
-        return p < 0 ? `page ${f.page} does not exist (yet)` : { do: 'reclaim', page: p };
-      }
-      case 'clone':
-        return { do: 'clone', name: f.name };
-      case 'exit':
-        return { do: 'exit' };
-      case 'exec':
-        return { do: 'exec', mm: f.mm };
-      case 'mmget':
-      case 'mmget_not_zero':
-      case 'mmput':
-      case 'mmgrab':
-      case 'mmdrop':
-      case 'use_mm': {
-        const m = mm(f.mm);
-        return m < 0 ? `mm ${f.mm} does not exist (yet)` : ({ do: f.do, mm: m } as Op);
-      }
-      case 'unuse_mm':
-        return { do: 'unuse_mm' };
-      case 'membarrier_register':
-      case 'membarrier':
-        return { do: f.do, sync_core: !!f.sync_core };
-      case 'continue':
-        return { do: 'continue' };
-      case 'device_access':
-      case 'speculate':
-        return `${f.do} is not a kernel operation`; // handled before resolution (runStep)
-    }
-  }
-
-  /** A page named by a `map` step that does not exist yet: a fresh frame with that name. */
-  private newNamedPage(name: string): number {
-    const s = this.k.s;
-    const id = s.pages.length;
-    s.pages.push({ id, name, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [] });
-    this.k.page(id);
-    return id;
   }
 
   // ---- seeking ----

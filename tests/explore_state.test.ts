@@ -1,0 +1,145 @@
+/**
+ * The exploration state (explore/state.ts): a clone is independent, and the canonical key is a function of the kernel
+ * state and the checker's judging state only, not of the interleaving that reached it, the counters or the IPI ids.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Choice } from '../src-sim/engine/choice.ts';
+import { ExploreState, canonicalKey, stateHash } from '../src-sim/explore/state.ts';
+import { beginStep } from '../src-sim/ops/resolve.ts';
+import { resolveVariant } from '../src-sim/scenario/load.ts';
+import type { StepFile } from '../src-sim/scenario/schema.ts';
+import { file, type Spec } from './harness.ts';
+
+/** The state after a spec's setup (run by the default chooser), and the steps' operations begun on their CPUs. */
+function start(spec: Spec): ExploreState {
+  const f = file(spec);
+  const x = ExploreState.initial(f, resolveVariant(f, null));
+  for (const st of f.setup ?? []) {
+    expect(beginStep(x.k, st.cpu!, st)).toBeNull();
+    x.k.pump(st.cpu!);
+  }
+  for (const st of f.steps) expect(beginStep(x.k, st.cpu!, st)).toBeNull();
+  return x;
+}
+
+/** Every maximal interleaving from x, as the list of keys of the states it ends in. */
+function finals(x: ExploreState, limit = 10_000): Map<string, Choice[]> {
+  const out = new Map<string, Choice[]>();
+  let runs = 0;
+  const go = (y: ExploreState, path: Choice[]) => {
+    const en = y.enabled();
+    if (!en.length) {
+      out.set(canonicalKey(y), path);
+      runs++;
+      return;
+    }
+    for (const ch of en) {
+      if (runs > limit) return;
+      const z = y.clone();
+      z.step(ch);
+      go(z, [...path, ch]);
+    }
+  };
+  go(x, []);
+  return out;
+}
+
+const twoUsers = (steps: StepFile[]): Spec => ({
+  arch: 'x86',
+  cpus: 2,
+  mms: [{ name: 'M', map: { '0x400000': 'A' } }, { name: 'N', map: { '0x400000': 'B' } }],
+  tasks: [{ name: 'P', mm: 'M' }, { name: 'Q', mm: 'N' }],
+  setup: [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 1, do: 'switch', to: 'Q' }],
+  steps,
+});
+
+describe('canonical hash of the exploration state', () => {
+  it('independent micro-steps in either order reach the same key', () => {
+    const x = start(twoUsers([{ cpu: 0, do: 'access', va: '0x400000' }, { cpu: 1, do: 'access', va: '0x400000', write: true }]));
+    const a = x.clone();
+    const b = x.clone();
+    a.step({ kind: 'step', cpu: 0 });
+    a.step({ kind: 'step', cpu: 1 });
+    b.step({ kind: 'step', cpu: 1 });
+    b.step({ kind: 'step', cpu: 0 });
+    expect(canonicalKey(a)).toBe(canonicalKey(b));
+    expect(stateHash(a)).toBe(stateHash(b));
+    // ... and differ from the state where only one of them moved
+    const c = x.clone();
+    c.step({ kind: 'step', cpu: 0 });
+    expect(stateHash(c)).not.toBe(stateHash(a));
+    // every interleaving of the two accesses ends in one state
+    const all = finals(x);
+    expect(all.size).toBe(1);
+  });
+
+  it('a clone is independent of its original', () => {
+    const x = start(twoUsers([{ cpu: 0, do: 'access', va: '0x400000' }]));
+    const before = canonicalKey(x);
+    const y = x.clone();
+    while (y.enabled().length) y.step(y.enabled()[0]);
+    expect(canonicalKey(x)).toBe(before);
+    expect(canonicalKey(y)).not.toBe(before);
+  });
+
+  it('ignores counters, IPI ids, page owners and generated page names; sees everything else', () => {
+    // An x86 flush with a remote CPU that has the mm loaded: an IPI in flight.
+    const x = start({
+      arch: 'x86',
+      cpus: 2,
+      mms: [{ name: 'M', map: { '0x400000': 'A' } }],
+      tasks: [{ name: 'P', mm: 'M' }, { name: 'P2', mm: 'M' }],
+      setup: [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 1, do: 'switch', to: 'P2' }, { cpu: 1, do: 'access', va: '0x400000' }],
+      steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }],
+    });
+    let y = x;
+    while (!y.s.cpus.some((c) => c.ipi_queue.length)) {
+      y = y.clone();
+      y.step({ kind: 'step', cpu: 0 });
+    }
+    const key = canonicalKey(y);
+    const z = y.clone();
+    // renumber the IPI everywhere, bump the counters, rename an owner and a generated frame name
+    const old = z.s.cpus[1].ipi_queue[0].id;
+    const nu = old + 100;
+    z.s.cpus[1].ipi_queue[0] = { ...z.s.cpus[1].ipi_queue[0], id: nu };
+    for (const f of z.s.cpus[0].stack) if (f.l.ipi === old) f.l.ipi = nu;
+    z.s.ipis_inflight[nu] = z.s.ipis_inflight[old];
+    delete z.s.ipis_inflight[old];
+    z.s.next_ipi_id += 100;
+    z.s.counters.ipis += 5;
+    z.s.counters.flushes += 5;
+    z.s.pages[0] = { ...z.s.pages[0], owner: 'someone else' };
+    const gen = z.s.pages.findIndex((p) => /^pt:/.test(p.name));
+    expect(gen).toBeGreaterThanOrEqual(0);
+    z.s.pages[gen] = { ...z.s.pages[gen], name: 'pfn999999' };
+    expect(canonicalKey(z)).toBe(key);
+    // and what does matter: a TLB entry, a task's active_mm, a named page's name, an IPI's target
+    const changes: Array<(w: ExploreState) => void> = [
+      (w) => (w.s.cpus[1].tlb = []),
+      (w) => (w.s.tasks[0] = { ...w.s.tasks[0], active_mm: 1 }),
+      (w) => (w.s.pages[w.s.pages.findIndex((p) => p.name === 'A')] = { ...w.s.pages[w.s.pages.findIndex((p) => p.name === 'A')], name: 'A2' }),
+      (w) => (w.s.cpus[1].ipi_queue = []),
+      (w) => (w.s.cpus[0].stack[w.s.cpus[0].stack.length - 1].pc = 'other'),
+    ];
+    for (const change of changes) {
+      const w = y.clone();
+      change(w);
+      expect(canonicalKey(w)).not.toBe(key);
+    }
+  });
+
+  it('includes what the checker will judge next: standing violations and pending I2', () => {
+    const x = start(twoUsers([{ cpu: 0, do: 'access', va: '0x400000' }]));
+    const y = x.clone();
+    y.step(y.enabled()[0]);
+    const key = canonicalKey(y);
+    // a state equal in every field but with the I2 recount of mm M still due is not the same state
+    const z = y.clone();
+    (z.checker as unknown as { pendingI2: Set<number> }).pendingI2.add(1);
+    expect(canonicalKey(z)).not.toBe(key);
+    const w = y.clone();
+    (w.checker as unknown as { state: { standing: Set<number> } }).state.standing.add(12345);
+    expect(canonicalKey(w)).not.toBe(key);
+  });
+});
