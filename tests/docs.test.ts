@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { labelNames } from '../src-sim/engine/fn.ts';
 import '../src-sim/kernel/all.ts';
+import '../src-sim/arch/index.ts';
 
 it('the function reference in docs/scenario-format.md matches the registered kernel functions', () => {
   const doc = readFileSync('docs/scenario-format.md', 'utf8');

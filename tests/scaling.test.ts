@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ARCHES } from '../src-sim/arch/index.ts';
+import { NO_CHECKS } from '../src-sim/engine/events.ts';
 import { Kernel } from '../src-sim/engine/kernel.ts';
 import { DEFAULT_CONFIG, makeState, newTask } from '../src-sim/model/make.ts';
 import { NameIndex } from '../src-sim/model/names.ts';
@@ -231,7 +232,7 @@ describe('name lookups do not scan', () => {
       },
     });
     const noop = () => {};
-    const k = new Kernel(s, ARCHES.x86, { microstep: noop, violation: noop, warning: noop }, { afterMicrostep: noop, afterOperation: noop, returnToUser: noop, ipiDelivered: noop });
+    const k = new Kernel(s, ARCHES.x86, { microstep: noop, violation: noop, warning: noop }, NO_CHECKS);
     expect(refuse(k, 0, { do: 'clone', name: 't17' })).toMatch(/already exists/);
     reads = 0;
     for (let i = 0; i < 200; i++) {

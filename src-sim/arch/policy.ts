@@ -1,61 +1,12 @@
 /**
- * What an architecture decides (STYLE.md P5). Generic kernel code (src-sim/kernel) calls these hooks; each
- * architecture module implements them as kernel functions registered under `name@arch` (shown as `name`), plus a few
- * pure decisions.
- *
- * Guarantees: decisions are pure (state in, answer out); hooks that change state are kernel functions made of
- * micro-steps, so their interleavings can be watched.
+ * What the architectures share: the interface they implement is the engine's (engine/policy.ts: what generic kernel
+ * code asks of an arch); the default speculation rule lives here.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import type { Arch, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
+import type { CpuId } from '../model/types.ts';
 
-export interface ArchPolicy {
-  name: Arch;
-  /** Registered kernel-function names of the arch hooks. */
-  fns: {
-    /** switch_mm_irqs_off(prev, next): args { prev, next }. */
-    switch_mm_irqs_off: string;
-    /** enter_lazy_tlb(mm): args { mm }. */
-    enter_lazy_tlb: string;
-    /** flush_tlb_mm_range(mm, start, end, freed_tables): args { mm, start, end, freed_tables }; end < 0 means the whole mm. */
-    flush_tlb_mm_range: string;
-    /** The mmu_gather arch flush, tlb_flush(tlb): args { mm, start, end, freed_tables, fullmm }. */
-    tlb_flush: string;
-    /** Called from finish_task_switch after irqs are back on (s390 finish_arch_post_lock_switch); '' if none. */
-    finish_arch_post_lock_switch: string;
-  };
-  /** Whether the return to user mode is itself core-serialising (x86 with PTI; IRET-type returns). */
-  returnSerializes(k: Kernel): boolean;
-  /** I8 relaxed mode: is this leaf entry on CPU c tolerated when its page is freed ("speculation only")? */
-  i8Tolerated(k: Kernel, c: CpuId, e: TlbEntry): boolean;
-  /**
-   * Is this entry under a tag the hardware cannot use again before flushing it (x86: a non-current PCID slot that is
-   * behind its mm's tlb_gen, or was handed to another mm)? Such entries are tolerated by I8 and I9.
-   */
-  unusableTag(k: Kernel, c: CpuId, e: TlbEntry): boolean;
-  /**
-   * 6.6+: does the arch flush itself call mmu_notifier_arch_invalidate_secondary_tlbs (x86, arm64, powerpc)? For the
-   * others the model keeps the generic call after the mmu_gather flush.
-   */
-  secondaryInFlush: boolean;
-  /** x86's flush_tlb_mm(mm) is flush_tlb_mm_range(..., freed_tables = true): it reaches lazy CPUs too. */
-  flushTlbMmFreesTables: boolean;
-  /** Does the hardware cache page-table pointers (paging-structure / walk caches)? Software-refilled TLBs do not. */
-  walkCache: boolean;
-  /**
-   * Which arch-only invariants apply: x86's cpu_tlbstate (loaded_mm, is_lazy, ASID slots with tlb_gen: I4's
-   * LOADED_MM_SWITCHING rule, I5, I6), powerpc's PID and context.active_cpus (I10c). Default: neither.
-   */
-  invariants?: { cpuTlbstate?: boolean; activeCpus?: boolean };
-  /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
-  canSpeculate(k: Kernel, c: CpuId): boolean;
-  /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */
-  pteClear?(k: Kernel, c: CpuId, mm: MmId, va: number, fullmm: boolean): void;
-  /** Hook when a page-table page of `mm` is queued for freeing (s390: flush_mm). */
-  pteFreeTlb?(k: Kernel, c: CpuId, mm: MmId): void;
-  /** The arch's per-mm context worth showing (x86 ctx_id / tlb_gen, powerpc active_cpus), as label: value pairs. */
-  mmDetail?(m: Readonly<Mm>): Array<[string, string]>;
-}
+/** The interface each architecture implements is the engine's (engine/policy.ts). */
+export type { ArchPolicy } from '../engine/policy.ts';
 
 /** The default speculation rule: whenever a user mm is attached, in any mode (Linus, T5; s390 since 2016). */
 export function speculatesWhenAttached(k: Kernel, c: CpuId): boolean {

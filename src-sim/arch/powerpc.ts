@@ -29,9 +29,7 @@ defineFn('switch_mm_irqs_off@powerpc', 'arch/powerpc/mm/mmu_context.c', {
   switch_mm_irqs_off(k, c, f) {
     const prev = f.l.prev as MmId;
     const next = f.l.next as MmId;
-    if (prev > INIT_MM && k.s.mms[prev].state === 'freed') {
-      k.violation('I1', [c.id], [k.mmName(prev)], `switch_mm_irqs_off reads mm_cpumask(prev) of ${k.mmName(prev)}, which has been freed`);
-    }
+    k.inv.prevCpumaskRead(k, c.id, prev);
     if (next !== INIT_MM && !k.s.mms[next].cpumask[c.id]) {
       const m = k.mm(next);
       m.cpumask[c.id] = true;

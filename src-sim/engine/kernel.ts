@@ -15,10 +15,11 @@
  * The step ends when nothing can move. A sender whose target keeps interrupts off (paused inside an irqs-off region)
  * stays blocked until a later `continue` on the target lets the IPI in.
  */
-import type { ArchPolicy } from '../arch/policy.ts';
+import type { ArchPolicy } from './policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
+import type { KernelEvents } from './events.ts';
 
 export interface Finding {
   id: string;
@@ -45,7 +46,8 @@ export interface Recorder {
   pageReused?(p: PageId): void;
 }
 
-export interface InvariantHooks {
+/** The checker's hooks: after every micro-step and operation, and the kernel's events (engine/events.ts). */
+export interface InvariantHooks extends KernelEvents {
   /** After every micro-step, with the dirty sets of that micro-step. */
   afterMicrostep(k: Kernel): void;
   /** After an operation finished (quiescent-point invariants such as I2). */

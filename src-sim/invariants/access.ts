@@ -1,10 +1,12 @@
 /**
  * Invariants judged when a CPU uses a translation for a real (non-speculative) access:
  * - I7  the entry agrees with the page table, or the flush for that PTE change has not completed yet;
- * - I8  (use side) the entry does not point at a page that has since been freed (and perhaps reused).
+ * - I8  (use side) the entry does not point at a page that has since been freed (and perhaps reused); the same for a
+ *       device's IOTLB entry;
+ * - I9  (walk side) no walk goes through a freed page-table page.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import type { CpuId, TlbEntry } from '../model/types.ts';
+import type { CpuId, DeviceId, DeviceTlbEntry, PageId, TlbEntry } from '../model/types.ts';
 import { rget, rhas } from '../model/radix.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
@@ -27,5 +29,22 @@ export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): v
     const now = pte ? `maps ${k.pageName(pte.page)}` : 'is cleared';
     k.violation('I7', [c], [m.name, pg.name, t.name],
       `${t.name} on CPU${c} ${what} ${hex(e.va)} through a stale TLB entry (-> ${pg.name}) although the PTE ${now} and its flush completed`);
+  }
+}
+
+/** I9 on a walk: a page walk (speculative or not) must never go through a freed page-table page. */
+export function walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean): void {
+  const how = speculative ? 'speculatively walks' : 'walks';
+  k.violation('I9', [c], [k.pageName(table)], `CPU${c} ${how} through page-table page ${k.pageName(table)} after it was freed (reused as: ${k.s.pages[table].owner})`);
+}
+
+/** I8 on the device side: a device never uses an IOTLB entry to a page freed (and perhaps reused) since it was filled. */
+export function deviceTlbUse(k: Kernel, d: DeviceId, e: DeviceTlbEntry, va: number, write: boolean): void {
+  const dev = k.s.devices[d];
+  const pg = k.s.pages[e.page];
+  if (pg.freed || pg.reused !== e.gen) {
+    const what = write ? 'writes into' : 'reads';
+    const now = pg.freed ? 'freed' : `freed and reused as ${pg.owner}`;
+    k.violation('I8', [], [dev.name, pg.name], `device ${dev.name} ${what} page ${pg.name} at ${hex(va)} through a stale IOTLB entry: the page was ${now}`);
   }
 }

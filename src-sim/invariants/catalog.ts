@@ -24,6 +24,35 @@ export const INVARIANTS: Record<string, string> = {
   I16: 'exit path: the exiting CPU is still lazily on its mm; a fullmm teardown must not assume otherwise',
 };
 
+/**
+ * When each invariant is judged, and where: after every micro-step on what it wrote (state.ts), at quiescent points
+ * (refcount.ts), or at the instant of a kernel event (engine/events.ts; the module named judges it).
+ */
+export const JUDGED: Record<string, string> = {
+  I1: 'after every micro-step (mm_users > 0 => mm_count >= 1: state.ts); events mmTouched, mmCountDropped, mmUsersDropped, mmGet, mmFreeing, prevCpumaskRead, pagePut, pageFreeing (references.ts)',
+  I2: 'at quiescent points, for the mms the operations touched (refcount.ts)',
+  I3: 'after every micro-step, and on the free of an mm for everything still pointing at it (state.ts)',
+  I4: 'after every micro-step (state.ts)',
+  I5: 'after every micro-step, x86 (state.ts)',
+  I6: 'after every micro-step, x86 (state.ts); event flushCompleted (flush.ts)',
+  I7: 'event tlbUse (access.ts)',
+  I8: 'events tlbUse, deviceTlbUse (access.ts) and pageFreed (at_free.ts)',
+  I9: 'events pageFreed (at_free.ts) and walkThroughFreed (access.ts)',
+  I10a: 'after every micro-step, x86 (state.ts)',
+  I10b: 'event lazyShootdown (exit.ts)',
+  I10c: 'after every micro-step, powerpc (state.ts)',
+  I11: 'event flushCompleted (flush.ts)',
+  I12a: 'on every return to user mode (index.ts)',
+  I12c: 'event membarrierReturns (membarrier.ts)',
+  I13a: 'after every micro-step that wrote an mm or a device (state.ts); event pageFreed (at_free.ts)',
+  I13b: 'after every micro-step that wrote an mm or a device (state.ts)',
+  I13c: 'after every micro-step that wrote an mm or a device (state.ts)',
+  I13d: 'after every micro-step that wrote an mm or a device (state.ts)',
+  I14: 'on the delivery of an IPI (state.ts)',
+  I15: 'event mmCountDropped (references.ts)',
+  I16: 'events fullmmUpfrontFlush (flush.ts) and exitMm (exit.ts)',
+};
+
 /** Whether `got` (a violated id such as I10b or I13a) is covered by an expected id (I10 covers I10b; I13 covers I13a). */
 export function idMatches(expected: string, got: string): boolean {
   return got === expected || (got.startsWith(expected) && /^[a-z]$/.test(got.slice(expected.length)));

@@ -1,12 +1,20 @@
 /**
  * The invariant checker: the hooks the interpreter calls after every micro-step, after every operation and on every
- * return to user mode. Event invariants (I7, I8, I9, I11, I13a at free, I16, I10b) are judged inside the micro-step
- * where the event happens (invariants/access.ts, at_free.ts, flush.ts, kernel/sched_mm.ts).
+ * return to user mode, and the kernel's events (engine/events.ts). Event invariants (I1 and I15 as counts move, I7,
+ * I8, I9, I10b, I11, I12c, I13a at free, I16) are judged inside the micro-step where the event happens, each in its
+ * module (references.ts, access.ts, at_free.ts, flush.ts, exit.ts, membarrier.ts); invariants/catalog.ts lists when
+ * each invariant is judged.
  */
 import type { InvariantHooks, Kernel } from '../engine/kernel.ts';
-import type { CpuId, MmId } from '../model/types.ts';
+import type { CpuId, DeviceId, DeviceTlbEntry, MmId, PageId, TlbEntry } from '../model/types.ts';
 import { SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
+import { checkAccess, deviceTlbUse, walkThroughFreed } from './access.ts';
+import { checkPageFree } from './at_free.ts';
+import { exitMm, lazyShootdown } from './exit.ts';
+import { checkFlushCompleted, checkFullmmExclusive } from './flush.ts';
+import { membarrierReturns } from './membarrier.ts';
 import { RefTracker } from './refcount.ts';
+import * as refs from './references.ts';
 import { StateChecker, checkIpiDelivery } from './state.ts';
 
 export class Checker implements InvariantHooks {
@@ -63,5 +71,59 @@ export class Checker implements InvariantHooks {
 
   ipiDelivered(k: Kernel, c: CpuId, kind: string): void {
     checkIpiDelivery(k, c, kind);
+  }
+
+  // ---- the kernel's events ----
+
+  tlbUse(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): void {
+    checkAccess(k, c, e, write);
+  }
+  walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean): void {
+    walkThroughFreed(k, c, table, speculative);
+  }
+  deviceTlbUse(k: Kernel, d: DeviceId, e: DeviceTlbEntry, va: number, write: boolean): void {
+    deviceTlbUse(k, d, e, va, write);
+  }
+  pagePut(k: Kernel, c: CpuId, p: PageId): void {
+    refs.pagePut(k, c, p);
+  }
+  pageFreeing(k: Kernel, c: CpuId, p: PageId): void {
+    refs.pageFreeing(k, c, p);
+  }
+  pageFreed(k: Kernel, c: CpuId, p: PageId): void {
+    checkPageFree(k, p, c);
+  }
+  mmTouched(k: Kernel, mm: MmId, what: string): void {
+    refs.mmTouched(k, mm, what);
+  }
+  prevCpumaskRead(k: Kernel, c: CpuId, prev: MmId): void {
+    refs.prevCpumaskRead(k, c, prev);
+  }
+  mmCountDropped(k: Kernel, c: CpuId, mm: MmId): void {
+    refs.mmCountDropped(k, c, mm);
+  }
+  mmUsersDropped(k: Kernel, c: CpuId, mm: MmId): void {
+    refs.mmUsersDropped(k, c, mm);
+  }
+  mmGet(k: Kernel, c: CpuId, mm: MmId): void {
+    refs.mmGet(k, c, mm);
+  }
+  mmFreeing(k: Kernel, c: CpuId, mm: MmId): void {
+    refs.mmFreeing(k, c, mm);
+  }
+  lazyShootdown(k: Kernel, mm: MmId): void {
+    lazyShootdown(k, mm);
+  }
+  exitMm(k: Kernel, c: CpuId, mm: MmId): void {
+    exitMm(k, c, mm);
+  }
+  flushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: string | null, gen: number): void {
+    checkFlushCompleted(k, c, mm, shortcut, gen);
+  }
+  fullmmUpfrontFlush(k: Kernel, c: CpuId, mm: MmId): void {
+    checkFullmmExclusive(k, c, mm);
+  }
+  membarrierReturns(k: Kernel, c: CpuId, mm: MmId, targets: CpuId[], stores: number[]): void {
+    membarrierReturns(k, c, mm, targets, stores);
   }
 }

@@ -1,4 +1,7 @@
-/** Registers every kernel function and architecture policy (side-effect imports, in one place). */
+/**
+ * Registers every generic kernel function and the hardware's micro-steps (side-effect imports, in one place). The
+ * architectures register theirs when arch/index.ts (ARCHES) is imported.
+ */
 import './sched_core.ts';
 import './sched_mm.ts';
 import './exit.ts';
@@ -13,4 +16,3 @@ import './membarrier.ts';
 import './mmu_notifier.ts';
 import './tlbflush.ts';
 import './hardware.ts';
-import '../arch/index.ts';

@@ -20,10 +20,7 @@ defineFn('do_exit', 'kernel/exit.c', {
   },
   /** BUG_ON(active_mm != mm); smp_mb__after_spinlock(); local_irq_disable(). */
   task_lock(k, c, f) {
-    const t = k.s.tasks[c.curr];
-    if (t.active_mm !== f.l.mm) {
-      k.violation('I16', [c.id], [t.name], `exit_mm: ${t.name}'s active_mm (${k.mmName(t.active_mm)}) is not its mm (${k.mmName(f.l.mm as MmId)})`);
-    }
+    k.inv.exitMm(k, c.id, f.l.mm as MmId);
     k.cpu(c.id).irqs_off++;
     return 'current_mm_null';
   },

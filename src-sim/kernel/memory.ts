@@ -4,7 +4,6 @@
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
-import { checkAccess } from '../invariants/access.ts';
 import { NONE, type Cpu, type CpuId, type MmId, type PageId } from '../model/types.ts';
 import { rdel, rget, rset } from '../model/radix.ts';
 import { allocPage, getPage, putPage } from './pages.ts';
@@ -50,12 +49,12 @@ defineFn('user_access', 'hardware MMU', {
     const va = f.l.va as number;
     const i = findLeaf(k, c.id, va);
     if (i >= 0) {
-      checkAccess(k, c.id, k.s.cpus[c.id].tlb[i], f.l.write as boolean);
+      k.inv.tlbUse(k, c.id, k.s.cpus[c.id].tlb[i], f.l.write as boolean);
       return RET;
     }
     const w = walk(k, c.id, va);
     if (w.throughFreedTable) {
-      k.violation('I9', [c.id], [k.pageName(w.table)], `CPU${c.id} walks through page-table page ${k.pageName(w.table)} after it was freed (reused as: ${k.s.pages[w.table].owner})`);
+      k.inv.walkThroughFreed(k, c.id, w.table, false);
       return RET;
     }
     if (w.page < 0) {
@@ -67,7 +66,7 @@ defineFn('user_access', 'hardware MMU', {
     }
     tlbFill(k, c.id, va, w, false);
     const j = findLeaf(k, c.id, va);
-    if (j >= 0) checkAccess(k, c.id, k.s.cpus[c.id].tlb[j], f.l.write as boolean);
+    if (j >= 0) k.inv.tlbUse(k, c.id, k.s.cpus[c.id].tlb[j], f.l.write as boolean);
     return RET;
   },
 });
@@ -85,7 +84,7 @@ export function speculativeFill(k: Kernel, c: CpuId, va: number): void {
   if (!k.arch.canSpeculate(k, c)) return;
   const w = walk(k, c, va);
   if (w.throughFreedTable) {
-    k.violation('I9', [c], [k.pageName(w.table)], `CPU${c} speculatively walks through page-table page ${k.pageName(w.table)} after it was freed (reused as: ${k.s.pages[w.table].owner})`);
+    k.inv.walkThroughFreed(k, c, w.table, true);
     return;
   }
   tlbFill(k, c, va, w, true);

@@ -11,7 +11,6 @@
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
-import { checkFullmmExclusive } from '../invariants/flush.ts';
 import type { Cpu, MmId, PageId } from '../model/types.ts';
 import { freePage, putPage } from './pages.ts';
 import { archInvalidatesSecondary, invalidateSecondaryTlbs } from './tlbflush.ts';
@@ -59,7 +58,7 @@ defineFn('tlb_gather_mmu', 'mm/mmu_gather.c', {
   /** The 2012 patch: flush once up front, on the assumption that nothing can use the mm any more. */
   flush_tlb_mm_upfront(k, c) {
     const tlb = gatherOf(k, c);
-    checkFullmmExclusive(k, c.id, tlb.mm);
+    k.inv.fullmmUpfrontFlush(k, c.id, tlb.mm);
     // flush_tlb_mm(): on x86 a freed_tables flush (so lazy CPUs are IPI'd too); the other arches have no such flag.
     return call(k.arch.fns.flush_tlb_mm_range, { mm: tlb.mm, start: 0, end: -1, freed_tables: k.arch.flushTlbMmFreesTables }, 'ret');
   },

@@ -70,12 +70,7 @@ function deviceWalk(k: Kernel, d: DeviceId, va: number, write: boolean): string 
   if (dev.released) return `device ${dev.name}: ${m.name} was released (mmu_notifier_release); the access faults`;
   const e = dev.tlb.find((x) => x.va === va);
   if (e) {
-    const pg = k.s.pages[e.page];
-    if (pg.freed || pg.reused !== e.gen) {
-      const what = write ? 'writes into' : 'reads';
-      const now = pg.freed ? 'freed' : `freed and reused as ${pg.owner}`;
-      k.violation('I8', [], [dev.name, pg.name], `device ${dev.name} ${what} page ${pg.name} at ${hex(va)} through a stale IOTLB entry: the page was ${now}`);
-    }
+    k.inv.deviceTlbUse(k, d, e, va, write);
     return null;
   }
   if (dev.kind === 'shadow' && dev.inflight.some(([s, t]) => va >= s && va < t)) {

@@ -6,7 +6,6 @@
  * somebody else's data" visible.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import { checkPageFree } from '../invariants/at_free.ts';
 import type { CpuId, PageId, PageKind } from '../model/types.ts';
 
 export function getPage(k: Kernel, p: PageId): void {
@@ -17,20 +16,18 @@ export function getPage(k: Kernel, p: PageId): void {
 export function putPage(k: Kernel, p: PageId, c: CpuId): void {
   const pg = k.page(p);
   pg.refcount--;
-  if (pg.refcount < 0) k.violation('I1', [c], [pg.name], `page ${pg.name}: refcount underflow`);
+  k.inv.pagePut(k, c, p);
   if (pg.refcount === 0) freePage(k, p, c);
 }
 
-/** The page goes back to the allocator. Invariants I8, I9 and I13a are judged at this instant. */
+/** The page goes back to the allocator (once). Invariants I8, I9 and I13a are judged at this instant. */
 export function freePage(k: Kernel, p: PageId, c: CpuId): void {
   const pg = k.page(p);
-  if (pg.freed) {
-    k.violation('I1', [c], [pg.name], `page ${pg.name} freed twice`);
-    return;
-  }
+  k.inv.pageFreeing(k, c, p);
+  if (pg.freed) return;
   pg.refcount = 0;
   pg.freed = true;
-  checkPageFree(k, p, c);
+  k.inv.pageFreed(k, c, p);
   k.s.free_list.push(p);
   k.rec.pageFreed?.(p);
 }

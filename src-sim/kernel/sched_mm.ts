@@ -19,7 +19,7 @@ import { freePage } from './pages.ts';
 /** mmgrab(M): mm_count++ (an atomic op). */
 export function mmgrab(k: Kernel, mm: MmId): void {
   const m = k.mm(mm);
-  touchCheck(k, mm, 'mmgrab');
+  k.inv.mmTouched(k, mm, 'mmgrab');
   m.mm_count++;
   k.s.counters.mmCountAtomics++;
 }
@@ -29,27 +29,17 @@ export function mmgrab_lazy_tlb(k: Kernel, mm: MmId): void {
   if (k.s.config.lazy_tlb_refcount) mmgrab(k, mm);
 }
 
-/** I1: nothing but the final free may touch an mm whose mm_count reached zero. */
-function touchCheck(k: Kernel, mm: MmId, what: string): void {
-  const m = k.s.mms[mm];
-  if (m.state === 'freed' || (m.mm_count <= 0 && mm !== INIT_MM)) {
-    k.violation('I1', [], [m.name], `${what}(${m.name}) on an mm whose mm_count already reached 0 (use after free)`);
-  }
-}
 
 defineFn('mmdrop', 'include/linux/sched/mm.h', {
   atomic_dec_and_test(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.mm(mm);
-    touchCheck(k, mm, 'mmdrop');
+    k.inv.mmTouched(k, mm, 'mmdrop');
     m.mm_count--;
     k.s.counters.mmCountAtomics++;
-    if (m.mm_count < 0) k.violation('I1', [c.id], [m.name], `mm_count underflow on ${m.name}`);
+    k.inv.mmCountDropped(k, c.id, mm);
     if (m.mm_count === 0) {
-      if (mm === INIT_MM) {
-        k.violation('I15', [c.id], [m.name], 'init_mm.mm_count reached 0');
-        return RET;
-      }
+      if (mm === INIT_MM) return RET; // never freed (I15)
       return call('__mmdrop', { mm }, 'ret');
     }
     return RET;
@@ -70,9 +60,9 @@ defineFn('mmput', 'kernel/fork.c', {
   atomic_dec_and_test(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.mm(mm);
-    touchCheck(k, mm, 'mmput');
+    k.inv.mmTouched(k, mm, 'mmput');
     m.mm_users--;
-    if (m.mm_users < 0) k.violation('I1', [c.id], [m.name], `mm_users underflow on ${m.name}`);
+    k.inv.mmUsersDropped(k, c.id, mm);
     if (m.mm_users === 0) return call('__mmput', { mm }, 'ret');
     return RET;
   },
@@ -105,7 +95,7 @@ defineFn('__mmdrop', 'kernel/fork.c', {
   cleanup_lazy_tlbs(k, c, f) {
     if (!k.s.config.lazy_tlb_shootdown) return 'free_pgd';
     const mm = f.l.mm as MmId;
-    checkShootdownCoverage(k, mm);
+    k.inv.lazyShootdown(k, mm);
     const m = k.s.mms[mm];
     const others = [];
     for (let i = 0; i < m.cpumask.length; i++) if (m.cpumask[i] && i !== c.id) others.push(i);
@@ -133,27 +123,12 @@ defineFn('__mmdrop', 'kernel/fork.c', {
   free_mm(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.mm(mm);
-    if (m.mmdropped) k.violation('I1', [c.id], [m.name], `__mmdrop(${m.name}) ran twice`);
+    k.inv.mmFreeing(k, c.id, mm);
     m.mmdropped = true;
     m.state = 'freed';
     return RET;
   },
 });
-
-/**
- * I10b, evaluated at the instant cleanup_lazy_tlbs starts: every CPU where a task still has M as active_mm must be in
- * mm_cpumask(M), or the shootdown misses it.
- */
-function checkShootdownCoverage(k: Kernel, mm: MmId): void {
-  const m = k.s.mms[mm];
-  for (const cpu of k.s.cpus) {
-    const t = k.s.tasks[cpu.curr];
-    if (t.active_mm === mm && !m.cpumask[cpu.id]) {
-      k.violation('I10b', [cpu.id], [m.name, t.name],
-        `__mmdrop(${m.name}): ${t.name} on CPU${cpu.id} still has active_mm = ${m.name} but CPU${cpu.id} is not in mm_cpumask, so the lazy shootdown misses it`);
-    }
-  }
-}
 
 /** kernel/fork.c do_shoot_lazy_tlb: run on each CPU of mm_cpumask by cleanup_lazy_tlbs. */
 defineFn('do_shoot_lazy_tlb', 'kernel/fork.c', {
@@ -174,8 +149,8 @@ defineFn('mmget', 'include/linux/sched/mm.h', {
   atomic_inc(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.mm(mm);
-    touchCheck(k, mm, 'mmget');
-    if (m.mm_users === 0) k.violation('I1', [c.id], [m.name], `mmget(${m.name}) with mm_users already 0: the address space is being torn down (mmget_not_zero is required here)`);
+    k.inv.mmTouched(k, mm, 'mmget');
+    k.inv.mmGet(k, c.id, mm);
     m.mm_users++;
     return RET;
   },

@@ -4,7 +4,6 @@
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
-import { checkFlushCompleted } from '../invariants/flush.ts';
 import type { CpuId, MmId, PageId } from '../model/types.ts';
 import { RadixEdit, rforEach, rhas, rhasRange, rset } from '../model/radix.ts';
 import { inRange } from './tlb_hw.ts';
@@ -27,7 +26,7 @@ export function completeFlush(k: Kernel, c: CpuId, mm: MmId, covered: number[], 
     for (const va of covered) next.del(va);
     m.unflushed = next.root;
   }
-  checkFlushCompleted(k, c, mm, shortcut, gen);
+  k.inv.flushCompleted(k, c, mm, shortcut, gen);
 }
 
 /**

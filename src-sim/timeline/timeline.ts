@@ -12,6 +12,7 @@
  */
 import { ARCHES } from '../arch/index.ts';
 import { labelNames, shownName } from '../engine/fn.ts';
+import { NO_CHECKS } from '../engine/events.ts';
 import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
@@ -40,7 +41,6 @@ interface Keyframe {
   state: KeyState;
 }
 
-const NO_HOOKS = { afterMicrostep() {}, afterOperation() {}, returnToUser() {}, ipiDelivered() {} };
 
 class GrowArray {
   a: Uint32Array;
@@ -115,24 +115,22 @@ export class Timeline implements Recorder {
     this.ncpus = file.machine.cpus;
     this.setupLen = file.setup?.length ?? 0;
     this.tracks = new TracksRecorder(s);
-    this.k = new Kernel(s, arch, this, this.recordingHooks(new Checker()));
+    this.k = new Kernel(s, arch, this, this.recordingHooks());
     if (opts.extend) this.file = { ...file, steps: file.steps.slice() };
     this.onProgress = opts.onProgress;
     this.run(opts.keyframeEvery ?? KEYFRAME_EVERY, opts.extend);
   }
 
-  /** The checker, then the tracks recorder: the hooks of the recording run only (replays use NO_HOOKS). */
-  private recordingHooks(checker: Checker): InvariantHooks {
+  /** The checker, then the tracks recorder: the hooks of the recording run only (replays use NO_CHECKS). */
+  private recordingHooks(): InvariantHooks {
     const tracks = this.tracks;
-    return {
-      afterMicrostep: (k) => {
-        checker.afterMicrostep(k);
-        tracks.afterMicrostep(k, this.msStep.n);
-      },
-      afterOperation: (k) => checker.afterOperation(k),
-      returnToUser: (k, c) => checker.returnToUser(k, c),
-      ipiDelivered: (k, c, kind) => checker.ipiDelivered(k, c, kind),
-    };
+    const count = () => this.msStep.n;
+    return new (class extends Checker {
+      override afterMicrostep(k: Kernel): void {
+        super.afterMicrostep(k);
+        tracks.afterMicrostep(k, count());
+      }
+    })();
   }
 
   get microstepCount(): number {
@@ -317,7 +315,7 @@ export class Timeline implements Recorder {
     const kf = this.keyframes[lo];
     const s = workingCopy(kf.state);
     if (kf.microstep === target) return s;
-    const k = new Kernel(s, this.k.arch, this, NO_HOOKS, this.k.names);
+    const k = new Kernel(s, this.k.arch, this, NO_CHECKS, this.k.names);
     this.recording = false;
     this.replayCount = kf.microstep;
     this.haltAt = target;
