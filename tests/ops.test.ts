@@ -153,3 +153,16 @@ describe('refcount operations', () => {
     expect(r.ids()).toEqual(expect.arrayContaining(['I3', 'I4']));
   });
 });
+
+describe('one definition per operation', () => {
+  it('every step kind of the format is an operation of ops/, with its own schema', async () => {
+    const { OPS } = await import('../src-sim/ops/index.ts');
+    const { scenarioSchema } = await import('../src-sim/scenario/schema.ts');
+    const kinds = (scenarioSchema.shape.steps.element.options as Array<{ shape: { do: { value: string } } }>).map((o) => o.shape.do.value);
+    expect(kinds.sort()).toEqual(Object.keys(OPS).sort());
+    for (const [d, def] of Object.entries(OPS)) {
+      expect(def.schema.shape.do.value).toBe(d);
+      expect(typeof def.describe).toBe('function');
+    }
+  });
+});

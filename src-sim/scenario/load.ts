@@ -9,7 +9,8 @@ import { DEFAULT_CONFIG, defaultI8Mode } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
 import type { VariantInfo } from '../protocol/summary.ts';
 import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
-import { PAGE_SHIFT } from '../kernel/tlb_hw.ts';
+import { vpnOf } from '../ops/def.ts';
+import { opDef } from '../ops/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 import { JsonTextError, checkJsonText, lineColumn, segmentsOf } from './json.ts';
 import { oneLine, pathOf, quote, shown } from './quote.ts';
@@ -120,10 +121,7 @@ function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
-export function vpnOf(va: string | number): number {
-  const n = typeof va === 'number' ? va : parseInt(va.slice(2), 16);
-  return Math.floor(n / 2 ** PAGE_SHIFT);
-}
+export { vpnOf };
 
 /** Static checks: names unique and defined, CPUs in range, labels known, variants and expectations consistent. */
 function checkNames(f: ScenarioFile): void {
@@ -165,11 +163,8 @@ function checkNames(f: ScenarioFile): void {
     ...(f.setup ?? []).map((s, i): [string, StepFile] => [`setup[${i}]`, s]),
     ...f.steps.map((s, i): [string, StepFile] => [`steps[${i}]`, s]),
   ];
-  for (const [, s] of allSteps) {
-    if (s.do === 'clone') tasks.add(s.name);
-    if (s.do === 'exec') mms.add(s.mm);
-    if (s.do === 'map' && s.page) pages.add(s.page);
-  }
+  const names = { tasks, mms, pages, devices, cpus: ncpu };
+  for (const [, s] of allSteps) opDef(s.do).creates?.(s, names);
   const variantList = Object.keys(f.variants ?? {});
   for (const [path, s] of allSteps) {
     (s.only ?? []).forEach((v, i) => {
@@ -178,13 +173,12 @@ function checkNames(f: ScenarioFile): void {
     for (const v of Object.keys(s.notes ?? {})) {
       if (!(variantList.length ? variantList.includes(v) : v === 'default')) throw new ScenarioError(`${path}.notes.${v}`, `no variant named ${v} (variants: ${listOf(variantList) || 'default'})`);
     }
-    if ((s.do === 'device_access' || s.do === 'speculate') && s.until !== undefined) {
+    const def = opDef(s.do);
+    if (def.hardware && s.until !== undefined) {
       throw new ScenarioError(`${path}.until`, `${s.do} is a single hardware micro-step; it cannot pause`);
     }
-    if (s.do === 'clone' && (/^swapper\//.test(s.name) || s.name === 'idle')) throw new ScenarioError(`${path}.name`, `${s.name} is reserved for the idle tasks`);
-    if (s.do === 'exec' && s.mm === 'init_mm') throw new ScenarioError(`${path}.mm`, 'init_mm is built in');
-    if (s.do === 'device_access') {
-      if (s.device === undefined) throw new ScenarioError(`${path}.device`, 'device_access needs "device"');
+    if (def.hardware?.actor === 'device') {
+      if (s.device === undefined) throw new ScenarioError(`${path}.device`, `${s.do} needs "device"`);
       if (!devices.has(s.device)) throw new ScenarioError(`${path}.device`, `device ${s.device} is not defined`);
       if (s.cpu !== undefined) throw new ScenarioError(`${path}.cpu`, 'a device access runs on the device, not on a CPU');
     } else {
@@ -193,9 +187,8 @@ function checkNames(f: ScenarioFile): void {
       if (s.cpu >= ncpu) throw new ScenarioError(`${path}.cpu`, `CPU ${s.cpu} does not exist (machine has ${ncpu})`);
     }
     if (s.until !== undefined && !knownLabels().has(s.until)) throw new ScenarioError(`${path}.until`, `no micro-step is called ${quote(s.until)} (see docs/scenario-format.md)`);
-    if (s.do === 'switch' && s.to !== 'idle' && !tasks.has(s.to)) throw new ScenarioError(`${path}.to`, `task ${s.to} is not defined`);
-    if ('mm' in s && s.do !== 'exec' && !mms.has(s.mm)) throw new ScenarioError(`${path}.mm`, `mm ${s.mm} is not defined`);
-    if (s.do === 'reclaim' && !pages.has(s.page)) throw new ScenarioError(`${path}.page`, `page ${s.page} is not defined`);
+    const bad = def.check?.(s, names);
+    if (bad) throw new ScenarioError(`${path}.${bad[0]}`, bad[1]);
   }
   const variants = Object.keys(f.variants ?? {});
   for (const v of variants) checkConfig(f, v);

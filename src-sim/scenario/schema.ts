@@ -1,49 +1,20 @@
 /**
- * The scenario file format `lazytlb/1` (docs/scenario-format.md), as a zod schema: the shape only. Names, ranges and
- * labels are resolved in scenario/load.ts, which reports errors with the same JSON paths.
+ * The scenario file format `lazytlb/1` (docs/scenario-format.md), as a zod schema: the shape only. Each step's shape
+ * is its operation's (ops/<op>.ts). Names, ranges and labels are resolved in scenario/load.ts, which reports errors
+ * with the same JSON paths.
  */
 import { z } from 'zod';
+import { address, name as stepName } from '../ops/def.ts';
+import { OPS } from '../ops/index.ts';
 
-const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_./:+-]+$/, 'letters, digits and _ . / : + - only');
-/** An address: "0x7f0000001000" or a number. */
-const address = z.union([
-  z.string().regex(/^0x[0-9a-fA-F]{1,13}$/, 'a hex address such as "0x400000"'),
-  z.number().int().nonnegative().max(2 ** 52),
-]);
+const name = stepName;
 
-const common = {
-  cpu: z.number().int().nonnegative().optional(),
-  device: name.optional(),
-  note: z.string().max(2000).optional(),
-  /** The narration for some variants instead of `note` (a story told on several architectures). */
-  notes: z.record(name, z.string().max(2000)).optional(),
-  until: z.string().max(128).optional(),
-  /** Run this step only in these variants (skipped, keeping its index, in the others). */
-  only: z.array(name).min(1).max(32).optional(),
-};
-
+/** A step: one of the operations of ops/ (each defines its own shape, ops/<op>.ts). */
 const step = z.discriminatedUnion('do', [
-  z.strictObject({ ...common, do: z.literal('switch'), to: name }),
-  z.strictObject({ ...common, do: z.literal('access'), va: address, write: z.boolean().optional() }),
-  z.strictObject({ ...common, do: z.literal('speculate'), va: address }),
-  z.strictObject({ ...common, do: z.literal('map'), va: address, page: name.optional(), write: z.boolean().optional() }),
-  z.strictObject({ ...common, do: z.literal('munmap'), va: address, pages: z.number().int().positive().max(1 << 20).optional(), free_tables: z.boolean().optional() }),
-  z.strictObject({ ...common, do: z.literal('cow'), va: address }),
-  z.strictObject({ ...common, do: z.literal('reclaim'), page: name }),
-  z.strictObject({ ...common, do: z.literal('clone'), name }),
-  z.strictObject({ ...common, do: z.literal('exit') }),
-  z.strictObject({ ...common, do: z.literal('exec'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('mmget'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('mmget_not_zero'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('mmput'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('mmgrab'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('mmdrop'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('use_mm'), mm: name }),
-  z.strictObject({ ...common, do: z.literal('unuse_mm') }),
-  z.strictObject({ ...common, do: z.literal('membarrier_register'), sync_core: z.boolean().optional() }),
-  z.strictObject({ ...common, do: z.literal('membarrier'), sync_core: z.boolean().optional() }),
-  z.strictObject({ ...common, do: z.literal('device_access'), va: address, write: z.boolean().optional() }),
-  z.strictObject({ ...common, do: z.literal('continue') }),
+  OPS.switch.schema, OPS.access.schema, OPS.speculate.schema, OPS.map.schema, OPS.munmap.schema, OPS.cow.schema,
+  OPS.reclaim.schema, OPS.clone.schema, OPS.exit.schema, OPS.exec.schema, OPS.mmget.schema, OPS.mmget_not_zero.schema,
+  OPS.mmput.schema, OPS.mmgrab.schema, OPS.mmdrop.schema, OPS.use_mm.schema, OPS.unuse_mm.schema,
+  OPS.membarrier_register.schema, OPS.membarrier.schema, OPS.device_access.schema, OPS.continue.schema,
 ]);
 
 export const configSchema = z.strictObject({

@@ -16,12 +16,12 @@ import { NO_CHECKS } from '../engine/events.ts';
 import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
-import { deviceStep, speculate } from '../kernel/hardware.ts';
 import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.ts';
 import { initialState } from '../scenario/initial.ts';
 import type { CounterState, SimState } from '../model/types.ts';
+import { describeStep, opDef } from '../ops/index.ts';
 import { beginStep } from '../ops/resolve.ts';
-import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
+import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
@@ -283,13 +283,10 @@ export class Timeline implements Recorder {
     const k = this.k;
     const file = this.stepFile(i);
     if (file.only && !file.only.includes(this.variant.name)) return ['skipped', null];
-    if (file.do === 'speculate') {
-      // Hardware, not a kernel operation: one micro-step on the CPU, whatever it is doing.
-      speculate(k, file.cpu!, vpnOf(file.va));
-      return ['done', null];
-    }
-    if (file.do === 'device_access') {
-      deviceStep(k, k.s.devices.findIndex((x) => x.name === file.device), vpnOf(file.va), !!file.write);
+    const hw = opDef(file.do).hardware;
+    if (hw) {
+      // Hardware, not a kernel operation: one micro-step of the CPU's MMU or of the device, whatever the CPU is doing.
+      hw.run(k, file);
       return ['done', null];
     }
     const c = file.cpu!;
@@ -466,26 +463,5 @@ export class Timeline implements Recorder {
   }
 }
 
-/** A one-line rendering of a step's operation. */
-export function describeStep(f: StepFile): string {
-  const until = f.until ? ` until ${f.until}` : '';
-  switch (f.do) {
-    case 'switch': return `switch to ${f.to}${until}`;
-    case 'access': return `${f.write ? 'write' : 'read'} ${f.va}${until}`;
-    case 'speculate': return `speculative walk of ${f.va}`;
-    case 'map': return `map ${f.va}${f.page ? ` -> ${f.page}` : ''}${until}`;
-    case 'munmap': return `munmap ${f.va}${f.pages && f.pages > 1 ? ` +${f.pages} pages` : ''}${f.free_tables ? ', freeing page tables' : ''}${until}`;
-    case 'cow': return `COW break at ${f.va}${until}`;
-    case 'reclaim': return `reclaim page ${f.page}${until}`;
-    case 'clone': return `clone thread ${f.name}${until}`;
-    case 'exit': return `exit${until}`;
-    case 'exec': return `exec (new mm ${f.mm})${until}`;
-    case 'use_mm': return `use_mm(${f.mm})${until}`;
-    case 'unuse_mm': return `unuse_mm${until}`;
-    case 'membarrier_register': return `membarrier register${f.sync_core ? ' SYNC_CORE' : ''}`;
-    case 'membarrier': return `membarrier(PRIVATE_EXPEDITED${f.sync_core ? '_SYNC_CORE' : ''})${until}`;
-    case 'device_access': return `device ${f.write ? 'write' : 'read'} ${f.va}`;
-    case 'continue': return `continue${until}`;
-    default: return `${f.do}(${f.mm})${until}`;
-  }
-}
+/** A one-line rendering of a step's operation (its definition's, ops/). */
+export { describeStep };
