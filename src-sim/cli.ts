@@ -13,6 +13,7 @@ import { presetById, presets } from './scenario/presets.ts';
 import { oneLine, quote } from './scenario/quote.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import type { ViolationInfo } from './protocol/summary.ts';
+import { explore, type ExploreResult } from './explore/explore.ts';
 import { jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
 
@@ -47,7 +48,7 @@ function roomFor(bytes: number): void {
   throw new RanInChild(r.status ?? 1);
 }
 
-const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check';
+const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--json]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -152,6 +153,34 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
   return t.internalError ? 1 : 0;
 }
 
+/** Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with a schedule. */
+function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, maxStates: number | null, json: boolean): number {
+  let r: ExploreResult;
+  try {
+    r = explore(file, variant, {
+      ...(maxStates !== null ? { maxStates } : {}),
+      onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}\n`),
+      progressEvery: 50_000,
+    });
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (json) {
+    const { violations, ...rest } = r;
+    out.line(JSON.stringify({ ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, scheduleLength: v.schedule.length, schedule: v.schedule })) }, null, 2));
+    return 0;
+  }
+  out.line(`${r.scenario} --variant ${r.variant}: actors ${r.actors.join(', ')}`);
+  out.line(`${r.exhaustive ? 'exhaustive' : `stopped at the bound (${r.bound})`}: ${r.states} states, ${r.transitions} transitions, ${r.finals} final states (${r.stuck} with steps never begun), depth ${r.maxDepth}, ${r.ms} ms (${r.statesPerSec} states/s)`);
+  if (!r.violations.length) out.line('no invariant violated');
+  for (const v of r.violations) {
+    out.line(`! ${v.id} at ${v.at}, after ${v.schedule.length} moves: ${v.message}`);
+    v.schedule.forEach((m, i) => out.line(`    ${String(i + 1).padStart(3)}. ${m}`));
+  }
+  return 0;
+}
+
 function check(out: Out): number {
   let failures = 0;
   let total = 0;
@@ -174,11 +203,12 @@ interface Args {
   positional: string[];
   variant: string | null;
   json: boolean;
+  maxStates: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null };
   for (let i = 0; i < rest.length; i++) {
     const x = rest[i];
     if (x === '--json') a.json = true;
@@ -187,6 +217,11 @@ function parseArgs(argv: string[]): Args {
       const v = rest[++i];
       if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError('--variant needs a name');
       a.variant = v;
+    } else if (x === '--max-states') {
+      if (a.maxStates !== null) throw new UsageError('--max-states given twice');
+      const n = rest[++i];
+      if (n === undefined || !/^[1-9][0-9]{0,9}$/.test(n)) throw new UsageError(`--max-states needs a positive whole number${n === undefined ? '' : `, not ${arg(n)}`}`);
+      a.maxStates = Number(n);
     } else if (x === '--') a.positional.push(...rest.slice(i + 1, (i = rest.length)));
     else if (x.startsWith('-') && x !== '-') throw new UsageError(`unknown option ${arg(x)}; ${USAGE}`);
     else a.positional.push(x);
@@ -197,14 +232,18 @@ function parseArgs(argv: string[]): Args {
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
   const noArgs = () => {
-    if (a.positional.length || a.variant !== null || a.json) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
   switch (a.cmd) {
     case 'list':
       noArgs();
       list(out);
       return 0;
+    case 'explore':
+      if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
+      return exploreCmd(out, load(a.positional[0]), a.variant, a.maxStates, a.json);
     case 'run':
+      if (a.maxStates !== null) throw new UsageError(`--max-states is an option of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':

@@ -1,0 +1,252 @@
+/**
+ * A first explorer (issue 9, phase 1): depth-first search over every interleaving of a scenario's actors, on the
+ * engine's explicit choices (engine/choice.ts), deduplicating states by their canonical key (explore/state.ts).
+ *
+ * The scenario "without its schedule": its setup runs as written (the default chooser), then each actor's steps are
+ * its own program, kept in their order: a CPU's kernel steps (`until` dropped, `continue` dropped), a CPU's MMU's
+ * `speculate` steps, a device's `device_access` steps. At any point the choices are the engine's (a CPU takes a
+ * pending IPI, a CPU runs its next micro-step) plus, for each actor whose previous step has finished, beginning its
+ * next step; a step whose guard (its refusal, ops/) does not hold yet is not enabled. Steps skipped in the variant
+ * (`only`) are left out.
+ *
+ * The search is bounded by a number of distinct states and a depth; the result says whether it was exhaustive. Each
+ * violated invariant is reported once, with the shortest schedule among those the search met (depth-first search
+ * does not guarantee the shortest overall; a breadth-first search would).
+ */
+import type { Choice } from '../engine/choice.ts';
+import { labelNames } from '../engine/fn.ts';
+import { opDef } from '../ops/index.ts';
+import { beginStep } from '../ops/resolve.ts';
+import { resolveVariant } from '../scenario/load.ts';
+import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
+import { ExploreState, canonicalKey } from './state.ts';
+
+/** A transition: an engine choice, or an actor beginning its next step. */
+export type Move = Choice | { kind: 'begin'; actor: number };
+
+export interface Actor {
+  name: string;
+  steps: StepFile[];
+}
+
+export interface ExploreOptions {
+  maxStates?: number;
+  maxDepth?: number;
+  /** Told every `progressEvery` new states. */
+  onProgress?: (p: { states: number; transitions: number; depth: number }) => void;
+  progressEvery?: number;
+}
+
+export interface ExploreViolation {
+  id: string;
+  message: string;
+  /** `fn.label` that raised it. */
+  at: string;
+  /** The schedule that reaches it, move by move, as text. */
+  schedule: string[];
+  moves: Move[];
+}
+
+export interface ExploreResult {
+  scenario: string;
+  variant: string;
+  actors: string[];
+  exhaustive: boolean;
+  /** Why not, if not: the state or depth bound met. */
+  bound: string | null;
+  states: number;
+  transitions: number;
+  /** Complete runs met (states where nothing can move), counted once per distinct final state. */
+  finals: number;
+  /** Runs where some actor's steps never began (its guard never held again). */
+  stuck: number;
+  maxDepth: number;
+  ms: number;
+  statesPerSec: number;
+  violations: ExploreViolation[];
+}
+
+/** The actors of a scenario variant and their programs (see the header comment). */
+export function actorsOf(file: ScenarioFile, variant: string): Actor[] {
+  const byName = new Map<string, Actor>();
+  const out: Actor[] = [];
+  for (const st of file.steps) {
+    if (st.only && !st.only.includes(variant)) continue;
+    if (st.do === 'continue') continue;
+    const hw = opDef(st.do).hardware;
+    const name = hw?.actor === 'device' ? `device ${st.device}` : hw ? `cpu${st.cpu} MMU` : `cpu${st.cpu}`;
+    let a = byName.get(name);
+    if (!a) {
+      a = { name, steps: [] };
+      byName.set(name, a);
+      out.push(a);
+    }
+    const { until: _until, ...rest } = st;
+    a.steps.push(rest as StepFile);
+  }
+  return out;
+}
+
+interface Node {
+  x: ExploreState;
+  /** Per actor, how many of its steps have begun. */
+  pc: number[];
+}
+
+/** The state after a variant's setup (run as written, by the default chooser), findings cleared. */
+export function rootOf(file: ScenarioFile, variant: string): ExploreState {
+  const root = ExploreState.initial(file, resolveVariant(file, variant));
+  for (const st of file.setup ?? []) {
+    if (st.only && !st.only.includes(variant)) continue;
+    const hw = opDef(st.do).hardware;
+    if (hw) hw.run(root.k, st);
+    else {
+      const why = beginStep(root.k, st.cpu!, st);
+      if (why) throw new Error(`setup step refused: ${why}`);
+      root.k.pump(st.cpu!);
+    }
+  }
+  root.rec.violations.length = 0;
+  root.rec.warnings.length = 0;
+  return root;
+}
+
+/** Perform a move on a copy of n; null if the step's guard does not hold (refused). */
+function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
+  const x = n.x.clone();
+  const pc = n.pc;
+  if (m.kind !== 'begin') {
+    x.step(m);
+    return { x, pc };
+  }
+  const st = actors[m.actor].steps[pc[m.actor]];
+  const hw = opDef(st.do).hardware;
+  if (hw) hw.run(x.k, st);
+  else if (beginStep(x.k, st.cpu!, st) !== null) return null;
+  const next = pc.slice();
+  next[m.actor]++;
+  return { x, pc: next };
+}
+
+/** Replay a schedule from the root: the ids of the invariants it violates, in order (a counterexample's check). */
+export function replay(file: ScenarioFile, variant: string, moves: Move[]): string[] {
+  const actors = actorsOf(file, variant);
+  let n: Node | null = { x: rootOf(file, variant), pc: actors.map(() => 0) };
+  const ids: string[] = [];
+  for (const m of moves) {
+    n = applyMove(actors, n, m);
+    if (!n) throw new Error('the schedule does not replay: a step was refused');
+    for (const f of n.x.rec.violations) ids.push(f.id);
+    n.x.rec.violations.length = 0;
+  }
+  return ids;
+}
+
+export function explore(file: ScenarioFile, variantName: string | null, opts: ExploreOptions = {}): ExploreResult {
+  const t0 = performance.now();
+  const v = resolveVariant(file, variantName);
+  const maxStates = opts.maxStates ?? 1_000_000;
+  const maxDepth = opts.maxDepth ?? 10_000;
+  const actors = actorsOf(file, v.name);
+  const root = rootOf(file, v.name);
+  const seen = new Set<string>();
+  const found = new Map<string, ExploreViolation>();
+  let transitions = 0;
+  let finals = 0;
+  let stuck = 0;
+  let deepest = 0;
+  let bound: string | null = null;
+  const path: Move[] = [];
+  const texts: string[] = [];
+
+  const keyOf = (n: Node) => canonicalKey(n.x) + '\u0002' + n.pc.join(',');
+
+  /** The moves at a node: the engine's choices, then each actor that may begin its next step. */
+  const movesAt = (n: Node): Move[] => {
+    const out: Move[] = n.x.enabled();
+    for (let a = 0; a < actors.length; a++) {
+      const st = actors[a].steps[n.pc[a]];
+      if (!st) continue;
+      if (!opDef(st.do).hardware && n.x.s.cpus[st.cpu!].stack.length) continue; // its previous step is in flight
+      out.push({ kind: 'begin', actor: a });
+    }
+    return out;
+  };
+
+  const apply = (n: Node, m: Move): Node | null => applyMove(actors, n, m);
+
+  const describe = (n: Node, m: Move): string => {
+    if (m.kind === 'begin') {
+      const a = actors[m.actor];
+      return `${a.name} begins ${opDef(a.steps[n.pc[m.actor]].do).describe(a.steps[n.pc[m.actor]])}`;
+    }
+    if (m.kind === 'irq') return `cpu${m.cpu} takes IPI ${n.x.s.cpus[m.cpu].ipi_queue[0]?.kind.split('@')[0]}`;
+    if (m.kind === 'step') {
+      const f = n.x.s.cpus[m.cpu].stack.at(-1)!;
+      return `cpu${m.cpu} ${f.fn.split('@')[0]}.${f.pc}`;
+    }
+    return JSON.stringify(m);
+  };
+
+  const visit = (n: Node, depth: number): void => {
+    if (depth > deepest) deepest = depth;
+    const moves = movesAt(n);
+    if (!moves.length) {
+      finals++;
+      if (n.pc.some((p, a) => p < actors[a].steps.length)) stuck++;
+      return;
+    }
+    if (depth >= maxDepth) {
+      bound = `depth ${maxDepth}`;
+      return;
+    }
+    for (const m of moves) {
+      const text = describe(n, m);
+      const c = apply(n, m);
+      if (!c) continue;
+      transitions++;
+      path.push(m);
+      texts.push(text);
+      for (const f of c.x.rec.violations) {
+        const had = found.get(f.id);
+        if (!had || had.moves.length > path.length) {
+          const l = labelNames[f.label];
+          found.set(f.id, { id: f.id, message: f.message, at: l ? `${l.fn.split('@')[0]}.${l.label}` : '', schedule: texts.slice(), moves: path.slice() });
+        }
+      }
+      c.x.rec.violations.length = 0;
+      c.x.rec.warnings.length = 0;
+      const key = keyOf(c);
+      if (!seen.has(key)) {
+        if (seen.size >= maxStates) bound = `${maxStates} states`;
+        else {
+          seen.add(key);
+          if (opts.onProgress && seen.size % (opts.progressEvery ?? 10_000) === 0) opts.onProgress({ states: seen.size, transitions, depth });
+          visit(c, depth + 1);
+        }
+      }
+      path.pop();
+      texts.pop();
+    }
+  };
+
+  const start: Node = { x: root, pc: actors.map(() => 0) };
+  seen.add(keyOf(start));
+  visit(start, 0);
+  const ms = performance.now() - t0;
+  return {
+    scenario: file.id,
+    variant: v.name,
+    actors: actors.map((a) => a.name),
+    exhaustive: bound === null,
+    bound,
+    states: seen.size,
+    transitions,
+    finals,
+    stuck,
+    maxDepth: deepest,
+    ms: Math.round(ms),
+    statesPerSec: Math.round(seen.size / Math.max(ms / 1000, 1e-3)),
+    violations: [...found.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The first explorer (explore/explore.ts): it finds a race from the scenario's actors alone, without the preset's
+ * schedule, and the schedule it reports replays to the violation.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { actorsOf, explore, replay } from '../src-sim/explore/explore.ts';
+import { presetById } from '../src-sim/scenario/presets.ts';
+
+const t2 = presetById('t2-use-mm-mm-users')!;
+
+describe('explore t2 (use_mm without mmget)', () => {
+  it('works from each actor\'s steps only: no until, no continue', () => {
+    const actors = actorsOf(t2, 'buggy');
+    expect(actors.map((a) => a.name).sort()).toEqual(['cpu0', 'cpu1']);
+    for (const a of actors) for (const st of a.steps) expect(st.until === undefined && st.do !== 'continue').toBe(true);
+  });
+
+  it('finds the buggy variant\'s violations, and each schedule replays to its violation', () => {
+    const r = explore(t2, 'buggy');
+    expect(r.exhaustive).toBe(true);
+    const ids = r.violations.map((v) => v.id);
+    // the preset expects I11 (the mm_users <= 1 shortcut), I8 (the freed page used) and I10c
+    for (const id of ['I11', 'I8', 'I10c']) expect(ids).toContain(id);
+    for (const v of r.violations) {
+      expect(v.schedule.length).toBe(v.moves.length);
+      expect(replay(t2, 'buggy', v.moves)).toContain(v.id);
+    }
+    expect(r.states).toBeGreaterThan(100);
+    expect(r.transitions).toBeGreaterThan(r.states - 1);
+  });
+
+  it('exhausts the fixed variant without a violation', () => {
+    const r = explore(t2, 'fixed');
+    expect(r.exhaustive).toBe(true);
+    expect(r.violations).toEqual([]);
+    expect(r.stuck).toBe(0);
+  });
+
+  it('reports the bound when it stops early', () => {
+    const r = explore(t2, 'buggy', { maxStates: 50 });
+    expect(r.exhaustive).toBe(false);
+    expect(r.bound).toBe('50 states');
+    expect(r.states).toBe(50);
+  });
+});
+
+describe('npm run sim -- explore', () => {
+  it('prints one JSON object with the search figures and each violation\'s schedule', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src-sim/cli.ts', 'explore', 't2-use-mm-mm-users', '--variant', 'buggy', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ scenario: 't2-use-mm-mm-users', variant: 'buggy', exhaustive: true });
+    for (const key of ['states', 'transitions', 'statesPerSec']) expect(j[key]).toBeGreaterThan(0);
+    const i11 = j.violations.find((v: { id: string }) => v.id === 'I11');
+    expect(i11.scheduleLength).toBe(i11.schedule.length);
+    expect(i11.schedule[0]).toMatch(/begins/);
+  });
+  it('refuses a bad bound with a one-line error', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src-sim/cli.ts', 'explore', 't2-use-mm-mm-users', '--max-states', '0'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
