@@ -221,5 +221,8 @@ export function checkIpiDelivery(k: Kernel, c: CpuId, kind: string): void {
   const cpu = k.s.cpus[c];
   if (!cpu.mid_switch) return;
   const t = k.s.tasks[cpu.curr];
+  // The ghost is cleared when the switching code is done (use_mm's task_unlock); from the hardware switch on (the old
+  // use_mm turns interrupts back on in between) the handler sees task and hardware agree: nothing half-done.
+  if (cpu.loaded_mm === t.active_mm) return;
   k.violation('I14', [c], [t.name], `IPI ${kind.split('@')[0]} runs on CPU${c} while ${t.name}'s mm/active_mm (${k.mmName(t.active_mm)}) are set but the hardware still has ${k.mmName(cpu.loaded_mm)}`);
 }
