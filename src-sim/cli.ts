@@ -48,7 +48,7 @@ function roomFor(bytes: number): void {
   throw new RanInChild(r.status ?? 1);
 }
 
-const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--json]';
+const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--bfs] [--json]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -154,11 +154,12 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
 }
 
 /** Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with a schedule. */
-function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, maxStates: number | null, json: boolean): number {
+function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, maxStates: number | null, bfs: boolean, json: boolean): number {
   let r: ExploreResult;
   try {
     r = explore(file, variant, {
       ...(maxStates !== null ? { maxStates } : {}),
+      order: bfs ? 'bfs' : 'dfs',
       onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}\n`),
       progressEvery: 50_000,
     });
@@ -204,14 +205,16 @@ interface Args {
   variant: string | null;
   json: boolean;
   maxStates: number | null;
+  bfs: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false };
   for (let i = 0; i < rest.length; i++) {
     const x = rest[i];
     if (x === '--json') a.json = true;
+    else if (x === '--bfs') a.bfs = true;
     else if (x === '--variant') {
       if (a.variant !== null) throw new UsageError('--variant given twice');
       const v = rest[++i];
@@ -232,7 +235,7 @@ function parseArgs(argv: string[]): Args {
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
   const noArgs = () => {
-    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
   switch (a.cmd) {
     case 'list':
@@ -241,9 +244,9 @@ function main(out: Out, argv: string[]): number {
       return 0;
     case 'explore':
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
-      return exploreCmd(out, load(a.positional[0]), a.variant, a.maxStates, a.json);
+      return exploreCmd(out, load(a.positional[0]), a.variant, a.maxStates, a.bfs, a.json);
     case 'run':
-      if (a.maxStates !== null) throw new UsageError(`--max-states is an option of explore; ${USAGE}`);
+      if (a.maxStates !== null || a.bfs) throw new UsageError(`--max-states and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':

@@ -39,6 +39,17 @@ describe('explore t2 (use_mm without mmget)', () => {
     expect(r.stuck).toBe(0);
   });
 
+  it('breadth-first meets the same states and transitions, and no longer schedules', () => {
+    const dfs = explore(t2, 'buggy');
+    const bfs = explore(t2, 'buggy', { order: 'bfs' });
+    expect([bfs.exhaustive, bfs.states, bfs.transitions, bfs.finals]).toEqual([true, dfs.states, dfs.transitions, dfs.finals]);
+    expect(bfs.violations.map((v) => v.id)).toEqual(dfs.violations.map((v) => v.id));
+    for (const v of bfs.violations) {
+      expect(v.moves.length).toBeLessThanOrEqual(dfs.violations.find((d) => d.id === v.id)!.moves.length);
+      expect(replay(t2, 'buggy', v.moves)).toContain(v.id);
+    }
+  });
+
   it('reports the bound when it stops early', () => {
     const r = explore(t2, 'buggy', { maxStates: 50 });
     expect(r.exhaustive).toBe(false);

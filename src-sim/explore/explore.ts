@@ -10,8 +10,8 @@
  * (`only`) are left out.
  *
  * The search is bounded by a number of distinct states and a depth; the result says whether it was exhaustive. Each
- * violated invariant is reported once, with the shortest schedule among those the search met (depth-first search
- * does not guarantee the shortest overall; a breadth-first search would).
+ * violated invariant is reported once, with the shortest schedule among those the search met: depth-first search (the
+ * default) does not guarantee the shortest overall, breadth-first search (`order: 'bfs'`) does.
  */
 import type { Choice } from '../engine/choice.ts';
 import { labelNames } from '../engine/fn.ts';
@@ -30,6 +30,8 @@ export interface Actor {
 }
 
 export interface ExploreOptions {
+  /** Depth-first (default) or breadth-first (every violation with a shortest schedule; holds a whole level of states). */
+  order?: 'dfs' | 'bfs';
   maxStates?: number;
   maxDepth?: number;
   /** Told every `progressEvery` new states. */
@@ -188,7 +190,8 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     return JSON.stringify(m);
   };
 
-  const visit = (n: Node, depth: number): void => {
+  /** A node's moves, each performed on a copy: `onChild` gets the child, the move and its text. */
+  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: string) => void): void => {
     if (depth > deepest) deepest = depth;
     const moves = movesAt(n);
     if (!moves.length) {
@@ -205,34 +208,76 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       const c = apply(n, m);
       if (!c) continue;
       transitions++;
+      onChild(c, m, text);
+    }
+  };
+
+  /** Record the violations a transition raised, reached by `schedule` (kept if shorter than the one known). */
+  const note = (c: Node, moves: () => Move[], schedule: () => string[], length: number): void => {
+    for (const f of c.x.rec.violations) {
+      const had = found.get(f.id);
+      if (!had || had.moves.length > length) {
+        const l = labelNames[f.label];
+        found.set(f.id, { id: f.id, message: f.message, at: l ? `${l.fn.split('@')[0]}.${l.label}` : '', schedule: schedule(), moves: moves() });
+      }
+    }
+    c.x.rec.violations.length = 0;
+    c.x.rec.warnings.length = 0;
+  };
+
+  /** Whether c is a new state within the bound (then it is counted as seen). */
+  const fresh = (c: Node, depth: number): boolean => {
+    const key = keyOf(c);
+    if (seen.has(key)) return false;
+    if (seen.size >= maxStates) {
+      bound = `${maxStates} states`;
+      return false;
+    }
+    seen.add(key);
+    if (opts.onProgress && seen.size % (opts.progressEvery ?? 10_000) === 0) opts.onProgress({ states: seen.size, transitions, depth });
+    return true;
+  };
+
+  const visit = (n: Node, depth: number): void => {
+    expand(n, depth, (c, m, text) => {
       path.push(m);
       texts.push(text);
-      for (const f of c.x.rec.violations) {
-        const had = found.get(f.id);
-        if (!had || had.moves.length > path.length) {
-          const l = labelNames[f.label];
-          found.set(f.id, { id: f.id, message: f.message, at: l ? `${l.fn.split('@')[0]}.${l.label}` : '', schedule: texts.slice(), moves: path.slice() });
-        }
-      }
-      c.x.rec.violations.length = 0;
-      c.x.rec.warnings.length = 0;
-      const key = keyOf(c);
-      if (!seen.has(key)) {
-        if (seen.size >= maxStates) bound = `${maxStates} states`;
-        else {
-          seen.add(key);
-          if (opts.onProgress && seen.size % (opts.progressEvery ?? 10_000) === 0) opts.onProgress({ states: seen.size, transitions, depth });
-          visit(c, depth + 1);
-        }
-      }
+      note(c, () => path.slice(), () => texts.slice(), path.length);
+      if (fresh(c, depth + 1)) visit(c, depth + 1);
       path.pop();
       texts.pop();
+    });
+  };
+
+  /** Breadth-first: states in order of distance, so the first schedule met for a violation is a shortest one. */
+  const breadthFirst = (start: Node): void => {
+    // How each state was first reached, to rebuild schedules: its parent's index, the move and its text.
+    const trail: Array<{ parent: number; move: Move | null; text: string }> = [{ parent: -1, move: null, text: '' }];
+    const back = (id: number): Array<{ move: Move; text: string }> => {
+      const out: Array<{ move: Move; text: string }> = [];
+      for (let i = id; trail[i].move; i = trail[i].parent) out.push({ move: trail[i].move!, text: trail[i].text });
+      return out.reverse();
+    };
+    let level: Array<{ n: Node; id: number }> = [{ n: start, id: 0 }];
+    for (let depth = 0; level.length; depth++) {
+      const next: Array<{ n: Node; id: number }> = [];
+      for (const { n, id } of level) {
+        expand(n, depth, (c, m, text) => {
+          const steps = () => [...back(id), { move: m, text }];
+          note(c, () => steps().map((x) => x.move), () => steps().map((x) => x.text), depth + 1);
+          if (!fresh(c, depth + 1)) return;
+          trail.push({ parent: id, move: m, text });
+          next.push({ n: c, id: trail.length - 1 });
+        });
+      }
+      level = next;
     }
   };
 
   const start: Node = { x: root, pc: actors.map(() => 0) };
   seen.add(keyOf(start));
-  visit(start, 0);
+  if (opts.order === 'bfs') breadthFirst(start);
+  else visit(start, 0);
   const ms = performance.now() - t0;
   return {
     scenario: file.id,
