@@ -48,7 +48,7 @@ function roomFor(bytes: number): void {
   throw new RanInChild(r.status ?? 1);
 }
 
-const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--bfs] [--json]';
+const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -154,12 +154,13 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
 }
 
 /** Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with a schedule. */
-function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, maxStates: number | null, bfs: boolean, json: boolean): number {
+function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null }, json: boolean): number {
   let r: ExploreResult;
   try {
     r = explore(file, variant, {
-      ...(maxStates !== null ? { maxStates } : {}),
-      order: bfs ? 'bfs' : 'dfs',
+      ...(o.maxStates !== null ? { maxStates: o.maxStates } : {}),
+      ...(o.hardware !== null ? { hardware: o.hardware } : {}),
+      order: o.bfs ? 'bfs' : 'dfs',
       onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}\n`),
       progressEvery: 50_000,
     });
@@ -206,11 +207,12 @@ interface Args {
   json: boolean;
   maxStates: number | null;
   bfs: boolean;
+  hardware: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null };
   for (let i = 0; i < rest.length; i++) {
     const x = rest[i];
     if (x === '--json') a.json = true;
@@ -225,6 +227,11 @@ function parseArgs(argv: string[]): Args {
       const n = rest[++i];
       if (n === undefined || !/^[1-9][0-9]{0,9}$/.test(n)) throw new UsageError(`--max-states needs a positive whole number${n === undefined ? '' : `, not ${arg(n)}`}`);
       a.maxStates = Number(n);
+    } else if (x === '--hardware') {
+      if (a.hardware !== null) throw new UsageError('--hardware given twice');
+      const n = rest[++i];
+      if (n === undefined || !/^[0-9]{1,3}$/.test(n)) throw new UsageError(`--hardware needs a whole number from 0 to 999${n === undefined ? '' : `, not ${arg(n)}`}`);
+      a.hardware = Number(n);
     } else if (x === '--') a.positional.push(...rest.slice(i + 1, (i = rest.length)));
     else if (x.startsWith('-') && x !== '-') throw new UsageError(`unknown option ${arg(x)}; ${USAGE}`);
     else a.positional.push(x);
@@ -235,7 +242,7 @@ function parseArgs(argv: string[]): Args {
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
   const noArgs = () => {
-    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
   switch (a.cmd) {
     case 'list':
@@ -244,9 +251,9 @@ function main(out: Out, argv: string[]): number {
       return 0;
     case 'explore':
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
-      return exploreCmd(out, load(a.positional[0]), a.variant, a.maxStates, a.bfs, a.json);
+      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware }, a.json);
     case 'run':
-      if (a.maxStates !== null || a.bfs) throw new UsageError(`--max-states and --bfs are options of explore; ${USAGE}`);
+      if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':

@@ -58,6 +58,20 @@ describe('explore t2 (use_mm without mmget)', () => {
   });
 });
 
+describe('speculative walks at any point, when asked for', () => {
+  it('finds t5\'s stale translation without the preset\'s speculate steps, and none in the fixed variants', () => {
+    const t5 = presetById('t5-fullmm-upfront-flush')!;
+    const bare = { ...t5, steps: t5.steps.filter((s) => s.do !== 'speculate') };
+    expect(explore(bare, 'buggy').violations.map((v) => v.id)).not.toContain('I8');
+    const r = explore(bare, 'buggy', { hardware: 1, order: 'bfs' });
+    expect(r.exhaustive).toBe(true);
+    const i8 = r.violations.find((v) => v.id === 'I8')!;
+    expect(i8.schedule.some((m) => /speculatively walks/.test(m))).toBe(true);
+    expect(replay(bare, 'buggy', i8.moves)).toContain('I8');
+    for (const v of ['fixed', 's390-2016']) expect(explore(bare, v, { hardware: 2 }).violations).toEqual([]);
+  });
+});
+
 describe('npm run sim -- explore', () => {
   it('prints one JSON object with the search figures and each violation\'s schedule', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src-sim/cli.ts', 'explore', 't2-use-mm-mm-users', '--variant', 'buggy', '--json'], { encoding: 'utf8', timeout: 60_000 });

@@ -15,7 +15,7 @@ export type Choice =
   | { kind: 'step'; cpu: CpuId }
   /** CPU `cpu` takes its oldest pending IPI: the handler's frame is pushed (no micro-step of its own). */
   | { kind: 'irq'; cpu: CpuId }
-  /** The MMU of CPU `cpu` walks `va` (a virtual page number) speculatively: one hardware micro-step. */
+  /** The MMU of CPU `cpu` walks `va` (a virtual page number) speculatively, where the arch lets it now: one hardware micro-step. */
   | { kind: 'speculate'; cpu: CpuId; va: number }
   /** Device `device` accesses `va` through its secondary MMU: one hardware micro-step. */
   | { kind: 'device'; device: DeviceId; va: number; write: boolean };
@@ -47,7 +47,8 @@ export function enabled(k: Kernel, offers?: HardwareOffers): Choice[] {
   const n = k.s.cpus.length;
   for (let c = 0; c < n; c++) if (k.canTakeIpi(c)) out.push({ kind: 'irq', cpu: c });
   for (let c = 0; c < n; c++) if (k.canStep(c)) out.push({ kind: 'step', cpu: c });
-  if (offers?.speculate) for (let c = 0; c < n; c++) for (const va of offers.speculate) out.push({ kind: 'speculate', cpu: c, va });
+  // A speculative walk is offered only where the arch's rule lets the MMU walk now (its guard).
+  if (offers?.speculate) for (let c = 0; c < n; c++) if (k.arch.canSpeculate(k, c)) for (const va of offers.speculate) out.push({ kind: 'speculate', cpu: c, va });
   if (offers?.device) for (const d of offers.device) out.push({ kind: 'device', ...d });
   return out;
 }

@@ -7,15 +7,17 @@
  * `speculate` steps, a device's `device_access` steps. At any point the choices are the engine's (a CPU takes a
  * pending IPI, a CPU runs its next micro-step) plus, for each actor whose previous step has finished, beginning its
  * next step; a step whose guard (its refusal, ops/) does not hold yet is not enabled. Steps skipped in the variant
- * (`only`) are left out.
+ * (`only`) are left out. Speculative walks and device accesses at any point, besides the steps' own, are off unless
+ * asked for (`hardware`: how many per run; `hardwareOffers` says which).
  *
  * The search is bounded by a number of distinct states and a depth; the result says whether it was exhaustive. Each
  * violated invariant is reported once, with the shortest schedule among those the search met: depth-first search (the
  * default) does not guarantee the shortest overall, breadth-first search (`order: 'bfs'`) does.
  */
-import type { Choice } from '../engine/choice.ts';
+import type { Choice, HardwareOffers } from '../engine/choice.ts';
 import { labelNames } from '../engine/fn.ts';
 import { opDef } from '../ops/index.ts';
+import { hexVa, vpnOf } from '../ops/def.ts';
 import { beginStep } from '../ops/resolve.ts';
 import { resolveVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
@@ -34,6 +36,8 @@ export interface ExploreOptions {
   order?: 'dfs' | 'bfs';
   maxStates?: number;
   maxDepth?: number;
+  /** How many speculative walks and device accesses may happen at any point in a run, besides the steps' (default 0). */
+  hardware?: number;
   /** Told every `progressEvery` new states. */
   onProgress?: (p: { states: number; transitions: number; depth: number }) => void;
   progressEvery?: number;
@@ -93,6 +97,21 @@ interface Node {
   x: ExploreState;
   /** Per actor, how many of its steps have begun. */
   pc: number[];
+  /** Hardware moves (speculative walks, device accesses at any point) still allowed. */
+  hw: number;
+}
+
+/**
+ * The hardware moves a scenario may make at any point when asked for: a speculative walk of any address the scenario
+ * names, on any CPU (when its MMU may speculate), and a read or write of any such address by each device.
+ */
+export function hardwareOffers(file: ScenarioFile): HardwareOffers {
+  const vas = new Set<number>();
+  for (const m of file.mms) for (const mp of m.mappings ?? []) vas.add(vpnOf(mp.va));
+  for (const st of [...(file.setup ?? []), ...file.steps]) if ('va' in st) vas.add(vpnOf(st.va));
+  const speculate = [...vas].sort((a, b) => a - b);
+  const device = (file.devices ?? []).flatMap((_d, device) => speculate.flatMap((va) => [false, true].map((write) => ({ device, va, write }))));
+  return { speculate, device };
 }
 
 /** The state after a variant's setup (run as written, by the default chooser), findings cleared. */
@@ -119,7 +138,7 @@ function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
   const pc = n.pc;
   if (m.kind !== 'begin') {
     x.step(m);
-    return { x, pc };
+    return { x, pc, hw: m.kind === 'speculate' || m.kind === 'device' ? n.hw - 1 : n.hw };
   }
   const st = actors[m.actor].steps[pc[m.actor]];
   const hw = opDef(st.do).hardware;
@@ -127,13 +146,13 @@ function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
   else if (beginStep(x.k, st.cpu!, st) !== null) return null;
   const next = pc.slice();
   next[m.actor]++;
-  return { x, pc: next };
+  return { x, pc: next, hw: n.hw };
 }
 
 /** Replay a schedule from the root: the ids of the invariants it violates, in order (a counterexample's check). */
 export function replay(file: ScenarioFile, variant: string, moves: Move[]): string[] {
   const actors = actorsOf(file, variant);
-  let n: Node | null = { x: rootOf(file, variant), pc: actors.map(() => 0) };
+  let n: Node | null = { x: rootOf(file, variant), pc: actors.map(() => 0), hw: moves.length };
   const ids: string[] = [];
   for (const m of moves) {
     n = applyMove(actors, n, m);
@@ -161,11 +180,12 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const path: Move[] = [];
   const texts: string[] = [];
 
-  const keyOf = (n: Node) => canonicalKey(n.x) + '\u0002' + n.pc.join(',');
+  const keyOf = (n: Node) => canonicalKey(n.x) + '\u0002' + n.pc.join(',') + '\u0002' + n.hw;
+  const offers = hardwareOffers(file);
 
   /** The moves at a node: the engine's choices, then each actor that may begin its next step. */
   const movesAt = (n: Node): Move[] => {
-    const out: Move[] = n.x.enabled();
+    const out: Move[] = n.x.enabled(n.hw > 0 ? offers : undefined);
     for (let a = 0; a < actors.length; a++) {
       const st = actors[a].steps[n.pc[a]];
       if (!st) continue;
@@ -187,7 +207,8 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       const f = n.x.s.cpus[m.cpu].stack.at(-1)!;
       return `cpu${m.cpu} ${f.fn.split('@')[0]}.${f.pc}`;
     }
-    return JSON.stringify(m);
+    if (m.kind === 'speculate') return `cpu${m.cpu} MMU speculatively walks ${hexVa(m.va)}`;
+    return `device ${n.x.s.devices[m.device].name} ${m.write ? 'writes' : 'reads'} ${hexVa(m.va)}`;
   };
 
   /** A node's moves, each performed on a copy: `onChild` gets the child, the move and its text. */
@@ -274,7 +295,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     }
   };
 
-  const start: Node = { x: root, pc: actors.map(() => 0) };
+  const start: Node = { x: root, pc: actors.map(() => 0), hw: opts.hardware ?? 0 };
   seen.add(keyOf(start));
   if (opts.order === 'bfs') breadthFirst(start);
   else visit(start, 0);
