@@ -14,6 +14,7 @@ import { BODY_PARSERS } from '../src-sim/trace/events.ts';
 import { TraceImport, type ImportOptions } from '../src-sim/trace/import.ts';
 import { TraceParser, type ParsedEvent } from '../src-sim/trace/parser.ts';
 import { scenarioPieces } from '../src-sim/trace/scenario.ts';
+import { feedStream } from '../src-sim/trace/stream.ts';
 
 const FIX = 'tests/fixtures/traces';
 const X86 = readFileSync(join(FIX, 'x86-6.18-lazytlb-demo.tracefs.txt'), 'utf8');
@@ -94,6 +95,33 @@ describe('every line of every fixture is read or counted', () => {
   });
 });
 
+it('a byte stream gives the same import as the whole text, also split inside a character; progress in bytes', async () => {
+  // A comm with a non-ASCII letter (2 bytes in UTF-8), and a piece boundary between its two bytes.
+  const text = X86.replaceAll('capture.sh', 'capturé.s');
+  const bytes = new TextEncoder().encode(text);
+  const cut = new TextEncoder().encode(text.slice(0, text.indexOf('prev_comm=capturé') + 16)).length + 1;
+  const pieces = [bytes.subarray(0, cut), bytes.subarray(cut, cut + 4096), bytes.subarray(cut + 4096)];
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const p of pieces) c.enqueue(p);
+      c.close();
+    },
+  });
+  const t = new TraceImport({ name: 'x86.txt' });
+  const seen: number[] = [];
+  expect(await feedStream(stream, t, (b) => seen.push(b))).toBe(bytes.length);
+  expect(seen).toEqual([cut, cut + 4096, bytes.length]);
+  const r = t.finish();
+  const whole = imp(text, { name: 'x86.txt' });
+  expect(r.report).toEqual(whole.report);
+  expect(r.scenario).toEqual(whole.scenario);
+  expect(r.scenario?.tasks[0].name).toBe('captur_.s-15791');
+  // And a Blob's own stream, as the app will read a dropped file.
+  const b = new TraceImport({ name: 'x86.txt' });
+  await feedStream(new Blob([bytes]).stream(), b);
+  expect(b.finish().report).toEqual(r.report);
+});
+
 describe('line and body shapes (ftrace-formats.md §1–2)', () => {
   const one = (line: string) => {
     const { stats, events } = parse(`${line}\n`);
@@ -116,6 +144,10 @@ describe('line and body shapes (ftrace-formats.md §1–2)', () => {
   it('perf script lines, including an exited task (:-1 -1)', () => {
     expect(one('        worker-b 15794 [001]  3534.484555: tlb:tlb_flush: pages:1 reason:remote shootdown (1)')).toMatchObject({ prefix: { comm: 'worker-b', pid: 15794, cpu: 1, shape: 'perf' }, data: { kind: 'tlb_flush', pages: 1, code: 1 } });
     expect(one('             :-1    -1 [001]  3534.490590: sched:sched_switch: prev_comm=worker-b prev_pid=15938 prev_prio=120 prev_state=X ==> next_comm=swapper/1 next_pid=0 next_prio=120').prefix).toMatchObject({ pid: -1, cpu: 1, shape: 'perf' });
+  });
+
+  it('perf script with pid/tid (-F comm,pid,tid,…): the thread group is known', () => {
+    expect(one('        worker-b 15793/15794 [001]  3534.484555: tlb:tlb_flush: pages:1 reason:remote shootdown (1)').prefix).toMatchObject({ pid: 15794, tgid: 15793 });
   });
 
   it('no task context (§1e)', () => {
@@ -219,11 +251,12 @@ describe('reconstruction of the x86 capture (facts of ftrace-formats.md §3)', (
     expect(k['unknown→user'].n).toBe(0);
   });
 
-  it('every reason-0 event is accounted for: 16 at switches, 7 in flush IPIs (hardirq), 8 in local flushes', () => {
+  it('every reason-0 event is accounted for: 16 at switches, 7 in flush IPIs (hardirq), 4 execs, 4 lazy CPUs in a local flush', () => {
     const f = r.reconstructed.flushes;
     expect(f.byReason['0 TLB_FLUSH_ON_TASK_SWITCH']).toBe(31);
     expect(f.hardirqReason0).toBe(7);
-    expect(f.localSwitchToInitMm).toBe(8);
+    expect(f.execCr3Write).toBe(4);
+    expect(f.localSwitchToInitMm).toBe(4);
     expect(f.byReason['5 TLB_REMOTE_WRONG_CPU']).toBe(5);
     expect(f.handlerSwitchToInitMm).toBe(6);
   });
@@ -300,6 +333,22 @@ describe('the written scenario', () => {
     expect(r.report.scenario.notWritten).toEqual({ 'switch to a task still current on another CPU (an event is missing)': 1 });
     expect(file.setup?.map((s) => [s.cpu, s.do === 'switch' && s.to])).toEqual([[0, 'a-10'], [1, 'c-12']]);
     expect(file.steps.map((s) => s.do === 'switch' && s.to)).toEqual(['idle']);
+  });
+
+  it('without thread groups: task_newtask\'s CLONE_VM decides; the report says how mms were identified', () => {
+    const text = [
+      '   a-10  [000] d..2.  1.000001: task_newtask: pid=11 comm=a clone_flags=3d0f00 oom_score_adj=0',
+      '   a-10  [000] d..2.  1.000002: task_newtask: pid=12 comm=a clone_flags=1200000 oom_score_adj=0',
+      '   a-10  [000] d..2.  1.000003: sched_switch: prev_comm=a prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=a next_pid=11 next_prio=120',
+      '   a-11  [000] d..2.  1.000004: sched_switch: prev_comm=a prev_pid=11 prev_prio=120 prev_state=S ==> next_comm=a next_pid=12 next_prio=120',
+    ].join('\n');
+    const { r, refused, file } = loadAndRun(text);
+    expect(refused).toEqual([]);
+    expect(r.report.reconstructed.mms.identity).toMatch(/^fork and exec events/);
+    expect(r.report.reconstructed.switches.byKind['user→user same mm'].n).toBe(1);
+    expect(r.report.reconstructed.switches.byKind['user→user other mm'].n).toBe(1);
+    expect(file.steps.map((s) => s.do)).toEqual(['clone', 'switch', 'switch']);
+    expect(file.tasks).toEqual([{ name: 'a-10', mm: 'mm-10' }, { name: 'a-12', mm: 'mm-12' }]);
   });
 
   it('more than 64 CPUs: no scenario unless --cpus chooses them', () => {

@@ -97,6 +97,11 @@ export class Collector {
     }
   };
 
+  /** The parser's `onOther`: an event the importer does not read still comes between a switch and a flush. */
+  readonly other = (cpu: number): void => {
+    this.lastWasSwitch.delete(cpu);
+  };
+
   /** Where the input ended (for the window's end when nothing was cut). */
   get last(): { line: number; ts: number | null } {
     return { line: this.lastLine, ts: this.lastTs };

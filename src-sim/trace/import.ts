@@ -38,7 +38,7 @@ export class TraceImport {
   private readonly collector = new Collector();
 
   constructor(private readonly o: ImportOptions) {
-    this.parser = new TraceParser(this.collector.add, { cpus: o.cpus ? new Set(o.cpus) : null, from: o.from, to: o.to });
+    this.parser = new TraceParser(this.collector.add, { cpus: o.cpus ? new Set(o.cpus) : null, from: o.from, to: o.to, onOther: this.collector.other });
   }
 
   push(chunk: string): void {

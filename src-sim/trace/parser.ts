@@ -32,6 +32,8 @@ export interface ParseOptions {
   to?: number | null;
   /** How many issues are listed (all are counted). */
   maxIssues?: number;
+  /** Told of every other event line (skipped by kind, or a body that did not match) by its CPU: order matters. */
+  onOther?: (cpu: number) => void;
 }
 
 export interface ParseStats {
@@ -230,10 +232,12 @@ export class TraceParser {
     const bp = BODY_PARSERS.get(p.event);
     if (!bp) {
       inc(s.skippedByKind, p.event);
+      this.opts.onOther?.(p.cpu);
       return;
     }
     const data = bp(p.body);
     if (!data) {
+      this.opts.onOther?.(p.cpu);
       return this.issue(last ? 'truncated' : 'body', last ? `line ${this.lineNo}: ${p.event} cut off at the end of the input` : `line ${this.lineNo}: ${p.event} body does not match its format: ${shownLine(p.body)}`);
     }
     if (data.kind === 'sched_switch' && this.switchStyle === null) this.switchStyle = data.style;

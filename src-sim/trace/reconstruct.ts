@@ -99,8 +99,9 @@ export class Reconstruction {
   /** Flush-IPI handlers that moved a lazy CPU to init_mm; all hardirq reason-0 events. */
   handlerInitMm = 0;
   hardirqReason0 = 0;
-  /** Reason-0 events neither in hardirq nor right after a switch. */
+  /** Reason-0 events neither in hardirq nor right after a switch: on a lazy CPU (to init_mm), or on a running task (exec). */
   localReason0 = 0;
+  runningReason0 = 0;
   /** `tlb_flush` reason 4 (remote IPI send) events, and those the trace shows no IPI for before the CPU's next flush or switch. */
   remoteSend = 0;
   remoteSendWithoutIpi = 0;
@@ -141,6 +142,11 @@ export class Reconstruction {
     };
     this.idle = { pid: IDLE_PID, name: 'idle', comm: 'swapper', kthread: true, initialMm: null, mm: null, origin: 'start', declared: false, exited: false, byName: false };
     this.run();
+  }
+
+  /** Whether the trace gave thread groups (record-tgid column, or perf's pid/tid). */
+  get threadGroupsKnown(): boolean {
+    return this.c.tgidOf.size > 0;
   }
 
   /** Distinct mmap_lock mm pointers seen (reported only: during a fork, dup_mmap locks the child's mm too). */
@@ -404,13 +410,16 @@ export class Reconstruction {
       f.cr3 = r.pages;
       return;
     }
-    // Not a switch's CR3 write: a flush on this CPU found it lazy (say, an exiting task's own exit_mmap) and left
-    // the mm for init_mm (flush_tlb_func -> switch_mm_irqs_off).
-    this.localReason0++;
-    if (!s.curr.mm || s.curr.exited) {
-      if (s.interval) this.closeLazy(r.cpu, s, r.ts, 'init_mm in a local flush');
-      s.lazy = 'init_mm';
+    if (s.curr.mm && !s.curr.exited) {
+      // A running user task's CR3 write outside a switch: exec's activate_mm (traced before sched_process_exec).
+      this.runningReason0++;
+      return;
     }
+    // A flush on this lazy CPU (say, the exiting task's own exit_mmap) left the mm for init_mm (flush_tlb_func ->
+    // switch_mm_irqs_off). A kernel thread's kthread_use_mm would look the same; the model's use_mm is not traced.
+    this.localReason0++;
+    if (s.interval) this.closeLazy(r.cpu, s, r.ts, 'init_mm in a local flush');
+    s.lazy = 'init_mm';
   }
 
   private onMmId(r: Extract<Rec, { k: 'mmid' }>): void {

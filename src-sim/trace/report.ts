@@ -55,6 +55,7 @@ export interface TraceReport {
       handlerSwitchToInitMm: number;
       hardirqReason0: number;
       localSwitchToInitMm: number;
+      execCr3Write: number;
       remoteSend: number;
       remoteSendWithoutIpi: number;
     };
@@ -105,7 +106,7 @@ export function traceReport(i: ReportInput): TraceReport {
   const byReason: Record<string, number> = {};
   for (const [code, n] of Object.entries(r.flushByReason)) byReason[`${code} ${TLB_FLUSH_REASONS[+code] ?? 'unknown'}`] = n;
   const flushes = Object.values(r.flushByReason).reduce((a, b) => a + b, 0);
-  const tgidColumn = r.tasks.some((t) => t.origin === 'start' && t.initialMm) && s.format === 'tracefs';
+  const tgidColumn = r.threadGroupsKnown;
   return {
     file: i.name,
     format: s.format,
@@ -151,7 +152,7 @@ export function traceReport(i: ReportInput): TraceReport {
       },
       switches: { total: Object.values(r.switchKinds).reduce((a, k) => a + k.n, 0), byKind: r.switchKinds },
       lazy: [...lazyByCpu.values()].sort((a, b) => a.cpu - b.cpu),
-      flushes: { byReason, handlerSwitchToInitMm: r.handlerInitMm, hardirqReason0: r.hardirqReason0, localSwitchToInitMm: r.localReason0, remoteSend: r.remoteSend, remoteSendWithoutIpi: r.remoteSendWithoutIpi },
+      flushes: { byReason, handlerSwitchToInitMm: r.handlerInitMm, hardirqReason0: r.hardirqReason0, localSwitchToInitMm: r.localReason0, execCr3Write: r.runningReason0, remoteSend: r.remoteSend, remoteSendWithoutIpi: r.remoteSendWithoutIpi },
     },
     scenario: {
       written: i.scenario !== null,

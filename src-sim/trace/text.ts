@@ -37,7 +37,7 @@ export function reportLines(r: TraceReport, out: string | null): string[] {
   const f = r.reconstructed.flushes;
   if (Object.keys(f.byReason).length) {
     L.push(`tlb_flush by reason: ${Object.entries(f.byReason).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    L.push(`  lazy CPU moved to init_mm: ${f.handlerSwitchToInitMm} in a flush IPI (${f.hardirqReason0} reason-0 events in hardirq), ${f.localSwitchToInitMm} reason-0 events in a local flush; remote IPI send ${f.remoteSend}, ${f.remoteSendWithoutIpi} of them with no IPI sent (every other CPU skipped)`);
+    L.push(`  lazy CPU moved to init_mm: ${f.handlerSwitchToInitMm} in a flush IPI (${f.hardirqReason0} reason-0 events in hardirq), ${f.localSwitchToInitMm} in a local flush; CR3 written by a running task (exec) ${f.execCr3Write}; remote IPI send ${f.remoteSend}, ${f.remoteSendWithoutIpi} of them with no IPI sent (every other CPU skipped)`);
   }
   const sc = r.scenario;
   if (sc.error) L.push(`scenario: not written: ${sc.error}`);
