@@ -1,7 +1,8 @@
 /**
  * The headless CLI (DESIGN.md): list presets, run one scenario (a preset id or a file), check every preset variant
- * against its `expect`, import a kernel trace (ftrace text) as a report and a scenario. Same core as the worker. Bad input (arguments or file): exit code 2 and a one-line error on
- * stderr, the user's text in it quoted, escaped and cut. Output of any length is written piece by piece.
+ * against its `expect`, import a kernel trace (ftrace text) as a report and a scenario. Same core as the worker. Bad
+ * input (arguments or file): exit code 2 and a one-line error on stderr, the user's text in it quoted, escaped and
+ * cut. Output of any length is written piece by piece.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
@@ -192,6 +193,11 @@ function trace(out: Out, file: string, a: Args): number {
     const dec = new TextDecoder('utf-8');
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) imp.push(dec.decode(buf.subarray(0, n), { stream: true }));
     imp.push(dec.decode());
+  } catch (e) {
+    // A read error (EIO, EISDIR on some systems) is the file's; anything else is ours and is not hidden.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') throw new UsageError(`cannot read ${arg(file)}: ${code}`);
+    throw e;
   } finally {
     closeSync(fd);
   }

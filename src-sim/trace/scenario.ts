@@ -40,7 +40,7 @@ export function writeScenario(r: Reconstruction, meta: ScenarioMeta): ScenarioFi
     machine: { arch: meta.arch, cpus: meta.cpus, kernel: 'from a trace' },
     mms: [...mms.values()].map((name) => ({ name })),
     tasks,
-    setup: r.setup.map(({ note, ...s }) => ({ ...s, note })),
+    setup: r.setup.map((s) => ({ ...s })),
     steps: r.steps.map((s) => ({ ...s })),
   } as ScenarioFile;
 }
