@@ -1,10 +1,11 @@
 /**
  * The headless CLI (DESIGN.md): list presets, run one scenario (a preset id or a file), check every preset variant
- * against its `expect`. Same core as the worker. Bad input (arguments or file): exit code 2 and a one-line error on
- * stderr, the user's text in it quoted, escaped and cut. Output of any length is written piece by piece.
+ * against its `expect`, import a kernel trace (ftrace text) as a report and a scenario. Same core as the worker. Bad
+ * input (arguments or file): exit code 2 and a one-line error on stderr, the user's text in it quoted, escaped and
+ * cut. Output of any length is written piece by piece.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { INVARIANTS } from './invariants/catalog.ts';
@@ -16,6 +17,11 @@ import type { ViolationInfo } from './protocol/summary.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
 import { jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
+import type { Arch } from './model/types.ts';
+import { archSchema } from './scenario/schema.ts';
+import { TraceImport } from './trace/import.ts';
+import { scenarioPieces } from './trace/scenario.ts';
+import { reportLines } from './trace/text.ts';
 
 class UsageError extends Error {}
 
@@ -48,7 +54,8 @@ function roomFor(bytes: number): void {
   throw new RanInChild(r.status ?? 1);
 }
 
-const USAGE = 'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json]';
+const USAGE =
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -200,6 +207,54 @@ function check(out: Out): number {
   return failures ? 1 : 0;
 }
 
+/** Import a trace: read the file in chunks through the streaming importer, print the report, write the scenario. */
+function trace(out: Out, file: string, a: Args): number {
+  const imp = new TraceImport({ name: file, arch: a.arch, cpus: a.cpus, from: a.from, to: a.to });
+  let fd: number;
+  try {
+    // Not a FIFO (trace_pipe), a device or a directory: reading those may block forever or never end.
+    if (!statSync(file).isFile()) throw new UsageError(`cannot read ${arg(file)}: not a regular file (save trace_pipe to a file first)`);
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${arg(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const dec = new TextDecoder('utf-8');
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) imp.push(dec.decode(buf.subarray(0, n), { stream: true }));
+    imp.push(dec.decode());
+  } catch (e) {
+    // A read error (EIO, EISDIR on some systems) is the file's; anything else is ours and is not hidden.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') throw new UsageError(`cannot read ${arg(file)}: ${code}`);
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+  const { report, scenario } = imp.finish();
+  if (report.fatal) throw new UsageError(`${arg(file)}: ${report.fatal}`);
+  if (a.out !== null) {
+    if (!scenario) throw new UsageError(`${arg(file)}: no scenario to write: ${report.scenario.error}`);
+    let o: number;
+    try {
+      o = openSync(a.out, 'w');
+    } catch (e) {
+      throw new UsageError(`cannot write ${arg(a.out)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
+    }
+    try {
+      for (const piece of scenarioPieces(scenario)) writeSync(o, piece);
+    } finally {
+      closeSync(o);
+    }
+  }
+  if (a.json) {
+    out.put(JSON.stringify(report));
+    out.put('\n');
+  } else for (const l of reportLines(report, a.out)) out.line(l);
+  return 0;
+}
+
 interface Args {
   cmd: string | undefined;
   positional: string[];
@@ -208,11 +263,41 @@ interface Args {
   maxStates: number | null;
   bfs: boolean;
   hardware: number | null;
+  arch: Arch | null;
+  cpus: number[] | null;
+  from: number | null;
+  to: number | null;
+  out: string | null;
+}
+
+/** `0,2,4-7`: CPU numbers. */
+function cpuList(v: string): number[] {
+  const cpus: number[] = [];
+  for (const part of v.split(',')) {
+    const m = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(part);
+    if (!m || (m[2] !== undefined && +m[2] < +m[1])) throw new UsageError(`--cpus takes a list such as 0,2,4-7, not ${arg(v)}`);
+    for (let c = +m[1]; c <= +(m[2] ?? m[1]); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/** A trace timestamp in seconds, as the trace prints it. */
+function seconds(opt: string, v: string): number {
+  if (!/^\d+(?:\.\d+)?$/.test(v)) throw new UsageError(`${opt} takes a time in seconds as the trace prints it (such as 3502.72), not ${arg(v)}`);
+  return +v;
 }
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, arch: null, cpus: null, from: null, to: null, out: null };
+  const seen = new Set<string>();
+  const value = (i: number, opt: string, what: string): string => {
+    if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
+    seen.add(opt);
+    const v = rest[i];
+    if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${opt} needs ${what}`);
+    return v;
+  };
   for (let i = 0; i < rest.length; i++) {
     const x = rest[i];
     if (x === '--json') a.json = true;
@@ -232,7 +317,16 @@ function parseArgs(argv: string[]): Args {
       const n = rest[++i];
       if (n === undefined || !/^[0-9]{1,3}$/.test(n)) throw new UsageError(`--hardware needs a whole number from 0 to 999${n === undefined ? '' : `, not ${arg(n)}`}`);
       a.hardware = Number(n);
-    } else if (x === '--') a.positional.push(...rest.slice(i + 1, (i = rest.length)));
+    } else if (x === '--arch') {
+      const v = value(++i, x, `an architecture (${archSchema.options.join(', ')})`);
+      const r = archSchema.safeParse(v);
+      if (!r.success) throw new UsageError(`--arch takes one of ${archSchema.options.join(', ')}, not ${arg(v)}`);
+      a.arch = r.data;
+    } else if (x === '--cpus') a.cpus = cpuList(value(++i, x, 'a list of CPUs such as 0,2-3'));
+    else if (x === '--from') a.from = seconds(x, value(++i, x, 'a time in seconds'));
+    else if (x === '--to') a.to = seconds(x, value(++i, x, 'a time in seconds'));
+    else if (x === '--out') a.out = value(++i, x, 'a file name');
+    else if (x === '--') a.positional.push(...rest.slice(i + 1, (i = rest.length)));
     else if (x.startsWith('-') && x !== '-') throw new UsageError(`unknown option ${arg(x)}; ${USAGE}`);
     else a.positional.push(x);
   }
@@ -241,8 +335,9 @@ function parseArgs(argv: string[]): Args {
 
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
+  const traceOpts = a.arch !== null || a.cpus !== null || a.from !== null || a.to !== null || a.out !== null;
   const noArgs = () => {
-    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
   switch (a.cmd) {
     case 'list':
@@ -250,15 +345,23 @@ function main(out: Out, argv: string[]): number {
       list(out);
       return 0;
     case 'explore':
+      if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
       return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware }, a.json);
     case 'run':
       if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
+      if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':
       noArgs();
       return check(out);
+    case 'trace':
+      if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
+      if (a.positional.length !== 1) throw new UsageError(`trace takes one trace file; ${USAGE}`);
+      if (a.variant !== null) throw new UsageError(`trace takes no --variant (choose the architecture with --arch); ${USAGE}`);
+      if (a.from !== null && a.to !== null && a.to < a.from) throw new UsageError(`--to ${a.to} is before --from ${a.from}`);
+      return trace(out, a.positional[0], a);
     default:
       throw new UsageError(a.cmd === undefined ? USAGE : `unknown command ${arg(a.cmd)}; ${USAGE}`);
   }

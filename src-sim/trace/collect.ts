@@ -1,0 +1,121 @@
+/**
+ * Pass 1 of the reconstruction, fed by the parser while it streams: keeps the few events that matter for tasks, mms,
+ * CPUs and flushes as compact records, and the identity facts (thread group of each pid, first known comm, evidence
+ * that a pid is a user task). Bounded: past MAX_RECORDS the window is cut, and the cut is reported.
+ */
+import type { ParsedEvent } from './parser.ts';
+
+interface At {
+  line: number;
+  ts: number;
+  cpu: number;
+}
+
+export type Rec =
+  | (At & { k: 'switch'; prev: number; prevComm: string; next: number; nextComm: string })
+  | (At & { k: 'fork'; parent: number; child: number; childComm: string; flags: number | null })
+  | (At & { k: 'exec'; pid: number })
+  | (At & { k: 'exit'; pid: number })
+  | (At & { k: 'flush'; pid: number; code: number; pages: number; hardirq: boolean; afterSwitch: boolean })
+  | (At & { k: 'ipi'; pid: number })
+  | (At & { k: 'mmid'; pid: number; mmId: number })
+  | (At & { k: 'exit_mmap'; pid: number });
+
+/** Most records kept (about 100 bytes each): far above what a scenario of 2,000,000 steps needs. */
+export const MAX_RECORDS = 4_000_000;
+
+export class Collector {
+  readonly records: Rec[] = [];
+  readonly tgidOf = new Map<number, number>();
+  readonly commOf = new Map<number, string>();
+  /** Pids the trace shows to be user tasks: an rss_stat of their own mm, or a thread group not their own. */
+  readonly userEvidence = new Set<number>();
+  /** Distinct mmap_lock mm pointers (reported; not used to merge, see reconstruct.ts). */
+  readonly mmapLockPointers = new Set<string>();
+  stoppedAt: { line: number; ts: number; reason: string } | null = null;
+  private readonly pendingNewtask = new Set<number>();
+  private readonly lastWasSwitch = new Set<number>();
+  private readonly mmIdSeen = new Set<string>();
+  private lastLine = 0;
+  private lastTs: number | null = null;
+
+  /** The parser's sink. */
+  readonly add = (e: ParsedEvent): void => {
+    const p = e.prefix;
+    const d = e.data;
+    this.lastLine = e.line;
+    this.lastTs = p.ts;
+    if (this.stoppedAt) return;
+    if (p.pid > 0 && p.tgid !== null) {
+      this.tgidOf.set(p.pid, p.tgid);
+      if (p.tgid !== p.pid) this.userEvidence.add(p.pid);
+    }
+    const at = { line: e.line, ts: p.ts, cpu: p.cpu };
+    // switch_mm_irqs_off runs right after trace_sched_switch in context_switch: its reason-0 flush is the CPU's next event.
+    const afterSwitch = this.lastWasSwitch.has(p.cpu);
+    if (d.kind === 'sched_switch') this.lastWasSwitch.add(p.cpu);
+    else this.lastWasSwitch.delete(p.cpu);
+    switch (d.kind) {
+      case 'sched_switch':
+        this.comm(d.prevPid, d.prevComm);
+        this.comm(d.nextPid, d.nextComm);
+        return this.push({ ...at, k: 'switch', prev: d.prevPid, prevComm: d.prevComm, next: d.nextPid, nextComm: d.nextComm });
+      case 'task_newtask':
+        // task_newtask carries clone_flags; sched_process_fork (which follows it) then adds nothing.
+        this.pendingNewtask.add(d.pid);
+        this.comm(d.pid, d.comm);
+        return this.push({ ...at, k: 'fork', parent: p.pid, child: d.pid, childComm: d.comm, flags: d.cloneFlags });
+      case 'sched_process_fork':
+        if (this.pendingNewtask.delete(d.childPid)) return;
+        this.comm(d.childPid, d.childComm);
+        return this.push({ ...at, k: 'fork', parent: d.pid, child: d.childPid, childComm: d.childComm, flags: null });
+      case 'sched_process_exec':
+        return this.push({ ...at, k: 'exec', pid: d.pid });
+      case 'sched_process_exit':
+        return this.push({ ...at, k: 'exit', pid: d.pid });
+      case 'tlb_flush':
+        return this.push({ ...at, k: 'flush', pid: p.pid, code: d.code, pages: d.pages, hardirq: p.flags !== null && /[hHzZ]/.test(p.flags.charAt(2)), afterSwitch });
+      case 'ipi_send_cpu':
+      case 'ipi_send_cpumask':
+      case 'csd_queue_cpu':
+        return this.push({ ...at, k: 'ipi', pid: p.pid });
+      case 'rss_stat': {
+        if (!d.curr || p.pid <= 0) return;
+        this.userEvidence.add(p.pid);
+        const key = `${p.pid}:${d.mmId}`;
+        if (this.mmIdSeen.has(key)) return;
+        this.mmIdSeen.add(key);
+        return this.push({ ...at, k: 'mmid', pid: p.pid, mmId: d.mmId });
+      }
+      case 'exit_mmap':
+        return this.push({ ...at, k: 'exit_mmap', pid: p.pid });
+      case 'mmap_lock':
+        if (this.mmapLockPointers.size < 1 << 16) this.mmapLockPointers.add(d.mm);
+        return;
+      default:
+        return;
+    }
+  };
+
+  /** The parser's `onOther`: an event the importer does not read still comes between a switch and a flush. */
+  readonly other = (cpu: number): void => {
+    this.lastWasSwitch.delete(cpu);
+  };
+
+  /** Where the input ended (for the window's end when nothing was cut). */
+  get last(): { line: number; ts: number | null } {
+    return { line: this.lastLine, ts: this.lastTs };
+  }
+
+  private comm(pid: number, comm: string): void {
+    if (pid > 0 && !this.commOf.has(pid)) this.commOf.set(pid, comm);
+  }
+
+  private push(r: Rec): void {
+    if (this.records.length >= MAX_RECORDS) {
+      this.stoppedAt = { line: r.line, ts: r.ts, reason: `more than ${MAX_RECORDS.toLocaleString('en-US')} scheduling and flush events` };
+      return;
+    }
+    this.records.push(r);
+  }
+}

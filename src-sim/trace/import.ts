@@ -1,0 +1,106 @@
+/**
+ * A trace import from start to end, pure: feed it text chunks (the CLI reads a file stream, the app's worker a Blob's
+ * chunks), then `finish()` returns the report and, when the window fits the format, the scenario. Architecture: the
+ * one given, else what the trace shows (x86-only events such as `tlb_flush`, or events x86 never emits such as
+ * `ipi_raise`), else x86, said so in the report.
+ */
+import type { Arch } from '../model/types.ts';
+import type { ScenarioFile } from '../scenario/schema.ts';
+import { Collector } from './collect.ts';
+import { TraceParser, type ParseStats } from './parser.ts';
+import { Reconstruction } from './reconstruct.ts';
+import { traceReport, type TraceReport } from './report.ts';
+import { scenarioId, writeScenario } from './scenario.ts';
+
+export interface ImportOptions {
+  /** A file name, for the scenario's id and title. */
+  name: string;
+  arch?: Arch | null;
+  cpus?: readonly number[] | null;
+  from?: number | null;
+  to?: number | null;
+  /** Scenario limits, lowered by tests. */
+  maxSteps?: number;
+}
+
+export interface ImportResult {
+  report: TraceReport;
+  scenario: ScenarioFile | null;
+  stats: ParseStats;
+  reconstruction: Reconstruction;
+}
+
+/** The scenario format's CPU limit (docs/scenario-format.md §5). */
+export const MAX_SCENARIO_CPUS = 64;
+
+export class TraceImport {
+  private readonly parser: TraceParser;
+  private readonly collector = new Collector();
+
+  constructor(private readonly o: ImportOptions) {
+    this.parser = new TraceParser(this.collector.add, { cpus: o.cpus ? new Set(o.cpus) : null, from: o.from, to: o.to, onOther: this.collector.other });
+  }
+
+  push(chunk: string): void {
+    this.parser.push(chunk);
+  }
+
+  finish(): ImportResult {
+    const stats = this.parser.end();
+    const o = this.o;
+    const ev = stats.archEvidence;
+    const shown: Arch | null = ev.x86 && !ev.notX86 ? 'x86' : ev.notX86 && !ev.x86 ? 'arm64' : null;
+    const arch: Arch = o.arch ?? shown ?? 'x86';
+    const archSource = o.arch ? 'given' : shown ? 'trace' : 'default';
+    let archWarning: string | null = null;
+    if (o.arch && shown && o.arch !== shown && !(shown === 'arm64' && o.arch !== 'x86')) {
+      archWarning = `the trace looks like ${shown === 'x86' ? 'x86 (it has x86-only events such as tlb_flush)' : 'arm or arm64 (it has ipi_raise/ipi_entry, which x86 never emits)'}, but --arch ${o.arch} was given`;
+    } else if (ev.x86 && ev.notX86) archWarning = 'the trace has both x86-only events and events x86 never emits: two traces mixed?';
+
+    // Scenario CPUs: the chosen ones, numbered from 0 in order; else the trace's own numbering.
+    const chosen = o.cpus ? [...new Set(o.cpus)].sort((a, b) => a - b) : null;
+    const index = new Map<number, number>();
+    let scenarioCpus: number;
+    let cpuError: string | null = null;
+    if (chosen) {
+      chosen.forEach((c, i) => index.set(c, i));
+      scenarioCpus = chosen.length;
+    } else {
+      const top = Math.max(stats.headerCpus ?? 0, (stats.cpusSeen.at(-1) ?? 0) + 1);
+      for (let c = 0; c < top; c++) index.set(c, c);
+      scenarioCpus = top;
+    }
+    if (scenarioCpus > MAX_SCENARIO_CPUS) cpuError = `the trace has ${scenarioCpus} CPUs and a scenario at most ${MAX_SCENARIO_CPUS}: choose them with --cpus`;
+    const rec = new Reconstruction(this.collector, { cpuIndex: (c) => index.get(c) ?? null, maxSteps: o.maxSteps });
+    const id = scenarioId(o.name);
+    const base = o.name.replace(/^.*[\\/]/, '');
+    const span = rec.firstTs !== null ? `${rec.firstTs}–${rec.lastTs} s` : 'no events';
+    let scenario: ScenarioFile | null = null;
+    let scenarioError: string | null = cpuError ?? stats.fatal;
+    if (!scenarioError && rec.tasks.length === 0) scenarioError = 'no scheduling events in the window: nothing to write';
+    if (!scenarioError) {
+      scenario = writeScenario(rec, {
+        id,
+        title: `Trace ${base.slice(0, 120)} (${arch}, ${scenarioCpus} CPUs, ${span})`.slice(0, 200),
+        arch,
+        cpus: Math.max(1, scenarioCpus),
+        summary: summaryOf(base, stats, rec, chosen),
+      });
+    }
+    const report = traceReport({ name: o.name, stats, rec, arch, archSource, archWarning, scenarioCpus, cpuMap: chosen, scenario, scenarioError, from: o.from ?? null, to: o.to ?? null });
+    return { report, scenario, stats, reconstruction: rec };
+  }
+}
+
+function summaryOf(base: string, stats: ParseStats, rec: Reconstruction, cpus: number[] | null): string {
+  const flushes = Object.values(rec.flushByReason).reduce((a, b) => a + b, 0);
+  const parts = [
+    `Imported from ${base.slice(0, 120)} (${stats.format}) by \`npm run sim -- trace\`: ${rec.steps.length} steps (switches, clones, execs, exits) between t=${rec.firstTs} and t=${rec.lastTs}.`,
+    cpus ? `Trace CPUs ${cpus.join(',')} are scenario CPUs 0..${cpus.length - 1}.` : '',
+    'Tasks are named comm-pid. Tasks present when the window starts, and processes forked in it (the format has no fork of a new mm), are declared up front; threads are clone steps.',
+    'A CPU that starts the window in a kernel thread starts on init_mm here: the trace does not say which mm it had loaded.',
+    flushes ? `The trace's ${flushes} tlb_flush events are not steps: the format has no generic flush operation (the import report lists them by reason).` : '',
+    rec.stoppedAt ? `The window stops at t=${rec.stoppedAt.ts} (trace line ${rec.stoppedAt.line}): ${rec.stoppedAt.reason}; import the rest with --from ${rec.stoppedAt.ts}.` : '',
+  ];
+  return parts.filter(Boolean).join(' ').slice(0, 4000);
+}

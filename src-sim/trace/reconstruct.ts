@@ -1,0 +1,505 @@
+/**
+ * Pass 2 of the reconstruction: replays the collected records in order and rebuilds tasks, threads and mms, each
+ * CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU that switches from a user
+ * task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch that keeps the user mm
+ * attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
+ * (`tlb_flush` reason 0 in hardirq context on a kernel thread). At the same time it writes the schedule of a
+ * `lazytlb/1` scenario: switches, clones, execs and exits, each where the model can run it.
+ *
+ * What the trace proves is kept apart from what is inferred: the switch kinds come with the `tlb_flush` reason-0
+ * events the trace shows after them (a CR3 write), which part 2's conformance check compares with the model.
+ */
+import { CLONE_VM } from './events.ts';
+import type { Collector, Rec } from './collect.ts';
+import { find, kthreadByName, taskName, union, type MmNode } from './identity.ts';
+
+export interface TaskRec {
+  pid: number;
+  name: string;
+  comm: string;
+  kthread: boolean;
+  /** The mm it had when it first appeared (what the scenario declares), and the one it has now. */
+  initialMm: MmNode | null;
+  mm: MmNode | null;
+  origin: 'start' | 'clone' | 'fork';
+  /** Declared in the scenario's `tasks` (it exists from the start), rather than made by a `clone` step. */
+  declared: boolean;
+  exited: boolean;
+  byName: boolean;
+}
+
+export type SwitchKind =
+  | 'user→kernel'
+  | 'kernel→kernel'
+  | 'lazy→user same mm'
+  | 'lazy→user other mm'
+  | 'init_mm→user'
+  | 'unknown→user'
+  | 'user→user same mm'
+  | 'user→user other mm';
+
+interface SwitchFact {
+  line: number;
+  cpu: number;
+  prevUser: boolean;
+  /** For a lazy or user prev: the mm it had (null: unknown or init_mm, see `from`). */
+  from: MmNode | 'init_mm' | 'unknown' | null;
+  to: MmNode | null;
+  /** pages of the `tlb_flush` reason 0 that is this CPU's next event after the switch (a CR3 write), or null. */
+  cr3: number | null;
+}
+
+export interface LazyInterval {
+  cpu: number;
+  from: number;
+  to: number;
+  fromLine: number;
+  mm: MmNode;
+  end: 'switch to a user task' | 'init_mm in a flush IPI' | 'init_mm in a local flush' | 'end of window';
+}
+
+export interface KindCount {
+  n: number;
+  /** Switches followed by a `tlb_flush` reason 0 (CR3 written), split by pages: -1 flushed, 0 kept (PCID). */
+  reason0: number;
+  flushed: number;
+  pcidKept: number;
+}
+
+export interface ReconstructOptions {
+  /** Trace CPU -> scenario CPU (null: the CPU is not in the scenario). */
+  cpuIndex: (cpu: number) => number | null;
+  maxSteps?: number;
+  maxTasks?: number;
+  maxMms?: number;
+}
+
+export interface ScenarioStep {
+  cpu: number;
+  do: 'switch' | 'clone' | 'exec' | 'exit';
+  to?: string;
+  name?: string;
+  mm?: string;
+  note: string;
+}
+
+/** The scenario format's limits (docs/scenario-format.md §2); the schema is not imported so as to stay independent. */
+export const LIMITS = { steps: 2_000_000, tasks: 1024, mms: 256 };
+
+const IDLE_PID = 0;
+
+export class Reconstruction {
+  readonly tasks: TaskRec[] = [];
+  readonly steps: ScenarioStep[] = [];
+  readonly setup: ScenarioStep[] = [];
+  readonly lazy: LazyInterval[] = [];
+  readonly notWritten: Record<string, number> = {};
+  readonly switchKinds: Record<SwitchKind, KindCount>;
+  readonly flushByReason: Record<string, number> = {};
+  /** Flush-IPI handlers that moved a lazy CPU to init_mm; all hardirq reason-0 events. */
+  handlerInitMm = 0;
+  hardirqReason0 = 0;
+  /** Reason-0 events neither in hardirq nor right after a switch: on a lazy CPU (to init_mm), or on a running task (exec). */
+  localReason0 = 0;
+  runningReason0 = 0;
+  /** `tlb_flush` reason 4 (remote IPI send) events, and those the trace shows no IPI for before the CPU's next flush or switch. */
+  remoteSend = 0;
+  remoteSendWithoutIpi = 0;
+  exits = 0;
+  mmIdMerges = 0;
+  mmIdConflicts = 0;
+  mmIdReleased = 0;
+  mmCount = { start: 0, fork: 0, exec: 0 };
+  stoppedAt: { line: number; ts: number; reason: string } | null = null;
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+
+  private readonly byPid = new Map<number, TaskRec>();
+  private readonly names = new Set<string>();
+  private readonly startMms = new Map<number, MmNode>();
+  private readonly mmIdOwner = new Map<number, MmNode>();
+  private readonly pendingMmId = new Map<TaskRec, number>();
+  private readonly facts: SwitchFact[] = [];
+  private readonly cpus = new Map<number, CpuState>();
+  private readonly scenarioCpuOf = new Map<TaskRec, number>();
+  private nodeId = 0;
+  private declaredTasks = 0;
+  private declaredMms = 0;
+  private execCount = 0;
+  private readonly idle: TaskRec;
+
+  constructor(private readonly c: Collector, private readonly o: ReconstructOptions) {
+    const k = (): KindCount => ({ n: 0, reason0: 0, flushed: 0, pcidKept: 0 });
+    this.switchKinds = {
+      'user→kernel': k(),
+      'kernel→kernel': k(),
+      'lazy→user same mm': k(),
+      'lazy→user other mm': k(),
+      'init_mm→user': k(),
+      'unknown→user': k(),
+      'user→user same mm': k(),
+      'user→user other mm': k(),
+    };
+    this.idle = { pid: IDLE_PID, name: 'idle', comm: 'swapper', kthread: true, initialMm: null, mm: null, origin: 'start', declared: false, exited: false, byName: false };
+    this.run();
+  }
+
+  /** Whether the trace gave thread groups (record-tgid column, or perf's pid/tid). */
+  get threadGroupsKnown(): boolean {
+    return this.c.tgidOf.size > 0;
+  }
+
+  /** Distinct mmap_lock mm pointers seen (reported only: during a fork, dup_mmap locks the child's mm too). */
+  get mmapLockPointers(): number {
+    return this.c.mmapLockPointers.size;
+  }
+
+  /** The reconstructed mms (distinct after rss_stat merges) that some task used. */
+  mmsUsed(): MmNode[] {
+    const seen = new Set<MmNode>();
+    for (const t of this.tasks) {
+      if (t.initialMm) seen.add(find(t.initialMm));
+      if (t.mm) seen.add(find(t.mm));
+    }
+    return [...seen];
+  }
+
+  private get limits() {
+    return { steps: this.o.maxSteps ?? LIMITS.steps, tasks: this.o.maxTasks ?? LIMITS.tasks, mms: this.o.maxMms ?? LIMITS.mms };
+  }
+
+  private run(): void {
+    for (const r of this.c.records) {
+      if (this.steps.length >= this.limits.steps) {
+        this.stop(r, `the scenario format allows at most ${this.limits.steps.toLocaleString('en-US')} steps`);
+        break;
+      }
+      if (this.declaredTasks > this.limits.tasks - 2 || this.declaredMms > this.limits.mms - 2) {
+        this.stop(r, this.declaredTasks > this.limits.tasks - 2 ? `the scenario format allows at most ${this.limits.tasks} tasks` : `the scenario format allows at most ${this.limits.mms} mms`);
+        break;
+      }
+      this.firstTs ??= r.ts;
+      this.lastTs = r.ts;
+      this.record(r);
+    }
+    if (!this.stoppedAt && this.c.stoppedAt) this.stoppedAt = this.c.stoppedAt;
+    for (const [cpu, s] of this.cpus) {
+      this.closeIpi(s);
+      if (s.interval) this.closeLazy(cpu, s, this.lastTs ?? s.interval.from, 'end of window');
+    }
+    // An mm_id that no exec explained: the task's mm changed without a traced exec.
+    this.mmIdConflicts += this.pendingMmId.size;
+    this.classify();
+  }
+
+  private stop(r: Rec, reason: string): void {
+    this.stoppedAt = { line: r.line, ts: r.ts, reason };
+  }
+
+  private node(origin: MmNode['origin'], pid: number, name: string): MmNode {
+    this.mmCount[origin]++;
+    if (origin !== 'exec') this.declaredMms++;
+    return { id: this.nodeId++, parent: null, origin, pid, mmId: null, name: this.uniqueName(name) };
+  }
+
+  private uniqueName(base: string): string {
+    let n = base;
+    for (let i = 2; this.names.has(n); i++) n = `${base}.${i}`;
+    this.names.add(n);
+    return n;
+  }
+
+  private newTask(pid: number, comm: string, t: Omit<TaskRec, 'pid' | 'name' | 'comm' | 'exited'>): TaskRec {
+    const task: TaskRec = { pid, name: this.uniqueName(taskName(comm, pid)), comm, exited: false, ...t };
+    this.byPid.set(pid, task);
+    this.tasks.push(task);
+    if (task.declared) this.declaredTasks++;
+    return task;
+  }
+
+  /** The task a pid names now; one first seen here existed before the window (or its creation was not traced). */
+  private task(pid: number, comm?: string): TaskRec {
+    // pid -1: no task context (perf's `:-1 -1` for a task already gone, or a trace without the task columns); the
+    // CPU's task is then learnt from its next sched_switch.
+    if (pid <= IDLE_PID) return this.idle;
+    const t = this.byPid.get(pid);
+    // A pid seen again after its exit is the same task until a fork record reuses the pid (newTask replaces it).
+    if (t) return t;
+    const name = this.c.commOf.get(pid) ?? comm ?? '<...>';
+    const tgid = this.c.tgidOf.get(pid);
+    const user = this.c.userEvidence.has(pid);
+    const byName = !user && kthreadByName(name);
+    if (byName) return this.newTask(pid, name, { kthread: true, initialMm: null, mm: null, origin: 'start', declared: true, byName: true });
+    const g = tgid ?? pid;
+    let mm = this.startMms.get(g);
+    if (!mm) this.startMms.set(g, (mm = this.node('start', g, `mm-${g}`)));
+    return this.newTask(pid, name, { kthread: false, initialMm: mm, mm, origin: 'start', declared: true, byName: false });
+  }
+
+  private cpu(c: number, current: () => TaskRec): CpuState {
+    let s = this.cpus.get(c);
+    if (!s) {
+      const t = current();
+      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle };
+      this.cpus.set(c, s);
+      // The scenario starts with every CPU idle on init_mm: put the CPU's first task there in setup.
+      const sc = this.o.cpuIndex(c);
+      if (sc !== null && t !== this.idle) {
+        if (t.declared && !this.runningElsewhere(t, c)) {
+          this.setup.push({ cpu: sc, do: 'switch', to: t.name, note: 'running when the window starts' });
+          this.setScenarioCurr(s, c, t);
+        } else this.skip('a CPU\'s first task does not exist at the start of the window');
+      }
+    }
+    return s;
+  }
+
+  private runningElsewhere(t: TaskRec, c: number): boolean {
+    const at = this.scenarioCpuOf.get(t);
+    return at !== undefined && at !== c;
+  }
+
+  /** The scenario's current task on a CPU changes (the idle task is per CPU, never "elsewhere"). */
+  private setScenarioCurr(s: CpuState, c: number, t: TaskRec): void {
+    if (this.scenarioCpuOf.get(s.scenarioCurr) === c) this.scenarioCpuOf.delete(s.scenarioCurr);
+    s.scenarioCurr = t;
+    if (t !== this.idle) this.scenarioCpuOf.set(t, c);
+  }
+
+  private skip(reason: string): void {
+    this.notWritten[reason] = (this.notWritten[reason] ?? 0) + 1;
+  }
+
+  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note'>): boolean {
+    const sc = this.o.cpuIndex(r.cpu);
+    if (sc === null) return false;
+    this.steps.push({ cpu: sc, ...s, note: `trace line ${r.line}, t=${r.ts}` });
+    return true;
+  }
+
+  private record(r: Rec): void {
+    switch (r.k) {
+      case 'switch':
+        return this.onSwitch(r);
+      case 'fork':
+        return this.onFork(r);
+      case 'exec':
+        return this.onExec(r);
+      case 'exit':
+        return this.onExit(r);
+      case 'flush':
+        return this.onFlush(r);
+      case 'ipi': {
+        const s = this.cpu(r.cpu, () => this.task(r.pid));
+        if (s.pendingIpi) s.pendingIpi.sent = true;
+        return;
+      }
+      case 'mmid':
+        return this.onMmId(r);
+      case 'exit_mmap':
+        return this.onExitMmap(r);
+    }
+  }
+
+  private onSwitch(r: Extract<Rec, { k: 'switch' }>): void {
+    const prev = this.task(r.prev, r.prevComm);
+    const s = this.cpu(r.cpu, () => prev);
+    this.closeIpi(s);
+    const next = this.task(r.next, r.nextComm);
+    const prevUser = prev.mm !== null && !prev.exited;
+    const nextUser = next.mm !== null && !next.exited;
+    const from: SwitchFact['from'] = prevUser ? prev.mm : s.lazy;
+    const fact: SwitchFact = { line: r.line, cpu: r.cpu, prevUser, from, to: nextUser ? next.mm : null, cr3: null };
+    this.facts.push(fact);
+    s.pendingSwitch = fact;
+    if (prevUser && !nextUser) {
+      s.lazy = prev.mm;
+      s.interval = { from: r.ts, fromLine: r.line, mm: prev.mm as MmNode };
+    } else if (nextUser) {
+      if (s.interval) this.closeLazy(r.cpu, s, r.ts, 'switch to a user task');
+      s.lazy = null;
+    }
+    s.curr = next;
+    // The scenario: switch to next, where the model can.
+    if (this.o.cpuIndex(r.cpu) === null || s.scenarioCurr === next) return;
+    if (next !== this.idle && next.exited) return this.skip('switch to a task that has exited');
+    if (next !== this.idle && this.runningElsewhere(next, r.cpu)) return this.skip('switch to a task still current on another CPU (an event is missing)');
+    this.step(r, { do: 'switch', to: next === this.idle ? 'idle' : next.name });
+    this.setScenarioCurr(s, r.cpu, next);
+  }
+
+  private onFork(r: Extract<Rec, { k: 'fork' }>): void {
+    const parent = this.task(r.parent);
+    const s = this.cpu(r.cpu, () => parent);
+    const kthread = parent.kthread || parent.pid === 2;
+    const tgP = this.c.tgidOf.get(parent.pid);
+    const tgC = this.c.tgidOf.get(r.child);
+    // Shares the mm: CLONE_VM when task_newtask says so; else a thread of the same group (record-tgid).
+    const sharesMm = r.flags !== null ? (r.flags & CLONE_VM) !== 0 : tgP !== undefined && tgP === tgC;
+    if (kthread) {
+      this.newTask(r.child, r.childComm, { kthread: true, initialMm: null, mm: null, origin: 'fork', declared: true, byName: false });
+      return this.skip('kernel thread created (declared in tasks: the format has no kthread creation)');
+    }
+    if (sharesMm && parent.mm) {
+      const canClone = s.scenarioCurr === parent && !parent.exited && this.o.cpuIndex(r.cpu) !== null;
+      const t = this.newTask(r.child, r.childComm, { kthread: false, initialMm: parent.mm, mm: parent.mm, origin: 'clone', declared: !canClone, byName: false });
+      if (canClone) this.step(r, { do: 'clone', name: t.name });
+      else this.skip('thread created while its parent is not current in the scenario (declared in tasks)');
+      return;
+    }
+    const mm = this.node('fork', r.child, `mm-${r.child}`);
+    this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: true, byName: false });
+    this.skip('process forked (declared in tasks with its own mm: the format has no fork of a new mm)');
+  }
+
+  private onExec(r: Extract<Rec, { k: 'exec' }>): void {
+    const t = this.task(r.pid);
+    const s = this.cpu(r.cpu, () => t);
+    const mm = this.node('exec', r.pid, `mm-${r.pid}-exec${++this.execCount}`);
+    const early = this.pendingMmId.get(t);
+    if (early !== undefined) {
+      this.pendingMmId.delete(t);
+      mm.mmId = early;
+      this.mmIdOwner.set(early, mm);
+    }
+    t.mm = mm;
+    t.kthread = false;
+    if (s.curr === t) s.lazy = null;
+    if (s.scenarioCurr === t) this.step(r, { do: 'exec', mm: mm.name });
+    else this.skip('exec by a task that is not current in the scenario');
+  }
+
+  private onExit(r: Extract<Rec, { k: 'exit' }>): void {
+    const t = this.task(r.pid);
+    const s = this.cpu(r.cpu, () => t);
+    this.exits++;
+    if (t.mm && s.curr === t && !t.exited) {
+      // exit_mm: current->mm goes, active_mm stays: the dying task is lazy on its own mm until it switches away.
+      s.lazy = t.mm;
+      s.interval = { from: r.ts, fromLine: r.line, mm: t.mm };
+    }
+    const user = t.mm !== null && !t.exited;
+    t.exited = true;
+    if (user && s.scenarioCurr === t) this.step(r, { do: 'exit' });
+    else this.skip(user ? 'exit of a task that is not current in the scenario' : 'exit of a kernel thread');
+  }
+
+  private onFlush(r: Extract<Rec, { k: 'flush' }>): void {
+    const s = this.cpu(r.cpu, () => this.task(r.pid));
+    this.flushByReason[r.code] = (this.flushByReason[r.code] ?? 0) + 1;
+    this.closeIpi(s);
+    if (r.code === 4) {
+      this.remoteSend++;
+      s.pendingIpi = { sent: false };
+    }
+    if (r.code !== 0) return;
+    if (r.hardirq) {
+      // switch_mm_irqs_off from a flush IPI: a lazy CPU is moved to init_mm (ftrace-formats.md §3).
+      this.hardirqReason0++;
+      if (!s.curr.mm || s.curr.exited) {
+        if (s.interval) {
+          this.handlerInitMm++;
+          this.closeLazy(r.cpu, s, r.ts, 'init_mm in a flush IPI');
+        }
+        s.lazy = 'init_mm';
+      }
+      return;
+    }
+    const f = s.pendingSwitch;
+    if (r.afterSwitch && f && f.cr3 === null) {
+      f.cr3 = r.pages;
+      return;
+    }
+    if (s.curr.mm && !s.curr.exited) {
+      // A running user task's CR3 write outside a switch: exec's activate_mm (traced before sched_process_exec).
+      this.runningReason0++;
+      return;
+    }
+    // A flush on this lazy CPU (say, the exiting task's own exit_mmap) left the mm for init_mm (flush_tlb_func ->
+    // switch_mm_irqs_off). A kernel thread's kthread_use_mm would look the same; the model's use_mm is not traced.
+    this.localReason0++;
+    if (s.interval) this.closeLazy(r.cpu, s, r.ts, 'init_mm in a local flush');
+    s.lazy = 'init_mm';
+  }
+
+  private onMmId(r: Extract<Rec, { k: 'mmid' }>): void {
+    const t = this.task(r.pid);
+    if (!t.mm) return;
+    const mine = find(t.mm);
+    const owner = this.mmIdOwner.get(r.mmId);
+    if (mine.mmId !== null && mine.mmId !== r.mmId) {
+      // exec_mmap installs the new mm before sched_process_exec is traced: the new id belongs to the exec to come.
+      if (!this.pendingMmId.has(t)) this.pendingMmId.set(t, r.mmId);
+      return;
+    }
+    if (!owner) {
+      mine.mmId = r.mmId;
+      this.mmIdOwner.set(r.mmId, mine);
+      return;
+    }
+    if (find(owner) === mine) return;
+    if (union(owner, mine)) this.mmIdMerges++;
+    else this.mmIdConflicts++;
+  }
+
+  /**
+   * exit_mmap run by a user task tears down the mm it held (its old mm in an exec, which is traced before
+   * sched_process_exec; its own at exit). The kernel may hand the same mm_struct to the next fork, so its hashed
+   * mm_id is free again (seen in the x86 capture: one mm_id for four short-lived children in turn).
+   */
+  private onExitMmap(r: Extract<Rec, { k: 'exit_mmap' }>): void {
+    const t = this.byPid.get(r.pid);
+    if (!t || !t.mm) return;
+    const root = find(t.mm);
+    if (root.mmId !== null && this.mmIdOwner.get(root.mmId) === root) this.mmIdOwner.delete(root.mmId);
+    this.mmIdReleased++;
+  }
+
+  private closeIpi(s: CpuState): void {
+    if (s.pendingIpi && !s.pendingIpi.sent) this.remoteSendWithoutIpi++;
+    s.pendingIpi = null;
+  }
+
+  private closeLazy(cpu: number, s: CpuState, ts: number, end: LazyInterval['end']): void {
+    const i = s.interval as OpenLazy;
+    this.lazy.push({ cpu, from: i.from, to: ts, fromLine: i.fromLine, mm: i.mm, end });
+    s.interval = null;
+  }
+
+  /** Switch kinds, judged once every mm merge is known. */
+  private classify(): void {
+    for (const f of this.facts) {
+      let kind: SwitchKind;
+      const same = (a: MmNode, b: MmNode) => find(a) === find(b);
+      if (f.prevUser) kind = f.to ? (same(f.from as MmNode, f.to) ? 'user→user same mm' : 'user→user other mm') : 'user→kernel';
+      else if (!f.to) kind = 'kernel→kernel';
+      else if (f.from === 'init_mm') kind = 'init_mm→user';
+      else if (f.from === 'unknown' || f.from === null) kind = 'unknown→user';
+      else kind = same(f.from, f.to) ? 'lazy→user same mm' : 'lazy→user other mm';
+      const k = this.switchKinds[kind];
+      k.n++;
+      if (f.cr3 !== null) {
+        k.reason0++;
+        if (f.cr3 === -1) k.flushed++;
+        else if (f.cr3 === 0) k.pcidKept++;
+      }
+    }
+  }
+}
+
+interface CpuState {
+  curr: TaskRec;
+  /** The mm a lazy CPU keeps loaded; null while it runs a user task. */
+  lazy: MmNode | 'init_mm' | 'unknown' | null;
+  interval: OpenLazy | null;
+  pendingSwitch: SwitchFact | null;
+  pendingIpi: { sent: boolean } | null;
+  /** The task the written scenario has current on this CPU (differs from `curr` where a step could not be written). */
+  scenarioCurr: TaskRec;
+}
+
+interface OpenLazy {
+  from: number;
+  fromLine: number;
+  mm: MmNode;
+}
