@@ -248,7 +248,7 @@ async function fetchView(t: number): Promise<void> {
       try {
         const view = await sim().view(target);
         // A view of a timeline that is no longer on screen must not land.
-        if (store.getState().summary === loaded) showInNextFrame(view, loaded);
+        if (store.getState().summary === loaded) store.setState({ view });
       } catch (error) {
         if (store.getState().summary === loaded && viewWanted === null) showError(`Could not show the state at micro-step ${target}: ${messageOf(error)}`);
       }
@@ -256,24 +256,6 @@ async function fetchView(t: number): Promise<void> {
   } finally {
     viewInFlight = false;
   }
-}
-
-/**
- * A view is shown at the start of the next frame, not when it arrives: while scrubbing, the frame's own update (the
- * playhead, the position) and the state that arrived since are then rendered, laid out and painted once, together.
- * If a newer view arrives before that frame, it replaces the older one. (Without requestAnimationFrame, at once.)
- */
-let frameView: { view: PlayheadView; loaded: AppState['summary'] } | null = null;
-function showInNextFrame(view: PlayheadView, loaded: AppState['summary']): void {
-  if (typeof requestAnimationFrame !== 'function') return store.setState({ view });
-  const waiting = frameView !== null;
-  frameView = { view, loaded };
-  if (waiting) return;
-  requestAnimationFrame(() => {
-    const next = frameView;
-    frameView = null;
-    if (next && store.getState().summary === next.loaded) store.setState({ view: next.view });
-  });
 }
 
 /** Moves the playhead (clamped to the timeline) and fetches the state there. */
