@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { screenshot, usePages } from './browser.ts';
 import { presetById, presetInfos } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import type { SimState } from '../src-sim/model/types.ts';
+import type { Snapshot } from '../src-sim/model/types.ts';
 import { runReport } from '../src-sim/timeline/report.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,7 +39,7 @@ function vaText(vpn: number): string {
 }
 
 /** What the core says the state is at position t (t micro-steps done). */
-function modelAt(timeline: Timeline, t: number): SimState {
+function modelAt(timeline: Timeline, t: number): Snapshot {
   return timeline.stateAt(t - 1);
 }
 

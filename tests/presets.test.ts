@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { variantNames } from '../src-sim/scenario/load.ts';
 import { presetById, presets } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import type { SimState } from '../src-sim/model/types.ts';
+import type { Snapshot } from '../src-sim/model/types.ts';
 import { mm, name, task } from './harness.ts';
 
 function run(id: string, variant: string) {
   const t = new Timeline(presetById(id)!, variant);
   const setup = t.file.setup?.length ?? 0;
-  const after = (i: number): SimState => {
+  const after = (i: number): Snapshot => {
     const s = t.steps[setup + i];
     return t.stateAt(s.firstMicrostep + s.microstepCount - 1);
   };

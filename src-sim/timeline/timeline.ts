@@ -17,9 +17,9 @@ import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
 import { deviceAccess, deviceAccessFn } from '../kernel/mmu_notifier.ts';
 import { speculativeFill, speculativeWalkFn } from '../kernel/memory.ts';
-import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.ts';
+import { freeze, keyframeOf, snapshotOf, workingCopy, type KeyState } from '../model/clone.ts';
 import { makeState } from '../model/make.ts';
-import type { CounterState, SimState } from '../model/types.ts';
+import type { CounterState, SimState, Snapshot } from '../model/types.ts';
 import { refuse, startOf, type Op } from '../ops/index.ts';
 import { ScenarioError, expectOf, resolveVariant, variantInfos, vpnOf, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
@@ -390,15 +390,15 @@ export class Timeline implements Recorder {
   private newNamedPage(name: string): number {
     const s = this.k.s;
     const id = s.pages.length;
-    s.pages.push({ id, name, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [] });
+    s.pages.push({ id, name, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [], rmap: [], tlb_refs: [] });
     this.k.page(id);
     return id;
   }
 
   // ---- seeking ----
 
-  /** The state at the end of micro-step `ms` (0-based), or the initial state for ms = -1. A fresh deep copy. */
-  stateAt(ms: number): SimState {
+  /** The state at the end of micro-step `ms` (0-based), or the initial state for ms = -1, as a snapshot: a fresh copy. */
+  stateAt(ms: number): Snapshot {
     if (ms < -1 || ms >= this.msStep.n) throw new RangeError(`micro-step ${ms} is out of range (0..${this.msStep.n - 1})`);
     const target = ms + 1; // micro-steps done
     let lo = 0;
@@ -410,7 +410,7 @@ export class Timeline implements Recorder {
     }
     const kf = this.keyframes[lo];
     const s = workingCopy(kf.state);
-    if (kf.microstep === target) return s;
+    if (kf.microstep === target) return snapshotOf(s);
     const k = new Kernel(s, this.k.arch, this, NO_HOOKS, this.k.names);
     this.recording = false;
     this.replayCount = kf.microstep;
@@ -432,11 +432,11 @@ export class Timeline implements Recorder {
       this.haltAt = -1;
       this.curStep = saved;
     }
-    return k.s;
+    return snapshotOf(k.s);
   }
 
   /** The final state (a copy). */
-  finalState(): SimState {
+  finalState(): Snapshot {
     return this.microstepCount ? this.stateAt(this.microstepCount - 1) : this.stateAt(-1);
   }
 
