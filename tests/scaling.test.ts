@@ -19,6 +19,7 @@ import type { ScenarioFile, StepFile } from '../src-sim/scenario/schema.ts';
 import type { SimState, TlbEntry } from '../src-sim/model/types.ts';
 import { tlbAdd, tlbDiff, tlbEmpty, tlbLeaf, tlbList, tlbRemoveRange, tlbRemoveTag, tlbStats, tlbWalk, type Tlb } from '../src-sim/model/tlb.ts';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
+import { tlbPagesOf } from '../src-sim/model/tlb_pages.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { REGION_PAGES } from '../src-sim/kernel/tlb_hw.ts';
 
@@ -326,19 +327,23 @@ describe('TLB work does not grow with the TLB (model/tlb.ts)', () => {
   });
 
   it('a TLB agrees with a list: fills append, invalidations keep the rest in fill order, versions stay as handed out', () => {
+    // Mostly fills, so that TLBs outgrow a list (TLB_SMALL) and tags outgrow their sorted arrays, then shrink again.
     const op = fc.oneof(
-      fc.record({ k: fc.constant('add' as const), tag: fc.integer({ min: -1, max: 3 }), va: fc.integer({ min: 0, max: 3000 }), walk: fc.boolean(), page: fc.integer({ min: 0, max: 9 }) }),
-      fc.record({ k: fc.constant('range' as const), tag: fc.integer({ min: -1, max: 3 }), start: fc.integer({ min: 0, max: 3000 }), len: fc.integer({ min: -1, max: 2000 }) }),
-      fc.record({ k: fc.constant('tag' as const), tag: fc.integer({ min: -1, max: 3 }) }),
+      { arbitrary: fc.record({ k: fc.constant('add' as const), tag: fc.constantFrom(-1, 0, 0, 0, 0, 1), va: fc.integer({ min: 0, max: 3000 }), walk: fc.integer({ min: 0, max: 4 }).map((x) => x === 0), page: fc.integer({ min: 0, max: 9 }) }), weight: 40 },
+      { arbitrary: fc.record({ k: fc.constant('range' as const), tag: fc.integer({ min: -1, max: 1 }), start: fc.integer({ min: 0, max: 3000 }), len: fc.integer({ min: -1, max: 400 }) }), weight: 2 },
+      { arbitrary: fc.record({ k: fc.constant('tag' as const), tag: fc.integer({ min: -1, max: 1 }) }), weight: 1 },
     );
     const inRange = (e: TlbEntry, start: number, end: number) =>
       end < 0 || (e.walk ? e.va * REGION_PAGES < end && (e.va + 1) * REGION_PAGES > start : e.va >= start && e.va < end);
+    const seen = { indexed: 0, maps: 0 };
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
+      fc.property(fc.array(op, { minLength: 100, maxLength: 400 }), (ops) => {
         let t: Tlb = tlbEmpty();
         let ref: TlbEntry[] = [];
         for (const o of ops) {
           const before = freeze(t);
+          if (t.flat === null) seen.indexed++;
+          if (t.tags.some((x) => x.leaf.map)) seen.maps++;
           const shown = tlbList(before);
           if (o.k === 'add') {
             const va = o.walk ? o.va >> 4 : o.va;
@@ -364,8 +369,11 @@ describe('TLB work does not grow with the TLB (model/tlb.ts)', () => {
           expect(d.gone.length - d.added.length).toBe(shown.length - ref.length);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.TLB_RUNS ?? 60) },
     );
+    // Both forms, and the radix form of a tag, were exercised.
+    expect(seen.indexed).toBeGreaterThan(0);
+    expect(seen.maps).toBeGreaterThan(0);
   });
 });
 
@@ -405,7 +413,7 @@ describe('reclaim walks the page\'s own mappings (Page.rmap)', () => {
     expect(reclaimReads(300)).toBe(small);
   });
 
-  it('the reverse map and the TLB references mirror the PTEs and TLBs in every state of random runs', () => {
+  it('the reverse map and the TLB index by page (model/tlb_pages.ts) mirror the PTEs and TLBs in every state of random runs', () => {
     for (const arch of ['x86', 'powerpc', 'arm64', 's390', 'mips'] as const) {
       const f = randomScenario({ arch, cpus: 3, mms: 3, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 6, config: { reclaim_caller_pins_page: false, cow_notify: 'set_then_notify' } });
       const next = randomSteps(arch.length * 13, 400, { pagesPerMm: 6 });
@@ -418,7 +426,8 @@ describe('reclaim walks the page\'s own mappings (Page.rmap)', () => {
           for (const p of s.pages) {
             const pairs = (xs: number[], n: number) => Array.from({ length: xs.length / n }, (_, j) => xs.slice(j * n, j * n + n).join(':')).sort();
             expect(pairs(p.rmap, 2), `${arch} step ${i} rmap of ${p.name}`).toEqual((rmap.get(p.id) ?? []).sort());
-            expect(pairs(p.tlb_refs, 4), `${arch} step ${i} tlb_refs of ${p.name}`).toEqual((refs.get(p.id) ?? []).sort());
+            const indexed = tlbPagesOf(s as SimState).of(p.id).map(([c, e]) => `${c}:${e.tag}:${e.walk ? 1 : 0}:${e.va}`);
+            expect(indexed.sort(), `${arch} step ${i} TLB entries of ${p.name}`).toEqual((refs.get(p.id) ?? []).sort());
           }
           return next(s, i);
         },

@@ -11,7 +11,12 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import type { Cpu, CpuId, PageId } from '../model/types.ts';
-import { tlbLeaf, tlbWalk, type TlbCached } from '../model/tlb.ts';
+import { tlbStats, type TlbCached } from '../model/tlb.ts';
+import { tlbPagesOf } from '../model/tlb_pages.ts';
+
+const count = (n: number) => {
+  if (tlbStats.counting) tlbStats.visited += n;
+};
 import { hex } from '../kernel/tlb_hw.ts';
 
 export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
@@ -19,16 +24,12 @@ export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
   const pg = s.pages[p];
   const gen = pg.reused;
   const relaxed = s.config.i8_mode === 'x86-lazy-relaxed';
-  // The entries that cache this frame (Page.tlb_refs), by CPU and then in fill order: what a pass over every CPU's
-  // whole TLB found, at the cost of those entries only.
-  const r = pg.tlb_refs;
+  // The entries that cache this frame (model/tlb_pages.ts), by CPU and then in fill order: what a pass over every
+  // CPU's whole TLB found, at the cost of those entries only.
   const hits: Array<{ cpu: Cpu; e: TlbCached }> = [];
-  for (let i = 0; i < r.length; i += 4) {
-    const cpu = s.cpus[r[i]];
-    const e = r[i + 2] ? tlbWalk(cpu.tlb, r[i + 1], r[i + 3]) : tlbLeaf(cpu.tlb, r[i + 1], r[i + 3]);
-    if (!e || e.page !== p) throw new Error(`page ${pg.name}: TLB reference from CPU${cpu.id} has no entry`);
-    if (e.gen === gen) hits.push({ cpu, e });
-  }
+  const cached = tlbPagesOf(s).of(p);
+  count(cached.length);
+  for (const [c2, e] of cached) if (e.gen === gen) hits.push({ cpu: s.cpus[c2], e });
   hits.sort((x, y) => x.cpu.id - y.cpu.id || x.e.seq - y.e.seq);
   for (const { cpu, e } of hits) {
     if (e.walk) {

@@ -7,13 +7,14 @@
  * - One page size (4 KiB), two levels below the pgd: a PTE-table page covers REGION_PAGES pages. Walk-cache entries
  *   cache "region -> PTE-table page"; leaf entries cache "page -> data page".
  * - TLBs have unbounded capacity (no eviction), so an entry stays until an invalidation removes it. A TLB can
- *   therefore hold as many entries as its mms have mappings: it is indexed by tag and address (model/tlb.ts), and each
- *   page knows which entries cache it (Page.tlb_refs), so no operation here scans a whole TLB.
+ *   therefore hold as many entries as its mms have mappings: it is indexed by tag and address (model/tlb.ts), and an
+ *   index of the entries by page (model/tlb_pages.ts, kept here) serves the at-free check, so nothing scans a TLB.
  * - Kernel (global) mappings are not modelled; init_mm has no user entries.
  */
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId, type TlbEntry } from '../model/types.ts';
 import { tlbAdd, tlbLeaf, tlbRemoveRange, tlbRemoveTag, tlbWalk } from '../model/tlb.ts';
+import { tlbPagesOf } from '../model/tlb_pages.ts';
 import { rget } from '../model/radix.ts';
 
 export { PAGE_SHIFT, REGION_PAGES, regionOf, hex } from '../model/geometry.ts';
@@ -41,32 +42,16 @@ function regionInRange(region: number, start: number, end: number): boolean {
 export function tlbInvalidate(k: Kernel, c: CpuId, tag: number, mm: MmId, start: number, end: number): void {
   const cpu = k.cpu(c);
   k.s.counters.flushes++;
-  if (tag >= 0) cpu.tlb = tlbRemoveRange(cpu.tlb, tag, end < 0 ? 0 : start, end, (e) => tlbUnref(k, c, e));
+  const pages = tlbPagesOf(k.s);
+  if (tag >= 0) cpu.tlb = tlbRemoveRange(cpu.tlb, tag, end < 0 ? 0 : start, end, (e) => pages.remove(c, e));
   if (mm > INIT_MM) forgetWalker(k, c, mm, start, end);
 }
 
 /** Drop every entry of CPU c under `tag` (an ASID given up: mips get_new_mmu_context, drop_mmu_context). */
 export function tlbDropTag(k: Kernel, c: CpuId, tag: number): void {
   const cpu = k.cpu(c);
-  cpu.tlb = tlbRemoveTag(cpu.tlb, tag, (e) => tlbUnref(k, c, e));
-}
-
-/** The page an entry cached stops being referenced by it (Page.tlb_refs, for the at-free check). */
-function tlbUnref(k: Kernel, c: CpuId, e: TlbEntry): void {
-  const pg = k.page(e.page);
-  const r = pg.tlb_refs;
-  const w = e.walk ? 1 : 0;
-  for (let i = 0; i < r.length; i += 4) {
-    if (r[i] !== c || r[i + 1] !== e.tag || r[i + 2] !== w || r[i + 3] !== e.va) continue;
-    pg.tlb_refs = r.length === 4 ? [] : r.slice(0, i).concat(r.slice(i + 4));
-    return;
-  }
-  throw new Error(`page ${pg.name} has no TLB reference from CPU${c}`);
-}
-
-function tlbRef(k: Kernel, c: CpuId, e: TlbEntry): void {
-  const pg = k.page(e.page);
-  pg.tlb_refs = pg.tlb_refs.concat(c, e.tag, e.walk ? 1 : 0, e.va);
+  const pages = tlbPagesOf(k.s);
+  cpu.tlb = tlbRemoveTag(cpu.tlb, tag, (e) => pages.remove(c, e));
 }
 
 /** CPU c can no longer walk through mm's unhooked page-table pages in the range. */
@@ -142,14 +127,15 @@ export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, specula
   const mm = cpu.loaded_mm;
   const region = regionOf(vpn);
   const pages = k.s.pages;
+  const refs = tlbPagesOf(k.s);
   if (w.table >= 0 && k.arch.walkCache && !tlbWalk(cpu.tlb, cpu.tag, region)) {
     const { tlb, entry } = tlbAdd(cpu.tlb, { tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused });
     cpu.tlb = tlb;
-    tlbRef(k, c, entry);
+    refs.add(c, entry);
   }
   if (w.page >= 0 && !tlbLeaf(cpu.tlb, cpu.tag, vpn)) {
     const { tlb, entry } = tlbAdd(cpu.tlb, { tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused });
     cpu.tlb = tlb;
-    tlbRef(k, c, entry);
+    refs.add(c, entry);
   }
 }

@@ -4,7 +4,7 @@
  * Immutability contract of the working state (what the micro-steps may and may not do), which lets copies share:
  *   - replaced, never written in place: a CPU's TLB (a persistent indexed value, model/tlb.ts) and its entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed /
  *     sec_unflushed maps (persistent radix maps, model/radix.ts: a change replaces only the tables on its path, so
- *     versions share the rest) and unhooked list, a CPU's asid_of record, a page's may_walk, rmap and tlb_refs lists,
+ *     versions share the rest) and unhooked list, a CPU's asid_of record, a page's may_walk and rmap lists,
  *     device TLB entries and inflight ranges;
  *   - written in place: the fields of Cpu, Task, Mm, Page, Device objects themselves, an mm's cpumask, the arrays
  *     that hold device TLB entries / ctxs / IPIs, and call frames (a CPU's stack).

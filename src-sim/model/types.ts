@@ -214,12 +214,6 @@ export interface Page {
    * Replaced, never written in place.
    */
   rmap: number[];
-  /**
-   * Ghost: the CPU TLB entries that cache this frame (leaf or walk cache), as flat quadruples [cpu, tag, walk (0/1),
-   * va, ...], so that the at-free check (invariants/at_free.ts) looks at those entries only. Kept by kernel/tlb_hw.ts.
-   * Replaced, never written in place.
-   */
-  tlb_refs: number[];
 }
 
 export interface DeviceTlbEntry {

@@ -390,7 +390,7 @@ export class Timeline implements Recorder {
   private newNamedPage(name: string): number {
     const s = this.k.s;
     const id = s.pages.length;
-    s.pages.push({ id, name, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [], rmap: [], tlb_refs: [] });
+    s.pages.push({ id, name, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [], rmap: [] });
     this.k.page(id);
     return id;
   }
