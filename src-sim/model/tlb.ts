@@ -2,14 +2,16 @@
  * A CPU's TLB (leaf entries and walk-cache entries) as an indexed, persistent value.
  *
  * The model gives TLBs no capacity (kernel/tlb_hw.ts), so a CPU can cache as many translations as its mms have
- * mappings. A flat list made every fill, invalidation and at-free check visit the whole TLB. Here the entries are
- * filed by hardware tag (a short list sorted by tag: a CPU holds entries under few tags at once), then by virtual page
- * (leaf) or page-table region (walk cache). A tag's entries are a short array sorted by address while there are at
- * most SMALL of them (a copy of at most SMALL pointers per change: as cheap as the flat list was for the usual few
- * dozen entries, and what a keyframe keeps is as small), and a persistent radix map (model/radix.ts) beyond: a lookup
- * costs the path to one key, a fill copies one path (at most 5 tables of 512 slots, whatever the size), a ranged
- * invalidation visits only the entries it removes (a whole table inside the range is dropped without being read).
- * Versions share everything they did not change, so a keyframe keeps only what changed (model/clone.ts).
+ * mappings. A flat list made every fill, invalidation and at-free check visit, and every change copy, the whole TLB.
+ * Here a TLB of at most TLB_SMALL entries is still one list in fill order (scanning and copying it is a bounded cost,
+ * and it is the cheapest form to keep in keyframes: most TLBs hold a few dozen entries). A bigger one is indexed: by
+ * hardware tag (a short list sorted by tag: a CPU holds entries under few tags at once), then by virtual page (leaf)
+ * or page-table region (walk cache), as a sorted array of at most TLB_SMALL entries or, beyond, a persistent radix map
+ * (model/radix.ts): a lookup costs the path to one key, a fill copies one path (at most 5 tables of 512 slots, whatever
+ * the size), a ranged invalidation visits only the entries it removes (a whole table inside the range is dropped
+ * without being read). Versions share everything they did not change, so a keyframe keeps only what changed
+ * (model/clone.ts). Switching forms costs at most TLB_SMALL entries, paid for by the fills or removals since the last
+ * switch (the thresholds are TLB_SMALL up and TLB_SMALL / 2 down).
  *
  * Order: every entry carries its fill number (`seq`, per CPU). What a snapshot shows (Snapshot's `tlb` array, built by
  * `tlbList`) is the entries in fill order, the order the flat list had: fills appended, invalidations kept the rest in
