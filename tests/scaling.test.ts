@@ -351,7 +351,7 @@ describe('TLB work does not grow with the TLB (model/tlb.ts)', () => {
             expect(!!has).toBe(ref.some((e) => e.tag === o.tag && e.walk === o.walk && e.va === va));
             if (has) continue;
             const e: TlbEntry = { tag: o.tag, mm: 1, va, page: o.page, walk: o.walk, write: true, speculative: false, gen: 0 };
-            t = tlbAdd(t, e).tlb;
+            t = tlbAdd(t, { ...e, seq: t.seq });
             ref = ref.concat([e]);
           } else {
             const start = o.k === 'tag' ? 0 : o.start;
@@ -365,8 +365,12 @@ describe('TLB work does not grow with the TLB (model/tlb.ts)', () => {
           expect(tlbList(t)).toEqual(ref);
           expect(t.n).toBe(ref.length);
           expect(tlbList(before)).toEqual(shown);
-          const d = tlbDiff(before, t);
+          const d = { gone: [] as number[], added: [] as number[] };
+          tlbDiff(before, t, (e) => d.gone.push(e.seq), (e) => d.added.push(e.seq));
           expect(d.gone.length - d.added.length).toBe(shown.length - ref.length);
+          // each in fill order
+          expect(d.gone).toEqual([...d.gone].sort((a, b) => a - b));
+          expect(d.added).toEqual([...d.added].sort((a, b) => a - b));
         }
       }),
       { numRuns: Number(process.env.TLB_RUNS ?? 60) },

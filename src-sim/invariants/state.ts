@@ -209,6 +209,9 @@ export class StateChecker {
   }
 }
 
+/** Up to this many IOTLB entries, a PTE change re-judges them all (a bounded cost) rather than diffing the maps. */
+const SMALL_IOTLB = 64;
+
 /** What checkDevices last judged for one device: the inputs, and the IOTLB entries standing in each I13 case. */
 class DeviceSeen {
   tlb: readonly DeviceTlbEntry[] | null = null;
@@ -240,8 +243,17 @@ class DeviceSeen {
     });
   }
 
-  /** The PTEs or pending invalidations changed: re-judge the entries at the addresses that changed. */
+  /**
+   * The PTEs or pending invalidations changed: re-judge the entries at the addresses that changed (a small IOTLB, the
+   * usual case, is re-judged whole: cheaper than diffing two versions of the maps).
+   */
   update(_dev: Device, m: Mm): void {
+    if (this.byVa.size <= SMALL_IOTLB) {
+      for (const e of this.byVa.values()) this.judge(e, m);
+      this.pte = m.pte;
+      this.sec = m.sec_unflushed;
+      return;
+    }
     const again = (va: number) => {
       const e = this.byVa.get(va);
       if (e) this.judge(e, m);

@@ -129,13 +129,13 @@ export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, specula
   const pages = k.s.pages;
   const refs = tlbPagesOf(k.s);
   if (w.table >= 0 && k.arch.walkCache && !tlbWalk(cpu.tlb, cpu.tag, region)) {
-    const { tlb, entry } = tlbAdd(cpu.tlb, { tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused });
-    cpu.tlb = tlb;
+    const entry = { tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused, seq: cpu.tlb.seq };
+    cpu.tlb = tlbAdd(cpu.tlb, entry);
     refs.add(c, entry);
   }
   if (w.page >= 0 && !tlbLeaf(cpu.tlb, cpu.tag, vpn)) {
-    const { tlb, entry } = tlbAdd(cpu.tlb, { tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused });
-    cpu.tlb = tlb;
+    const entry = { tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused, seq: cpu.tlb.seq };
+    cpu.tlb = tlbAdd(cpu.tlb, entry);
     refs.add(c, entry);
   }
 }

@@ -210,19 +210,21 @@ export function tlbWalk(t: Tlb, tag: number, region: number): TlbCached | undefi
   return e;
 }
 
-/** The TLB with e filed (its fill number given here); the caller checked that its slot is free. */
-export function tlbAdd(t: Tlb, e: TlbEntry): { tlb: Tlb; entry: TlbCached } {
+/**
+ * The TLB with `entry` filed. The caller numbers it with the TLB's next fill number (`seq: t.seq`, built as one object
+ * literal so that it keeps all its fields in the object itself) and checked that its slot is free.
+ */
+export function tlbAdd(t: Tlb, entry: TlbCached): Tlb {
+  if (entry.seq !== t.seq) throw new Error(`TLB entry numbered ${entry.seq}, expected ${t.seq}`);
   count(1);
-  // One literal (not a spread plus a field): the entry keeps all its fields in the object itself.
-  const entry: TlbCached = { tag: e.tag, mm: e.mm, va: e.va, page: e.page, walk: e.walk, write: e.write, speculative: e.speculative, gen: e.gen, seq: t.seq };
-  if (t.flat && t.flat.length < TLB_SMALL) return { tlb: { n: t.n + 1, seq: t.seq + 1, flat: t.flat.concat([entry]), tags: NO_TAGS }, entry };
+  if (t.flat && t.flat.length < TLB_SMALL) return { n: t.n + 1, seq: t.seq + 1, flat: t.flat.concat([entry]), tags: NO_TAGS };
   if (t.flat) {
     // The TLB outgrows a list: index it (TLB_SMALL entries filed once, paid for by the fills that made them).
     let x: Tlb = { n: 0, seq: t.seq + 1, flat: null, tags: NO_TAGS };
     for (const y of t.flat.concat([entry])) x = fileIndexed(x, y);
-    return { tlb: x, entry };
+    return x;
   }
-  return { tlb: fileIndexed({ ...t, seq: t.seq + 1 }, entry), entry };
+  return fileIndexed({ n: t.n, seq: t.seq + 1, flat: null, tags: t.tags }, entry);
 }
 
 /** An indexed TLB with e (already numbered) filed. */
@@ -315,13 +317,12 @@ export function tlbList(t: Tlb): TlbEntry[] {
 }
 
 /**
- * The entries of `old` that `nu` no longer holds (`gone`) and the entries of `nu` that `old` did not hold (`added`),
- * each in fill order. What the versions share is skipped: the cost is what changed (at most SMALL per changed list).
+ * Calls `gone` for the entries of `old` that `nu` no longer holds, then `added` for the entries of `nu` that `old` did
+ * not hold, each in fill order. What the versions share is skipped: the cost is what changed (at most TLB_SMALL per
+ * changed list).
  */
-export function tlbDiff(old: Tlb, nu: Tlb): { gone: TlbCached[]; added: TlbCached[] } {
-  const gone: TlbCached[] = [];
-  const added: TlbCached[] = [];
-  if (old === nu) return { gone, added };
+export function tlbDiff(old: Tlb, nu: Tlb, onGone: (e: TlbCached) => void, onAdded: (e: TlbCached) => void): void {
+  if (old === nu) return;
   if (old.flat && nu.flat) {
     // Both in fill order, the new one the old one less what was removed, plus what was filed after it.
     const a = old.flat;
@@ -329,25 +330,24 @@ export function tlbDiff(old: Tlb, nu: Tlb): { gone: TlbCached[]; added: TlbCache
     let j = 0;
     for (let i = 0; i < a.length; i++) {
       if (j < b.length && a[i] === b[j]) j++;
-      else gone.push(a[i]);
+      else onGone(a[i]);
     }
-    for (; j < b.length; j++) added.push(b[j]);
-    return { gone, added };
+    for (; j < b.length; j++) onAdded(b[j]);
+    return;
   }
+  const gone: TlbCached[] = [];
+  const added: TlbCached[] = [];
   if (old.flat || nu.flat) {
     // Indexed on one side only (at most TLB_SMALL entries on the other; the indexed side's entries were filed or
     // removed since, except for those shared, which are found by lookup).
     diffAny(old, nu, gone);
     diffAny(nu, old, added);
-    gone.sort(bySeq);
-    added.sort(bySeq);
-    return { gone, added };
+  } else {
+    diffTags(old, nu, gone);
+    diffTags(nu, old, added);
   }
-  diffTags(old, nu, gone);
-  diffTags(nu, old, added);
-  gone.sort(bySeq);
-  added.sort(bySeq);
-  return { gone, added };
+  gone.sort(bySeq).forEach(onGone);
+  added.sort(bySeq).forEach(onAdded);
 }
 
 /** Entries of a that b does not hold (by identity), by lookup. */

@@ -329,12 +329,15 @@ export class TracksRecorder {
   /** Only what the two versions do not share is looked at (model/tlb.ts): the cost of what changed. */
   private diffCpuTlb(s: Readonly<SimState>, c: number, nu: Tlb, t: number): void {
     const ids = this.seenIds[c] as Map<TlbCached, number>;
-    const { gone, added } = tlbDiff(this.seen[c] as Tlb, nu);
-    for (const e of gone) {
-      this.end(ids.get(e)!, t);
-      ids.delete(e);
-    }
-    for (const e of added) ids.set(e, this.fill(s, c, e, t, -1));
+    tlbDiff(
+      this.seen[c] as Tlb,
+      nu,
+      (e) => {
+        this.end(ids.get(e)!, t);
+        ids.delete(e);
+      },
+      (e) => ids.set(e, this.fill(s, c, e, t, -1)),
+    );
     this.seen[c] = nu;
   }
 
