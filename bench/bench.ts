@@ -13,7 +13,11 @@
  *                      faults; 64 CPUs; mms growing to about 2,048 mappings each, tasks growing all along) at 10k,
  *                      100k, 1M and 2M steps, each in a child process with a heap sized from the machine's memory,
  *                      after warm-up runs: msPerStep (the run with every invariant checked, step generation included:
- *                      O(1) a step), gcMsPerStep (of which garbage collection pauses), peakBytesPerStep (JS heap plus
+ *                      O(1) a step), gcMsPerStep (of which garbage collection pauses) and majorGcMsPerStep (of those,
+ *                      the mark-compact ones, whose cost grows with the live heap: the long rows hold 1-2 GB of timeline,
+ *                      so their GC share grows; with the same model work and 1.5 GB of unrelated long-lived data in the
+ *                      heap, a 200k-step window went from 1.7 to 14-26 us of GC per step), microstepsPerStep (the
+ *                      mixed workload grows heavier per step as tasks accumulate), peakBytesPerStep (JS heap plus
  *                      array buffers, sampled every 4096 steps, over the child's baseline) and retainedBytesPerStep
  *                      (after the run and a full GC). A cost that grows with the size of the mm shows as a figure
  *                      growing between the short rows, one that grows with the length of the run between the long
@@ -39,8 +43,11 @@ interface ScaleRow {
   microsteps: number;
   ms: number;
   msPerStep: number;
-  /** Of msPerStep, the garbage collector's pauses during the run. */
+  /** Of msPerStep, the garbage collector's pauses during the run, and of those the major (mark-compact) ones. */
   gcMsPerStep: number;
+  majorGcMsPerStep: number;
+  /** Micro-steps per step: the workload grows a little heavier as tasks accumulate (fuller mm_cpumasks, more IPIs). */
+  microstepsPerStep: number;
   peakBytesPerStep: number;
   retainedBytesPerStep: number | null;
 }
@@ -55,9 +62,10 @@ async function scaleRow(steps: number): Promise<ScaleRow> {
   let peak = before;
   const next = mixedSteps(11, steps);
   // GC pauses are reported asynchronously: gathered here, summed once the run is over.
-  const pauses: Array<{ at: number; ms: number }> = [];
+  const pauses: Array<{ at: number; ms: number; major: boolean }> = [];
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) pauses.push({ at: e.startTime, ms: e.duration });
+    // detail.kind 4: NODE_PERFORMANCE_GC_MAJOR (mark-sweep-compact, whose cost grows with the live heap)
+    for (const e of list.getEntries()) pauses.push({ at: e.startTime, ms: e.duration, major: (e as { detail?: { kind?: number } }).detail?.kind === 4 });
   });
   obs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
@@ -79,13 +87,17 @@ async function scaleRow(steps: number): Promise<ScaleRow> {
   if (warm.some((w) => w.internalError)) throw new Error('warm-up run failed');
   await new Promise((resolve) => setTimeout(resolve, 50));
   obs.disconnect();
-  const gcMs = pauses.filter((p) => p.at >= t0 && p.at < t1).reduce((a, p) => a + p.ms, 0);
+  const during = pauses.filter((p) => p.at >= t0 && p.at < t1);
+  const gcMs = during.reduce((a, p) => a + p.ms, 0);
+  const majorMs = during.filter((p) => p.major).reduce((a, p) => a + p.ms, 0);
   return {
     steps,
     microsteps: t.microstepCount,
     ms: Math.round(ms),
     msPerStep: +(ms / steps).toFixed(4),
     gcMsPerStep: +(gcMs / steps).toFixed(4),
+    majorGcMsPerStep: +(majorMs / steps).toFixed(4),
+    microstepsPerStep: +(t.microstepCount / steps).toFixed(2),
     peakBytesPerStep: Math.round((peak - before) / steps),
     retainedBytesPerStep: retained === null ? null : Math.round(retained / steps),
   };
@@ -234,7 +246,7 @@ else {
     : `retained heap: ${result.bytesPerMicrostep} bytes per micro-step, ${result.keyframes} keyframes, tracks ${result.tracksBytesPerMicrostep} of them (budget < 150: ${ok(result.bytesPerMicrostep < 150)})`);
   console.log(`tracks window 0..${n} at 1000 buckets: ${result.tracksQueryMs} ms (${tracksItems} CPU lane items); playhead view: p50 ${result.viewMsP50} ms, p95 ${result.viewMsP95} ms`);
   for (const r of result.scale) {
-    console.log(`scale, mixed workload: ${r.steps.toLocaleString('en')} steps (${r.microsteps.toLocaleString('en')} micro-steps) in ${r.ms} ms: ${r.msPerStep} ms per step (GC ${r.gcMsPerStep}), peak ${r.peakBytesPerStep} bytes per step, retained ${r.retainedBytesPerStep ?? '?'}`);
+    console.log(`scale, mixed workload: ${r.steps.toLocaleString('en')} steps (${r.microsteps.toLocaleString('en')} micro-steps, ${r.microstepsPerStep} a step) in ${r.ms} ms: ${r.msPerStep} ms per step (GC ${r.gcMsPerStep}, of which major ${r.majorGcMsPerStep}), peak ${r.peakBytesPerStep} bytes per step, retained ${r.retainedBytesPerStep ?? '?'}`);
   }
   console.log(JSON.stringify(result));
 }

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Timeline } from '../src-sim/timeline/timeline.ts';
-import type { SimState } from '../src-sim/model/types.ts';
+import type { Snapshot } from '../src-sim/model/types.ts';
 
 /** The playhead the URL names (ms = micro-steps done). */
 export function playhead(page: Page): number {
@@ -28,7 +28,7 @@ function vaText(vpn: number): string {
 }
 
 /** What the core says the state is at position t (t micro-steps done). */
-export function modelAt(timeline: Timeline, t: number): SimState {
+export function modelAt(timeline: Timeline, t: number): Snapshot {
   return timeline.stateAt(t - 1);
 }
 

@@ -9,6 +9,7 @@ import { beginStep } from '../src-sim/ops/resolve.ts';
 import { resolveVariant } from '../src-sim/scenario/load.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
 import { file, type Spec } from './harness.ts';
+import { tlbEmpty } from '../src-sim/model/tlb.ts';
 
 /** The state after a spec's setup (run by the default chooser), and the steps' operations begun on their CPUs. */
 function start(spec: Spec): ExploreState {
@@ -116,7 +117,7 @@ describe('canonical hash of the exploration state', () => {
     expect(canonicalKey(z)).toBe(key);
     // and what does matter: a TLB entry, a task's active_mm, a named page's name, an IPI's target
     const changes: Array<(w: ExploreState) => void> = [
-      (w) => (w.s.cpus[1].tlb = []),
+      (w) => (w.s.cpus[1].tlb = tlbEmpty()),
       (w) => (w.s.tasks[0] = { ...w.s.tasks[0], active_mm: 1 }),
       (w) => (w.s.pages[w.s.pages.findIndex((p) => p.name === 'A')] = { ...w.s.pages[w.s.pages.findIndex((p) => p.name === 'A')], name: 'A2' }),
       (w) => (w.s.cpus[1].ipi_queue = []),

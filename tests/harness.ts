@@ -2,7 +2,7 @@
 import { validateScenario } from '../src-sim/scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../src-sim/scenario/schema.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import type { Arch, Config, SimState } from '../src-sim/model/types.ts';
+import type { Arch, Config, Snapshot } from '../src-sim/model/types.ts';
 
 export interface Spec {
   arch: Arch;
@@ -36,14 +36,14 @@ export class Run {
     if (this.t.internalError) throw new Error(this.t.internalError);
   }
   /** State after the i-th step of `steps` (setup excluded); -1: after setup. */
-  after(i: number): SimState {
+  after(i: number): Snapshot {
     const setup = this.t.file.setup?.length ?? 0;
     const idx = setup + i;
     let last = -1;
     for (const s of this.t.steps) if (s.index <= idx && s.microstepCount) last = s.firstMicrostep + s.microstepCount - 1;
     return this.t.stateAt(last);
   }
-  get final(): SimState {
+  get final(): Snapshot {
     return this.t.finalState();
   }
   ids(): string[] {
@@ -65,6 +65,6 @@ export class Run {
   }
 }
 
-export const mm = (s: SimState, name: string) => s.mms.find((m) => m.name === name)!;
-export const task = (s: SimState, name: string) => s.tasks.find((t) => t.name === name)!;
-export const name = (s: SimState, id: number) => (id < 0 ? null : s.mms[id].name);
+export const mm = (s: Snapshot, name: string) => s.mms.find((m) => m.name === name)!;
+export const task = (s: Snapshot, name: string) => s.tasks.find((t) => t.name === name)!;
+export const name = (s: Snapshot, id: number) => (id < 0 ? null : s.mms[id].name);

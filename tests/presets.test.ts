@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { variantNames } from '../src-sim/scenario/load.ts';
 import { presetById, presets } from '../src-sim/scenario/presets.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import type { SimState } from '../src-sim/model/types.ts';
+import type { Snapshot } from '../src-sim/model/types.ts';
 import { mm, name, task } from './harness.ts';
 
 function run(id: string, variant: string) {
   const t = new Timeline(presetById(id)!, variant);
   const setup = t.file.setup?.length ?? 0;
-  const after = (i: number): SimState => {
+  const after = (i: number): Snapshot => {
     const s = t.steps[setup + i];
     return t.stateAt(s.firstMicrostep + s.microstepCount - 1);
   };
@@ -137,7 +137,7 @@ describe('T5: up-front fullmm flush', () => {
 });
 
 describe('T0: lazy TLB basics', () => {
-  const cpu0Tlb = (s: SimState) => s.cpus[0].tlb.filter((e) => !e.walk).map((e) => e.va * 4096);
+  const cpu0Tlb = (s: Snapshot) => s.cpus[0].tlb.filter((e) => !e.walk).map((e) => e.va * 4096);
   it('x86: the lazy CPU is skipped by the unmap, catches up through tlb_gen, and is moved to init_mm when tables are freed', () => {
     const { t, after } = run('t0-lazy-tlb-basics', 'x86');
     expect(name(after(2), after(2).cpus[0].loaded_mm)).toBe('M');

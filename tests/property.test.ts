@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import { INIT_MM, NONE, type Arch, type SimState } from '../src-sim/model/types.ts';
+import { INIT_MM, NONE, type Arch, type Snapshot } from '../src-sim/model/types.ts';
 import { rforEach } from '../src-sim/model/radix.ts';
 
 const ARCHES: Arch[] = ['x86', 'powerpc', 'arm64', 's390', 'mips'];
@@ -23,7 +23,7 @@ function randomRun(arch: Arch, seed: number, steps: number, keyframeEvery?: numb
 }
 
 /** I2 recomputed from a snapshot, without the checker's code. */
-function mmCountMismatches(s: SimState): string[] {
+function mmCountMismatches(s: Snapshot): string[] {
   const out: string[] = [];
   const counted = s.config.lazy_tlb_refcount;
   for (const m of s.mms) {
@@ -101,7 +101,7 @@ describe('seeking', () => {
 });
 
 /** Structural consistency of a state at a quiescent point (between steps), independent of the invariant checker. */
-function inconsistencies(s: SimState): string[] {
+function inconsistencies(s: Snapshot): string[] {
   const out: string[] = [];
   const mapped = new Map<number, number>();
   for (const m of s.mms) {

@@ -17,7 +17,10 @@ import { freeze } from '../src-sim/model/clone.ts';
 import { RADIX_FAN, RadixEdit, radixEmpty, radixStats, rdel, rdiff, rforEach, rget, rhasRange, rkeys, rset, type RadixMap } from '../src-sim/model/radix.ts';
 import { refuse } from '../src-sim/ops/index.ts';
 import type { ScenarioFile, StepFile } from '../src-sim/scenario/schema.ts';
-import type { SimState } from '../src-sim/model/types.ts';
+import type { SimState, TlbEntry } from '../src-sim/model/types.ts';
+import { tlbAdd, tlbDiff, tlbEmpty, tlbLeaf, tlbList, tlbRemoveRange, tlbRemoveTag, tlbStats, tlbWalk, type Tlb } from '../src-sim/model/tlb.ts';
+import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
+import { tlbPagesOf } from '../src-sim/model/tlb_pages.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { REGION_PAGES } from '../src-sim/kernel/tlb_hw.ts';
 
@@ -253,5 +256,225 @@ describe('name lookups do not scan', () => {
     expect(idx.task(list, 'c')).toBe(3);
     expect(idx.task(list.slice(0, 3), 'c')).toBe(-1);
     expect(idx.task(list.slice(0, 3), 'b')).toBe(1);
+  });
+});
+
+/**
+ * Work counted per step of `steps`, after the file's own steps have run: `probe` is called with the working state
+ * before each of `steps` (it may instrument it) and `read` after it, and returns the count of that step.
+ */
+function workPerStep(f: ScenarioFile, steps: StepFile[], probe: (s: SimState) => void, read: (s: SimState) => number): number[] {
+  const out: number[] = [];
+  let last = 0;
+  const t = new Timeline(f, null, {
+    keyframeEvery: 1e9,
+    extend: (s: Readonly<SimState>, i: number) => {
+      const w = s as SimState;
+      if (i > f.steps.length) out.push(read(w) - last);
+      if (i === f.steps.length) probe(w);
+      last = read(w);
+      return steps[i - f.steps.length] ?? null;
+    },
+  });
+  expect(t.internalError).toBeNull();
+  expect(t.steps.filter((s) => s.error)).toEqual([]);
+  return out;
+}
+
+describe('TLB work does not grow with the TLB (model/tlb.ts)', () => {
+  /** CPU 0 runs T, whose mm maps 20,700 pages, of which the first `cached` were accessed: its TLB holds them. */
+  const bigTlb = (cached: number): ScenarioFile => ({
+    format: 'lazytlb/1', id: 'tlb', title: 'tlb',
+    machine: { arch: 'x86', cpus: 2 },
+    mms: [{ name: 'M', mappings: Array.from({ length: 20_700 }, (_, i) => ({ va: hex(0x10000000 + i * 0x1000), page: `p${i}`, write: true })) }],
+    tasks: [{ name: 'T', mm: 'M' }],
+    steps: [{ cpu: 0, do: 'switch', to: 'T' }, ...Array.from({ length: cached }, (_, i): StepFile => ({ cpu: 0, do: 'access', va: hex(0x10000000 + i * 0x1000) }))],
+  });
+  const steps: StepFile[] = [
+    // a fill (leaf; the walk-cache entry of its region is there already), then a hit, then a speculative fill
+    { cpu: 0, do: 'access', va: hex(0x10000000 + 20_650 * 0x1000) },
+    { cpu: 0, do: 'access', va: hex(0x10000000 + 20_650 * 0x1000) },
+    { cpu: 0, do: 'speculate', va: hex(0x10000000 + 20_660 * 0x1000) },
+    // one cached page unmapped: a ranged invalidation, the page freed after the flush (the at-free check)
+    { cpu: 0, do: 'munmap', va: hex(0x10000000 + 100 * 0x1000), pages: 1 },
+    // 20 cached pages across a region boundary, the emptied tables freed
+    { cpu: 0, do: 'munmap', va: hex(0x10000000 + 500 * 0x1000), pages: 20, free_tables: true },
+  ];
+  const visitedPerStep = (size: number) =>
+    workPerStep(bigTlb(size), steps, () => {
+      tlbStats.visited = 0;
+      tlbStats.counting = true;
+    }, () => tlbStats.visited);
+
+  it('fills, hits, ranged invalidations and the at-free check visit a bounded number of entries (600 vs 20,000 cached)', () => {
+    let big: number[] = [];
+    let held = 0;
+    try {
+      big = visitedPerStep(20_000);
+      const small = visitedPerStep(600);
+      expect(small.length).toBe(steps.length);
+      // The same steps visit the same entries whatever else the TLB holds (a scan would visit 20,000 per step).
+      expect(big).toEqual(small);
+    } finally {
+      tlbStats.counting = false;
+    }
+    // per step: found / filed / removed entries only (the 20-page munmap removes 20 leaves and 2 walk-cache entries)
+    expect(Math.max(...big.slice(0, 4))).toBeLessThanOrEqual(8);
+    expect(big[4]).toBeGreaterThanOrEqual(20);
+    expect(big[4]).toBeLessThanOrEqual(2 * (20 + 2) + 8);
+    const f = bigTlb(20_000);
+    new Timeline(f, null, { extend: (s, i) => ((held = s.cpus[0].tlb.n), i === f.steps.length ? null : null) });
+    expect(held).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('a TLB agrees with a list: fills append, invalidations keep the rest in fill order, versions stay as handed out', () => {
+    // Mostly fills, so that TLBs outgrow a list (TLB_SMALL) and tags outgrow their sorted arrays, then shrink again.
+    const op = fc.oneof(
+      { arbitrary: fc.record({ k: fc.constant('add' as const), tag: fc.constantFrom(-1, 0, 0, 0, 0, 1), va: fc.integer({ min: 0, max: 3000 }), walk: fc.integer({ min: 0, max: 4 }).map((x) => x === 0), page: fc.integer({ min: 0, max: 9 }) }), weight: 40 },
+      { arbitrary: fc.record({ k: fc.constant('range' as const), tag: fc.integer({ min: -1, max: 1 }), start: fc.integer({ min: 0, max: 3000 }), len: fc.integer({ min: -1, max: 400 }) }), weight: 2 },
+      { arbitrary: fc.record({ k: fc.constant('tag' as const), tag: fc.integer({ min: -1, max: 1 }) }), weight: 1 },
+    );
+    const inRange = (e: TlbEntry, start: number, end: number) =>
+      end < 0 || (e.walk ? e.va * REGION_PAGES < end && (e.va + 1) * REGION_PAGES > start : e.va >= start && e.va < end);
+    const seen = { indexed: 0, maps: 0 };
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 100, maxLength: 400 }), (ops) => {
+        let t: Tlb = tlbEmpty();
+        let ref: TlbEntry[] = [];
+        for (const o of ops) {
+          const before = freeze(t);
+          if (t.flat === null) seen.indexed++;
+          if (t.tags.some((x) => x.leaf.map)) seen.maps++;
+          const shown = tlbList(before);
+          if (o.k === 'add') {
+            const va = o.walk ? o.va >> 4 : o.va;
+            const has = o.walk ? tlbWalk(t, o.tag, va) : tlbLeaf(t, o.tag, va);
+            expect(!!has).toBe(ref.some((e) => e.tag === o.tag && e.walk === o.walk && e.va === va));
+            if (has) continue;
+            const e: TlbEntry = { tag: o.tag, mm: 1, va, page: o.page, walk: o.walk, write: true, speculative: false, gen: 0 };
+            t = tlbAdd(t, { ...e, seq: t.seq });
+            ref = ref.concat([e]);
+          } else {
+            const start = o.k === 'tag' ? 0 : o.start;
+            const end = o.k === 'tag' ? -1 : o.len < 0 ? -1 : o.start + o.len;
+            const gone: TlbEntry[] = [];
+            t = o.k === 'tag' ? tlbRemoveTag(t, o.tag, (e) => gone.push(e)) : tlbRemoveRange(t, o.tag, start, end, (e) => gone.push(e));
+            const kept = ref.filter((e) => e.tag !== o.tag || !inRange(e, start, end));
+            expect(gone.length).toBe(ref.length - kept.length);
+            ref = kept;
+          }
+          expect(tlbList(t)).toEqual(ref);
+          expect(t.n).toBe(ref.length);
+          expect(tlbList(before)).toEqual(shown);
+          const d = { gone: [] as number[], added: [] as number[] };
+          tlbDiff(before, t, (e) => d.gone.push(e.seq), (e) => d.added.push(e.seq));
+          expect(d.gone.length - d.added.length).toBe(shown.length - ref.length);
+          // each in fill order
+          expect(d.gone).toEqual([...d.gone].sort((a, b) => a - b));
+          expect(d.added).toEqual([...d.added].sort((a, b) => a - b));
+        }
+      }),
+      { numRuns: Number(process.env.TLB_RUNS ?? 60) },
+    );
+    // Both forms, and the radix form of a tag, were exercised.
+    expect(seen.indexed).toBeGreaterThan(0);
+    expect(seen.maps).toBeGreaterThan(0);
+  });
+});
+
+describe('reclaim walks the page\'s own mappings (Page.rmap)', () => {
+  /** Reads of the mm list by a reclaim of a page that two of `count` mms map (each mm has 64 other mappings). */
+  function reclaimReads(count: number): number {
+    const f: ScenarioFile = {
+      format: 'lazytlb/1', id: 'rmap', title: 'rmap',
+      machine: { arch: 'x86', cpus: 2 },
+      mms: Array.from({ length: count }, (_, m) => ({
+        name: `M${m}`,
+        mappings: [
+          ...Array.from({ length: 64 }, (_, i) => ({ va: hex(0x10000000 + i * 0x1000), page: `M${m}p${i}`, write: true })),
+          ...(m === 7 || m === count - 3 ? [{ va: hex(0x20000000), page: 'S', write: true }] : []),
+        ],
+      })),
+      tasks: [{ name: 'T', mm: 'M0' }],
+      steps: [{ cpu: 0, do: 'switch', to: 'T' }],
+    };
+    let reads = 0;
+    const [work] = workPerStep(f, [{ cpu: 0, do: 'reclaim', page: 'S' }, { cpu: 0, do: 'switch', to: 'idle' }], (s) => {
+      const mms = s.mms;
+      s.mms = new Proxy(mms, {
+        get(target, p, r) {
+          if (typeof p === 'string' && /^\d+$/.test(p)) reads++;
+          return Reflect.get(target, p, r);
+        },
+      });
+    }, () => reads);
+    return work;
+  }
+
+  it('try_to_unmap reads the mms that map the page, not every mm (30 vs 300 mms)', () => {
+    // A walk of every mm's PTEs reads every mm (and visits all their PTEs): 270 more reads with 300 mms.
+    const small = reclaimReads(30);
+    expect(small).toBeGreaterThan(0);
+    expect(reclaimReads(300)).toBe(small);
+  });
+
+  it('the reverse map and the TLB index by page (model/tlb_pages.ts) mirror the PTEs and TLBs in every state of random runs', () => {
+    for (const arch of ['x86', 'powerpc', 'arm64', 's390', 'mips'] as const) {
+      const f = randomScenario({ arch, cpus: 3, mms: 3, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 6, config: { reclaim_caller_pins_page: false, cow_notify: 'set_then_notify' } });
+      const next = randomSteps(arch.length * 13, 400, { pagesPerMm: 6 });
+      new Timeline(f, null, {
+        extend: (s, i) => {
+          const rmap = new Map<number, string[]>();
+          for (const m of s.mms) rforEach(m.pte, (va, pte) => (rmap.get(pte.page) ?? rmap.set(pte.page, []).get(pte.page)!).push(`${m.id}:${va}`));
+          const refs = new Map<number, string[]>();
+          for (const c of s.cpus) for (const e of tlbList(c.tlb)) (refs.get(e.page) ?? refs.set(e.page, []).get(e.page)!).push(`${c.id}:${e.tag}:${e.walk ? 1 : 0}:${e.va}`);
+          for (const p of s.pages) {
+            const pairs = (xs: number[], n: number) => Array.from({ length: xs.length / n }, (_, j) => xs.slice(j * n, j * n + n).join(':')).sort();
+            expect(pairs(p.rmap, 2), `${arch} step ${i} rmap of ${p.name}`).toEqual((rmap.get(p.id) ?? []).sort());
+            const indexed = tlbPagesOf(s as SimState).of(p.id).map(([c, e]) => `${c}:${e.tag}:${e.walk ? 1 : 0}:${e.va}`);
+            expect(indexed.sort(), `${arch} step ${i} TLB entries of ${p.name}`).toEqual((refs.get(p.id) ?? []).sort());
+          }
+          return next(s, i);
+        },
+      });
+    }
+  });
+});
+
+describe('the I13 checks re-judge only what changed (invariants/state.ts)', () => {
+  it('writes to the mm read none of the IOTLB entries unless the PTEs behind them changed', () => {
+    const N = 5000;
+    const f: ScenarioFile = {
+      format: 'lazytlb/1', id: 'dev', title: 'dev',
+      machine: { arch: 'x86', cpus: 2 },
+      mms: [{ name: 'M', mappings: Array.from({ length: N + 8 }, (_, i) => ({ va: hex(0x10000000 + i * 0x1000), page: `p${i}`, write: true })) }],
+      tasks: [{ name: 'T', mm: 'M' }, { name: 'U', mm: 'M' }],
+      devices: [{ name: 'D', kind: 'shared', mm: 'M' }],
+      steps: [{ cpu: 0, do: 'switch', to: 'T' }, ...Array.from({ length: N }, (_, i): StepFile => ({ device: 'D', do: 'device_access', va: hex(0x10000000 + i * 0x1000) }))],
+    };
+    let reads = 0;
+    const probe = (s: SimState) => {
+      const d = s.devices[0];
+      expect(d.tlb.length).toBe(N);
+      d.tlb = new Proxy(d.tlb, {
+        get(target, p, r) {
+          if (typeof p === 'string' && /^\d+$/.test(p)) reads++;
+          return Reflect.get(target, p, r);
+        },
+      });
+    };
+    const work = workPerStep(f, [
+      // the first look at the instrumented list reads it once
+      { cpu: 1, do: 'mmgrab', mm: 'M' },
+      // mm writes with no PTE change, then PTE changes away from (map) and under (munmap, cow) the device's entries:
+      // the device is told of the munmap and the COW (its list is replaced), so only the map step is measured there
+      { cpu: 1, do: 'mmdrop', mm: 'M' },
+      { cpu: 1, do: 'switch', to: 'U' },
+      { cpu: 1, do: 'map', va: hex(0x70000000) },
+      { cpu: 1, do: 'switch', to: 'idle' },
+    ], probe, () => reads);
+    expect(work[0]).toBeGreaterThanOrEqual(N);
+    // A pass over the IOTLB on every micro-step that writes the mm would read 5,000 entries per micro-step here.
+    for (const w of work.slice(1)) expect(w).toBeLessThan(50);
   });
 });

@@ -13,7 +13,7 @@
 import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
-import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { hwLoad, tlbDropTag, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
 import type { ArchPolicy } from './policy.ts';
 
@@ -23,10 +23,7 @@ const SMP = 'arch/mips/kernel/smp.c';
 function newContext(k: Kernel, c: CpuId, mm: MmId): number {
   const cpu = k.cpu(c);
   const old = cpu.asid_of[mm] ?? 0;
-  if (old) {
-    const kept = cpu.tlb.filter((e) => e.tag !== old);
-    if (kept.length !== cpu.tlb.length) cpu.tlb = kept;
-  }
+  if (old) tlbDropTag(k, c, old);
   const asid = cpu.asid_next++;
   cpu.asid_of = { ...cpu.asid_of, [mm]: asid };
   return asid;
@@ -83,7 +80,7 @@ defineFn('flush_tlb_mm_range@mips', SMP, {
       w.asid_of = { ...w.asid_of, [mm]: 0 };
       // Unreachable once the context is gone (until ASID rollover flushes them): dropped, unless the CPU still runs
       // with that ASID loaded, which is exactly the hole this shortcut leaves.
-      if (w.loaded_mm !== mm) w.tlb = w.tlb.filter((e) => e.tag !== old);
+      if (w.loaded_mm !== mm) tlbDropTag(k, cpu.id, old);
     }
     return 'local_flush_tlb_range';
   },

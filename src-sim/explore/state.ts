@@ -17,6 +17,7 @@ import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
 import { ARCHES } from '../arch/index.ts';
 import { Checker } from '../invariants/index.ts';
 import { cloneState } from '../model/clone.ts';
+import { tlbList, type Tlb } from '../model/tlb.ts';
 import type { SimState } from '../model/types.ts';
 import { initialState } from '../scenario/initial.ts';
 import type { ResolvedVariant } from '../scenario/load.ts';
@@ -96,8 +97,8 @@ export function canonicalKey(x: ExploreState): string {
   const out: string[] = [];
   for (const c of s.cpus) {
     // The fields of a CPU in their order, with the ones handled apart replaced
-    const { id: _id, ipi_queue, stack, op, ...rest } = c;
-    out.push('C', JSON.stringify(rest), op === 'blocked' ? 'running' : op);
+    const { id: _id, ipi_queue, stack, op, tlb, ...rest } = c;
+    out.push('C', JSON.stringify(rest), op === 'blocked' ? 'running' : op, tlbKey(tlb));
     for (const f of stack) {
       out.push('F', f.fn, f.pc, f.ret, f.irq ? '!' : '', localsKey(f.l, ipiOf));
     }
@@ -115,8 +116,8 @@ export function canonicalKey(x: ExploreState): string {
     out.push('M', JSON.stringify(rest));
   }
   for (const p of s.pages) {
-    const { id: _id, name, owner: _owner, ...rest } = p;
-    out.push('P', GENERATED.test(name) ? '' : name, JSON.stringify(rest));
+    const { id: _id, name, owner: _owner, rmap, ...rest } = p;
+    out.push('P', GENERATED.test(name) ? '' : name, JSON.stringify(rest), rmapKey(rmap));
   }
   out.push('L', s.free_list.join(','));
   for (const d of s.devices) {
@@ -130,6 +131,24 @@ export function canonicalKey(x: ExploreState): string {
   out.push('O', sortedIds(k.opMms.ids, k.opMms.n));
   out.push('W', sortedIds(k.dirtyCpus.ids, k.dirtyCpus.n), sortedIds(k.dirtyTasks.ids, k.dirtyTasks.n), sortedIds(k.dirtyMms.ids, k.dirtyMms.n), k.deviceTouched ? '1' : '0');
   return out.join('\u0001');
+}
+
+/**
+ * A TLB's entries, without their fill numbers and in a canonical order: no lookup depends on the order or on when an
+ * entry was filled (one entry per tag and address), and the indexed form holds its entries in maps a JSON text drops.
+ */
+function tlbKey(t: Tlb): string {
+  return tlbList(t)
+    .map((e) => JSON.stringify(e))
+    .sort()
+    .join('|');
+}
+
+/** A page's reverse map as a sorted list of (mm, va): the order it was built in tells history, not use. */
+function rmapKey(rmap: number[]): string {
+  const pairs: string[] = [];
+  for (let i = 0; i + 1 < rmap.length; i += 2) pairs.push(`${rmap[i]}:${rmap[i + 1]}`);
+  return pairs.sort().join(',');
 }
 
 function sortedIds(ids: number[], n: number): string {

@@ -10,7 +10,13 @@
  * - I13a a shared-page-table device still caching a translation to the page.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import type { CpuId, PageId } from '../model/types.ts';
+import type { Cpu, CpuId, PageId } from '../model/types.ts';
+import { tlbStats, type TlbCached } from '../model/tlb.ts';
+import { tlbPagesOf } from '../model/tlb_pages.ts';
+
+const count = (n: number) => {
+  if (tlbStats.counting) tlbStats.visited += n;
+};
 import { hex } from '../kernel/tlb_hw.ts';
 
 export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
@@ -18,17 +24,21 @@ export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
   const pg = s.pages[p];
   const gen = pg.reused;
   const relaxed = s.config.i8_mode === 'x86-lazy-relaxed';
-  for (const cpu of s.cpus) {
-    for (const e of cpu.tlb) {
-      if (e.page !== p || e.gen !== gen) continue;
-      if (e.walk) {
-        if (k.arch.unusableTag(k, cpu.id, e)) continue;
-        k.violation('I9', [c, cpu.id], [pg.name, k.mmName(e.mm)],
-          `page-table page ${pg.name} freed while CPU${cpu.id}'s walk cache still points at it (${k.mmName(e.mm)}, region ${hex(e.va * 512)})`);
-      } else if (!k.arch.unusableTag(k, cpu.id, e) && !(relaxed && k.arch.i8Tolerated(k, cpu.id, e))) {
-        k.violation('I8', [c, cpu.id], [pg.name, k.mmName(e.mm)],
-          `page ${pg.name} freed while CPU${cpu.id}'s TLB still maps ${hex(e.va)} -> ${pg.name} (${k.mmName(e.mm)}${e.speculative ? ', speculative fill' : ''})`);
-      }
+  // The entries that cache this frame (model/tlb_pages.ts), by CPU and then in fill order: what a pass over every
+  // CPU's whole TLB found, at the cost of those entries only.
+  const hits: Array<{ cpu: Cpu; e: TlbCached }> = [];
+  const cached = tlbPagesOf(s).of(p);
+  count(cached.length);
+  for (const [c2, e] of cached) if (e.gen === gen) hits.push({ cpu: s.cpus[c2], e });
+  hits.sort((x, y) => x.cpu.id - y.cpu.id || x.e.seq - y.e.seq);
+  for (const { cpu, e } of hits) {
+    if (e.walk) {
+      if (k.arch.unusableTag(k, cpu.id, e)) continue;
+      k.violation('I9', [c, cpu.id], [pg.name, k.mmName(e.mm)],
+        `page-table page ${pg.name} freed while CPU${cpu.id}'s walk cache still points at it (${k.mmName(e.mm)}, region ${hex(e.va * 512)})`);
+    } else if (!k.arch.unusableTag(k, cpu.id, e) && !(relaxed && k.arch.i8Tolerated(k, cpu.id, e))) {
+      k.violation('I8', [c, cpu.id], [pg.name, k.mmName(e.mm)],
+        `page ${pg.name} freed while CPU${cpu.id}'s TLB still maps ${hex(e.va)} -> ${pg.name} (${k.mmName(e.mm)}${e.speculative ? ', speculative fill' : ''})`);
     }
   }
   if (pg.kind === 'pt' && pg.may_walk.length) {

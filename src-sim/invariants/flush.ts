@@ -10,6 +10,7 @@
 import type { Kernel } from '../engine/kernel.ts';
 import { NONE, type CpuId, type MmId } from '../model/types.ts';
 import { rget } from '../model/radix.ts';
+import { tlbOfTag } from '../model/tlb.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
 export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: string | null, gen: number): void {
@@ -20,8 +21,9 @@ export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: str
       if (cpu.id === c) continue;
       const t = s.tasks[cpu.curr];
       if (t.mm !== mm || cpu.loaded_mm !== mm) continue; // uses M non-speculatively: a thread of M, or a kthread in use_mm
-      for (const e of cpu.tlb) {
-        if (e.walk || e.tag !== cpu.tag || e.mm !== mm) continue;
+      // Its entries under the loaded tag, in fill order (model/tlb.ts): not the whole TLB.
+      for (const e of tlbOfTag(cpu.tlb, cpu.tag)) {
+        if (e.walk || e.mm !== mm) continue;
         const pte = rget(m.pte, e.va);
         if (pte && pte.page === e.page) continue;
         k.violation('I11', [c, cpu.id], [m.name, t.name, k.pageName(e.page)],

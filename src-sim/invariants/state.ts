@@ -18,8 +18,8 @@
  *   I14  an IPI handler never runs between a task's mm/active_mm update and the hardware switch (checked on delivery)
  */
 import type { Kernel } from '../engine/kernel.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId, type TaskId } from '../model/types.ts';
-import { rget, rhas } from '../model/radix.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type Device, type DeviceTlbEntry, type Mm, type MmId, type PageId, type Pte, type TaskId } from '../model/types.ts';
+import { radixEmpty, rdiff, rget, rhas, type RadixMap } from '../model/radix.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
 /** Check kinds, for the numeric keys of standing violations (kind * KEY_SPAN + subject). */
@@ -195,24 +195,116 @@ export class StateChecker {
     }
   }
 
+  /** Per device, what its I13 checks last saw (see checkDevices). */
+  private devSeen: DeviceSeen[] = [];
+
+  /**
+   * I13 a-d per device, kept incrementally: each IOTLB entry's standing (a: no PTE and no invalidation pending, b: the
+   * PTE maps another page, c: inside an open range) is re-judged only when something it depends on changed. A new
+   * IOTLB list or inflight list (the device was written; the kernel code that did so built the new list, O(entries))
+   * re-judges every entry; a change of the mm's PTEs or pending secondary invalidations re-judges the entries at the
+   * addresses that changed (radix diffs cost what changed); nothing relevant changed (an mm write of refcounts, say):
+   * nothing to do. The message names the last offending entry in IOTLB order, as a pass over the list did.
+   */
   private checkDevices(k: Kernel): void {
     const s = k.s;
     for (const dev of s.devices) {
       const m = s.mms[dev.mm];
-      let a = '';
-      let b = '';
-      let inRange = '';
-      for (const e of dev.tlb) {
-        const pte = rget(m.pte, e.va);
-        if (pte && pte.page !== e.page) b = `${hex(e.va)}: the CPU page table maps ${k.pageName(pte.page)} but ${dev.name} still uses ${k.pageName(e.page)}`;
-        else if (!pte && !rhas(m.sec_unflushed, e.va)) a = `${dev.name} caches ${hex(e.va)} -> ${k.pageName(e.page)} with no PTE behind it and no invalidation in progress`;
-        for (const r of dev.inflight) if (e.va >= r[0] && e.va < r[1]) inRange = `${dev.name} has an SPTE for ${hex(e.va)} inside an open invalidate_range_start`;
+      const seen = (this.devSeen[dev.id] ??= new DeviceSeen());
+      if (dev.tlb !== seen.tlb || dev.inflight !== seen.inflight) seen.rebuild(dev, m);
+      else if (m.pte !== seen.pte || m.sec_unflushed !== seen.sec) seen.update(dev, m);
+      else continue;
+      const { a, b, c } = seen;
+      if (this.starts(K.I13a, dev.id, a.size > 0)) {
+        const e = seen.last(a);
+        k.violation('I13a', [], [dev.name], `${dev.name} caches ${hex(e.va)} -> ${k.pageName(e.page)} with no PTE behind it and no invalidation in progress`);
       }
-      if (this.starts(K.I13a, dev.id, a !== '')) k.violation('I13a', [], [dev.name], a);
-      if (this.starts(K.I13b, dev.id, b !== '')) k.violation('I13b', [], [dev.name], b + ' (device and CPU disagree)');
-      if (this.starts(K.I13c, dev.id, inRange !== '')) k.violation('I13c', [], [dev.name], inRange);
+      if (this.starts(K.I13b, dev.id, b.size > 0)) {
+        const e = seen.last(b);
+        k.violation('I13b', [], [dev.name], `${hex(e.va)}: the CPU page table maps ${k.pageName(rget(m.pte, e.va)!.page)} but ${dev.name} still uses ${k.pageName(e.page)} (device and CPU disagree)`);
+      }
+      if (this.starts(K.I13c, dev.id, c.size > 0)) k.violation('I13c', [], [dev.name], `${dev.name} has an SPTE for ${hex(seen.last(c).va)} inside an open invalidate_range_start`);
       if (this.starts(K.I13d, dev.id, dev.released && dev.tlb.length > 0)) k.violation('I13d', [], [dev.name], `${dev.name} keeps entries after ->release`);
     }
+  }
+}
+
+/** Up to this many IOTLB entries, a PTE change re-judges them all (a bounded cost) rather than diffing the maps. */
+const SMALL_IOTLB = 64;
+
+/** What checkDevices last judged for one device: the inputs, and the IOTLB entries standing in each I13 case. */
+class DeviceSeen {
+  tlb: readonly DeviceTlbEntry[] | null = null;
+  inflight: ReadonlyArray<[number, number]> | null = null;
+  pte: RadixMap<Pte> = radixEmpty();
+  sec: RadixMap<PageId> = radixEmpty();
+  /** IOTLB entry by address (a device caches one per address) and its position in the list. */
+  private byVa = new Map<number, DeviceTlbEntry>();
+  private pos = new Map<DeviceTlbEntry, number>();
+  a = new Set<DeviceTlbEntry>();
+  b = new Set<DeviceTlbEntry>();
+  c = new Set<DeviceTlbEntry>();
+
+  rebuild(dev: Device, m: Mm): void {
+    this.tlb = dev.tlb;
+    this.inflight = dev.inflight;
+    this.pte = m.pte;
+    this.sec = m.sec_unflushed;
+    this.byVa.clear();
+    this.pos.clear();
+    this.a.clear();
+    this.b.clear();
+    this.c.clear();
+    dev.tlb.forEach((e, i) => {
+      this.byVa.set(e.va, e);
+      this.pos.set(e, i);
+      this.judge(e, m);
+      for (const r of dev.inflight) if (e.va >= r[0] && e.va < r[1]) this.c.add(e);
+    });
+  }
+
+  /**
+   * The PTEs or pending invalidations changed: re-judge the entries at the addresses that changed (a small IOTLB, the
+   * usual case, is re-judged whole: cheaper than diffing two versions of the maps).
+   */
+  update(_dev: Device, m: Mm): void {
+    if (this.byVa.size <= SMALL_IOTLB) {
+      for (const e of this.byVa.values()) this.judge(e, m);
+      this.pte = m.pte;
+      this.sec = m.sec_unflushed;
+      return;
+    }
+    const again = (va: number) => {
+      const e = this.byVa.get(va);
+      if (e) this.judge(e, m);
+    };
+    if (m.pte !== this.pte) {
+      rdiff(this.pte, m.pte, again);
+      rdiff(m.pte, this.pte, again);
+      this.pte = m.pte;
+    }
+    if (m.sec_unflushed !== this.sec) {
+      rdiff(this.sec, m.sec_unflushed, again);
+      rdiff(m.sec_unflushed, this.sec, again);
+      this.sec = m.sec_unflushed;
+    }
+  }
+
+  private judge(e: DeviceTlbEntry, m: Mm): void {
+    const pte = rget(m.pte, e.va);
+    const b = !!pte && pte.page !== e.page;
+    const a = !pte && !rhas(m.sec_unflushed, e.va);
+    if (a) this.a.add(e);
+    else this.a.delete(e);
+    if (b) this.b.add(e);
+    else this.b.delete(e);
+  }
+
+  /** The entry of the set that comes last in the IOTLB list. */
+  last(set: Set<DeviceTlbEntry>): DeviceTlbEntry {
+    let best: DeviceTlbEntry | null = null;
+    for (const e of set) if (!best || this.pos.get(e)! > this.pos.get(best)!) best = e;
+    return best!;
   }
 }
 

@@ -6,6 +6,7 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { NONE, type Cpu, type CpuId, type MmId, type PageId } from '../model/types.ts';
 import { rdel, rget, rset } from '../model/radix.ts';
+import { rmapAdd, rmapRemove } from '../model/rmap.ts';
 import { allocPage, getPage, putPage } from './pages.ts';
 import { findLeaf, hex, regionOf, tlbFill, walk } from './tlb_hw.ts';
 import { archInvalidatesSecondary, invalidateSecondaryTlbs, notePteChange } from './tlbflush.ts';
@@ -33,23 +34,30 @@ export function ptepClear(k: Kernel, c: CpuId, mm: MmId, va: number): void {
   const m = k.mm(mm);
   const old = rget(m.pte, va)!.page;
   m.pte = rdel(m.pte, va);
+  rmapRemove(k.page(old), mm, va);
   notePteChange(k, mm, va, old);
   k.arch.pteClear?.(k, c, mm, va, false);
 }
 
-/** set_pte_at: the mapping takes a page reference. Copies only the tables on vpn's path (model/radix.ts). */
+/**
+ * set_pte_at: the mapping takes a page reference. Copies only the tables on vpn's path (model/radix.ts); the page's
+ * reverse map (and that of a page the PTE mapped before, if any) follows.
+ */
 export function setPte(k: Kernel, mm: MmId, vpn: number, page: PageId, write: boolean): void {
   const m = k.mm(mm);
+  const was = rget(m.pte, vpn);
+  if (was) rmapRemove(k.page(was.page), mm, vpn);
   m.pte = rset(m.pte, vpn, { page, write });
+  rmapAdd(k.page(page), mm, vpn);
 }
 
 defineFn('user_access', 'hardware MMU', {
   /** A load or store by the running code: the TLB first, a page walk on a miss. */
   tlb_lookup(k, c, f) {
     const va = f.l.va as number;
-    const i = findLeaf(k, c.id, va);
-    if (i >= 0) {
-      k.inv.tlbUse(k, c.id, k.s.cpus[c.id].tlb[i], f.l.write as boolean);
+    const hit = findLeaf(k, c.id, va);
+    if (hit) {
+      k.inv.tlbUse(k, c.id, hit, f.l.write as boolean);
       return RET;
     }
     const w = walk(k, c.id, va);
@@ -65,8 +73,8 @@ defineFn('user_access', 'hardware MMU', {
       return RET;
     }
     tlbFill(k, c.id, va, w, false);
-    const j = findLeaf(k, c.id, va);
-    if (j >= 0) k.inv.tlbUse(k, c.id, k.s.cpus[c.id].tlb[j], f.l.write as boolean);
+    const filled = findLeaf(k, c.id, va);
+    if (filled) k.inv.tlbUse(k, c.id, filled, f.l.write as boolean);
     return RET;
   },
 });

@@ -15,6 +15,7 @@ import { REGION_PAGES } from './tlb_hw.ts';
 import { mmuNotifierRelease, rangeEnd, rangeStart } from './mmu_notifier.ts';
 import { PteChanges } from './tlbflush.ts';
 import { RadixEdit, rforEach, rhasRange } from '../model/radix.ts';
+import { rmapRemove } from '../model/rmap.ts';
 
 /**
  * zap_pte_range: clear the PTEs of [start, end), queue their pages for freeing after the flush. Visits only the
@@ -28,6 +29,7 @@ export function unmapRange(k: Kernel, c: Cpu, start: number, end: number): void 
   edit.delRange(start, end, (va, old) => {
     k.arch.pteClear?.(k, c.id, tlb.mm, va, tlb.fullmm);
     notes.note(va, old.page);
+    rmapRemove(k.page(old.page), tlb.mm, va);
     tlb.pages.push(old.page);
     tlbAdjustRange(tlb, va, va + 1);
   });

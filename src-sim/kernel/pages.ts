@@ -48,7 +48,7 @@ export function allocPage(k: Kernel, kind: PageKind, owner: string, region = -1,
     return reuse;
   }
   const id = k.s.pages.length;
-  k.s.pages.push({ id, name: name ?? `pfn${id}`, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [] });
+  k.s.pages.push({ id, name: name ?? `pfn${id}`, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [], rmap: [] });
   k.page(id);
   return id;
 }

@@ -7,7 +7,7 @@
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { MmId, PageId } from '../model/types.ts';
-import { rforEach } from '../model/radix.ts';
+import { rmapMappings } from '../model/rmap.ts';
 import { getPage, putPage } from './pages.ts';
 import { rangeEnd, rangeStart } from './mmu_notifier.ts';
 import { archInvalidatesSecondary, invalidateSecondaryTlbs } from './tlbflush.ts';
@@ -16,14 +16,8 @@ import { ptepClear } from './memory.ts';
 defineFn('try_to_unmap', 'mm/rmap.c', {
   rmap_walk(k, _c, f) {
     const page = f.l.page as PageId;
-    const maps: Array<[MmId, number]> = [];
-    for (const m of k.s.mms) {
-      if (m.state === 'freed') continue;
-      rforEach(m.pte, (va, pte) => {
-        if (pte.page === page) maps.push([m.id, va]);
-      });
-    }
-    f.l.maps = maps;
+    // The page's own reverse map (model/rmap.ts): O(its mappings), in the order of an mm-by-mm walk of the PTEs.
+    f.l.maps = rmapMappings(k.s.pages[page], (mm) => k.s.mms[mm].state !== 'freed');
     f.l.i = 0;
     if (k.s.config.reclaim_caller_pins_page) getPage(k, page);
     return 'try_to_unmap_one';

@@ -6,11 +6,15 @@
  * Modelling shortcuts, stated:
  * - One page size (4 KiB), two levels below the pgd: a PTE-table page covers REGION_PAGES pages. Walk-cache entries
  *   cache "region -> PTE-table page"; leaf entries cache "page -> data page".
- * - TLBs have unbounded capacity (no eviction), so an entry stays until an invalidation removes it.
+ * - TLBs have unbounded capacity (no eviction), so an entry stays until an invalidation removes it. A TLB can
+ *   therefore hold as many entries as its mms have mappings: it is indexed by tag and address (model/tlb.ts), and an
+ *   index of the entries by page (model/tlb_pages.ts, kept here) serves the at-free check, so nothing scans a TLB.
  * - Kernel (global) mappings are not modelled; init_mm has no user entries.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId } from '../model/types.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId, type TlbEntry } from '../model/types.ts';
+import { tlbAdd, tlbLeaf, tlbRemoveRange, tlbRemoveTag, tlbWalk } from '../model/tlb.ts';
+import { tlbPagesOf } from '../model/tlb_pages.ts';
 import { rget } from '../model/radix.ts';
 
 export { PAGE_SHIFT, REGION_PAGES, regionOf, hex } from '../model/geometry.ts';
@@ -32,18 +36,22 @@ function regionInRange(region: number, start: number, end: number): boolean {
 /**
  * Invalidate CPU c's entries with hardware tag `tag` (leaf and walk-cache) in [start, end) pages (end < 0: all).
  * `mm` is the mm the invalidation is for: CPUs flushed for it stop counting as possible walkers of its unhooked
- * page-table pages (I9).
+ * page-table pages (I9). Visits only the entries it removes (model/tlb.ts); a whole-tag flush removes each entry once,
+ * which its fill paid for.
  */
 export function tlbInvalidate(k: Kernel, c: CpuId, tag: number, mm: MmId, start: number, end: number): void {
   const cpu = k.cpu(c);
   k.s.counters.flushes++;
-  if (tag >= 0) {
-    const kept = cpu.tlb.filter((e) =>
-      e.tag !== tag ? true : e.walk ? !regionInRange(e.va, start, end) : !inRange(e.va, start, end),
-    );
-    if (kept.length !== cpu.tlb.length) cpu.tlb = kept;
-  }
+  const pages = tlbPagesOf(k.s);
+  if (tag >= 0) cpu.tlb = tlbRemoveRange(cpu.tlb, tag, end < 0 ? 0 : start, end, (e) => pages.remove(c, e));
   if (mm > INIT_MM) forgetWalker(k, c, mm, start, end);
+}
+
+/** Drop every entry of CPU c under `tag` (an ASID given up: mips get_new_mmu_context, drop_mmu_context). */
+export function tlbDropTag(k: Kernel, c: CpuId, tag: number): void {
+  const cpu = k.cpu(c);
+  const pages = tlbPagesOf(k.s);
+  cpu.tlb = tlbRemoveTag(cpu.tlb, tag, (e) => pages.remove(c, e));
 }
 
 /** CPU c can no longer walk through mm's unhooked page-table pages in the range. */
@@ -65,14 +73,10 @@ export function hwLoad(k: Kernel, c: CpuId, mm: MmId, tag: number, old: MmId = k
   if (old > INIT_MM && old !== mm) forgetWalker(k, c, old, 0, TLB_FLUSH_ALL);
 }
 
-export function findLeaf(k: Kernel, c: CpuId, vpn: number): number {
+/** CPU c's leaf entry for `vpn` under its current tag, if any. */
+export function findLeaf(k: Kernel, c: CpuId, vpn: number): TlbEntry | undefined {
   const cpu = k.s.cpus[c];
-  const tlb = cpu.tlb;
-  for (let i = 0; i < tlb.length; i++) {
-    const e = tlb[i];
-    if (!e.walk && e.tag === cpu.tag && e.va === vpn) return i;
-  }
-  return -1;
+  return tlbLeaf(cpu.tlb, cpu.tag, vpn);
 }
 
 export interface WalkResult {
@@ -94,16 +98,14 @@ export function walk(k: Kernel, c: CpuId, vpn: number): WalkResult {
   const m = k.s.mms[mm];
   const region = regionOf(vpn);
   let table = -1;
-  for (const e of cpu.tlb) {
-    if (e.walk && e.tag === cpu.tag && e.va === region) {
-      table = e.page;
-      const pg = k.s.pages[table];
-      if (pg.freed || pg.reused !== e.gen) {
-        res.table = table;
-        res.throughFreedTable = true;
-        return res;
-      }
-      break;
+  const e = tlbWalk(cpu.tlb, cpu.tag, region);
+  if (e) {
+    table = e.page;
+    const pg = k.s.pages[table];
+    if (pg.freed || pg.reused !== e.gen) {
+      res.table = table;
+      res.throughFreedTable = true;
+      return res;
     }
   }
   if (table < 0) table = m.state === 'freed' ? -1 : (rget(m.pt, region) ?? -1);
@@ -119,22 +121,21 @@ export function walk(k: Kernel, c: CpuId, vpn: number): WalkResult {
   return res;
 }
 
-/** Insert the walk's result into CPU c's TLB under its current tag. */
+/** Insert the walk's result into CPU c's TLB under its current tag (the walk-cache entry first, then the leaf). */
 export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, speculative: boolean): void {
   const cpu = k.cpu(c);
   const mm = cpu.loaded_mm;
   const region = regionOf(vpn);
-  let hasWalk = false;
-  let hasLeaf = false;
-  for (const e of cpu.tlb) {
-    if (e.tag !== cpu.tag) continue;
-    if (e.walk && e.va === region) hasWalk = true;
-    if (!e.walk && e.va === vpn) hasLeaf = true;
-  }
-  const add = [];
   const pages = k.s.pages;
-  if (!hasWalk && w.table >= 0 && k.arch.walkCache) add.push({ tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused });
-  if (!hasLeaf && w.page >= 0) add.push({ tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused });
-  if (add.length) cpu.tlb = cpu.tlb.concat(add);
+  const refs = tlbPagesOf(k.s);
+  if (w.table >= 0 && k.arch.walkCache && !tlbWalk(cpu.tlb, cpu.tag, region)) {
+    const entry = { tag: cpu.tag, mm, va: region, page: w.table, walk: true, write: false, speculative, gen: pages[w.table].reused, seq: cpu.tlb.seq };
+    cpu.tlb = tlbAdd(cpu.tlb, entry);
+    refs.add(c, entry);
+  }
+  if (w.page >= 0 && !tlbLeaf(cpu.tlb, cpu.tag, vpn)) {
+    const entry = { tag: cpu.tag, mm, va: vpn, page: w.page, walk: false, write: w.write, speculative, gen: pages[w.page].reused, seq: cpu.tlb.seq };
+    cpu.tlb = tlbAdd(cpu.tlb, entry);
+    refs.add(c, entry);
+  }
 }
-

@@ -2,17 +2,18 @@
  * Copies of states, with structural sharing.
  *
  * Immutability contract of the working state (what the micro-steps may and may not do), which lets copies share:
- *   - replaced, never written in place: TLB entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed /
+ *   - replaced, never written in place: a CPU's TLB (a persistent indexed value, model/tlb.ts) and its entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed /
  *     sec_unflushed maps (persistent radix maps, model/radix.ts: a change replaces only the tables on its path, so
- *     versions share the rest) and unhooked list, a CPU's asid_of record, a page's may_walk list, device TLB entries
- *     and inflight ranges;
+ *     versions share the rest) and unhooked list, a CPU's asid_of record, a page's may_walk and rmap lists,
+ *     device TLB entries and inflight ranges;
  *   - written in place: the fields of Cpu, Task, Mm, Page, Device objects themselves, an mm's cpumask, the arrays
- *     that hold TLB entries / ctxs / IPIs, and call frames (a CPU's stack).
+ *     that hold device TLB entries / ctxs / IPIs, and call frames (a CPU's stack).
  * A copy therefore duplicates the objects and the written-in-place arrays and shares everything else; a keyframe also
  * shares whole chunks of the task, mm and page lists (KEYFRAME_CHUNK), so its cost is that of what changed. Tests freeze
  * keyframes (`freeze`), so any write that breaks the contract throws instead of silently corrupting history.
  */
-import type { Cpu, Device, Mm, Page, SimState, Task } from './types.ts';
+import type { Cpu, Device, Mm, Page, SimState, Snapshot, Task } from './types.ts';
+import { tlbList } from './tlb.ts';
 
 export function deepClone<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
@@ -26,7 +27,7 @@ export function deepClone<T>(v: T): T {
   return out as T;
 }
 
-const cloneCpu = (c: Cpu): Cpu => ({ ...c, tlb: c.tlb.slice(), ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: deepClone(c.stack) });
+const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: deepClone(c.stack) });
 const cloneTask = (t: Task): Task => ({ ...t });
 const cloneMm = (m: Mm): Mm => ({ ...m, cpumask: m.cpumask.slice(), notifiers: m.notifiers.slice() });
 const clonePage = (p: Page): Page => ({ ...p });
@@ -189,4 +190,12 @@ export function freeze<T>(v: T): T {
   Object.freeze(v);
   for (const key in v as Record<string, unknown>) freeze((v as Record<string, unknown>)[key]);
   return v;
+}
+
+/**
+ * What a snapshot shows of a state (the working state itself is not handed out): each CPU's TLB as the list of its
+ * entries in fill order (model/tlb.ts). O(entries), like the copy a seek makes anyway.
+ */
+export function snapshotOf(s: SimState): Snapshot {
+  return { ...s, cpus: s.cpus.map((c) => ({ ...c, tlb: tlbList(c.tlb) })) };
 }

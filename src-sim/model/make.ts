@@ -6,6 +6,8 @@
 import { TLB_NR_DYN_ASIDS, hex, regionOf } from './geometry.ts';
 import { INIT_MM, NONE, type Arch, type Config, type Cpu, type Mm, type MmId, type SimState, type TaskId } from './types.ts';
 import { RadixEdit, radixEmpty } from './radix.ts';
+import { rmapAdd, rmapRemove } from './rmap.ts';
+import { tlbEmpty } from './tlb.ts';
 
 export const DEFAULT_CONFIG: Config = {
   lazy_tlb_refcount: true,
@@ -59,7 +61,7 @@ function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
     loaded_mm: INIT_MM, tag: 0, is_lazy: false,
     ctxs: x86 ? Array.from({ length: TLB_NR_DYN_ASIDS }, (_, a) => ({ ctx_id: a === 0 ? initCtx : 0, tlb_gen: 0 })) : [],
     next_asid: x86 ? 1 : 0,
-    asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: [], ipi_queue: [], stack: [], op: 'none', until: '',
+    asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: tlbEmpty(), ipi_queue: [], stack: [], op: 'none', until: '',
     needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false,
   };
 }
@@ -85,7 +87,7 @@ export function newTask(s: SimState, name: string, kthread: boolean, mm: MmId): 
 
 function newPage(s: SimState, name: string, kind: 'data' | 'pt', owner: string, region = -1): number {
   const id = s.pages.length;
-  s.pages.push({ id, name, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [] });
+  s.pages.push({ id, name, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [], rmap: [] });
   return id;
 }
 
@@ -128,7 +130,10 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
         p = newPage(s, page, 'data', `${im.name} @${hex(vpn)}`);
         pageIds.set(page, p);
       } else s.pages[p].refcount++;
+      const was = pte.get(vpn);
+      if (was) rmapRemove(s.pages[was.page], id, vpn);
       pte.set(vpn, { page: p, write });
+      rmapAdd(s.pages[p], id, vpn);
     }
     m.pt = pt.root;
     m.pte = pte.root;

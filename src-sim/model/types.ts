@@ -13,6 +13,7 @@
  * model/clone.ts). No snapshot is ever mutated after it was handed out.
  */
 import type { RadixMap } from './radix.ts';
+import type { Tlb } from './tlb.ts';
 
 
 export type CpuId = number;
@@ -109,7 +110,8 @@ export interface Cpu {
   asid_next: number;
   /** s390: lowcore user_asce (the mm to load into CR7 on return to user). */
   user_asce: MmId;
-  tlb: TlbEntry[];
+  /** The TLB and walk cache, indexed by tag and address (model/tlb.ts); a snapshot shows it as a list in fill order. */
+  tlb: Tlb;
   /** Pending cross-calls, held while irqs are off. */
   ipi_queue: Ipi[];
   /** The kernel operation in flight (call stack), bottom first. Interrupt handlers sit on top. */
@@ -205,6 +207,13 @@ export interface Page {
   region: number;
   /** Ghost for I9: CPUs that could still hold a walk through this page-table page since it was unhooked. */
   may_walk: number[];
+  /**
+   * The reverse map (the kernel's anon_vma / i_mmap, mm/rmap.c): every PTE that maps this frame, as flat pairs
+   * [mm, va, mm, va, ...] in no particular order. Kept by the PTE writers (model/rmap.ts) so that reclaim visits only
+   * the page's own mappings; it mirrors the PTEs exactly (a freed or reused frame keeps the PTEs still pointing at it).
+   * Replaced, never written in place.
+   */
+  rmap: number[];
 }
 
 export interface DeviceTlbEntry {
@@ -298,5 +307,7 @@ export interface SimState {
   counters: CounterState;
 }
 
-/** A snapshot handed to the UI: the state at the end of a micro-step. Never mutated. */
-export type Snapshot = SimState;
+/** A CPU as a snapshot shows it: its TLB as a plain list of entries, in the order they were filled. */
+export type CpuSnapshot = Omit<Cpu, 'tlb'> & { tlb: TlbEntry[] };
+/** A snapshot handed to the UI: the state at the end of a micro-step, CPUs' TLBs as lists. Never mutated. */
+export type Snapshot = Omit<SimState, 'cpus'> & { cpus: CpuSnapshot[] };

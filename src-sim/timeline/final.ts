@@ -1,5 +1,5 @@
 /** A compact, readable summary of a state: what the CLI prints as the final state. */
-import { LOADED_MM_SWITCHING, NONE, type SimState } from '../model/types.ts';
+import { LOADED_MM_SWITCHING, NONE, type Snapshot } from '../model/types.ts';
 import { isLazy } from '../model/lazy.ts';
 
 export interface StateSummary {
@@ -9,7 +9,7 @@ export interface StateSummary {
   pages: Array<{ page: string; refcount: number; freed: boolean; reused: number; owner: string }>;
 }
 
-export function summarizeState(s: SimState): StateSummary {
+export function summarizeState(s: Snapshot): StateSummary {
   const mm = (id: number) => (id === NONE ? '-' : id === LOADED_MM_SWITCHING ? 'LOADED_MM_SWITCHING' : s.mms[id].name);
   return {
     cpus: s.cpus.map((c) => {

@@ -16,9 +16,9 @@ import { NO_CHECKS } from '../engine/events.ts';
 import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
 import { INVARIANTS, idMatches } from '../invariants/catalog.ts';
-import { freeze, keyframeOf, workingCopy, type KeyState } from '../model/clone.ts';
+import { freeze, keyframeOf, snapshotOf, workingCopy, type KeyState } from '../model/clone.ts';
 import { initialState } from '../scenario/initial.ts';
-import type { CounterState, SimState } from '../model/types.ts';
+import type { CounterState, SimState, Snapshot } from '../model/types.ts';
 import { describeStep, opDef } from '../ops/index.ts';
 import { beginStep } from '../ops/resolve.ts';
 import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, type ResolvedVariant } from '../scenario/load.ts';
@@ -298,8 +298,8 @@ export class Timeline implements Recorder {
 
   // ---- seeking ----
 
-  /** The state at the end of micro-step `ms` (0-based), or the initial state for ms = -1. A fresh deep copy. */
-  stateAt(ms: number): SimState {
+  /** The state at the end of micro-step `ms` (0-based), or the initial state for ms = -1, as a snapshot: a fresh copy. */
+  stateAt(ms: number): Snapshot {
     if (ms < -1 || ms >= this.msStep.n) throw new RangeError(`micro-step ${ms} is out of range (0..${this.msStep.n - 1})`);
     const target = ms + 1; // micro-steps done
     let lo = 0;
@@ -311,7 +311,7 @@ export class Timeline implements Recorder {
     }
     const kf = this.keyframes[lo];
     const s = workingCopy(kf.state);
-    if (kf.microstep === target) return s;
+    if (kf.microstep === target) return snapshotOf(s);
     const k = new Kernel(s, this.k.arch, this, NO_CHECKS, this.k.names);
     this.recording = false;
     this.replayCount = kf.microstep;
@@ -333,11 +333,11 @@ export class Timeline implements Recorder {
       this.haltAt = -1;
       this.curStep = saved;
     }
-    return k.s;
+    return snapshotOf(k.s);
   }
 
   /** The final state (a copy). */
-  finalState(): SimState {
+  finalState(): Snapshot {
     return this.microstepCount ? this.stateAt(this.microstepCount - 1) : this.stateAt(-1);
   }
 

@@ -18,6 +18,7 @@ import type { Kernel } from '../engine/kernel.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { Cpu, MmState, PageId, Pte, SimState } from '../model/types.ts';
 import { rdiff, rget, type RadixMap } from '../model/radix.ts';
+import { tlbDiff, tlbEmpty, type Tlb, type TlbCached } from '../model/tlb.ts';
 import type { TlbStatus } from '../protocol/tracks.ts';
 
 /**
@@ -182,7 +183,7 @@ interface AnyEntry {
 }
 
 /** Status of a cached translation against the state: reused > freed > stale > current (the worst reason wins). */
-export function tlbStatus(s: Readonly<SimState>, mm: number, va: number, page: PageId, walk: boolean, gen: number): TlbStatus {
+export function tlbStatus(s: Readonly<Pick<SimState, 'pages' | 'mms'>>, mm: number, va: number, page: PageId, walk: boolean, gen: number): TlbStatus {
   const pg = s.pages[page];
   if (pg.reused !== gen) return 'reused';
   if (pg.freed) return 'freed';
@@ -191,6 +192,9 @@ export function tlbStatus(s: Readonly<SimState>, mm: number, va: number, page: P
   if (walk ? rget(m.pt, va) !== page : rget(m.pte, va)?.page !== page) return 'stale';
   return 'current';
 }
+
+/** The life ids of an actor's live entries, in TLB order. */
+const lifeIds = (ids: number[] | Map<TlbCached, number>): Iterable<number> => (ids instanceof Map ? ids.values() : ids);
 
 /** Checkpoints of the live entries every CK_EVERY positions, so "what is cached at t" needs no scan from 0. */
 const CK_EVERY = 4096;
@@ -221,9 +225,12 @@ export class TracksRecorder {
   readonly longIpis: number[] = [];
   // TLB lives
   readonly lives = new Lives();
-  /** Per actor (CPU c, then device ncpus + d): the TLB array last seen and the life id of each of its entries. */
-  private seen: Array<readonly object[]>;
-  private seenIds: number[][];
+  /**
+   * Per actor (CPU c, then device ncpus + d): the TLB last seen and the life id of each of its entries (a CPU's in a
+   * Map by entry, in fill order; a device's IOTLB as an array beside the entries).
+   */
+  private seen: Array<readonly object[] | Tlb>;
+  private seenIds: Array<number[] | Map<TlbCached, number>>;
   /** Live life ids by page. */
   private byPage: number[][] = [];
   readonly ckT: number[] = [];
@@ -243,8 +250,8 @@ export class TracksRecorder {
     this.cpus = s.cpus.map(() => ({ curr: new Log(), activeMm: new Log(), loaded: new Log(true), lazy: new Log(), irqsOff: new Log(), inFlight: new Log() }));
     this.devices = s.devices.map(() => ({ mm: new Log(), entries: new Log() }));
     const actors = this.ncpus + s.devices.length;
-    this.seen = Array.from({ length: actors }, () => []);
-    this.seenIds = Array.from({ length: actors }, () => []);
+    this.seen = Array.from({ length: actors }, (_, a) => (a < this.ncpus ? tlbEmpty() : []));
+    this.seenIds = Array.from({ length: actors }, (_, a) => (a < this.ncpus ? new Map<TlbCached, number>() : []));
     for (let c = 0; c < this.ncpus; c++) this.cpu(s, c, 0);
     for (let d = 0; d < s.devices.length; d++) this.device(s, d, 0);
     this.addMms(s, 0);
@@ -316,7 +323,22 @@ export class TracksRecorder {
     if (L[o + 2] !== cpu.loaded_mm || L[o + 3] !== cpu.tag) r.loaded.set(t, (L[o + 2] = cpu.loaded_mm), (L[o + 3] = cpu.tag));
     if (L[o + 4] !== lazy) r.lazy.set(t, (L[o + 4] = lazy));
     if (L[o + 5] !== irqs) r.irqsOff.set(t, (L[o + 5] = irqs));
-    if (cpu.tlb !== this.seen[c]) this.diffTlb(s, c, cpu.tlb, t, -1);
+    if (cpu.tlb !== this.seen[c]) this.diffCpuTlb(s, c, cpu.tlb, t);
+  }
+
+  /** Only what the two versions do not share is looked at (model/tlb.ts): the cost of what changed. */
+  private diffCpuTlb(s: Readonly<SimState>, c: number, nu: Tlb, t: number): void {
+    const ids = this.seenIds[c] as Map<TlbCached, number>;
+    tlbDiff(
+      this.seen[c] as Tlb,
+      nu,
+      (e) => {
+        this.end(ids.get(e)!, t);
+        ids.delete(e);
+      },
+      (e) => ids.set(e, this.fill(s, c, e, t, -1)),
+    );
+    this.seen[c] = nu;
   }
 
   private device(s: Readonly<SimState>, d: number, t: number): void {
@@ -349,7 +371,7 @@ export class TracksRecorder {
       if (this.mmState[id] === 'live' && this.teardown[id] < 0) this.teardown[id] = t;
       if (m.state === 'freed' && this.freed[id] < 0) {
         this.freed[id] = t;
-        for (const ids of this.seenIds) for (const l of ids) if (this.lives.mm.a[l] === id) this.mark(l, 0, t);
+        for (const ids of this.seenIds) for (const l of lifeIds(ids)) if (this.lives.mm.a[l] === id) this.mark(l, 0, t);
       }
       this.mmState[id] = m.state;
     }
@@ -385,7 +407,7 @@ export class TracksRecorder {
 
   private diffTlb(s: Readonly<SimState>, actor: number, nu: readonly AnyEntry[], t: number, devMm: number): void {
     const old = this.seen[actor] as readonly AnyEntry[];
-    const ids = this.seenIds[actor];
+    const ids = this.seenIds[actor] as number[];
     const out: number[] = new Array(nu.length);
     let i = 0;
     let j = 0;
@@ -448,7 +470,7 @@ export class TracksRecorder {
   private checkpoint(t: number): void {
     this.ckT.push(t);
     this.ckOff.push(this.ckIds.n);
-    for (const ids of this.seenIds) for (const id of ids) this.ckIds.push(id);
+    for (const ids of this.seenIds) for (const id of lifeIds(ids)) this.ckIds.push(id);
     this.nextCk = t + CK_EVERY;
   }
 

@@ -5,7 +5,7 @@
  */
 import { fnDef, shownName } from '../engine/fn.ts';
 import { isLazy } from '../model/lazy.ts';
-import type { SimState } from '../model/types.ts';
+import type { Snapshot } from '../model/types.ts';
 import { VIEW_PAGES, type CpuView, type DeviceView, type MmView, type PageView, type PlayheadView, type TlbCell, type TlbStatus } from '../protocol/tracks.ts';
 import type { Timeline } from './timeline.ts';
 import { LIFE_WALK, tlbStatus, type TracksRecorder } from './tracks.ts';
@@ -20,7 +20,7 @@ function livesAt(r: TracksRecorder, t: number): Map<string, number> {
   return out;
 }
 
-function cell(s: SimState, r: TracksRecorder, lives: Map<string, number>, actor: number, e: { va: number; page: number; tag: number; mm: number; walk: boolean; write: boolean; speculative: boolean; gen: number }): TlbCell {
+function cell(s: Snapshot, r: TracksRecorder, lives: Map<string, number>, actor: number, e: { va: number; page: number; tag: number; mm: number; walk: boolean; write: boolean; speculative: boolean; gen: number }): TlbCell {
   const status = tlbStatus(s, e.mm, e.va, e.page, e.walk, e.gen);
   const id = lives.get(`${actor}:${e.walk ? LIFE_WALK : 0}:${e.tag}:${e.va}`);
   const L = r.lives;
