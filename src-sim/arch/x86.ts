@@ -35,6 +35,17 @@ defineFn('enter_lazy_tlb@x86', SRC, {
   ret: () => RET,
 });
 
+/**
+ * CPU c is inside switch_mm_irqs_off (arch/x86/mm/tlb.c), interrupts off: it has cleared is_lazy, so a flush that
+ * read is_lazy before that skipped it, and it may complete (and free pages) now. Harmless: before the hardware uses the
+ * old mm's translations again, the CPU compares that mm's tlb_gen with its slot's (the lazy re-entry check, or
+ * choose_new_asid when the mm comes back) and flushes.
+ */
+function switchingMm(k: Kernel, c: CpuId): boolean {
+  const stack = k.s.cpus[c].stack;
+  return stack.length > 0 && stack[stack.length - 1].fn === 'switch_mm_irqs_off@x86';
+}
+
 defineFn('switch_mm_irqs_off@x86', SRC, {
   switch_mm_irqs_off(k, c, f) {
     const cpu = k.cpu(c.id);
@@ -241,11 +252,13 @@ export const x86: ArchPolicy = {
   i8Tolerated(k, c, e) {
     const cpu = k.s.cpus[c];
     const t = k.s.tasks[cpu.curr];
-    // lazy(c, M): caught up through tlb_gen before any non-speculative use
-    if (t.mm === NONE && cpu.loaded_mm === e.mm && e.tag === cpu.tag) return true;
+    // lazy(c, M) (a kernel thread on it, or is_lazy still set, which flushers read), or inside the switch that ends
+    // it: caught up through tlb_gen before any non-speculative use
+    if ((t.mm === NONE || cpu.is_lazy || switchingMm(k, c)) && cpu.loaded_mm === e.mm && e.tag === cpu.tag) return true;
     return x86UnusableTag(k, c, e);
   },
   unusableTag: (k, c, e) => x86UnusableTag(k, c, e),
+  switchingMm,
   secondaryInFlush: true,
   flushTlbMmFreesTables: true,
   walkCache: true,

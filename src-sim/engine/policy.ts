@@ -46,6 +46,13 @@ export interface ArchPolicy {
    * LOADED_MM_SWITCHING rule, I5, I6), powerpc's PID and context.active_cpus (I10c). Default: neither.
    */
   invariants?: { cpuTlbstate?: boolean; activeCpus?: boolean };
+  /**
+   * CPU c is inside the arch's mm switch with interrupts off, past the point where it stopped being lazy, and compares
+   * the flush generation of the mm before the hardware uses its translations again (x86: switch_mm_irqs_off, between
+   * clearing is_lazy and the tlb_gen check or the next CR3 load). A flush that skipped it as lazy is still caught up:
+   * I6's completion rule and I8's lazy exemption treat it as lazy.
+   */
+  switchingMm?(k: Kernel, c: CpuId): boolean;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

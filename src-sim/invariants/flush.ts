@@ -3,7 +3,7 @@
  * - I11 a flush done local-only because mm_users <= 1 (or with remote CPUs only losing their ASID context) must
  *       leave no other CPU that uses the mm non-speculatively with a usable entry from before the change;
  * - I6  (x86) on completion of a flush with generation g, every CPU with the mm loaded and not lazy has caught up
- *       to g, and no CPU's slot is ahead of the mm's generation;
+ *       to g (a CPU inside its mm switch counts as lazy: ArchPolicy.switchingMm), and no slot is ahead of the mm's;
  * - I16 a fullmm teardown that flushes once up front assumes nothing uses the mm: the exiting CPU itself is still
  *       lazily on it (Linus's VM_BUG_ON(current->active_mm == mm) fired at once), and other CPUs may be too.
  */
@@ -33,7 +33,7 @@ export function checkFlushCompleted(k: Kernel, c: CpuId, mm: MmId, shortcut: str
   }
   if (k.arch.invariants?.cpuTlbstate && gen > 0) {
     for (const cpu of s.cpus) {
-      if (cpu.loaded_mm !== mm || cpu.is_lazy) continue;
+      if (cpu.loaded_mm !== mm || cpu.is_lazy || k.arch.switchingMm?.(k, cpu.id)) continue;
       const slot = cpu.ctxs[cpu.tag];
       if (slot && slot.tlb_gen < gen) {
         k.violation('I6', [c, cpu.id], [m.name], `flush of ${m.name} (generation ${gen}) completed but CPU${cpu.id}, active on it, is still at tlb_gen ${slot.tlb_gen}`);
