@@ -9,7 +9,7 @@ import { beginStep } from '../src-sim/ops/resolve.ts';
 import { resolveVariant } from '../src-sim/scenario/load.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
 import { file, type Spec } from './harness.ts';
-import { tlbEmpty } from '../src-sim/model/tlb.ts';
+import { tlbAdd, tlbEmpty, type Tlb } from '../src-sim/model/tlb.ts';
 
 /** The state after a spec's setup (run by the default chooser), and the steps' operations begun on their CPUs. */
 function start(spec: Spec): ExploreState {
@@ -128,6 +128,31 @@ describe('canonical hash of the exploration state', () => {
       change(w);
       expect(canonicalKey(w)).not.toBe(key);
     }
+  });
+
+  it('reads a device IOTLB as its entries in a canonical order, without fill numbers', () => {
+    const x = start({
+      arch: 'x86',
+      cpus: 2,
+      mms: [{ name: 'M', map: { '0x400000': 'A', '0x401000': 'B' } }],
+      tasks: [{ name: 'P', mm: 'M' }],
+      devices: [{ name: 'D', kind: 'shared', mm: 'M' }],
+      setup: [{ cpu: 0, do: 'switch', to: 'P' }],
+      steps: [],
+    });
+    const page = (name: string) => x.s.pages.findIndex((p) => p.name === name);
+    const fill = (t: Tlb, va: number, p: string) => tlbAdd(t, { tag: 0, mm: x.s.devices[0].mm, va, page: page(p), walk: false, write: true, speculative: false, gen: 0, seq: t.seq });
+    const withIotlb = (t: Tlb) => {
+      const y = x.clone();
+      y.s.devices[0].tlb = t;
+      return canonicalKey(y);
+    };
+    const ab = withIotlb(fill(fill(tlbEmpty(), 0x400, 'A'), 0x401, 'B'));
+    // filled in the other order (other fill numbers): the same key
+    expect(withIotlb(fill(fill(tlbEmpty(), 0x401, 'B'), 0x400, 'A'))).toBe(ab);
+    // another content: another key
+    expect(withIotlb(fill(tlbEmpty(), 0x400, 'A'))).not.toBe(ab);
+    expect(withIotlb(fill(fill(tlbEmpty(), 0x400, 'B'), 0x401, 'A'))).not.toBe(ab);
   });
 
   it('includes what the checker will judge next: standing violations and pending I2', () => {

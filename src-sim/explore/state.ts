@@ -121,8 +121,8 @@ export function canonicalKey(x: ExploreState): string {
   }
   out.push('L', s.free_list.join(','));
   for (const d of s.devices) {
-    const { id: _id, ...rest } = d;
-    out.push('D', JSON.stringify(rest));
+    const { id: _id, tlb, ...rest } = d;
+    out.push('D', JSON.stringify(rest), tlbKey(tlb));
   }
   out.push('X', String(s.next_ctx_id));
   const { standing, pendingI2 } = x.checker.futureKey();
@@ -134,8 +134,9 @@ export function canonicalKey(x: ExploreState): string {
 }
 
 /**
- * A TLB's entries, without their fill numbers and in a canonical order: no lookup depends on the order or on when an
- * entry was filled (one entry per tag and address), and the indexed form holds its entries in maps a JSON text drops.
+ * A TLB's (or a device IOTLB's) entries, without their fill numbers and in a canonical order: no lookup depends on the
+ * order or on when an entry was filled (one entry per tag and address), and the indexed form holds its entries in maps
+ * a JSON text drops.
  */
 function tlbKey(t: Tlb): string {
   return tlbList(t)

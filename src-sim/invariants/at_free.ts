@@ -12,7 +12,7 @@
 import type { Kernel } from '../engine/kernel.ts';
 import type { Cpu, CpuId, PageId } from '../model/types.ts';
 import { tlbStats, type TlbCached } from '../model/tlb.ts';
-import { tlbPagesOf } from '../model/tlb_pages.ts';
+import { iotlbPagesOf, tlbPagesOf } from '../model/tlb_pages.ts';
 
 const count = (n: number) => {
   if (tlbStats.counting) tlbStats.visited += n;
@@ -46,12 +46,16 @@ export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
     k.violation('I9', [c, ...pg.may_walk], [pg.name],
       `page-table page ${pg.name} freed but ${who} still had its mm attached with no flush since the table was unhooked: a speculative walk can go through freed memory`);
   }
-  for (const dev of s.devices) {
-    for (const e of dev.tlb) {
-      if (e.page !== p || e.gen !== gen) continue;
-      k.violation('I13a', [c], [dev.name, pg.name],
-        `page ${pg.name} freed while device ${dev.name}'s IOTLB still maps ${hex(e.va)} -> ${pg.name} (secondary TLB not invalidated before the free)`);
-      k.violation('I8', [c], [dev.name, pg.name], `page ${pg.name} freed while a secondary-MMU entry of ${dev.name} maps it`);
-    }
+  // Likewise the IOTLB entries caching it, by device and then in fill order (the order of a pass over each IOTLB).
+  const devHits: Array<{ d: number; e: TlbCached }> = [];
+  const io = iotlbPagesOf(s).of(p);
+  count(io.length);
+  for (const [d, e] of io) if (e.gen === gen) devHits.push({ d, e });
+  devHits.sort((x, y) => x.d - y.d || x.e.seq - y.e.seq);
+  for (const { d, e } of devHits) {
+    const dev = s.devices[d];
+    k.violation('I13a', [c], [dev.name, pg.name],
+      `page ${pg.name} freed while device ${dev.name}'s IOTLB still maps ${hex(e.va)} -> ${pg.name} (secondary TLB not invalidated before the free)`);
+    k.violation('I8', [c], [dev.name, pg.name], `page ${pg.name} freed while a secondary-MMU entry of ${dev.name} maps it`);
   }
 }

@@ -18,8 +18,9 @@
  *   I14  an IPI handler never runs between a task's mm/active_mm update and the hardware switch (checked on delivery)
  */
 import type { Kernel } from '../engine/kernel.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type Device, type DeviceTlbEntry, type Mm, type MmId, type PageId, type Pte, type TaskId } from '../model/types.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type Device, type Mm, type MmId, type PageId, type Pte, type TaskId } from '../model/types.ts';
 import { radixEmpty, rdiff, rget, rhas, type RadixMap } from '../model/radix.ts';
+import { tlbDiff, tlbEach, tlbLeaf, tlbLeavesIn, tlbStats, type Tlb, type TlbCached } from '../model/tlb.ts';
 import { hex } from '../kernel/tlb_hw.ts';
 
 /** Check kinds, for the numeric keys of standing violations (kind * KEY_SPAN + subject). */
@@ -201,30 +202,35 @@ export class StateChecker {
   /**
    * I13 a-d per device, kept incrementally: each IOTLB entry's standing (a: no PTE and no invalidation pending, b: the
    * PTE maps another page, c: inside an open range) is re-judged only when something it depends on changed. A new
-   * IOTLB list or inflight list (the device was written; the kernel code that did so built the new list, O(entries))
-   * re-judges every entry; a change of the mm's PTEs or pending secondary invalidations re-judges the entries at the
+   * IOTLB (a persistent value, model/tlb.ts) judges the entries filed since the last look and forgets those removed
+   * (tlbDiff: the cost of what changed); a new inflight list re-checks the entries standing in c and those inside the
+   * ranges opened since; a change of the mm's PTEs or pending secondary invalidations re-judges the entries at the
    * addresses that changed (radix diffs cost what changed); nothing relevant changed (an mm write of refcounts, say):
-   * nothing to do. The message names the last offending entry in IOTLB order, as a pass over the list did.
+   * nothing to do. The message names the last offending entry in IOTLB (fill) order, as a pass over the list did.
    */
   private checkDevices(k: Kernel): void {
     const s = k.s;
     for (const dev of s.devices) {
       const m = s.mms[dev.mm];
       const seen = (this.devSeen[dev.id] ??= new DeviceSeen());
-      if (dev.tlb !== seen.tlb || dev.inflight !== seen.inflight) seen.rebuild(dev, m);
-      else if (m.pte !== seen.pte || m.sec_unflushed !== seen.sec) seen.update(dev, m);
-      else continue;
+      const mmChanged = m.pte !== seen.pte || m.sec_unflushed !== seen.sec;
+      if (!seen.tlb) seen.build(dev, m);
+      else if (dev.tlb !== seen.tlb || dev.inflight !== seen.inflight || mmChanged) {
+        if (dev.inflight !== seen.inflight) seen.ranges(dev);
+        if (dev.tlb !== seen.tlb) seen.entries(dev, m);
+        if (mmChanged) seen.update(m);
+      } else continue;
       const { a, b, c } = seen;
       if (this.starts(K.I13a, dev.id, a.size > 0)) {
-        const e = seen.last(a);
+        const e = last(a);
         k.violation('I13a', [], [dev.name], `${dev.name} caches ${hex(e.va)} -> ${k.pageName(e.page)} with no PTE behind it and no invalidation in progress`);
       }
       if (this.starts(K.I13b, dev.id, b.size > 0)) {
-        const e = seen.last(b);
+        const e = last(b);
         k.violation('I13b', [], [dev.name], `${hex(e.va)}: the CPU page table maps ${k.pageName(rget(m.pte, e.va)!.page)} but ${dev.name} still uses ${k.pageName(e.page)} (device and CPU disagree)`);
       }
-      if (this.starts(K.I13c, dev.id, c.size > 0)) k.violation('I13c', [], [dev.name], `${dev.name} has an SPTE for ${hex(seen.last(c).va)} inside an open invalidate_range_start`);
-      if (this.starts(K.I13d, dev.id, dev.released && dev.tlb.length > 0)) k.violation('I13d', [], [dev.name], `${dev.name} keeps entries after ->release`);
+      if (this.starts(K.I13c, dev.id, c.size > 0)) k.violation('I13c', [], [dev.name], `${dev.name} has an SPTE for ${hex(last(c).va)} inside an open invalidate_range_start`);
+      if (this.starts(K.I13d, dev.id, dev.released && dev.tlb.n > 0)) k.violation('I13d', [], [dev.name], `${dev.name} keeps entries after ->release`);
     }
   }
 }
@@ -232,50 +238,84 @@ export class StateChecker {
 /** Up to this many IOTLB entries, a PTE change re-judges them all (a bounded cost) rather than diffing the maps. */
 const SMALL_IOTLB = 64;
 
+/** Entries judged, counted with the TLB work (model/tlb.ts tlbStats) for the tests that bound it. */
+const count = (n: number) => {
+  if (tlbStats.counting) tlbStats.visited += n;
+};
+
+const inside = (va: number, ranges: ReadonlyArray<readonly [number, number]>) => ranges.some((r) => va >= r[0] && va < r[1]);
+
+/** The entry of the set that comes last in the IOTLB (fill order). */
+function last(set: Set<TlbCached>): TlbCached {
+  let best: TlbCached | null = null;
+  for (const e of set) if (!best || e.seq > best.seq) best = e;
+  return best!;
+}
+
 /** What checkDevices last judged for one device: the inputs, and the IOTLB entries standing in each I13 case. */
 class DeviceSeen {
-  tlb: readonly DeviceTlbEntry[] | null = null;
-  inflight: ReadonlyArray<[number, number]> | null = null;
+  /** The IOTLB last judged (null: never looked at). */
+  tlb: Tlb | null = null;
+  inflight: ReadonlyArray<[number, number]> = [];
   pte: RadixMap<Pte> = radixEmpty();
   sec: RadixMap<PageId> = radixEmpty();
-  /** IOTLB entry by address (a device caches one per address) and its position in the list. */
-  private byVa = new Map<number, DeviceTlbEntry>();
-  private pos = new Map<DeviceTlbEntry, number>();
-  a = new Set<DeviceTlbEntry>();
-  b = new Set<DeviceTlbEntry>();
-  c = new Set<DeviceTlbEntry>();
+  a = new Set<TlbCached>();
+  b = new Set<TlbCached>();
+  c = new Set<TlbCached>();
 
-  rebuild(dev: Device, m: Mm): void {
+  /** The first look: every entry judged (once per checker and device). */
+  build(dev: Device, m: Mm): void {
     this.tlb = dev.tlb;
     this.inflight = dev.inflight;
     this.pte = m.pte;
     this.sec = m.sec_unflushed;
-    this.byVa.clear();
-    this.pos.clear();
-    this.a.clear();
-    this.b.clear();
-    this.c.clear();
-    dev.tlb.forEach((e, i) => {
-      this.byVa.set(e.va, e);
-      this.pos.set(e, i);
+    tlbEach(dev.tlb, (e) => {
       this.judge(e, m);
-      for (const r of dev.inflight) if (e.va >= r[0] && e.va < r[1]) this.c.add(e);
+      if (inside(e.va, dev.inflight)) this.c.add(e);
     });
+  }
+
+  /** The open ranges changed (judged on the IOTLB last seen): entries standing in c, and those in the new ranges. */
+  ranges(dev: Device): void {
+    const was = new Set(this.inflight);
+    this.inflight = dev.inflight;
+    count(this.c.size);
+    for (const e of this.c) if (!inside(e.va, dev.inflight)) this.c.delete(e);
+    for (const r of dev.inflight) if (!was.has(r)) tlbLeavesIn(this.tlb!, 0, r[0], r[1], (e) => this.c.add(e));
+  }
+
+  /** The IOTLB changed: entries removed are forgotten, entries filed are judged (what the two versions do not share). */
+  entries(dev: Device, m: Mm): void {
+    tlbDiff(
+      this.tlb!,
+      dev.tlb,
+      (e) => {
+        this.a.delete(e);
+        this.b.delete(e);
+        this.c.delete(e);
+      },
+      (e) => {
+        this.judge(e, m);
+        if (inside(e.va, this.inflight)) this.c.add(e);
+      },
+    );
+    this.tlb = dev.tlb;
   }
 
   /**
    * The PTEs or pending invalidations changed: re-judge the entries at the addresses that changed (a small IOTLB, the
    * usual case, is re-judged whole: cheaper than diffing two versions of the maps).
    */
-  update(_dev: Device, m: Mm): void {
-    if (this.byVa.size <= SMALL_IOTLB) {
-      for (const e of this.byVa.values()) this.judge(e, m);
+  update(m: Mm): void {
+    const t = this.tlb!;
+    if (t.n <= SMALL_IOTLB) {
+      tlbEach(t, (e) => this.judge(e, m));
       this.pte = m.pte;
       this.sec = m.sec_unflushed;
       return;
     }
     const again = (va: number) => {
-      const e = this.byVa.get(va);
+      const e = tlbLeaf(t, 0, va);
       if (e) this.judge(e, m);
     };
     if (m.pte !== this.pte) {
@@ -290,7 +330,8 @@ class DeviceSeen {
     }
   }
 
-  private judge(e: DeviceTlbEntry, m: Mm): void {
+  private judge(e: TlbCached, m: Mm): void {
+    count(1);
     const pte = rget(m.pte, e.va);
     const b = !!pte && pte.page !== e.page;
     const a = !pte && !rhas(m.sec_unflushed, e.va);
@@ -298,13 +339,6 @@ class DeviceSeen {
     else this.a.delete(e);
     if (b) this.b.add(e);
     else this.b.delete(e);
-  }
-
-  /** The entry of the set that comes last in the IOTLB list. */
-  last(set: Set<DeviceTlbEntry>): DeviceTlbEntry {
-    let best: DeviceTlbEntry | null = null;
-    for (const e of set) if (!best || this.pos.get(e)! > this.pos.get(best)!) best = e;
-    return best!;
   }
 }
 

@@ -13,7 +13,7 @@ import { defineFn, RET } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { DeviceId, MmId } from '../model/types.ts';
 import { rget } from '../model/radix.ts';
-import { inRange, hex } from './tlb_hw.ts';
+import { hex, iotlbDropAll, iotlbFill, iotlbFind, iotlbInvalidate } from './tlb_hw.ts';
 import { invalidateSecondaryTlbs } from './tlbflush.ts';
 
 /** invalidate_range_start: shadow subscribers drop their SPTEs and block new ones until _end. */
@@ -21,8 +21,8 @@ export function rangeStart(k: Kernel, mm: MmId, start: number, end: number): voi
   for (const d of k.s.mms[mm].notifiers) {
     const dev = k.s.devices[d];
     if (dev.kind !== 'shadow' || dev.released) continue;
+    iotlbInvalidate(k, d, start, end);
     const w = k.device(d);
-    w.tlb = w.tlb.filter((e) => !inRange(e.va, start, end));
     w.inflight = w.inflight.concat([[start, end]]);
   }
 }
@@ -42,8 +42,8 @@ export function rangeEnd(k: Kernel, mm: MmId, start: number, end: number): void 
 /** mmu_notifier_release (from exit_mmap): every subscriber tears down its mappings and stops. */
 export function mmuNotifierRelease(k: Kernel, mm: MmId): void {
   for (const d of k.s.mms[mm].notifiers) {
+    iotlbDropAll(k, d);
     const w = k.device(d);
-    w.tlb = [];
     w.inflight = [];
     w.released = true;
   }
@@ -68,7 +68,7 @@ function deviceWalk(k: Kernel, d: DeviceId, va: number, write: boolean): string 
   const dev = k.s.devices[d];
   const m = k.s.mms[dev.mm];
   if (dev.released) return `device ${dev.name}: ${m.name} was released (mmu_notifier_release); the access faults`;
-  const e = dev.tlb.find((x) => x.va === va);
+  const e = iotlbFind(k, d, va);
   if (e) {
     k.inv.deviceTlbUse(k, d, e, va, write);
     return null;
@@ -78,7 +78,6 @@ function deviceWalk(k: Kernel, d: DeviceId, va: number, write: boolean): string 
   }
   const pte = rget(m.pte, va);
   if (!pte) return `device ${dev.name}: nothing mapped at ${hex(va)} in ${m.name} (IOMMU fault)`;
-  const w = k.device(d);
-  w.tlb = w.tlb.concat([{ va, page: pte.page, write: pte.write, gen: k.s.pages[pte.page].reused }]);
+  iotlbFill(k, d, va, pte.page, pte.write, k.s.pages[pte.page].reused);
   return null;
 }

@@ -9,12 +9,13 @@
  * - TLBs have unbounded capacity (no eviction), so an entry stays until an invalidation removes it. A TLB can
  *   therefore hold as many entries as its mms have mappings: it is indexed by tag and address (model/tlb.ts), and an
  *   index of the entries by page (model/tlb_pages.ts, kept here) serves the at-free check, so nothing scans a TLB.
+ *   A device's IOTLB is the same structure (leaf entries under tag 0), filled and invalidated by the helpers at the end.
  * - Kernel (global) mappings are not modelled; init_mm has no user entries.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type MmId, type PageId, type TlbEntry } from '../model/types.ts';
-import { tlbAdd, tlbLeaf, tlbRemoveRange, tlbRemoveTag, tlbWalk } from '../model/tlb.ts';
-import { tlbPagesOf } from '../model/tlb_pages.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type DeviceId, type MmId, type PageId, type TlbEntry } from '../model/types.ts';
+import { tlbAdd, tlbLeaf, tlbRemoveRange, tlbRemoveTag, tlbWalk, type TlbCached } from '../model/tlb.ts';
+import { iotlbPagesOf, tlbPagesOf } from '../model/tlb_pages.ts';
 import { rget } from '../model/radix.ts';
 
 export { PAGE_SHIFT, REGION_PAGES, regionOf, hex } from '../model/geometry.ts';
@@ -138,4 +139,35 @@ export function tlbFill(k: Kernel, c: CpuId, vpn: number, w: WalkResult, specula
     cpu.tlb = tlbAdd(cpu.tlb, entry);
     refs.add(c, entry);
   }
+}
+
+// ---- device IOTLBs (secondary MMUs): leaf entries under tag 0, indexed like a CPU TLB ----
+
+/** Device d's IOTLB entry for `vpn`, if any. */
+export function iotlbFind(k: Kernel, d: DeviceId, vpn: number): TlbCached | undefined {
+  return tlbLeaf(k.s.devices[d].tlb, 0, vpn);
+}
+
+/** Device d caches vpn -> page (its slot is free: the caller looked it up). */
+export function iotlbFill(k: Kernel, d: DeviceId, vpn: number, page: PageId, write: boolean, gen: number): void {
+  const pages = iotlbPagesOf(k.s); // built, if it is the first use, before the entry is filed
+  const w = k.device(d);
+  const e: TlbCached = { tag: 0, mm: w.mm, va: vpn, page, walk: false, write, speculative: false, gen, seq: w.tlb.seq };
+  w.tlb = tlbAdd(w.tlb, e);
+  pages.add(d, e);
+}
+
+/** Device d drops its entries in [start, end) pages (end < 0: all), visiting only those; written only if any went. */
+export function iotlbInvalidate(k: Kernel, d: DeviceId, start: number, end: number): void {
+  const pages = iotlbPagesOf(k.s);
+  const t = k.s.devices[d].tlb;
+  const nu = tlbRemoveRange(t, 0, end < 0 ? 0 : start, end, (e) => pages.remove(d, e));
+  if (nu !== t) k.device(d).tlb = nu;
+}
+
+/** Device d drops every entry (mmu_notifier_release); each was paid for by the fill that made it. */
+export function iotlbDropAll(k: Kernel, d: DeviceId): void {
+  const pages = iotlbPagesOf(k.s);
+  const w = k.device(d);
+  w.tlb = tlbRemoveTag(w.tlb, 0, (e) => pages.remove(d, e));
 }

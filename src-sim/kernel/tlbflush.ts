@@ -6,7 +6,7 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { CpuId, MmId, PageId } from '../model/types.ts';
 import { RadixEdit, rforEach, rhas, rhasRange, rset } from '../model/radix.ts';
-import { inRange } from './tlb_hw.ts';
+import { iotlbInvalidate } from './tlb_hw.ts';
 
 /** Ghost: the PTE changes of mm in [start, end) that a flush starting now covers. */
 export function coveredChanges(k: Kernel, mm: MmId, start: number, end: number): number[] {
@@ -79,9 +79,8 @@ export function invalidateSecondaryTlbs(k: Kernel, mm: MmId, start: number, end:
   for (const d of k.s.mms[mm].notifiers) {
     const dev = k.s.devices[d];
     if (dev.kind !== 'shared' || dev.released) continue;
-    const kept = dev.tlb.filter((e) => !inRange(e.va, start, end));
+    iotlbInvalidate(k, d, start, end);
     k.s.counters.flushes++;
-    if (kept.length !== dev.tlb.length) k.device(d).tlb = kept;
   }
 }
 

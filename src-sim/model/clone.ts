@@ -2,18 +2,18 @@
  * Copies of states, with structural sharing.
  *
  * Immutability contract of the working state (what the micro-steps may and may not do), which lets copies share:
- *   - replaced, never written in place: a CPU's TLB (a persistent indexed value, model/tlb.ts) and its entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed /
- *     sec_unflushed maps (persistent radix maps, model/radix.ts: a change replaces only the tables on its path, so
- *     versions share the rest) and unhooked list, a CPU's asid_of record, a page's may_walk and rmap lists,
- *     device TLB entries and inflight ranges;
+ *   - replaced, never written in place: a CPU's TLB and a device's IOTLB (persistent indexed values, model/tlb.ts)
+ *     and their entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed / sec_unflushed maps (persistent
+ *     radix maps, model/radix.ts: a change replaces only the tables on its path, so versions share the rest) and
+ *     unhooked list, a CPU's asid_of record, a page's may_walk and rmap lists, device inflight ranges;
  *   - written in place: the fields of Cpu, Task, Mm, Page, Device objects themselves, an mm's cpumask, the arrays
- *     that hold device TLB entries / ctxs / IPIs, and call frames (a CPU's stack).
+ *     that hold device inflight ranges / ctxs / IPIs, and call frames (a CPU's stack).
  * A copy therefore duplicates the objects and the written-in-place arrays and shares everything else; a keyframe also
  * shares whole chunks of the task, mm and page lists (KEYFRAME_CHUNK), so its cost is that of what changed. Tests freeze
  * keyframes (`freeze`), so any write that breaks the contract throws instead of silently corrupting history.
  */
 import type { Cpu, Device, Mm, Page, SimState, Snapshot, Task } from './types.ts';
-import { tlbList } from './tlb.ts';
+import { tlbInOrder, tlbList } from './tlb.ts';
 
 export function deepClone<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
@@ -31,7 +31,7 @@ const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ip
 const cloneTask = (t: Task): Task => ({ ...t });
 const cloneMm = (m: Mm): Mm => ({ ...m, cpumask: m.cpumask.slice(), notifiers: m.notifiers.slice() });
 const clonePage = (p: Page): Page => ({ ...p });
-const cloneDevice = (d: Device): Device => ({ ...d, tlb: d.tlb.slice(), inflight: d.inflight.slice() });
+const cloneDevice = (d: Device): Device => ({ ...d, inflight: d.inflight.slice() });
 
 export interface DirtySets {
   cpus: Set<number>;
@@ -193,9 +193,13 @@ export function freeze<T>(v: T): T {
 }
 
 /**
- * What a snapshot shows of a state (the working state itself is not handed out): each CPU's TLB as the list of its
- * entries in fill order (model/tlb.ts). O(entries), like the copy a seek makes anyway.
+ * What a snapshot shows of a state (the working state itself is not handed out): each CPU's TLB and each device's
+ * IOTLB as the list of its entries in fill order (model/tlb.ts). O(entries), like the copy a seek makes anyway.
  */
 export function snapshotOf(s: SimState): Snapshot {
-  return { ...s, cpus: s.cpus.map((c) => ({ ...c, tlb: tlbList(c.tlb) })) };
+  return {
+    ...s,
+    cpus: s.cpus.map((c) => ({ ...c, tlb: tlbList(c.tlb) })),
+    devices: s.devices.map((d) => ({ ...d, tlb: tlbInOrder(d.tlb).map(({ va, page, write, gen }) => ({ va, page, write, gen })) })),
+  };
 }

@@ -149,7 +149,7 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
   for (const d of devices) {
     const id = s.devices.length;
     const mm = mmIds.get(d.mm)!;
-    s.devices.push({ id, name: d.name, kind: d.kind, mm, tlb: [], inflight: [], released: false });
+    s.devices.push({ id, name: d.name, kind: d.kind, mm, tlb: tlbEmpty(), inflight: [], released: false });
     s.mms[mm].notifiers.push(id);
     // powerpc: a device walking the CPU page tables is a nest-MMU coprocessor (mm_context_add_copro): flushes go global.
     // mm_context_add_copro: the first one also raises active_cpus, so that no flush is ever local-only.

@@ -1,5 +1,6 @@
 /**
- * A CPU's TLB (leaf entries and walk-cache entries) as an indexed, persistent value.
+ * A CPU's TLB (leaf entries and walk-cache entries), or a device's IOTLB (leaf entries under tag 0), as an indexed,
+ * persistent value.
  *
  * The model gives TLBs no capacity (kernel/tlb_hw.ts), so a CPU can cache as many translations as its mms have
  * mappings. A flat list made every fill, invalidation and at-free check visit, and every change copy, the whole TLB.
@@ -308,12 +309,38 @@ export function tlbEach(t: Tlb, visit: (e: TlbCached) => void): void {
   }
 }
 
-/** Every entry in fill order, as a snapshot shows them (plain TlbEntry objects, without the fill number). */
-export function tlbList(t: Tlb): TlbEntry[] {
+/** Every entry in fill order, as filed. */
+export function tlbInOrder(t: Tlb): TlbCached[] {
   const all: TlbCached[] = [];
   tlbEach(t, (e) => all.push(e));
   if (!t.flat) all.sort(bySeq);
-  return all.map(({ tag, mm, va, page, walk, write, speculative, gen }) => ({ tag, mm, va, page, walk, write, speculative, gen }));
+  return all;
+}
+
+/** Every entry in fill order, as a snapshot shows them (plain TlbEntry objects, without the fill number). */
+export function tlbList(t: Tlb): TlbEntry[] {
+  return tlbInOrder(t).map(({ tag, mm, va, page, walk, write, speculative, gen }) => ({ tag, mm, va, page, walk, write, speculative, gen }));
+}
+
+/** Calls visit for tag's leaf entries with start <= va < end, in no particular order. Visits only those entries. */
+export function tlbLeavesIn(t: Tlb, tag: number, start: number, end: number, visit: (e: TlbCached) => void): void {
+  if (end <= start) return;
+  if (t.flat) {
+    count(t.flat.length);
+    for (const e of t.flat) if (e.tag === tag && !e.walk && e.va >= start && e.va < end) visit(e);
+    return;
+  }
+  const x = tagOf(t, tag);
+  if (!x) return;
+  const seen = (e: TlbCached) => {
+    count(1);
+    visit(e);
+  };
+  if (x.leaf.map) rforEach(x.leaf.map, (_k, e) => seen(e), start, end);
+  else {
+    const l = x.leaf.list!;
+    for (let i = lowerBound(l, start); i < l.length && l[i].va < end; i++) seen(l[i]);
+  }
 }
 
 /**

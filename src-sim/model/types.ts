@@ -216,6 +216,7 @@ export interface Page {
   rmap: number[];
 }
 
+/** A device's IOTLB entry as a snapshot shows it (filed in the IOTLB as a leaf TlbEntry under tag 0, model/tlb.ts). */
 export interface DeviceTlbEntry {
   va: number;
   page: PageId;
@@ -229,7 +230,8 @@ export interface Device {
   name: string;
   kind: 'shared' | 'shadow';
   mm: MmId;
-  tlb: DeviceTlbEntry[];
+  /** The IOTLB: leaf entries under tag 0, indexed by address (model/tlb.ts); a snapshot shows it as a list in fill order. */
+  tlb: Tlb;
   /** Open invalidate_range_start ranges (shadow kind): [start, end) in pages. */
   inflight: Array<[number, number]>;
   released: boolean;
@@ -309,5 +311,6 @@ export interface SimState {
 
 /** A CPU as a snapshot shows it: its TLB as a plain list of entries, in the order they were filled. */
 export type CpuSnapshot = Omit<Cpu, 'tlb'> & { tlb: TlbEntry[] };
-/** A snapshot handed to the UI: the state at the end of a micro-step, CPUs' TLBs as lists. Never mutated. */
-export type Snapshot = Omit<SimState, 'cpus'> & { cpus: CpuSnapshot[] };
+export type DeviceSnapshot = Omit<Device, 'tlb'> & { tlb: DeviceTlbEntry[] };
+/** A snapshot handed to the UI: the state at the end of a micro-step, CPUs' TLBs and IOTLBs as lists. Never mutated. */
+export type Snapshot = Omit<SimState, 'cpus' | 'devices'> & { cpus: CpuSnapshot[]; devices: DeviceSnapshot[] };

@@ -170,18 +170,6 @@ export class Lives {
   }
 }
 
-/** An entry as the recorder reads it (CPU TLB entry or device IOTLB entry). */
-interface AnyEntry {
-  va: number;
-  page: PageId;
-  write: boolean;
-  gen: number;
-  tag?: number;
-  mm?: number;
-  walk?: boolean;
-  speculative?: boolean;
-}
-
 /** Status of a cached translation against the state: reused > freed > stale > current (the worst reason wins). */
 export function tlbStatus(s: Readonly<Pick<SimState, 'pages' | 'mms'>>, mm: number, va: number, page: PageId, walk: boolean, gen: number): TlbStatus {
   const pg = s.pages[page];
@@ -194,7 +182,7 @@ export function tlbStatus(s: Readonly<Pick<SimState, 'pages' | 'mms'>>, mm: numb
 }
 
 /** The life ids of an actor's live entries, in TLB order. */
-const lifeIds = (ids: number[] | Map<TlbCached, number>): Iterable<number> => (ids instanceof Map ? ids.values() : ids);
+const lifeIds = (ids: Map<TlbCached, number>): Iterable<number> => ids.values();
 
 /** Checkpoints of the live entries every CK_EVERY positions, so "what is cached at t" needs no scan from 0. */
 const CK_EVERY = 4096;
@@ -226,11 +214,11 @@ export class TracksRecorder {
   // TLB lives
   readonly lives = new Lives();
   /**
-   * Per actor (CPU c, then device ncpus + d): the TLB last seen and the life id of each of its entries (a CPU's in a
-   * Map by entry, in fill order; a device's IOTLB as an array beside the entries).
+   * Per actor (CPU c, then device ncpus + d): the TLB (or IOTLB) last seen and the life id of each of its entries, in a
+   * Map by entry, in fill order.
    */
-  private seen: Array<readonly object[] | Tlb>;
-  private seenIds: Array<number[] | Map<TlbCached, number>>;
+  private seen: Tlb[];
+  private seenIds: Array<Map<TlbCached, number>>;
   /** Live life ids by page. */
   private byPage: number[][] = [];
   readonly ckT: number[] = [];
@@ -250,8 +238,8 @@ export class TracksRecorder {
     this.cpus = s.cpus.map(() => ({ curr: new Log(), activeMm: new Log(), loaded: new Log(true), lazy: new Log(), irqsOff: new Log(), inFlight: new Log() }));
     this.devices = s.devices.map(() => ({ mm: new Log(), entries: new Log() }));
     const actors = this.ncpus + s.devices.length;
-    this.seen = Array.from({ length: actors }, (_, a) => (a < this.ncpus ? tlbEmpty() : []));
-    this.seenIds = Array.from({ length: actors }, (_, a) => (a < this.ncpus ? new Map<TlbCached, number>() : []));
+    this.seen = Array.from({ length: actors }, () => tlbEmpty());
+    this.seenIds = Array.from({ length: actors }, () => new Map<TlbCached, number>());
     for (let c = 0; c < this.ncpus; c++) this.cpu(s, c, 0);
     for (let d = 0; d < s.devices.length; d++) this.device(s, d, 0);
     this.addMms(s, 0);
@@ -323,29 +311,32 @@ export class TracksRecorder {
     if (L[o + 2] !== cpu.loaded_mm || L[o + 3] !== cpu.tag) r.loaded.set(t, (L[o + 2] = cpu.loaded_mm), (L[o + 3] = cpu.tag));
     if (L[o + 4] !== lazy) r.lazy.set(t, (L[o + 4] = lazy));
     if (L[o + 5] !== irqs) r.irqsOff.set(t, (L[o + 5] = irqs));
-    if (cpu.tlb !== this.seen[c]) this.diffCpuTlb(s, c, cpu.tlb, t);
+    if (cpu.tlb !== this.seen[c]) this.diffTlb(s, c, cpu.tlb, t, -1);
   }
 
-  /** Only what the two versions do not share is looked at (model/tlb.ts): the cost of what changed. */
-  private diffCpuTlb(s: Readonly<SimState>, c: number, nu: Tlb, t: number): void {
-    const ids = this.seenIds[c] as Map<TlbCached, number>;
+  /**
+   * Actor's TLB (or IOTLB: devMm >= 0) became nu. Only what the two versions do not share is looked at (model/tlb.ts):
+   * the cost of what changed.
+   */
+  private diffTlb(s: Readonly<SimState>, actor: number, nu: Tlb, t: number, devMm: number): void {
+    const ids = this.seenIds[actor];
     tlbDiff(
-      this.seen[c] as Tlb,
+      this.seen[actor],
       nu,
       (e) => {
         this.end(ids.get(e)!, t);
         ids.delete(e);
       },
-      (e) => ids.set(e, this.fill(s, c, e, t, -1)),
+      (e) => ids.set(e, this.fill(s, actor, e, t, devMm)),
     );
-    this.seen[c] = nu;
+    this.seen[actor] = nu;
   }
 
   private device(s: Readonly<SimState>, d: number, t: number): void {
     const dev = s.devices[d];
     const r = this.devices[d];
     r.mm.set(t, dev.released ? -1 : dev.mm);
-    r.entries.set(t, dev.tlb.length);
+    r.entries.set(t, dev.tlb.n);
     const a = this.ncpus + d;
     if (dev.tlb !== this.seen[a]) this.diffTlb(s, a, dev.tlb, t, dev.mm);
   }
@@ -405,49 +396,15 @@ export class TracksRecorder {
     w[k].a[id] = t;
   }
 
-  private diffTlb(s: Readonly<SimState>, actor: number, nu: readonly AnyEntry[], t: number, devMm: number): void {
-    const old = this.seen[actor] as readonly AnyEntry[];
-    const ids = this.seenIds[actor] as number[];
-    const out: number[] = new Array(nu.length);
-    let i = 0;
-    let j = 0;
-    while (i < old.length && j < nu.length) {
-      if (old[i] === nu[j]) out[j++] = ids[i++];
-      else this.end(ids[i++], t);
-    }
-    for (let q = j; q < nu.length && old.length; q++) {
-      // Not a filter-then-append change (never done by the model today): match by identity.
-      if (old.includes(nu[q])) return this.diffByIdentity(s, actor, old, ids, nu, t, devMm);
-    }
-    while (i < old.length) this.end(ids[i++], t);
-    for (; j < nu.length; j++) out[j] = this.fill(s, actor, nu[j], t, devMm);
-    this.seen[actor] = nu;
-    this.seenIds[actor] = out;
-  }
-
-  private diffByIdentity(s: Readonly<SimState>, actor: number, old: readonly AnyEntry[], ids: number[], nu: readonly AnyEntry[], t: number, devMm: number): void {
-    const was = new Map<AnyEntry, number>();
-    old.forEach((e, i) => was.set(e, ids[i]));
-    const out = nu.map((e) => {
-      const id = was.get(e);
-      if (id === undefined) return this.fill(s, actor, e, t, devMm);
-      was.delete(e);
-      return id;
-    });
-    for (const id of was.values()) this.end(id, t);
-    this.seen[actor] = nu;
-    this.seenIds[actor] = out;
-  }
-
-  private fill(s: Readonly<SimState>, actor: number, e: AnyEntry, t: number, devMm: number): number {
+  private fill(s: Readonly<SimState>, actor: number, e: TlbCached, t: number, devMm: number): number {
     const L = this.lives;
     const dev = devMm >= 0 || actor >= this.ncpus;
-    const mm = dev ? devMm : e.mm!;
+    const mm = dev ? devMm : e.mm;
     const walk = !dev && !!e.walk;
     const id = L.actor.push(actor);
     L.va.push(e.va);
     L.page.push(e.page);
-    L.tag.push(dev ? 0 : e.tag!);
+    L.tag.push(dev ? 0 : e.tag);
     L.mm.push(mm);
     L.flags.push((walk ? LIFE_WALK : 0) | (e.write ? LIFE_WRITE : 0) | (!dev && e.speculative ? LIFE_SPECULATIVE : 0));
     L.filled.push(t);
