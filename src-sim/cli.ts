@@ -5,7 +5,8 @@
  * cut. Output of any length is written piece by piece.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { INVARIANTS } from './invariants/catalog.ts';
@@ -55,7 +56,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -137,8 +138,12 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
   const setupCount = file.setup?.length ?? 0;
   const stepNo = (i: number) => (i < setupCount ? `setup ${i}` : `step ${i - setupCount}`);
   if (json) {
-    for (const piece of jsonPieces(runReport(t))) out.put(piece);
+    const report = runReport(t);
+    for (const piece of jsonPieces(report)) out.put(piece);
     out.put('\n');
+    // The verdict on stderr too (the JSON has it as `expect`), for scripts that keep stdout for the report.
+    const ex = report.expect;
+    process.stderr.write(`expect: ${ex.ok ? 'OK' : 'MISMATCH'} (expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'})\n`);
     return t.internalError ? 1 : 0;
   }
   out.line(`${file.id} --variant ${t.variant.name} (${t.variant.arch}, ${file.machine.cpus} CPUs): ${t.steps.length} steps, ${t.microstepCount} micro-steps`);
@@ -190,21 +195,70 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
   return 0;
 }
 
-function check(out: Out): number {
+/**
+ * `check`: every variant of every scenario against its `expect`, one line each, a summary line last; exit 1 on any
+ * mismatch, 2 if a file could not be read or is not a valid scenario (its line says why). With no argument, the
+ * presets; else the named presets, files, and the .json files in the named folders (recursively, in name order).
+ */
+function check(out: Out, targets: string[]): number {
   let failures = 0;
   let total = 0;
-  for (const p of presets()) {
-    for (const v of variantNames(p)) {
+  let invalid = 0;
+  const sources: Array<{ name: string; file: ScenarioFile } | { name: string; error: string }> = [];
+  if (!targets.length) for (const p of presets()) sources.push({ name: p.id, file: p });
+  for (const a of targets) {
+    for (const path of scenarioPaths(a)) {
+      try {
+        sources.push({ name: path, file: load(path) });
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        sources.push({ name: path, error: e.message });
+      }
+    }
+  }
+  for (const src of sources) {
+    if ('error' in src) {
       total++;
-      const t = new Timeline(p, v);
+      failures++;
+      invalid++;
+      out.line(`FAIL  ${oneLine(src.error, 300)}`);
+      continue;
+    }
+    for (const v of variantNames(src.file)) {
+      total++;
+      const t = new Timeline(src.file, v);
       const ex = t.expectResult();
-      out.line(`${ex.ok ? 'PASS' : 'FAIL'}  ${p.id} --variant ${v}: expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'}`);
+      out.line(`${ex.ok ? 'PASS' : 'FAIL'}  ${arg(src.name)} --variant ${arg(v)}: expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'}`);
       for (const m of ex.mismatches) out.line(`      ${m}`);
       if (!ex.ok) failures++;
     }
   }
-  out.line(`${total - failures} passed, ${failures} failed`);
-  return failures ? 1 : 0;
+  out.line(`${total - failures} passed, ${failures} failed${invalid ? ` (${invalid} ${invalid === 1 ? 'file' : 'files'} not valid)` : ''}`);
+  return invalid ? 2 : failures ? 1 : 0;
+}
+
+/** What a `check` argument names: a preset id, a file, or every .json file below a folder (sorted). */
+function scenarioPaths(a: string): string[] {
+  if (presetById(a)) return [a];
+  let st;
+  try {
+    st = statSync(a);
+  } catch {
+    return [a]; // load() says what is wrong with it
+  }
+  if (!st.isDirectory()) return [a];
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 16) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.isFile() && e.name.endsWith('.json')) found.push(p);
+    }
+  };
+  walk(a, 0);
+  if (!found.length) throw new UsageError(`${arg(a)} holds no .json scenario files`);
+  return found;
 }
 
 /** Import a trace: read the file in chunks through the streaming importer, print the report, write the scenario. */
@@ -354,8 +408,8 @@ function main(out: Out, argv: string[]): number {
       if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':
-      noArgs();
-      return check(out);
+      if (a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`check takes only preset ids, files and folders; ${USAGE}`);
+      return check(out, a.positional);
     case 'trace':
       if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`trace takes one trace file; ${USAGE}`);
