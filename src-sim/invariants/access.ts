@@ -21,7 +21,7 @@ export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): v
     const now = pg.freed ? 'freed' : `freed and reused (${pg.owner})`;
     k.violation('I8', [c], [pg.name, m.name, t.name],
       `${t.name} on CPU${c} ${what} ${hex(e.va)} through a stale TLB entry to page ${pg.name}, which was ${now}`);
-    return;
+    // and go on: every invariant this use violates is reported (a freed page does not hide a completed flush's miss)
   }
   const pte = rget(m.pte, e.va);
   if (e.mm !== mm || !pte || pte.page !== e.page) {
