@@ -116,7 +116,7 @@ export function canonicalKey(x: ExploreState): string {
     out.push('M', JSON.stringify(rest));
   }
   for (const p of s.pages) {
-    const { id: _id, name, owner: _owner, rmap, ...rest } = p;
+    const { id: _id, name, owner: _owner, freed_by: _freedBy, rmap, ...rest } = p;
     out.push('P', GENERATED.test(name) ? '' : name, JSON.stringify(rest), rmapKey(rmap));
   }
   out.push('L', s.free_list.join(','));

@@ -35,7 +35,9 @@ export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): v
 /** I9 on a walk: a page walk (speculative or not) must never go through a freed page-table page. */
 export function walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean): void {
   const how = speculative ? 'speculatively walks' : 'walks';
-  k.violation('I9', [c], [k.pageName(table)], `CPU${c} ${how} through page-table page ${k.pageName(table)} after it was freed (reused as: ${k.s.pages[table].owner})`);
+  const pg = k.s.pages[table];
+  const now = pg.freed ? 'freed' : `freed and reused as ${pg.owner}`;
+  k.violation('I9', [c], [pg.name], `CPU${c} ${how} through page-table page ${pg.name} after it was ${now} (freed by ${pg.freed_by || 'an unknown caller'})`);
 }
 
 /** I8 on the device side: a device never uses an IOTLB entry to a page freed (and perhaps reused) since it was filled. */

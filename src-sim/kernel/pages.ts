@@ -6,6 +6,7 @@
  * somebody else's data" visible.
  */
 import type { Kernel } from '../engine/kernel.ts';
+import { labelNames, shownName } from '../engine/fn.ts';
 import type { CpuId, PageId, PageKind } from '../model/types.ts';
 
 export function getPage(k: Kernel, p: PageId): void {
@@ -27,6 +28,8 @@ export function freePage(k: Kernel, p: PageId, c: CpuId): void {
   if (pg.freed) return;
   pg.refcount = 0;
   pg.freed = true;
+  const l = labelNames[k.curLabel];
+  pg.freed_by = l ? `CPU${c} in ${shownName(l.fn)} › ${l.label}` : `CPU${c}`;
   k.inv.pageFreed(k, c, p);
   k.s.free_list.push(p);
   k.rec.pageFreed?.(p);
@@ -48,7 +51,7 @@ export function allocPage(k: Kernel, kind: PageKind, owner: string, region = -1,
     return reuse;
   }
   const id = k.s.pages.length;
-  k.s.pages.push({ id, name: name ?? `pfn${id}`, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [], rmap: [] });
+  k.s.pages.push({ id, name: name ?? `pfn${id}`, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [], rmap: [], freed_by: '' });
   k.page(id);
   return id;
 }

@@ -87,7 +87,7 @@ export function newTask(s: SimState, name: string, kthread: boolean, mm: MmId): 
 
 function newPage(s: SimState, name: string, kind: 'data' | 'pt', owner: string, region = -1): number {
   const id = s.pages.length;
-  s.pages.push({ id, name, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [], rmap: [] });
+  s.pages.push({ id, name, kind, refcount: 1, freed: false, reused: 0, owner, region, may_walk: [], rmap: [], freed_by: '' });
   return id;
 }
 

@@ -207,6 +207,8 @@ export interface Page {
   region: number;
   /** Ghost for I9: CPUs that could still hold a walk through this page-table page since it was unhooked. */
   may_walk: number[];
+  /** Ghost, for messages: who freed the frame last (`CPU1 in tlb_flush_mmu › tlb_flush_mmu_free`); '' if never. */
+  freed_by: string;
   /**
    * The reverse map (the kernel's anon_vma / i_mmap, mm/rmap.c): every PTE that maps this frame, as flat pairs
    * [mm, va, mm, va, ...] in no particular order. Kept by the PTE writers (model/rmap.ts) so that reclaim visits only

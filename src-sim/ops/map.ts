@@ -37,7 +37,7 @@ export const mapOp: OpDef<typeof schema, MapOp> = {
 function newNamedPage(k: Kernel, pageName: string): number {
   const s = k.s;
   const id = s.pages.length;
-  s.pages.push({ id, name: pageName, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [], rmap: [] });
+  s.pages.push({ id, name: pageName, kind: 'data', refcount: 0, freed: false, reused: 0, owner: '', region: -1, may_walk: [], rmap: [], freed_by: '' });
   k.page(id);
   return id;
 }
