@@ -4,15 +4,17 @@ import { variantInfos, validateScenario } from './load.ts';
 import { PRESET_FILES } from './presets/index.ts';
 import type { ScenarioFile } from './schema.ts';
 
-let cache: ScenarioFile[] | null = null;
+/** Each preset validated on first use (a CLI run of one preset validates only that one). */
+const validated: Array<ScenarioFile | undefined> = [];
+const presetAt = (i: number): ScenarioFile => (validated[i] ??= validateScenario(PRESET_FILES[i]));
 
 export function presets(): ScenarioFile[] {
-  cache ??= PRESET_FILES.map((raw) => validateScenario(raw));
-  return cache;
+  return PRESET_FILES.map((_, i) => presetAt(i));
 }
 
 export function presetById(id: string): ScenarioFile | undefined {
-  return presets().find((p) => p.id === id);
+  const i = PRESET_FILES.findIndex((raw) => (raw as { id?: unknown }).id === id);
+  return i < 0 ? undefined : presetAt(i);
 }
 
 export function presetInfos(): PresetInfo[] {
