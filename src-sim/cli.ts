@@ -16,7 +16,7 @@ import { oneLine, quote } from './scenario/quote.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import type { ViolationInfo } from './protocol/summary.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
-import { jsonPieces, runReport } from './timeline/report.ts';
+import { CHECK_SCHEMA, EXPLORE_SCHEMA, TRACE_SCHEMA, jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
 import type { Arch } from './model/types.ts';
 import { archSchema } from './scenario/schema.ts';
@@ -56,7 +56,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -182,7 +182,7 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
   }
   if (json) {
     const { violations, ...rest } = r;
-    out.line(JSON.stringify({ ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, scheduleLength: v.schedule.length, schedule: v.schedule })) }, null, 2));
+    out.line(JSON.stringify({ schema: EXPLORE_SCHEMA, ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, scheduleLength: v.schedule.length, schedule: v.schedule })) }, null, 2));
     return 0;
   }
   out.line(`${r.scenario} --variant ${r.variant}: actors ${r.actors.join(', ')}`);
@@ -200,10 +200,11 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
  * mismatch, 2 if a file could not be read or is not a valid scenario (its line says why). With no argument, the
  * presets; else the named presets, files, and the .json files in the named folders (recursively, in name order).
  */
-function check(out: Out, targets: string[]): number {
+function check(out: Out, targets: string[], json: boolean): number {
   let failures = 0;
   let total = 0;
   let invalid = 0;
+  const results: Array<Record<string, unknown>> = [];
   const sources: Array<{ name: string; file: ScenarioFile } | { name: string; error: string }> = [];
   if (!targets.length) for (const p of presets()) sources.push({ name: p.id, file: p });
   for (const a of targets) {
@@ -221,19 +222,25 @@ function check(out: Out, targets: string[]): number {
       total++;
       failures++;
       invalid++;
-      out.line(`FAIL  ${oneLine(src.error, 300)}`);
+      const error = oneLine(src.error, 300);
+      if (json) results.push({ source: src.name, ok: false, error });
+      else out.line(`FAIL  ${error}`);
       continue;
     }
     for (const v of variantNames(src.file)) {
       total++;
       const t = new Timeline(src.file, v);
       const ex = t.expectResult();
-      out.line(`${ex.ok ? 'PASS' : 'FAIL'}  ${arg(src.name)} --variant ${arg(v)}: expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'}`);
-      for (const m of ex.mismatches) out.line(`      ${m}`);
+      if (json) results.push({ source: src.name, scenario: src.file.id, variant: v, ok: ex.ok, expected: ex.expected, got: ex.got, mismatches: ex.mismatches });
+      else {
+        out.line(`${ex.ok ? 'PASS' : 'FAIL'}  ${arg(src.name)} --variant ${arg(v)}: expected ${ex.expected.join(', ') || 'none'}; got ${ex.got.join(', ') || 'none'}`);
+        for (const m of ex.mismatches) out.line(`      ${m}`);
+      }
       if (!ex.ok) failures++;
     }
   }
-  out.line(`${total - failures} passed, ${failures} failed${invalid ? ` (${invalid} ${invalid === 1 ? 'file' : 'files'} not valid)` : ''}`);
+  if (json) out.line(JSON.stringify({ schema: CHECK_SCHEMA, passed: total - failures, failed: failures, invalid, results }, null, 2));
+  else out.line(`${total - failures} passed, ${failures} failed${invalid ? ` (${invalid} ${invalid === 1 ? 'file' : 'files'} not valid)` : ''}`);
   return invalid ? 2 : failures ? 1 : 0;
 }
 
@@ -303,7 +310,7 @@ function trace(out: Out, file: string, a: Args): number {
     }
   }
   if (a.json) {
-    out.put(JSON.stringify(report));
+    out.put(JSON.stringify({ schema: TRACE_SCHEMA, ...report }));
     out.put('\n');
   } else for (const l of reportLines(report, a.out)) out.line(l);
   return 0;
@@ -408,8 +415,8 @@ function main(out: Out, argv: string[]): number {
       if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':
-      if (a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`check takes only preset ids, files and folders; ${USAGE}`);
-      return check(out, a.positional);
+      if (a.variant !== null || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`check takes preset ids, files, folders and --json; ${USAGE}`);
+      return check(out, a.positional, a.json);
     case 'trace':
       if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`trace takes one trace file; ${USAGE}`);

@@ -5,11 +5,19 @@
 import { summarizeState } from './final.ts';
 import type { Timeline } from './timeline.ts';
 
+/** The shapes of what the CLI prints with --json (docs/cli-json.md). */
+export const RUN_SCHEMA = 'lazytlb-run/1';
+export const CHECK_SCHEMA = 'lazytlb-check/1';
+export const EXPLORE_SCHEMA = 'lazytlb-explore/1';
+export const TRACE_SCHEMA = 'lazytlb-trace/1';
+
 export function runReport(t: Timeline) {
   const file = t.file;
   const setupCount = file.setup?.length ?? 0;
   const where = (i: number) => (i < setupCount ? { setup: true, step: i } : { step: i - setupCount });
   return {
+    /** The version of this object's shape (docs/cli-json.md); a change that removes or renames a field bumps it. */
+    schema: RUN_SCHEMA,
     scenario: file.id,
     variant: t.variant.name,
     arch: t.variant.arch,
