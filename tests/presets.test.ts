@@ -130,7 +130,7 @@ describe('T5: up-front fullmm flush', () => {
     expect(name(after(0), after(0).cpus[1].loaded_mm)).toBe('init_mm');
     expect(t.violations.map((v) => v.id)).toEqual(['I16', 'I16']);
   });
-  it('x86 4.19-rc (no freed_tables exception): the teardown flush skips lazy CPU1 and the table is freed under it', () => {
+  it('x86, 2018 merge-window series (no freed_tables exception, reverted before 4.19-rc1): the teardown flush skips lazy CPU1 and the table is freed under it', () => {
     const { firstStep } = run('t5-fullmm-upfront-flush', 'x86-4.19rc');
     expect(firstStep('I9')).toBe(2);
   });
