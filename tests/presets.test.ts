@@ -51,6 +51,24 @@ describe('every preset variant matches its expect', () => {
 });
 
 describe('T1: lazy refcount opt-out', () => {
+  it('powerpc eras: 6.6+ detaches the lazy CPU at the teardown flush, 6.4–6.5 only at the final mmdrop (ppc_exit_flush)', () => {
+    const ran = (variant: string) => {
+      const { t } = run('t1-lazy-refcount-optout', variant);
+      const exit = t.steps[t.file.setup!.length + 2];
+      const rows = [];
+      for (let i = exit.firstMicrostep; i < exit.firstMicrostep + exit.microstepCount; i++) rows.push(t.microstepRow(i));
+      return { t, rows: rows.map((r) => `${r.cpu}:${r.fn}.${r.label}`) };
+    };
+    const v66 = ran('shootdown-powerpc');
+    const v64 = ran('shootdown-powerpc-6.4');
+    expect(v66.rows).toContain('cpu1:exit_lazy_flush_tlb.exit_lazy_flush_tlb');
+    expect(v64.rows).not.toContain('cpu1:exit_lazy_flush_tlb.exit_lazy_flush_tlb');
+    // 6.4: K stays attached through the flush; cleanup_lazy_tlbs shoots CPU1 down before M is freed
+    const shoot = v64.rows.indexOf('cpu1:do_shoot_lazy_tlb.do_shoot_lazy_tlb');
+    expect(shoot).toBeGreaterThan(v64.rows.indexOf('cpu0:__mmdrop.cleanup_lazy_tlbs'));
+    expect(shoot).toBeLessThan(v64.rows.indexOf('cpu0:__mmdrop.free_mm'));
+    for (const { t } of [v66, v64]) expect(t.violations).toEqual([]);
+  });
   it('refcount: M lives until the last lazy user drops it, and lazy switches cost atomics', () => {
     const { t, after } = run('t1-lazy-refcount-optout', 'refcount');
     expect(mm(after(2), 'M').state).toBe('dead');

@@ -181,7 +181,9 @@ defineFn('tlb_flush@powerpc', RADIX, {
   /** radix__tlb_flush: with SHOOTDOWN the fullmm teardown flush first shoots the lazy users down. */
   radix__tlb_flush(k, _c, f) {
     if (!f.l.fullmm) return 'radix__flush_tlb_range';
-    if (k.s.config.lazy_tlb_shootdown && k.s.config.ppc_lazy_flush === 'v6') {
+    // e43c0a0c3c28 (6.6); in 6.4–6.5 the teardown flush was a plain global tlbie and only __mmdrop's shootdown
+    // (cleanup_lazy_tlbs) moved the lazy users off the mm.
+    if (k.s.config.lazy_tlb_shootdown && k.s.config.ppc_lazy_flush === 'v6' && k.s.config.ppc_exit_flush === '6.6') {
       return call('exit_flush_lazy_tlbs@powerpc', { mm: f.l.mm }, '__flush_all_mm');
     }
     return '__flush_all_mm';

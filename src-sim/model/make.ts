@@ -19,6 +19,7 @@ export const DEFAULT_CONFIG: Config = {
   x86_freed_tables_ipi: true,
   pcid: true,
   ppc_lazy_flush: 'v6',
+  ppc_exit_flush: '6.6',
   fullmm_upfront_flush: false,
   membarrier_sync_core: 'scheduler',
   mmu_notifier: 'v6.6',

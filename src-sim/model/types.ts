@@ -258,6 +258,8 @@ export interface Config {
   pcid: boolean;
   /** powerpc era: 'v6' (IPI handler flushes even when current->mm == M, each CPU trims only itself) or 'pre2020' (T2 bug surface). */
   ppc_lazy_flush: 'v6' | 'pre2020';
+  /** powerpc exit-time (fullmm) flush with lazy shootdown: '6.6' runs exit_flush_lazy_tlbs first (e43c0a0c3c28); '6.4' (6.4–6.5) does not. */
+  ppc_exit_flush: '6.6' | '6.4';
   /** Peter Zijlstra's 2012 patch: flush once up front in tlb_gather_mmu(fullmm) and skip the later flush. */
   fullmm_upfront_flush: boolean;
   /** Where the membarrier SYNC_CORE for lazy re-entry lives: 'scheduler' (finish_task_switch), 'arch' (Andy's RFC: in switch_mm_irqs_off's no-CR3-write lazy re-entry), 'none' (half-applied RFC). */

@@ -27,6 +27,7 @@ export const configSchema = z.strictObject({
   x86_freed_tables_ipi: z.boolean(),
   pcid: z.boolean(),
   ppc_lazy_flush: z.enum(['v6', 'pre2020']),
+  ppc_exit_flush: z.enum(['6.6', '6.4']),
   fullmm_upfront_flush: z.boolean(),
   membarrier_sync_core: z.enum(['scheduler', 'arch', 'none']),
   mmu_notifier: z.enum(['v4.13', 'v6.6']),
