@@ -41,7 +41,7 @@ export async function checkAgainstModel(page: Page, timeline: Timeline, t: numbe
     const band = root.locator(`[data-testid="lane-band"][data-actor="cpu${cpu.id}"]`);
     const value = async (row: string) => ((await band.locator(`[data-row="${row}"] [data-testid="lane-value"]`).textContent()) ?? '').trim();
     const task = s.tasks[cpu.curr];
-    expect(await value('current'), `CPU ${cpu.id} current at t=${t}`).toBe(task.name);
+    expect(await value('current'), `CPU ${cpu.id} current at t=${t}`).toBe(task.state === 'dead' ? `${task.name} (exited)` : task.name);
     expect(await value('active_mm'), `CPU ${cpu.id} active_mm at t=${t}`).toBe(mmName(task.active_mm));
     const loaded = await value('loaded');
     expect(loaded.startsWith(mmName(cpu.loaded_mm)), `CPU ${cpu.id} loaded mm at t=${t}: ${loaded}`).toBe(true);

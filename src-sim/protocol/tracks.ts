@@ -286,7 +286,8 @@ export interface MachineInfo {
   cpus: number;
   devices: Array<{ name: string; kind: 'shared' | 'shadow' }>;
   /** Every task and mm the run ever had (clone and exec create some), in id order. */
-  tasks: Array<{ name: string; kthread: boolean; idleOf: number }>;
+  /** `diedAt`: the position at which the task died (do_exit › do_task_dead), if it did; it stays rq->curr until its final switch. */
+  tasks: Array<{ name: string; kthread: boolean; idleOf: number; diedAt?: number }>;
   mms: Array<{ name: string }>;
   pages: Array<{ name: string; kind: 'data' | 'pt' }>;
 }

@@ -432,7 +432,10 @@ export class Timeline implements Recorder {
     return {
       cpus: s.cpus.length,
       devices: s.devices.map((d) => ({ name: d.name, kind: d.kind })),
-      tasks: s.tasks.map((t) => ({ name: t.name, kthread: t.kthread, idleOf: t.idle_of })),
+      tasks: s.tasks.map((t) => {
+        const diedAt = this.tracks.diedAt.get(t.id);
+        return { name: t.name, kthread: t.kthread, idleOf: t.idle_of, ...(diedAt !== undefined ? { diedAt } : {}) };
+      }),
       mms: s.mms.map((m) => ({ name: m.name })),
       pages: s.pages.map((p) => ({ name: p.name, kind: p.kind })),
     };

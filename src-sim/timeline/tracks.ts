@@ -247,6 +247,9 @@ export class TracksRecorder {
   }
 
   /** After every recorded micro-step (t = its index + 1), with the kernel's dirty sets of that micro-step. */
+  /** When each task died (do_exit's do_task_dead): the position t at which its state became dead. */
+  readonly diedAt = new Map<number, number>();
+
   afterMicrostep(k: Kernel, t: number): void {
     const s = k.s;
     const dc = k.dirtyCpus;
@@ -255,6 +258,7 @@ export class TracksRecorder {
     for (let i = 0; i < dt.n; i++) {
       // A task written by this micro-step changes a CPU's rows only if it is that CPU's curr (active_mm, lazy).
       const task = s.tasks[dt.ids[i]];
+      if (task.state === 'dead' && !this.diedAt.has(task.id)) this.diedAt.set(task.id, t);
       const c = task.cpu;
       if (c >= 0 && this.cpuSeen[c] !== t && s.cpus[c].curr === task.id) this.cpu(s, c, t);
     }

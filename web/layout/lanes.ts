@@ -118,7 +118,7 @@ export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, w
       for (const row of band.rows) {
         switch (row.kind) {
           case 'current':
-            push(out, track.curr, row, x, width, theme, (task) => taskBlock(task, names, theme));
+            push(out, splitAtDeath(track.curr, names), row, x, width, theme, (task) => taskBlock(task, names, theme));
             break;
           case 'active_mm':
             push(out, track.activeMm, row, x, width, theme, (mm) => ({ swatch: mmSwatch(mm), style: 'solid', text: mmName(mm, names) }));
@@ -180,7 +180,36 @@ function mmName(mm: number, names: Names): string {
   return names.mms[mm]?.name ?? `mm ${mm}`;
 }
 
-function taskBlock(task: number, names: Names, theme: Theme): Look {
+/**
+ * A task that exits stays rq->curr until its final switch: its "current" segment is cut where it died (do_exit's
+ * do_task_dead), and the part after says so. Values past the machine's tasks mark the dead part (task + DEAD).
+ */
+const DEAD = 1 << 20;
+
+function splitAtDeath(items: LaneItem<number>[], names: Names): LaneItem<number>[] {
+  let out: LaneItem<number>[] | null = null;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    const died = isBusy(it) ? undefined : names.tasks[it.value]?.diedAt;
+    if (died === undefined || died >= it.to || isBusy(it)) {
+      out?.push(it);
+      continue;
+    }
+    out ??= items.slice(0, i);
+    if (died > it.from) out.push({ ...it, to: died });
+    out.push({ ...it, from: Math.max(it.from, died), value: it.value + DEAD });
+  }
+  return out ?? items;
+}
+
+function taskBlock(value: number, names: Names, theme: Theme): Look {
+  const dead = value >= DEAD;
+  const task = dead ? value - DEAD : value;
+  const look = liveTaskBlock(task, names, theme);
+  return dead && look ? { ...look, swatch: theme.idle, text: `${names.tasks[task]?.name ?? `task ${task}`} (exited)` } : look;
+}
+
+function liveTaskBlock(task: number, names: Names, theme: Theme): Look {
   const info = names.tasks[task];
   if (!info) return { swatch: theme.userTask, style: 'solid', text: `task ${task}` };
   if (info.idleOf >= 0) return { swatch: theme.idle, style: 'solid', text: info.name };

@@ -60,6 +60,16 @@ describe('lane layout', () => {
     expect(rows.height).toBe(2 * (g.bandHeader + 5 * g.rowHeight) + (g.bandHeader + 2 * g.rowHeight) + 2 * g.bandGap);
   });
 
+  test('a task that died is shown as exited from its death to its final switch', () => {
+    const rows = layoutRows(MACHINE);
+    const tasks = MACHINE.tasks.map((t) => (t.name === 'P' ? { ...t, diedAt: 6 } : t));
+    const blocks = layoutBlocks(rows, TRACKS, x, 1000, { tasks, mms: MACHINE.mms }, LIGHT);
+    const row = rows.bands[0].rows.find((r) => r.kind === 'current')!;
+    const current = blocks.filter((b) => b.y >= row.y && b.y < row.y + row.h);
+    expect(current.map((b) => [b.x, b.w, b.text])).toEqual([[0, 200, 'swapper/0'], [200, 400, 'P'], [600, 400, 'P (exited)']]);
+    expect(current[2].swatch).toEqual(LIGHT.idle);
+  });
+
   test('blocks carry names and the mm colour; lazy is hatched, busy is dotted, nothing-values draw nothing', () => {
     const rows = layoutRows(MACHINE);
     const blocks = layoutBlocks(rows, TRACKS, x, 1000, { tasks: MACHINE.tasks, mms: MACHINE.mms }, LIGHT);

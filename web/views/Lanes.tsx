@@ -260,6 +260,9 @@ function BandLabels({ band, view, machine }: { band: Band; view: PlayheadView | 
   const dev = band.actor.kind === 'device' ? view?.devices[band.actor.n] : undefined;
   const names = view ?? { taskNames: machine.tasks.map((t) => t.name), mmNames: machine.mms.map((m) => m.name) };
   const values = band.rows.map((row) => rowValue(row, cpu, dev, names));
+  // A task that died is still rq->curr until its final switch: say so (the core says when it died).
+  const curr = cpu ? machine.tasks[cpu.curr] : undefined;
+  if (view && curr?.diedAt !== undefined && view.t >= curr.diedAt) values[band.rows.findIndex((r) => r.kind === 'current')] += ' (exited)';
   const mms = band.rows.map((row) => rowMm(row, cpu, dev));
   return <BandLabelsOf band={band} values={values} mms={mms} />;
 }
