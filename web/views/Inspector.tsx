@@ -4,19 +4,27 @@ import { useInView } from './useInView.ts';
 import { Term } from './Term.tsx';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
+import type { MachineInfo, PlayheadView } from '../../src-sim/protocol/index.ts';
 import { mmSwatch } from '../layout/palette.ts';
 
 /** Up to this many CPUs get a card each; more get one table line each. */
 const CARDS = 8;
 
+/** rq->curr's name, marked "(exited)" once it died (it stays rq->curr until its final switch). */
+function currName(view: PlayheadView, curr: number, tasks: MachineInfo['tasks'] | undefined): string {
+  const died = tasks?.[curr]?.diedAt;
+  return `${view.taskNames[curr] ?? ''}${died !== undefined && view.t >= died ? ' (exited)' : ''}`;
+}
+
 export function Inspector() {
   const view = useStore(store, (s) => s.view);
+  const tasks = useStore(store, (s) => s.summary?.machine.tasks);
   if (!view) return null;
   const mmName = (m: number) => (m < 0 ? 'LOADED_MM_SWITCHING' : (view.mmNames[m] ?? `mm ${m}`));
   return (
     <section className="inspector" aria-label="State at the playhead" data-testid="inspector">
       <h2 className="panel-title">State at micro-step {view.t}</h2>
-      {view.cpus.length > CARDS ? <CpuTable view={view} /> : null}
+      {view.cpus.length > CARDS ? <CpuTable view={view} tasks={tasks} /> : null}
       <div className="inspector-cpus">
         {view.cpus.length > CARDS ? null : view.cpus.map((c) => (
           <div key={c.cpu} className="inspect-card" data-testid="inspect-cpu" data-cpu={c.cpu}>
@@ -25,7 +33,7 @@ export function Inspector() {
             </h3>
             <dl className="kv">
               <dt>rq-&gt;curr</dt>
-              <dd>{view.taskNames[c.curr]}</dd>
+              <dd>{currName(view, c.curr, tasks)}</dd>
               <dt>
                 <Term id="active_mm">active_mm</Term>
               </dt>
@@ -112,7 +120,7 @@ export function Inspector() {
 }
 
 /** One line per CPU on a big machine (the cards are for the few CPUs of a talk). */
-function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState>['view']> }) {
+function CpuTable({ view, tasks }: { view: NonNullable<ReturnType<typeof store.getState>['view']>; tasks: MachineInfo['tasks'] | undefined }) {
   const mmName = (m: number) => (m < 0 ? 'SWITCHING' : (view.mmNames[m] ?? `mm ${m}`));
   return (
     <table className="inspect-table" aria-label="CPUs">
@@ -133,7 +141,7 @@ function CpuTable({ view }: { view: NonNullable<ReturnType<typeof store.getState
         {view.cpus.map((c) => {
           const top = c.stack[c.stack.length - 1];
           const cells: CpuCells = [
-            view.taskNames[c.curr] ?? '',
+            currName(view, c.curr, tasks),
             `${mmName(c.activeMm)}${c.lazy ? ' (lazy)' : ''}`,
             mmName(c.loaded.mm),
             String(c.loaded.tag),
