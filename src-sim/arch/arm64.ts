@@ -60,6 +60,7 @@ defineFn('tlb_flush@arm64', 'arch/arm64/include/asm/tlb.h', {
 });
 
 export const arm64: ArchPolicy = {
+  traceEvidence: 'ipi-raise',
   name: 'arm64',
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@arm64',

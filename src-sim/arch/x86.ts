@@ -259,6 +259,7 @@ export const x86: ArchPolicy = {
   },
   unusableTag: (k, c, e) => x86UnusableTag(k, c, e),
   switchingMm,
+  traceEvidence: 'x86-only',
   secondaryInFlush: true,
   flushTlbMmFreesTables: true,
   walkCache: true,

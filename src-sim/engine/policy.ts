@@ -8,6 +8,9 @@
 import type { Arch, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
 import type { Kernel } from './kernel.ts';
 
+/** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
+export type TraceEvidence = 'x86-only' | 'ipi-raise';
+
 export interface ArchPolicy {
   name: Arch;
   /** Registered kernel-function names of the arch hooks. */
@@ -53,6 +56,12 @@ export interface ArchPolicy {
    * I6's completion rule and I8's lazy exemption treat it as lazy.
    */
   switchingMm?(k: Kernel, c: CpuId): boolean;
+  /**
+   * Which arch-only events this arch's kernel writes to a trace (src-sim/trace/events.ts), for the trace importer to
+   * tell a trace's arch: `x86-only` (tlb_flush, the irq-vector events), `ipi-raise` (arm/arm64's ipi_raise/ipi_entry).
+   * Unset: neither.
+   */
+  traceEvidence?: TraceEvidence;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

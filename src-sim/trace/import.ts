@@ -5,6 +5,8 @@
  * `ipi_raise`), else x86, said so in the report.
  */
 import type { Arch } from '../model/types.ts';
+import { ARCHES } from '../arch/index.ts';
+import type { TraceEvidence } from '../engine/policy.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
 import { Collector } from './collect.ts';
 import { TraceParser, type ParseStats } from './parser.ts';
@@ -30,6 +32,9 @@ export interface ImportResult {
   reconstruction: Reconstruction;
 }
 
+/** The arch a trace without arch-only events is read as (the scenario format's default). */
+const DEFAULT_ARCH: Arch = 'x86';
+
 /** The scenario format's CPU limit (docs/scenario-format.md §5). */
 export const MAX_SCENARIO_CPUS = 64;
 
@@ -49,12 +54,16 @@ export class TraceImport {
     const stats = this.parser.end();
     const o = this.o;
     const ev = stats.archEvidence;
-    const shown: Arch | null = ev.x86 && !ev.notX86 ? 'x86' : ev.notX86 && !ev.x86 ? 'arm64' : null;
-    const arch: Arch = o.arch ?? shown ?? 'x86';
+    // What the trace's arch-only events say, matched against what each arch policy says its kernel emits.
+    const kind: TraceEvidence | null = ev.x86 && !ev.notX86 ? 'x86-only' : ev.notX86 && !ev.x86 ? 'ipi-raise' : null;
+    const shown = kind ? ((Object.keys(ARCHES) as Arch[]).find((a) => ARCHES[a].traceEvidence === kind) ?? null) : null;
+    const arch: Arch = o.arch ?? shown ?? DEFAULT_ARCH;
     const archSource = o.arch ? 'given' : shown ? 'trace' : 'default';
     let archWarning: string | null = null;
-    if (o.arch && shown && o.arch !== shown && !(shown === 'arm64' && o.arch !== 'x86')) {
-      archWarning = `the trace looks like ${shown === 'x86' ? 'x86 (it has x86-only events such as tlb_flush)' : 'arm or arm64 (it has ipi_raise/ipi_entry, which x86 never emits)'}, but --arch ${o.arch} was given`;
+    // Given an arch: x86-only events need an arch that emits them; ipi_raise events rule out only those arches.
+    const given = o.arch ? ARCHES[o.arch].traceEvidence : undefined;
+    if (o.arch && kind && (kind === 'x86-only' ? given !== kind : given === 'x86-only')) {
+      archWarning = `the trace looks like ${kind === 'x86-only' ? `${shown} (it has x86-only events such as tlb_flush)` : 'arm or arm64 (it has ipi_raise/ipi_entry, which x86 never emits)'}, but --arch ${o.arch} was given`;
     } else if (ev.x86 && ev.notX86) archWarning = 'the trace has both x86-only events and events x86 never emits: two traces mixed?';
 
     // Scenario CPUs: the chosen ones, numbered from 0 in order; else the trace's own numbering.
