@@ -19,21 +19,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioError, parseScenarioText, variantNames } from '../src-sim/scenario/load.ts';
 import { runReport } from '../src-sim/timeline/report.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
+import { rng } from '../src-sim/scenario/random.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 8);
 const CASES = Number(process.env.FUZZ_CASES ?? 420);
 const CLI_SAMPLE = 20;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bases = [
   ...readdirSync('src-sim/scenario/presets').filter((n) => n.endsWith('.json')).map((n) => `src-sim/scenario/presets/${n}`),
