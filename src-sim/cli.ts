@@ -14,7 +14,7 @@ import { MAX_SCENARIO_CHARS, ScenarioError, expectOf, mib, parseScenarioText, va
 import { presetById, presets } from './scenario/presets.ts';
 import { oneLine, quote } from './scenario/quote.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
-import type { ViolationInfo } from './protocol/summary.ts';
+import { findingsByStep } from './protocol/summary.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
 import { CHECK_SCHEMA, EXPLORE_SCHEMA, TRACE_SCHEMA, jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
@@ -116,16 +116,6 @@ function list(out: Out): void {
   }
 }
 
-/** Findings by step index, in order: one pass, so printing stays linear in the run. */
-function byStep(findings: ViolationInfo[]): Map<number, ViolationInfo[]> {
-  const m = new Map<number, ViolationInfo[]>();
-  for (const f of findings) {
-    const l = m.get(f.step);
-    if (l) l.push(f);
-    else m.set(f.step, [f]);
-  }
-  return m;
-}
 
 function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean): number {
   let t: Timeline;
@@ -147,8 +137,8 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
     return t.internalError ? 1 : 0;
   }
   out.line(`${file.id} --variant ${t.variant.name} (${t.variant.arch}, ${file.machine.cpus} CPUs): ${t.steps.length} steps, ${t.microstepCount} micro-steps`);
-  const violations = byStep(t.violations);
-  const warnings = byStep(t.warnings);
+  const violations = findingsByStep(t.violations);
+  const warnings = findingsByStep(t.warnings);
   for (const s of t.steps) {
     const mark = s.error ? 'REFUSED' : s.outcome;
     out.line(`  ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);

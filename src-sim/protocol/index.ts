@@ -1,9 +1,10 @@
 /**
  * The shared vocabulary of the worker, the CLI and the UI: message types, the run's summary, tracks and the playhead
- * view. web/ imports from here and nowhere else in src-sim (types only; `isBusy` is the one helper).
+ * view. web/ imports from here and nowhere else in src-sim (types only; `isBusy` and `findingsByStep` are the helpers).
  */
 export type * from './messages.ts';
 export type * from './summary.ts';
 export type * from './tracks.ts';
 export { isBusy } from './tracks.ts';
+export { findingsByStep } from './summary.ts';
 export type { Snapshot } from '../model/types.ts';

@@ -83,6 +83,17 @@ export interface ViolationInfo {
   message: string;
 }
 
+/** Findings grouped by step index, in order: one pass, so listing them stays linear in the run (the CLI, the step list). */
+export function findingsByStep<F extends { step: number }>(findings: readonly F[]): Map<number, F[]> {
+  const m = new Map<number, F[]>();
+  for (const f of findings) {
+    const l = m.get(f.step);
+    if (l) l.push(f);
+    else m.set(f.step, [f]);
+  }
+  return m;
+}
+
 export type { Counters } from '../model/types.ts';
 import type { MachineInfo, TrackAxis } from './tracks.ts';
 import type { Counters } from '../model/types.ts';

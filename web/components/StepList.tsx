@@ -2,7 +2,7 @@ import { memo, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { seek, store } from '../store.ts';
 import { stepAt } from '../position.ts';
-import type { Counters, StepInfo, ViolationInfo } from '../../src-sim/protocol/index.ts';
+import { findingsByStep, type Counters, type StepInfo, type ViolationInfo } from '../../src-sim/protocol/index.ts';
 import { actorList, actorName, counterLine, eventKind, invariantTitle, stepAnchor, stepName, whereIn } from '../format.ts';
 
 const NO_STEPS: StepInfo[] = [];
@@ -26,15 +26,6 @@ interface Findings {
   warnings: ViolationInfo[];
 }
 
-function byStep(list: ViolationInfo[]): Map<number, ViolationInfo[]> {
-  const map = new Map<number, ViolationInfo[]>();
-  for (const f of list) {
-    const at = map.get(f.step);
-    if (at) at.push(f);
-    else map.set(f.step, [f]);
-  }
-  return map;
-}
 
 export function StepList() {
   const steps = useStore(store, (s) => s.summary?.steps ?? NO_STEPS);
@@ -59,8 +50,8 @@ export function StepList() {
     const from = Math.max(0, Math.min(Math.floor((at - MAX_ROWS / 2) / jump) * jump, schedule.length - MAX_ROWS));
     return { rows: schedule.slice(from, from + MAX_ROWS), before: from, after: schedule.length - from - MAX_ROWS };
   }, [schedule, focus]);
-  const violationsAt = useMemo(() => byStep(violations), [violations]);
-  const warningsAt = useMemo(() => byStep(warnings), [warnings]);
+  const violationsAt = useMemo(() => findingsByStep(violations), [violations]);
+  const warningsAt = useMemo(() => findingsByStep(warnings), [warnings]);
   const setupViolated = setup.some((s) => violationsAt.has(s.index));
 
   // One findings object per step, kept across renders, so that memoised rows stay memoised while the playhead moves.
