@@ -1,5 +1,5 @@
 import { useStore } from 'zustand';
-import { loadVariant, selectPickedScenario, selectPickedVariant, selectVariants, store } from '../store.ts';
+import { loadVariant, selectPickedVariant, selectVariants, store } from '../store.ts';
 import type { VariantInfo } from '../../src-sim/protocol/index.ts';
 import { idsOrNone } from '../format.ts';
 
@@ -10,7 +10,6 @@ import { idsOrNone } from '../format.ts';
 export function VariantSwitch() {
   const variants = useStore(store, selectVariants);
   const picked = useStore(store, selectPickedVariant);
-  const scenario = useStore(store, selectPickedScenario);
   if (variants.length === 0) return null;
   const chosen = variants.find((v) => v.name === picked) ?? null;
 
