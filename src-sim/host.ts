@@ -5,6 +5,9 @@
  * Every message is one line; text from a request (an id, a variant name) is quoted, escaped and cut.
  */
 import type { ScenarioCheck, SimEvent, SimRequest } from './protocol/messages.ts';
+import type { ExploreReport, ExploreSettings } from './protocol/explore.ts';
+import type { ScenarioFile } from './scenario/schema.ts';
+import { explore, type ExploreResult } from './explore/explore.ts';
 import { ScenarioError, locateScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
@@ -73,13 +76,7 @@ export function createHost(): SimHost {
       case 'sim/presetsRequested':
         return { type: 'sim/presetsListed', seq: req.seq, presets: presetInfos() };
       case 'sim/loadRequested': {
-        const src = req.source as { kind?: unknown; id?: unknown; text?: unknown } | undefined;
-        let file;
-        if (src?.kind === 'preset') {
-          file = typeof src.id === 'string' ? presetById(src.id) : undefined;
-          if (!file) throw new ScenarioError('scenario', `no preset with id ${shown(src.id)}`);
-        } else if (src?.kind === 'json') file = parseScenarioText(src.text as string);
-        else throw new ScenarioError('source', `expected a preset id or a JSON text, got ${shown(src?.kind)}`);
+        const file = scenarioOf(req.source);
         if (req.variant != null && typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name, got ${shown(req.variant)}`);
         // Build everything the answer needs before replacing anything: a failure leaves the loaded timeline as it was.
         const seq = req.seq;
@@ -136,6 +133,24 @@ export function createHost(): SimHost {
         if (!file) throw new ScenarioError('id', `no preset with id ${shown(req.id)}`);
         return { type: 'sim/presetText', seq: req.seq, text: `${JSON.stringify(file, null, 2)}\n` };
       }
+      case 'sim/exploreRequested': {
+        const file = scenarioOf(req.source);
+        if (req.variant != null && typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name, got ${shown(req.variant)}`);
+        const settings = exploreSettings(req.settings);
+        const seq = req.seq;
+        const report = progress;
+        const t0 = performance.now();
+        const result = explore(file, req.variant ?? null, {
+          maxStates: settings.maxStates,
+          hardware: settings.hardware,
+          order: settings.order,
+          progressEvery: EXPLORE_PROGRESS_EVERY,
+          onProgress: report
+            ? (p) => report({ type: 'sim/exploreProgress', seq, progress: { ...p, ms: Math.round(performance.now() - t0), maxStates: settings.maxStates } })
+            : undefined,
+        });
+        return { type: 'sim/explored', seq, report: exploreReport(file, result) };
+      }
       case 'sim/viewRequested': {
         const t = need(req.of);
         const at = intIn('t', req.t, 0, t.microstepCount);
@@ -159,6 +174,35 @@ export function createHost(): SimHost {
       }
     },
   };
+}
+
+/** The scenario a request names: a preset by id, or a user's JSON text (validated by the loader). */
+function scenarioOf(source: unknown): ScenarioFile {
+  const src = source as { kind?: unknown; id?: unknown; text?: unknown } | undefined;
+  if (src?.kind === 'preset') {
+    const file = typeof src.id === 'string' ? presetById(src.id) : undefined;
+    if (!file) throw new ScenarioError('scenario', `no preset with id ${shown(src.id)}`);
+    return file;
+  }
+  if (src?.kind === 'json') return parseScenarioText(src.text as string);
+  throw new ScenarioError('source', `expected a preset id or a JSON text, got ${shown(src?.kind)}`);
+}
+
+/** Tell the app how a search goes every this many new states (a few times a second at the explorer's speed). */
+const EXPLORE_PROGRESS_EVERY = 2_000;
+/** The most states the app may ask one search for (the CLI has no such cap). */
+export const MAX_EXPLORE_STATES = 5_000_000;
+
+function exploreSettings(v: unknown): ExploreSettings {
+  const o = (v ?? {}) as Partial<Record<keyof ExploreSettings, unknown>>;
+  if (o.order !== 'bfs' && o.order !== 'dfs') throw new ScenarioError('settings.order', `expected "bfs" or "dfs", got ${typeof o.order === 'string' ? quote(o.order) : shown(o.order)}`);
+  return { maxStates: intIn('settings.maxStates', o.maxStates, 1, MAX_EXPLORE_STATES), hardware: intIn('settings.hardware', o.hardware, 0, 8), order: o.order };
+}
+
+/** The explorer's result as the app shows it. */
+function exploreReport(_file: ScenarioFile, r: ExploreResult): ExploreReport {
+  const { violations, ...rest } = r;
+  return { ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, schedule: v.schedule, counterexample: null })) };
 }
 
 /** The editor's check of a scenario text: the loader's first error with its line and column, or what the file holds. */

@@ -91,3 +91,32 @@ describe('progress of a long load', () => {
     expect(few).toEqual([]);
   });
 });
+
+describe('explore requests', () => {
+  it('reports progress, then the search: the explorer result, as plain data', () => {
+    const h = createHost();
+    const events: unknown[] = [];
+    const settings = { maxStates: 100_000, hardware: 0, order: 'bfs' as const };
+    const done = h.handle({ type: 'sim/exploreRequested', seq: 7, source: { kind: 'preset', id: 't2-use-mm-mm-users' }, variant: 'buggy', settings }, (e) => events.push(e));
+    if (done.type !== 'sim/explored') throw new Error(JSON.stringify(done));
+    expect(done.seq).toBe(7);
+    expect(done.report.exhaustive).toBe(true);
+    expect(done.report.variant).toBe('buggy');
+    expect(done.report.violations.map((v) => v.id)).toEqual(expect.arrayContaining(['I7', 'I8', 'I10c', 'I11']));
+    // a progress event per 2,000 new states, each with the bound the user set
+    expect(events.length).toBe(Math.floor(done.report.states / 2000));
+    for (const e of events) expect(e).toMatchObject({ type: 'sim/exploreProgress', seq: 7, progress: { maxStates: 100_000 } });
+    expect(() => structuredClone(done)).not.toThrow();
+  });
+
+  it('refuses bad settings with the field named, and a bad scenario with its path', () => {
+    const h = createHost();
+    const src = { kind: 'preset', id: 't2-use-mm-mm-users' } as const;
+    const bad = (settings: unknown) => h.handle({ type: 'sim/exploreRequested', seq: 1, source: src, settings } as never);
+    expect(bad({ maxStates: 0, hardware: 0, order: 'bfs' })).toMatchObject({ type: 'sim/failed', error: { message: 'settings.maxStates 0 is out of range (1..5000000)' } });
+    expect(bad({ maxStates: 10, hardware: 0, order: 'sideways' })).toMatchObject({ type: 'sim/failed', error: { message: 'settings.order: expected "bfs" or "dfs", got "sideways"', path: 'settings.order' } });
+    expect(bad(undefined)).toMatchObject({ type: 'sim/failed' });
+    const file = h.handle({ type: 'sim/exploreRequested', seq: 2, source: { kind: 'json', text: '{"format":"lazytlb/1"' }, settings: { maxStates: 10, hardware: 0, order: 'dfs' } });
+    expect(file.type).toBe('sim/failed');
+  });
+});

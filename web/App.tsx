@@ -17,6 +17,7 @@ import { Lanes } from './views/Lanes.tsx';
 import { TlbGrids } from './views/TlbGrids.tsx';
 import { Inspector } from './views/Inspector.tsx';
 import { HelpOverlay } from './views/HelpOverlay.tsx';
+import { ExploreDialog } from './views/ExploreDialog.tsx';
 import { Boundary } from './views/Boundary.tsx';
 import { CompareBar } from './views/CompareBar.tsx';
 import { DeckFooter, DeckPanel } from './views/DeckPanel.tsx';
@@ -45,6 +46,7 @@ export function App() {
       )}
       {presenting ? <DeckFooter /> : null}
       <HelpOverlay />
+      <ExploreDialog />
       <GlossaryPopover />
       <GlossaryPanel />
     </div>

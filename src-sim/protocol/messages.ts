@@ -11,6 +11,7 @@
 import type { CompareInfo, TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { PlayheadView, TracksWindow } from './tracks.ts';
+import type { ExploreProgress, ExploreReport, ExploreSettings } from './explore.ts';
 
 export type ScenarioSource = { kind: 'preset'; id: string } | { kind: 'json'; text: string };
 
@@ -30,7 +31,12 @@ export type SimRequest =
   /** Validate a scenario text without running it (the editor's live check). */
   | { type: 'sim/validateRequested'; seq: number; text: string }
   /** A preset's file as JSON text (to edit a copy). */
-  | { type: 'sim/presetTextRequested'; seq: number; id: string };
+  | { type: 'sim/presetTextRequested'; seq: number; id: string }
+  /**
+   * Explore every interleaving of a scenario variant's actors (src-sim/explore/). Long: the app sends it to a worker
+   * of its own, which it terminates to cancel. `sim/exploreProgress` events come first.
+   */
+  | { type: 'sim/exploreRequested'; seq: number; source: ScenarioSource; variant?: string; settings: ExploreSettings };
 
 /** Which loaded timeline a request is about: the main one (default) or the variant it is compared with. */
 export type TimelineSlot = 'main' | 'compare';
@@ -56,6 +62,9 @@ export type SimEvent =
   | { type: 'sim/progress'; seq: number; done: number; total: number }
   | { type: 'sim/validated'; seq: number; check: ScenarioCheck }
   | { type: 'sim/presetText'; seq: number; text: string }
+  /** A search's progress (before `sim/explored`, any number of times). */
+  | { type: 'sim/exploreProgress'; seq: number; progress: ExploreProgress }
+  | { type: 'sim/explored'; seq: number; report: ExploreReport }
   | { type: 'sim/failed'; seq: number; error: SimError };
 
 /** What the loader says of a scenario text: its first error, placed in the text, or what the file holds. */
