@@ -10,7 +10,7 @@
  * request rejects with a `SimProtocolError`, `onFatal` is told, and the next request starts a fresh worker.
  */
 import type { ScenarioCheck, ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
-import type { ExploreProgress, ExploreReport, ExploreSettings } from '../src-sim/protocol/index.ts';
+import type { ExploreProgress, ExploreReport, ExploreSettings, TraceOptions, TraceReport } from '../src-sim/protocol/index.ts';
 import type { CompareInfo, MicrostepRow, PlayheadView, PresetInfo, TimelineSlot, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -32,6 +32,7 @@ const ANSWER_TYPE = {
   'sim/validateRequested': 'sim/validated',
   'sim/presetTextRequested': 'sim/presetText',
   'sim/exploreRequested': 'sim/explored',
+  'sim/traceRequested': 'sim/traceImported',
 } as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed' | 'sim/progress' | 'sim/exploreProgress'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
@@ -173,6 +174,12 @@ export class SimClient {
    */
   async explore(source: ScenarioSource, variant: string | undefined, settings: ExploreSettings, onProgress?: (p: ExploreProgress) => void): Promise<ExploreReport> {
     return (await this.request({ type: 'sim/exploreRequested', source, variant, settings }, onProgress)).report;
+  }
+
+  /** Imports a kernel trace file: its report, and the scenario reconstructed from it (JSON text, or null). */
+  async importTrace(file: Blob, name: string, options: TraceOptions): Promise<{ report: TraceReport; scenario: string | null }> {
+    const { report, scenario } = await this.request({ type: 'sim/traceRequested', file, name, options });
+    return { report, scenario };
   }
 
   /** Runs another variant beside the loaded one (null: stop comparing). */
