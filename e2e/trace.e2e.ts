@@ -44,7 +44,7 @@ describe('kernel trace import', () => {
     await dialog.waitFor({ state: 'hidden' });
     await settled(page);
     expect(await page.getByTestId('step').count()).toBeGreaterThan(0);
-    // the axis reads trace time, from the steps' `at`
+    // the axis reads trace time, from the steps' `time`
     const axis = page.locator('svg.axis[data-axis="trace"]').first();
     await axis.waitFor();
     expect(await axis.getAttribute('aria-label')).toMatch(/^time axis, trace time .* after the first step$/);

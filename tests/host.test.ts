@@ -135,7 +135,7 @@ describe('trace import requests', () => {
     expect(done.report.arch.chosen).toBe('x86');
     const scenario = JSON.parse(done.scenario!);
     expect(scenario.steps.length).toBe(done.report.scenario.steps);
-    expect(scenario.steps.every((s: { at?: number }) => typeof s.at === 'number')).toBe(true);
+    expect(scenario.steps.every((s: { time?: number }) => typeof s.time === 'number')).toBe(true);
     const second = await h.handleAsync({ type: 'sim/traceRequested', seq: 4, file: big, name: 'big.txt', options: { cpus: [0] } }, (e) => events.push(e));
     expect(second.type).toBe('sim/traceImported');
     expect(events.length).toBeGreaterThan(0);

@@ -30,7 +30,7 @@ export const common = {
   notes: z.record(name, z.string().max(2000)).optional(),
   until: z.string().max(128).optional(),
   /** When the step happened in a kernel trace, in seconds as the trace prints them (a trace import writes it). */
-  at: z.number().nonnegative().finite().optional(),
+  time: z.number().nonnegative().finite().optional(),
   /** Run this step only in these variants (skipped, keeping its index, in the others). */
   only: z.array(name).min(1).max(32).optional(),
 };

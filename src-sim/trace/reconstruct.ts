@@ -81,7 +81,7 @@ export interface ScenarioStep {
   name?: string;
   mm?: string;
   /** The trace time, in seconds. */
-  at?: number;
+  time?: number;
   note: string;
 }
 
@@ -272,10 +272,10 @@ export class Reconstruction {
     this.notWritten[reason] = (this.notWritten[reason] ?? 0) + 1;
   }
 
-  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note' | 'at'>): boolean {
+  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note' | 'time'>): boolean {
     const sc = this.o.cpuIndex(r.cpu);
     if (sc === null) return false;
-    this.steps.push({ cpu: sc, ...s, at: r.ts, note: `trace line ${r.line}, t=${r.ts}` });
+    this.steps.push({ cpu: sc, ...s, time: r.ts, note: `trace line ${r.line}, t=${r.ts}` });
     return true;
   }
 

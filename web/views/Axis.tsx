@@ -7,7 +7,7 @@ import { traceClock, type TraceClock } from './trace-clock.ts';
 
 /**
  * The time axis above the lanes: integer micro-step ticks from the shared scale (d3 computes, React draws). A scenario
- * imported from a kernel trace (its steps carry `at`) is labelled in microseconds of trace time instead: each tick
+ * imported from a kernel trace (its steps carry `time`) is labelled in microseconds of trace time instead: each tick
  * reads the time of the step that micro-step belongs to (the axis stays one micro-step per unit, so it is not to scale).
  */
 export function Axis({ x, width, slot }: { x: ScaleLinear<number, number>; width: number; slot: 'main' | 'compare' }) {

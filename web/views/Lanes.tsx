@@ -41,7 +41,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const n = useStore(store, (s) => pick(s, slot).summary?.microstepCount ?? 0);
   const steps = useStore(store, (s) => pick(s, slot).summary?.steps);
   // A trace's scenario: the axis ticks read trace time, one micro-step per unit (Axis.tsx).
-  const timed = useMemo(() => !!steps?.some((st) => st.at !== undefined), [steps]);
+  const timed = useMemo(() => !!steps?.some((st) => st.time !== undefined), [steps]);
   const domain = useStore(store, (s) => pick(s, slot).domain);
   const tracks = useStore(store, (s) => pick(s, slot).tracks);
   const view = useStore(store, (s) => pick(s, slot).view);

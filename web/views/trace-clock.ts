@@ -1,6 +1,6 @@
 import type { StepInfo } from '../../src-sim/protocol/index.ts';
 
-/** Trace time at an axis position, for a scenario whose steps carry `at` (a kernel trace's import). */
+/** Trace time at an axis position, for a scenario whose steps carry `time` (a kernel trace's import). */
 export interface TraceClock {
   /** Seconds since the first timed step, at position p (micro-steps done). */
   at(p: number): number;
@@ -16,9 +16,9 @@ export function traceClock(steps: readonly StepInfo[]): TraceClock | null {
   const starts: number[] = [];
   const times: number[] = [];
   for (const s of steps) {
-    if (s.at === undefined || s.microstepCount === 0) continue;
+    if (s.time === undefined || s.microstepCount === 0) continue;
     starts.push(s.firstMicrostep);
-    times.push(s.at);
+    times.push(s.time);
   }
   if (times.length < 2) return null;
   const t0 = times[0];
