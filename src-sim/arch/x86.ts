@@ -265,4 +265,7 @@ export const x86: ArchPolicy = {
   walkCache: true,
   invariants: { cpuTlbstate: true },
   canSpeculate: speculatesWhenAttached,
+  // a37259732a7d (Rik van Riel, 6.15): unconditional. Before, only with PARAVIRT (4.19–6.14; 4.14–4.18 always), and
+  // bare metal still freed tables with tlb_remove_page (native_tlb_remove_table): rcu_table_free "off" is that.
+  rcuTableFree: () => ({ value: true, why: 'x86 selects MMU_GATHER_RCU_TABLE_FREE unconditionally since 6.15 (a37259732a7d)' }),
 };
