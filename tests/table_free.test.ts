@@ -3,7 +3,10 @@
  * tlb_remove_table() shortcut (mm_users < 2: free at once), and the batch-allocation fallback (invalidate, IPI every
  * CPU, free). Each hazard is shown with the protection off and shown absent with it on.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { randomScenario, randomSteps, allFixesConfig } from '../src-sim/scenario/random.ts';
+import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { Run, type Spec } from './harness.ts';
 import type { Config, Snapshot } from '../src-sim/model/types.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
@@ -213,6 +216,27 @@ describe('every interleaving of a GUP-fast walk and an unmap that frees its tabl
       expect(off.violations.map((v) => v.id)).toEqual(ipiFlush ? [] : ['I9']);
       const fallback = explore(race(arch, { table_batch_alloc_fails: true, rcu_table_free: 'on' }), null);
       expect(fallback.violations).toEqual([]);
+    });
+  }
+});
+
+describe('random schedules with every fix applied and the table batch allocation failing (tlb_remove_table_one)', () => {
+  for (const arch of ['x86', 'powerpc', 'arm64', 's390', 'mips'] as const) {
+    it(`${arch}: the fallback path never violates an invariant`, () => {
+      let fallbacks = 0;
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+          const config: Partial<Config> = { ...allFixesConfig(arch), table_batch_alloc_fails: true, rcu_table_free: 'on' };
+          const f = randomScenario({ arch, cpus: 3, mms: 2, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 5, config });
+          const t = new Timeline(f, null, { extend: randomSteps(seed, 200, { pagesPerMm: 5 }) });
+          expect(t.internalError).toBeNull();
+          expect(t.violations.map((v) => `${v.id} at step ${v.step}: ${v.message}`)).toEqual([]);
+          for (let i = 0; i < t.microstepCount; i++) if (t.microstepRow(i).label === 'tlb_remove_table_sync_one') fallbacks++;
+        }),
+        // a fixed seed: the runs, and so the count of fallbacks they took, are the same every time
+        { numRuns: 6, seed: 10 },
+      );
+      expect(fallbacks).toBeGreaterThan(0);
     });
   }
 });
