@@ -29,6 +29,7 @@ export const configSchema = z.strictObject({
   ppc_lazy_flush: z.enum(['v6', 'pre2020']),
   ppc_exit_flush: z.enum(['6.6', '6.4']),
   fullmm_upfront_flush: z.boolean(),
+  lazy_tlb_drop_mb: z.boolean(),
   membarrier_sync_core: z.enum(['scheduler', 'arch', 'none']),
   mmu_notifier: z.enum(['v4.13', 'v6.6']),
   reclaim_caller_pins_page: z.boolean(),
