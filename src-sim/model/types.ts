@@ -29,7 +29,7 @@ export const LOADED_MM_SWITCHING: MmId = -1;
 /** No page / no mm. */
 export const NONE = -1;
 
-export type Arch = 'x86' | 'powerpc' | 'arm64' | 's390' | 'mips';
+export type Arch = 'x86' | 'powerpc' | 'arm64' | 's390' | 'mips' | 'alpha';
 
 export type TaskState = 'running' | 'runnable' | 'dead';
 export type MmState = 'live' | 'teardown' | 'dead' | 'freed';
@@ -105,7 +105,7 @@ export interface Cpu {
   ctxs: AsidCtx[];
   /** x86 `cpu_tlbstate.next_asid`. */
   next_asid: number;
-  /** mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`), 0 = none; and the per-CPU ASID allocator. */
+  /** mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`); alpha: its ASN (`mm->context[cpu]`); 0 = none; and the per-CPU allocator. */
   asid_of: Record<number, number>;
   asid_next: number;
   /** s390: lowcore user_asce (the mm to load into CR7 on return to user). */

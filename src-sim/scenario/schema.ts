@@ -40,7 +40,7 @@ export const configSchema = z.strictObject({
   i8_mode: z.enum(['strict', 'x86-lazy-relaxed']),
 }).partial();
 
-export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips']);
+export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips', 'alpha']);
 
 const expectation = z.union([
   z.string().regex(/^I\d+[a-z]?$/, 'an invariant id such as "I9"'),
