@@ -83,7 +83,7 @@ describe('canonical hash of the exploration state', () => {
     expect(canonicalKey(y)).not.toBe(before);
   });
 
-  it('ignores counters, IPI ids, page owners and generated page names; sees everything else', () => {
+  it('ignores counters (a CPU\'s barrier count too), IPI ids, page owners and generated page names; sees everything else', () => {
     // An x86 flush with a remote CPU that has the mm loaded: an IPI in flight.
     const x = start({
       arch: 'x86',
@@ -110,6 +110,7 @@ describe('canonical hash of the exploration state', () => {
     z.s.next_ipi_id += 100;
     z.s.counters.ipis += 5;
     z.s.counters.flushes += 5;
+    z.s.cpus[0] = { ...z.s.cpus[0], full_mb: z.s.cpus[0].full_mb + 7 };
     z.s.pages[0] = { ...z.s.pages[0], owner: 'someone else' };
     const gen = z.s.pages.findIndex((p) => /^pt:/.test(p.name));
     expect(gen).toBeGreaterThanOrEqual(0);
@@ -122,6 +123,9 @@ describe('canonical hash of the exploration state', () => {
       (w) => (w.s.pages[w.s.pages.findIndex((p) => p.name === 'A')] = { ...w.s.pages[w.s.pages.findIndex((p) => p.name === 'A')], name: 'A2' }),
       (w) => (w.s.cpus[1].ipi_queue = []),
       (w) => (w.s.cpus[0].stack[w.s.cpus[0].stack.length - 1].pc = 'other'),
+      // what I12c reads: the store count at the last barrier, and a return to user without one
+      (w) => (w.s.cpus[1] = { ...w.s.cpus[1], mb_stores: w.s.cpus[1].mb_stores - 1 }),
+      (w) => (w.s.cpus[1] = { ...w.s.cpus[1], unordered_entry: { store: 1, mb: 0, mm: 1 } }),
     ];
     for (const change of changes) {
       const w = y.clone();

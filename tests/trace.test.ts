@@ -387,7 +387,7 @@ describe('npm run sim -- trace', () => {
       [[join(dir, 'missing.txt')], /cannot read .*missing\.txt: ENOENT/],
       [[dir], /not a regular file/],
       [['x', '--cpus', '3-1'], /--cpus takes a list such as 0,2,4-7, not 3-1/],
-      [['x', '--arch', 'sparc'], /--arch takes one of x86, powerpc, arm64, s390, mips, not sparc/],
+      [['x', '--arch', 'sparc'], /--arch takes one of x86, powerpc, arm64, s390, mips, alpha, not sparc/],
       [['x', '--from', 'soon'], /--from takes a time in seconds/],
       [['x', '--from', '5', '--to', '4'], /--to 4 is before --from 5/],
       [['x', '--variant', 'v'], /trace takes no --variant/],

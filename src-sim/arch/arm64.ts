@@ -11,6 +11,7 @@
 import { RET, call, defineFn } from '../engine/fn.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { smp_mb } from '../kernel/barrier.ts';
 import { INIT_MM, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
@@ -44,6 +45,7 @@ defineFn('flush_tlb_mm_range@arm64', 'arch/arm64/include/asm/tlbflush.h', {
     return 'dsb_ish';
   },
   dsb_ish(k, c, f) {
+    smp_mb(k, c.id); // DSB ISH: a full barrier
     const mm = f.l.mm as MmId;
     if (k.s.config.mmu_notifier === 'v6.6') invalidateSecondaryTlbs(k, mm, f.l.start as number, f.l.end as number);
     completeFlush(k, c.id, mm, f.l.covered as number[], null);
@@ -62,6 +64,7 @@ defineFn('tlb_flush@arm64', 'arch/arm64/include/asm/tlb.h', {
 export const arm64: ArchPolicy = {
   traceEvidence: 'ipi-raise',
   name: 'arm64',
+  switchBarrier: 'switch_to',
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@arm64',
     enter_lazy_tlb: 'enter_lazy_tlb@arm64',

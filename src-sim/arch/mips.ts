@@ -111,6 +111,8 @@ defineFn('tlb_flush@mips', 'include/asm-generic/tlb.h', {
 
 export const mips: ArchPolicy = {
   name: 'mips',
+  // spin_unlock's release is believed to be smp_mb() then the store on mips (no native release barrier)
+  switchBarrier: 'finish_lock_switch',
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@mips',
     enter_lazy_tlb: 'enter_lazy_tlb@mips',

@@ -19,6 +19,8 @@ import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { mmgrab, mmgrab_lazy_tlb } from '../kernel/sched_mm.ts';
+import { smp_mb } from '../kernel/barrier.ts';
+import { PRIVATE_EXPEDITED, PRIVATE_EXPEDITED_SYNC_CORE } from '../kernel/membarrier.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
@@ -30,16 +32,27 @@ defineFn('switch_mm_irqs_off@powerpc', 'arch/powerpc/mm/mmu_context.c', {
     const prev = f.l.prev as MmId;
     const next = f.l.next as MmId;
     k.inv.prevCpumaskRead(k, c.id, prev);
+    f.l.new_on_cpu = false;
     if (next !== INIT_MM && !k.s.mms[next].cpumask[c.id]) {
       const m = k.mm(next);
       m.cpumask[c.id] = true;
       m.active_cpus++;
+      // Orders the cpumask store before loading translations; also membarrier's barrier after the rq->curr store.
+      smp_mb(k, c.id);
+      f.l.new_on_cpu = true;
     }
     if (prev === next) return RET;
     return 'switch_mmu_context';
   },
+  /**
+   * membarrier_arch_switch_mm (arch/powerpc/include/asm/membarrier.h; when the CPU was already in the mask): smp_mb()
+   * if the next mm is registered for expedited membarrier. Kernel -> user needs none here: mmdrop provides it. Then the
+   * PID is loaded.
+   */
   switch_mmu_context(k, c, f) {
     const next = f.l.next as MmId;
+    const registered = k.s.mms[next].membarrier_state & (PRIVATE_EXPEDITED | PRIVATE_EXPEDITED_SYNC_CORE);
+    if (!f.l.new_on_cpu && registered && (f.l.prev as MmId) >= 0) smp_mb(k, c.id);
     k.s.counters.cr3Writes++;
     hwLoad(k, c.id, next, k.s.mms[next].ctx_id);
     return RET;

@@ -18,6 +18,7 @@ import { RET, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { smp_mb } from '../kernel/barrier.ts';
 import { INIT_MM, NONE, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
@@ -31,6 +32,8 @@ defineFn('switch_mm_irqs_off@s390', SRC, {
     cpu.user_asce = next;
     if (next !== INIT_MM) k.mm(next).cpumask[c.id] = true;
     k.s.counters.cr3Writes++;
+    // Loading a control register serialises: the switch_mm barrier __schedule's membarrier comment credits s390 with.
+    smp_mb(k, c.id);
     if (k.s.config.s390_rule === '2016') hwLoad(k, c.id, INIT_MM, 0); // the invalid ASCE, at once
     else hwLoad(k, c.id, next, next === INIT_MM ? 0 : k.s.mms[next].ctx_id);
     if (prev !== next && prev > INIT_MM && k.s.mms[prev].state !== 'freed') k.mm(prev).cpumask[c.id] = false;

@@ -13,6 +13,7 @@ import type { Kernel } from '../engine/kernel.ts';
 import { coreSerialized, syncCore, SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { smp_mb } from '../kernel/barrier.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
@@ -66,6 +67,7 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
   },
   /** Re-entry from lazy mode: smp_mb(), then see whether flushes were skipped while lazy. */
   lazy_reentry_check_tlb_gen(k, c, f) {
+    smp_mb(k, c.id); // pairs with inc_mm_tlb_gen; also the barrier membarrier needs on this no-CR3-write path
     const cpu = k.s.cpus[c.id];
     const next = f.l.next as MmId;
     const nextGen = k.s.mms[next].tlb_gen;
@@ -132,7 +134,7 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
 
 defineFn('flush_tlb_mm_range@x86', SRC, {
   /** inc_mm_tlb_gen: a full barrier, before mm_cpumask and is_lazy are read. */
-  inc_mm_tlb_gen(k, _c, f) {
+  inc_mm_tlb_gen(k, c, f) {
     const mm = f.l.mm as MmId;
     let start = f.l.start as number;
     let end = f.l.end as number;
@@ -144,6 +146,7 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     f.l.end = end;
     const m = k.mm(mm);
     f.l.g = ++m.tlb_gen;
+    smp_mb(k, c.id); // atomic64_inc_return: a full barrier before mm_cpumask and is_lazy are read
     f.l.covered = coveredChanges(k, mm, start, end);
     return 'flush_tlb_multi';
   },

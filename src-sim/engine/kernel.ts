@@ -442,6 +442,8 @@ export class Kernel {
     if (!t.kthread && t.state === 'running' && t.mm >= 0) {
       cpu.mode = 'user';
       if (this.arch.returnSerializes(this)) cpu.serialized_since_curr_store = true;
+      // Ghost for I12c: user code runs with no full barrier since the last rq->curr store.
+      if (cpu.mb_stores < cpu.curr_stores) cpu.unordered_entry = { store: cpu.curr_stores, mb: cpu.mb_stores, mm: t.mm };
       this.inv.returnToUser(this, c);
       cpu.needs_core_sync = false; // ghost bookkeeping lives here, not in the (pure) checker: replays skip the checker
     }

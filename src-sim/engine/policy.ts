@@ -74,6 +74,12 @@ export interface ArchPolicy {
    * the reason, for the UI. Unset: not selected. The knob `rcu_table_free` overrides it.
    */
   rcuTableFree?(k: Kernel): Reasoned;
+  /**
+   * A full barrier the arch's context switch gives after the rq->curr store on every switch, besides those its
+   * switch_mm code executes itself (the membarrier comment in __schedule, kernel/sched/core.c): 'finish_lock_switch'
+   * where spin_unlock is a full barrier (alpha, mips), 'switch_to' for arm64 (__switch_to's dsb(ish)). Unset: none.
+   */
+  switchBarrier?: 'finish_lock_switch' | 'switch_to';
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

@@ -14,7 +14,7 @@ export const INVARIANTS: Record<string, string> = {
   I10c: 'powerpc: a loaded PID implies membership of mm_cpumask; active_cpus counts the mask (plus one with coprocessors)',
   I11: 'the mm_users <= 1 flush shortcut leaves no other CPU using the mm with stale entries',
   I12a: 'membarrier SYNC_CORE: core serialisation before returning to user after an mm change',
-  I12c: 'membarrier: every CPU running the mm was IPI\'d or switched since the snapshot',
+  I12c: 'membarrier: every CPU running the mm was IPI\'d, or switched since the snapshot and executed a full barrier before user code',
   I13a: 'secondary MMU: no entry without a PTE unless an invalidation is in progress and the page is alive',
   I13b: 'secondary MMU: never a new PTE while the device still uses the old page',
   I13c: 'shadow secondary MMU: no SPTE inside an open invalidate_range_start',

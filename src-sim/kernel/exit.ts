@@ -7,6 +7,7 @@
 import { RET, call, defineFn } from '../engine/fn.ts';
 import { NONE, type MmId } from '../model/types.ts';
 import { mmgrab_lazy_tlb } from './sched_mm.ts';
+import { smp_mb } from './barrier.ts';
 
 defineFn('do_exit', 'kernel/exit.c', {
   exit_mm_release(_k, _c) {
@@ -21,6 +22,7 @@ defineFn('do_exit', 'kernel/exit.c', {
   /** BUG_ON(active_mm != mm); smp_mb__after_spinlock(); local_irq_disable(). */
   task_lock(k, c, f) {
     k.inv.exitMm(k, c.id, f.l.mm as MmId);
+    smp_mb(k, c.id);
     k.cpu(c.id).irqs_off++;
     return 'current_mm_null';
   },

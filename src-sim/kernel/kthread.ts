@@ -13,6 +13,7 @@
 import { RET, call, defineFn } from '../engine/fn.ts';
 import { NONE, type MmId } from '../model/types.ts';
 import { mmgrab, mmgrab_lazy_tlb } from './sched_mm.ts';
+import { smp_mb } from './barrier.ts';
 
 defineFn('kthread_use_mm', 'kernel/kthread.c', {
   mmgrab(k, _c, f) {
@@ -45,7 +46,9 @@ defineFn('kthread_use_mm', 'kernel/kthread.c', {
 });
 
 defineFn('kthread_unuse_mm', 'kernel/kthread.c', {
+  /** smp_mb__after_spinlock() (membarrier: user accesses before the tsk->mm store), then interrupts off. */
   local_irq_disable(k, c, f) {
+    smp_mb(k, c.id);
     f.l.mm = k.s.tasks[c.curr].mm;
     k.cpu(c.id).irqs_off++;
     return 'clear_mm';

@@ -10,6 +10,7 @@
 import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { CpuId, MmId } from '../model/types.ts';
+import { smp_mb } from './barrier.ts';
 
 export const PRIVATE_EXPEDITED_READY = 1 << 0;
 export const PRIVATE_EXPEDITED = 1 << 1;
@@ -32,9 +33,10 @@ export function syncCore(k: Kernel, c: CpuId, onSwitch: boolean): void {
   cpu.serialized_since_curr_store = true;
 }
 
-/** A CR3 write (or any other core-serialising event) on CPU c. */
+/** A CR3 write (or any other core-serialising event) on CPU c: also a full barrier. */
 export function coreSerialized(k: Kernel, c: CpuId): void {
   k.cpu(c).serialized_since_curr_store = true;
+  smp_mb(k, c);
 }
 
 defineFn('membarrier_register', 'kernel/sched/membarrier.c', {
@@ -60,6 +62,7 @@ defineFn('membarrier', 'kernel/sched/membarrier.c', {
   },
   /** smp_mb(); then read every CPU's rq->curr->mm. */
   snapshot_rq_curr(k, c, f) {
+    smp_mb(k, c.id);
     const mm = f.l.mm as MmId;
     const sync = f.l.sync_core as boolean;
     const targets: CpuId[] = [];
@@ -76,17 +79,23 @@ defineFn('membarrier', 'kernel/sched/membarrier.c', {
   },
   wait: when(ipisDone, () => 'smp_mb'),
   smp_mb(k, c, f) {
+    smp_mb(k, c.id);
     k.inv.membarrierReturns(k, c.id, f.l.mm as MmId, f.l.targets as CpuId[], f.l.stores as number[]);
     return RET;
   },
 });
 
 defineFn('ipi_mb', 'kernel/sched/membarrier.c', {
-  smp_mb: () => RET,
+  smp_mb(k, c) {
+    smp_mb(k, c.id);
+    return RET;
+  },
 });
 
 defineFn('ipi_sync_core', 'kernel/sched/membarrier.c', {
+  /** smp_mb() ("IPIs should be serializing but paranoid"), then the core sync. */
   sync_core_before_usermode(k, c) {
+    smp_mb(k, c.id);
     syncCore(k, c.id, false);
     return RET;
   },

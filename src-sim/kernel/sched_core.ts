@@ -15,14 +15,19 @@ import { RET, call, defineFn } from '../engine/fn.ts';
 import { NONE, type CpuId, type MmId, type TaskId } from '../model/types.ts';
 import { mmgrab, mmgrab_lazy_tlb } from './sched_mm.ts';
 import { SYNC_CORE_REGISTERED, syncCore } from './membarrier.ts';
+import { smp_mb } from './barrier.ts';
 
 defineFn('__schedule', 'kernel/sched/core.c', {
   local_irq_disable(k, c) {
     k.cpu(c.id).irqs_off++;
     return 'pick_next_task';
   },
-  /** rq->curr = next: the store membarrier's ordering arguments are about. */
+  /**
+   * rq_lock + smp_mb__after_spinlock() (ordering this CPU's earlier user accesses before the store, for membarrier),
+   * then rq->curr = next: the store membarrier's ordering arguments are about.
+   */
   pick_next_task(k, c, f) {
+    smp_mb(k, c.id);
     const cpu = k.cpu(c.id);
     const prev = k.task(cpu.curr);
     const next = k.task(f.l.next as TaskId);
@@ -101,7 +106,11 @@ defineFn('context_switch', 'kernel/sched/core.c', {
     }
     return 'switch_to';
   },
-  switch_to: (_k, _c, f) => call('finish_task_switch', { prev: f.l.prev }, 'ret'),
+  /** switch_to: on arm64 __switch_to's dsb(ish) is the full barrier membarrier needs after the rq->curr store. */
+  switch_to(k, c, f) {
+    if (k.arch.switchBarrier === 'switch_to') smp_mb(k, c.id);
+    return call('finish_task_switch', { prev: f.l.prev }, 'ret');
+  },
   ret: () => RET,
 });
 
@@ -112,9 +121,13 @@ defineFn('finish_task_switch', 'kernel/sched/core.c', {
     cpu.prev_mm = NONE;
     return 'finish_lock_switch';
   },
-  /** raw_spin_rq_unlock_irq: interrupts come back on here; held IPIs are taken now. */
+  /**
+   * raw_spin_rq_unlock_irq: interrupts come back on here; held IPIs are taken now. Where spin_unlock is a full barrier
+   * (alpha, mips), this is the one membarrier relies on after the rq->curr store.
+   */
   finish_lock_switch(k, c) {
     k.cpu(c.id).irqs_off--;
+    if (k.arch.switchBarrier === 'finish_lock_switch') smp_mb(k, c.id);
     return k.arch.fns.finish_arch_post_lock_switch ? 'finish_arch_post_lock_switch' : 'membarrier_mm_sync_core_before_usermode';
   },
   finish_arch_post_lock_switch: (k) => call(k.arch.fns.finish_arch_post_lock_switch, {}, 'membarrier_mm_sync_core_before_usermode'),

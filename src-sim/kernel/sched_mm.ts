@@ -15,6 +15,7 @@ import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, NONE, type MmId } from '../model/types.ts';
 import { freePage } from './pages.ts';
+import { smp_mb } from './barrier.ts';
 
 /** mmgrab(M): mm_count++ (an atomic op). */
 export function mmgrab(k: Kernel, mm: MmId): void {
@@ -37,6 +38,7 @@ defineFn('mmdrop', 'include/linux/sched/mm.h', {
     k.inv.mmTouched(k, mm, 'mmdrop');
     m.mm_count--;
     k.s.counters.mmCountAtomics++;
+    smp_mb(k, c.id); // a value-returning atomic: a full barrier (membarrier relies on it in finish_task_switch)
     k.inv.mmCountDropped(k, c.id, mm);
     if (m.mm_count === 0) {
       if (mm === INIT_MM) return RET; // never freed (I15)
@@ -48,9 +50,13 @@ defineFn('mmdrop', 'include/linux/sched/mm.h', {
 });
 
 defineFn('mmdrop_lazy_tlb', 'include/linux/sched/mm.h', {
-  mmdrop_lazy_tlb(k, _c, f) {
-    // Without refcounting only the full barrier remains (membarrier relies on it).
-    if (!k.s.config.lazy_tlb_refcount) return RET;
+  mmdrop_lazy_tlb(k, c, f) {
+    // Without refcounting only the smp_mb() remains: finish_task_switch relies on it for membarrier when a CPU goes
+    // kernel -> user with no barrier from switch_mm (lazy_tlb_drop_mb: false removes it).
+    if (!k.s.config.lazy_tlb_refcount) {
+      if (k.s.config.lazy_tlb_drop_mb) smp_mb(k, c.id);
+      return RET;
+    }
     return call('mmdrop', { mm: f.l.mm }, 'ret');
   },
   ret: () => RET,
@@ -62,6 +68,7 @@ defineFn('mmput', 'kernel/fork.c', {
     const m = k.mm(mm);
     k.inv.mmTouched(k, mm, 'mmput');
     m.mm_users--;
+    smp_mb(k, c.id);
     k.inv.mmUsersDropped(k, c.id, mm);
     if (m.mm_users === 0) return call('__mmput', { mm }, 'ret');
     return RET;

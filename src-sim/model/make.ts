@@ -21,6 +21,7 @@ export const DEFAULT_CONFIG: Config = {
   ppc_lazy_flush: 'v6',
   ppc_exit_flush: '6.6',
   fullmm_upfront_flush: false,
+  lazy_tlb_drop_mb: true,
   membarrier_sync_core: 'scheduler',
   mmu_notifier: 'v6.6',
   reclaim_caller_pins_page: true,
@@ -67,6 +68,7 @@ function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
     next_asid: x86 ? 1 : 0,
     asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: tlbEmpty(), ipi_queue: [], stack: [], op: 'none', until: '',
     needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false, rcu_cbs: [],
+    full_mb: 0, mb_stores: 0, unordered_entry: null,
   };
 }
 

@@ -29,7 +29,7 @@ export const LOADED_MM_SWITCHING: MmId = -1;
 /** No page / no mm. */
 export const NONE = -1;
 
-export type Arch = 'x86' | 'powerpc' | 'arm64' | 's390' | 'mips';
+export type Arch = 'x86' | 'powerpc' | 'arm64' | 's390' | 'mips' | 'alpha';
 
 export type TaskState = 'running' | 'runnable' | 'dead';
 export type MmState = 'live' | 'teardown' | 'dead' | 'freed';
@@ -105,7 +105,7 @@ export interface Cpu {
   ctxs: AsidCtx[];
   /** x86 `cpu_tlbstate.next_asid`. */
   next_asid: number;
-  /** mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`), 0 = none; and the per-CPU ASID allocator. */
+  /** mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`); alpha: its ASN (`mm->context[cpu]`); 0 = none; and the per-CPU allocator. */
   asid_of: Record<number, number>;
   asid_next: number;
   /** s390: lowcore user_asce (the mm to load into CR7 on return to user). */
@@ -128,6 +128,15 @@ export interface Cpu {
   curr_stores: number;
   /** Ghost for I14: active_mm / mm of curr were updated but hw state not yet (or vice versa). */
   mid_switch: boolean;
+  /** Full memory barriers this CPU executed (smp_mb or an instruction that implies one; kernel/barrier.ts): a count. */
+  full_mb: number;
+  /** Ghost for I12c: `curr_stores` when this CPU last executed a full barrier (less than `curr_stores`: none since the last rq->curr store). */
+  mb_stores: number;
+  /**
+   * Ghost for I12c: the last return to user code with no full barrier since the rq->curr store before it: that store's
+   * number, `mb_stores` then, and the mm entered; null if every return so far followed a barrier.
+   */
+  unordered_entry: { store: number; mb: number; mm: MmId } | null;
   /**
    * RCU callbacks queued on this CPU (call_rcu) whose grace period has not ended: batches of page-table pages
    * (kernel/rcu.ts). Replaced, never written in place.
@@ -280,6 +289,11 @@ export interface Config {
   ppc_exit_flush: '6.6' | '6.4';
   /** Peter Zijlstra's 2012 patch: flush once up front in tlb_gather_mmu(fullmm) and skip the later flush. */
   fullmm_upfront_flush: boolean;
+  /**
+   * CONFIG_MMU_LAZY_TLB_REFCOUNT=n: does mmdrop_lazy_tlb(_sched) keep its smp_mb() (include/linux/sched/mm.h; what
+   * finish_task_switch relies on for membarrier when it switches kernel -> user)? false removes it, to show what it protects.
+   */
+  lazy_tlb_drop_mb: boolean;
   /** Where the membarrier SYNC_CORE for lazy re-entry lives: 'scheduler' (finish_task_switch), 'arch' (Andy's RFC: in switch_mm_irqs_off's no-CR3-write lazy re-entry), 'none' (half-applied RFC). */
   membarrier_sync_core: 'scheduler' | 'arch' | 'none';
   /**

@@ -29,6 +29,7 @@ export const configSchema = z.strictObject({
   ppc_lazy_flush: z.enum(['v6', 'pre2020']),
   ppc_exit_flush: z.enum(['6.6', '6.4']),
   fullmm_upfront_flush: z.boolean(),
+  lazy_tlb_drop_mb: z.boolean(),
   membarrier_sync_core: z.enum(['scheduler', 'arch', 'none']),
   mmu_notifier: z.enum(['v4.13', 'v6.6']),
   reclaim_caller_pins_page: z.boolean(),
@@ -42,7 +43,7 @@ export const configSchema = z.strictObject({
   table_batch_alloc_fails: z.boolean(),
 }).partial();
 
-export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips']);
+export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips', 'alpha']);
 
 const expectation = z.union([
   z.string().regex(/^I\d+[a-z]?$/, 'an invariant id such as "I9"'),
