@@ -125,6 +125,8 @@ export function canonicalKey(x: ExploreState): string {
     out.push('D', JSON.stringify(rest), tlbKey(tlb));
   }
   out.push('X', String(s.next_ctx_id));
+  // arm64's ASID allocator (bounded ASID space): generation, taken ASIDs, cur_idx and tlb_flush_pending decide the future
+  if (s.asid_alloc) out.push('A', JSON.stringify(s.asid_alloc));
   const { standing, pendingI2 } = x.checker.futureKey();
   out.push('S', standing.join(','), 'P2', pendingI2.join(','));
   const k = x.k;

@@ -37,6 +37,8 @@ export const configSchema = z.strictObject({
   s390_rule: z.enum(['2012', '2016']),
   pti: z.boolean(),
   i8_mode: z.enum(['strict', 'x86-lazy-relaxed']),
+  asid_bits: z.number().int().min(0).max(16),
+  arm64_reserved_asids: z.boolean(),
 }).partial();
 
 export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips']);

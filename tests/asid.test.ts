@@ -1,0 +1,149 @@
+/**
+ * Bounded ASID spaces (config.asid_bits): arm64's allocator with generations, reserved ASIDs and tlb_flush_pending
+ * (arch/arm64/mm/context.c), and mips' per-CPU version rollover (arch/mips/mm/context.c).
+ */
+import { describe, expect, it } from 'vitest';
+import { Run, mm, type Spec } from './harness.ts';
+import type { StepFile } from '../src-sim/scenario/schema.ts';
+
+const V = '0x400000';
+const mms = ['M', 'N', 'P', 'Q'].map((name, i) => ({ name, map: { [V]: `pg${i}` } }));
+const tasks = [
+  { name: 'A1', mm: 'M' }, { name: 'A2', mm: 'M' }, { name: 'B', mm: 'N' }, { name: 'C', mm: 'P' }, { name: 'D', mm: 'Q' },
+  { name: 'K', kthread: true },
+];
+const sw = (cpu: number, to: string): StepFile => ({ cpu, do: 'switch', to });
+
+/** 4 ASIDs (1..3 usable), 2 CPUs: CPU1 runs M (ASID 1), then goes lazy on it; CPU0 uses N, P, then Q rolls over. */
+const lazyAcrossRollover: StepFile[] = [
+  sw(1, 'A1'), { cpu: 1, do: 'access', va: V }, sw(1, 'K'),
+  sw(0, 'B'), sw(0, 'C'), sw(0, 'D'),
+];
+/** Then a second thread of M on CPU0 (M needs a context of the new generation), M unmaps the page, A1 comes back on CPU1. */
+const thenUnmapAndReturn: StepFile[] = [sw(0, 'A2'), { cpu: 0, do: 'munmap', va: V }, sw(1, 'A1'), { cpu: 1, do: 'access', va: V }];
+
+const arm64 = (reserved: boolean, steps: StepFile[]): Spec => ({
+  arch: 'arm64', config: { asid_bits: 2, arm64_reserved_asids: reserved }, mms, tasks, steps,
+});
+const asid = (ctx: number) => ctx % 4;
+const gen = (ctx: number) => Math.floor(ctx / 4);
+
+describe('arm64 ASID generations', () => {
+  it('allocates ASIDs from 1, rolls over when none is free, and reserves every CPU\'s active ASID', () => {
+    const r = new Run(arm64(true, lazyAcrossRollover));
+    const before = r.after(4);
+    expect([mm(before, 'M').context_id, mm(before, 'N').context_id, mm(before, 'P').context_id]).toEqual([4 + 1, 4 + 2, 4 + 3]);
+    expect(before.asid_alloc!.asid_generation).toBe(4);
+    const s = r.after(5);
+    const a = s.asid_alloc!;
+    expect(gen(a.asid_generation)).toBe(2);
+    // CPU0 was running P (ASID 3), CPU1 still has M (ASID 1) loaded, lazily: both reserved, Q gets 2
+    expect(s.cpus.map((c) => c.reserved_asids)).toEqual([4 + 3, 4 + 1]);
+    expect(mm(s, 'Q').context_id).toBe(8 + 2);
+    expect(a.asid_map).toEqual([1, 2, 3]);
+    // the rolling CPU took its pending flush in the same slow path; CPU1's is still pending
+    expect(a.tlb_flush_pending).toEqual([false, true]);
+    expect(s.cpus[1].active_asids).toBe(0);
+    expect(s.cpus[0].active_asids).toBe(8 + 2);
+    expect([s.cpus[0].tag, s.cpus[0].asid_gen]).toEqual([2, 2]);
+    // the lazy CPU keeps TTBR0 (ASID 1 of generation 1) and its entries
+    expect([s.cpus[1].tag, s.cpus[1].asid_gen]).toEqual([1, 1]);
+    expect(s.cpus[1].tlb.filter((e) => !e.walk).map((e) => e.tag)).toEqual([1]);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('with the reservation, the lazy CPU\'s mm keeps its ASID in the new generation: no stale hit', () => {
+    const r = new Run(arm64(true, [...lazyAcrossRollover, ...thenUnmapAndReturn]));
+    const s = r.after(6);
+    expect(mm(s, 'M').context_id).toBe(8 + 1); // check_update_reserved_asid: same number, new generation
+    expect(s.cpus[1].reserved_asids).toBe(8 + 1);
+    expect(asid(mm(s, 'M').context_id)).toBe(s.cpus[1].tag);
+    // the unmap's TLBI by ASID 1 reached the lazy CPU
+    expect(r.after(7).cpus[1].tlb.filter((e) => !e.walk)).toEqual([]);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('without the reservation, the mm gets another ASID, the TLBI misses the lazy CPU and the checker reports the stale translation', () => {
+    const r = new Run(arm64(false, [...lazyAcrossRollover, ...thenUnmapAndReturn]));
+    const rolled = r.after(5);
+    expect(rolled.cpus.map((c) => c.reserved_asids)).toEqual([0, 0]);
+    expect(mm(rolled, 'Q').context_id).toBe(8 + 1); // the lazy CPU's ASID went to Q
+    const s = r.after(6);
+    expect(mm(s, 'M').context_id).toBe(8 + 2);
+    expect(s.cpus[1].tag).toBe(1); // still running M under the old number
+    const at = (id: string) => r.t.violations.filter((v) => v.id === id).map((v) => v.step - (r.t.file.setup?.length ?? 0));
+    // freed while CPU1 still maps it (at the unmap), used through the stale entry when A1 returns to M
+    expect(at('I8')).toContain(7);
+    expect(at('I7')).toEqual([9]);
+    expect(r.ids()).toEqual(['I7', 'I8']);
+  });
+
+  it('tlb_flush_pending: a CPU that was lazy across a rollover flushes its whole TLB at its next slow-path switch', () => {
+    // P's ASID was reserved (CPU0 ran it at the rollover): the same number in the new generation, no new rollover
+    const r = new Run(arm64(true, [...lazyAcrossRollover, sw(1, 'C')]));
+    const s0 = r.after(5);
+    expect(s0.cpus[1].tlb.length).toBeGreaterThan(0);
+    const s = r.after(6);
+    expect(s.asid_alloc!.tlb_flush_pending).toEqual([false, false]);
+    expect(gen(s.asid_alloc!.asid_generation)).toBe(2);
+    expect(mm(s, 'P').context_id).toBe(8 + 3);
+    expect(s.cpus[1].tlb).toEqual([]);
+    expect(r.labels(6)).toContain('switch_mm_irqs_off.cpu_asid_lock');
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('the fast path: the same generation and no rollover since the last switch take no lock and flush nothing', () => {
+    const r = new Run(arm64(true, [sw(1, 'A1'), { cpu: 1, do: 'access', va: V }, sw(1, 'B'), sw(1, 'A1')]));
+    expect(r.labels(3)).toContain('switch_mm_irqs_off.check_and_switch_context');
+    expect(r.labels(3)).not.toContain('switch_mm_irqs_off.cpu_asid_lock');
+    expect(r.after(3).cpus[1].tlb.filter((e) => !e.walk && e.tag === 1)).toHaveLength(1);
+  });
+
+  it('a CPU that has not switched since the last rollover keeps its reserved ASID through the next one', () => {
+    // CPU1 stays lazy on M while CPU0 rolls over three times (N and P find no free ASID either); M keeps ASID 1
+    const r = new Run(arm64(true, [...lazyAcrossRollover, sw(0, 'B'), sw(0, 'C'), sw(0, 'A2')]));
+    const s = r.after(8);
+    expect(gen(s.asid_alloc!.asid_generation)).toBe(4);
+    expect(s.cpus[1].active_asids).toBe(0);
+    expect(s.cpus[1].reserved_asids).toBe(16 + 1);
+    expect(mm(s, 'M').context_id).toBe(16 + 1);
+    expect(s.cpus[0].tag).toBe(s.cpus[1].tag);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('refuses an ASID space too small for the CPUs', () => {
+    expect(() => new Run({ arch: 'arm64', cpus: 3, config: { asid_bits: 2 }, steps: [] })).toThrow(/asid_bits 2 gives 4 ASIDs, too few for 3 CPUs/);
+  });
+
+  it('the default (unbounded) keeps one ASID per mm and no allocator', () => {
+    const r = new Run({ arch: 'arm64', mms, tasks, steps: lazyAcrossRollover });
+    const s = r.final;
+    expect(s.asid_alloc).toBeNull();
+    expect(s.mms.every((m) => m.context_id === 0)).toBe(true);
+    expect(s.cpus[0].tag).toBe(mm(s, 'Q').ctx_id);
+  });
+});
+
+describe('mips ASID version rollover', () => {
+  it('wrapping into a new version flushes only the local TLB; contexts of the old version get new ASIDs', () => {
+    const r = new Run({
+      arch: 'mips', config: { asid_bits: 1 }, mms, tasks,
+      steps: [sw(1, 'C'), { cpu: 1, do: 'access', va: V }, sw(0, 'B'), { cpu: 0, do: 'access', va: V }, sw(0, 'D'), sw(0, 'B')],
+    });
+    const s = r.after(3);
+    const n = mm(s, 'N').id;
+    expect(s.cpus[0].asid_of[n]).toBe(2 + 1); // version 1, ASID 1
+    expect([s.cpus[0].tag, s.cpus[0].asid_gen]).toEqual([1, 1]);
+    const rolled = r.after(4);
+    // Q: version 2, ASID 0; the local TLB was flushed, the other CPU's was not
+    expect(rolled.cpus[0].asid_of[mm(rolled, 'Q').id]).toBe(4 + 0);
+    expect([rolled.cpus[0].tag, rolled.cpus[0].asid_gen]).toEqual([0, 2]);
+    expect(rolled.cpus[0].tlb).toEqual([]);
+    expect(rolled.cpus[1].tlb).toHaveLength(1);
+    // N's context is of version 1: a new ASID of version 2
+    const back = r.after(5);
+    expect(back.cpus[0].asid_of[n]).toBe(4 + 1);
+    expect(back.cpus[0].tag).toBe(1);
+    expect(r.ids()).toEqual([]);
+  });
+});
