@@ -8,6 +8,7 @@ import { Run, mm, type Spec } from './harness.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
 import { allFixesConfig, randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
+import { playheadView } from '../src-sim/timeline/view.ts';
 
 const V = '0x400000';
 const mms = ['M', 'N', 'P', 'Q'].map((name, i) => ({ name, map: { [V]: `pg${i}` } }));
@@ -112,6 +113,18 @@ describe('arm64 ASID generations', () => {
     expect(mm(s, 'M').context_id).toBe(16 + 1);
     expect(s.cpus[0].tag).toBe(s.cpus[1].tag);
     expect(r.ids()).toEqual([]);
+  });
+
+  it('the playhead view shows each CPU\'s generation, active and reserved ASIDs, and the mm\'s context.id', () => {
+    const r = new Run(arm64(true, lazyAcrossRollover));
+    const v = playheadView(r.t, r.t.microstepCount);
+    expect(v.cpus.map((c) => c.asid)).toEqual([
+      { gen: 2, active: [2, 2], reserved: [1, 3], flushPending: false },
+      { gen: 1, active: null, reserved: [1, 1], flushPending: true },
+    ]);
+    expect(v.mms.find((m) => v.mmNames[m.mm] === 'Q')!.detail).toEqual([['context.id', 'generation 2, ASID 2']]);
+    const plain = new Run({ arch: 'arm64', mms, tasks, steps: lazyAcrossRollover });
+    expect(playheadView(plain.t, plain.t.microstepCount).cpus[0].asid).toBeUndefined();
   });
 
   it('refuses an ASID space too small for the CPUs', () => {

@@ -135,6 +135,12 @@ export const arm64: ArchPolicy = {
   flushTlbMmFreesTables: false,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
+  /** With a bounded ASID space: mm->context.id as generation and ASID. */
+  mmDetail: (m, config) => {
+    if (!m.context_id) return [];
+    const n = 2 ** config.asid_bits;
+    return [['context.id', `generation ${Math.floor(m.context_id / n)}, ASID ${m.context_id % n}`]];
+  },
   initState: asidsInit,
   configError: asidConfigError,
 };

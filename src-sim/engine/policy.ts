@@ -69,7 +69,7 @@ export interface ArchPolicy {
   /** Hook when a page-table page of `mm` is queued for freeing (s390: flush_mm). */
   pteFreeTlb?(k: Kernel, c: CpuId, mm: MmId): void;
   /** The arch's per-mm context worth showing (x86 ctx_id / tlb_gen, powerpc active_cpus), as label: value pairs. */
-  mmDetail?(m: Readonly<Mm>): Array<[string, string]>;
+  mmDetail?(m: Readonly<Mm>, config: Readonly<Config>): Array<[string, string]>;
   /** Arch state the initial state needs beyond the generic one (arm64's ASID allocator with a bounded ASID space). */
   initState?(s: SimState): void;
   /** Why a configuration cannot run on this arch with this many CPUs (one line), or null. Checked at load time. */
