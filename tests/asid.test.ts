@@ -4,11 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Run, mm, type Spec } from './harness.ts';
+import { Run, file, mm, type Spec } from './harness.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
 import { allFixesConfig, randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { playheadView } from '../src-sim/timeline/view.ts';
+import { ExploreState, canonicalKey } from '../src-sim/explore/state.ts';
+import { resolveVariant } from '../src-sim/scenario/load.ts';
 
 const V = '0x400000';
 const mms = ['M', 'N', 'P', 'Q'].map((name, i) => ({ name, map: { [V]: `pg${i}` } }));
@@ -125,6 +127,18 @@ describe('arm64 ASID generations', () => {
     expect(v.mms.find((m) => v.mmNames[m.mm] === 'Q')!.detail).toEqual([['context.id', 'generation 2, ASID 2']]);
     const plain = new Run({ arch: 'arm64', mms, tasks, steps: lazyAcrossRollover });
     expect(playheadView(plain.t, plain.t.microstepCount).cpus[0].asid).toBeUndefined();
+  });
+
+  it('the explorer\'s canonical key sees the allocator (it decides the future: which ASID the next mm gets, who flushes)', () => {
+    const f = file(arm64(true, []));
+    const a = ExploreState.initial(f, resolveVariant(f, null));
+    const b = a.clone();
+    expect(canonicalKey(b)).toBe(canonicalKey(a));
+    b.s.asid_alloc = { ...b.s.asid_alloc!, tlb_flush_pending: [true, false] };
+    expect(canonicalKey(b)).not.toBe(canonicalKey(a));
+    const c = a.clone();
+    c.s.asid_alloc = { ...c.s.asid_alloc!, cur_idx: 2 };
+    expect(canonicalKey(c)).not.toBe(canonicalKey(a));
   });
 
   it('refuses an ASID space too small for the CPUs', () => {
