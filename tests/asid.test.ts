@@ -98,6 +98,24 @@ describe('arm64 ASID generations', () => {
     expect(r.ids()).toEqual([]);
   });
 
+  it('without tlb_flush_pending, an ASID handed to a new mm still translates the old mm\'s addresses on the CPU that used it', () => {
+    const steps: StepFile[] = [
+      sw(1, 'A1'), sw(1, 'K'), sw(0, 'B'), { cpu: 0, do: 'access', va: V }, sw(0, 'C'), sw(0, 'D'), { cpu: 0, do: 'access', va: V },
+    ];
+    const off = new Run({ ...arm64(true, steps), config: { asid_bits: 2, arm64_tlb_flush_pending: false } });
+    const s = off.after(5);
+    expect(mm(s, 'Q').context_id).toBe(8 + 2); // N's ASID 2 of generation 1, now Q's
+    expect(s.asid_alloc!.tlb_flush_pending).toEqual([false, false]);
+    expect(s.cpus[0].tlb.filter((e) => !e.walk).map((e) => [e.tag, s.mms[e.mm].name])).toEqual([[2, 'N']]);
+    const i7 = off.t.violations.filter((v) => v.id === 'I7');
+    expect(i7.map((v) => v.message)).toEqual(['D on CPU0 reads 0x400000 of Q through a TLB entry filled from N\'s page tables under the same tag 2 (-> pg1)']);
+    expect(off.ids()).toEqual(['I7']);
+    // the kernel: the rolling CPU flushed in the same slow path, and D reads its own page
+    const on = new Run(arm64(true, steps));
+    expect(on.after(5).cpus[0].tlb).toEqual([]);
+    expect(on.ids()).toEqual([]);
+  });
+
   it('the fast path: the same generation and no rollover since the last switch take no lock and flush nothing', () => {
     const r = new Run(arm64(true, [sw(1, 'A1'), { cpu: 1, do: 'access', va: V }, sw(1, 'B'), sw(1, 'A1')]));
     expect(r.labels(3)).toContain('switch_mm_irqs_off.check_and_switch_context');

@@ -70,7 +70,8 @@ function flushContext(k: Kernel, a: AsidAlloc): void {
     w.reserved_asids = asid;
   }
   a.asid_map = [...taken].sort((x, y) => x - y);
-  a.tlb_flush_pending = k.s.cpus.map(() => true);
+  // Queue a local TLB flush on every CPU (the knob off: none, so ASIDs of the old generation keep their entries).
+  if (k.s.config.arm64_tlb_flush_pending) a.tlb_flush_pending = k.s.cpus.map(() => true);
 }
 
 /** check_update_reserved_asid: every CPU that reserved `asid` now reserves `newasid`; whether any did. */

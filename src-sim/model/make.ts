@@ -31,6 +31,7 @@ export const DEFAULT_CONFIG: Config = {
   i8_mode: 'strict',
   asid_bits: 0,
   arm64_reserved_asids: true,
+  arm64_tlb_flush_pending: true,
 };
 
 /** The I8 mode that fits an architecture when the scenario does not say. */

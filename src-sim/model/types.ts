@@ -310,6 +310,8 @@ export interface Config {
   asid_bits: number;
   /** arm64 with a bounded ASID space: a rollover keeps each CPU's active ASID reserved (flush_context). false: it does not. */
   arm64_reserved_asids: boolean;
+  /** arm64 with a bounded ASID space: a rollover sets every CPU in tlb_flush_pending (flush_context). false: it does not. */
+  arm64_tlb_flush_pending: boolean;
 }
 
 /**

@@ -39,6 +39,7 @@ export const configSchema = z.strictObject({
   i8_mode: z.enum(['strict', 'x86-lazy-relaxed']),
   asid_bits: z.number().int().min(0).max(16),
   arm64_reserved_asids: z.boolean(),
+  arm64_tlb_flush_pending: z.boolean(),
 }).partial();
 
 export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips']);
