@@ -7,7 +7,8 @@
  * the operations in flight and the objects written since the last check (see Kernel.fork). The checker's other parts
  * (the reference recount, the active_mm and ctx_id indexes) are derived from the state and are copied, not hashed.
  *
- * The canonical key (`canonicalKey`) leaves out what does not change the future: the counters, the generated names of
+ * The canonical key (`canonicalKey`) leaves out what does not change the future: the counters, a CPU's `asid_gen`
+ * (display only), the generated names of
  * page frames (`pfn12`, `pt:M/3`) and the ghost `owner` strings (display only), the IPI ids (renumbered in the order they are met in
  * the state), the next IPI id, and whether an operation in flight is marked `blocked` or `running` (a mark of the
  * default chooser having tried it). Names a later step can refer to (tasks, mms, named pages) are kept.
@@ -97,7 +98,8 @@ export function canonicalKey(x: ExploreState): string {
   const out: string[] = [];
   for (const c of s.cpus) {
     // The fields of a CPU in their order, with the ones handled apart replaced
-    const { id: _id, ipi_queue, stack, op, tlb, ...rest } = c;
+    // asid_gen only shows where the loaded ASID came from: nothing reads it
+    const { id: _id, ipi_queue, stack, op, tlb, asid_gen: _asidGen, ...rest } = c;
     out.push('C', JSON.stringify(rest), op === 'blocked' ? 'running' : op, tlbKey(tlb));
     for (const f of stack) {
       out.push('F', f.fn, f.pc, f.ret, f.irq ? '!' : '', localsKey(f.l, ipiOf));
