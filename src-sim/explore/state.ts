@@ -8,10 +8,10 @@
  * (the reference recount, the active_mm and ctx_id indexes) are derived from the state and are copied, not hashed.
  *
  * The canonical key (`canonicalKey`) leaves out what does not change the future: the counters, a CPU's `asid_gen`
- * (display only), the generated names of
- * page frames (`pfn12`, `pt:M/3`) and the ghost `owner` strings (display only), the IPI ids (renumbered in the order they are met in
- * the state), the next IPI id, and whether an operation in flight is marked `blocked` or `running` (a mark of the
- * default chooser having tried it). Names a later step can refer to (tasks, mms, named pages) are kept.
+ * (display only), the generated names of page frames (`pfn12`, `pt:M/3`) and the ghost `owner` strings (display only),
+ * the IPI ids (renumbered in the order they are met in the state), the next IPI id, and whether an operation in flight
+ * is marked `blocked` or `running` (a mark of the default chooser having tried it). Names a later step can refer to
+ * (tasks, mms, named pages) are kept.
  */
 import { enabled, step, type Choice, type HardwareOffers } from '../engine/choice.ts';
 import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
