@@ -196,6 +196,23 @@ describe('mips ASID version rollover', () => {
   });
 });
 
+describe('mips: the mm_users shortcut and versions', () => {
+  it('zeroing a context of an older version drops nothing (its number may be another mm\'s now)', () => {
+    const r = new Run({
+      arch: 'mips', config: { asid_bits: 1 }, mms: mms.slice(0, 3), tasks: [{ name: 'A', mm: 'M' }, { name: 'B', mm: 'N' }, { name: 'C', mm: 'P' }, { name: 'K', kthread: true }],
+      // CPU1: M gets ASID 1 of version 1; P wraps into version 2 (ASID 0); N gets ASID 1 of version 2 and caches V
+      setup: [sw(1, 'A'), sw(1, 'C'), sw(1, 'B'), { cpu: 1, do: 'access', va: V }, sw(1, 'K'), sw(0, 'A')],
+      steps: [{ cpu: 0, do: 'munmap', va: V }],
+    });
+    const before = r.after(-1);
+    expect(before.cpus[1].asid_of[mm(before, 'M').id]).toBe(2 + 1);
+    const s = r.after(0);
+    expect(s.cpus[1].asid_of[mm(s, 'M').id]).toBe(0); // zeroed by the shortcut
+    expect(s.cpus[1].tlb.filter((e) => !e.walk).map((e) => [e.tag, s.mms[e.mm].name])).toEqual([[1, 'N']]);
+    expect(r.ids()).toEqual([]);
+  });
+});
+
 describe('random schedules in a 4-ASID space, every fix applied', () => {
   const run = (arch: 'arm64' | 'mips', cpus: number, seed: number, steps: number, keyframeEvery?: number) => {
     const f = randomScenario({ arch, cpus, mms: 4, tasksPerMm: 1, kthreads: 2, pagesPerMm: 4, config: { ...allFixesConfig(arch), asid_bits: 2 } });

@@ -105,8 +105,9 @@ defineFn('flush_tlb_mm_range@mips', SMP, {
       const w = k.cpu(cpu.id);
       w.asid_of = { ...w.asid_of, [mm]: 0 };
       // Unreachable once the context is gone (until ASID rollover flushes them): dropped, unless the CPU still runs
-      // with that ASID loaded, which is exactly the hole this shortcut leaves.
-      if (w.loaded_mm !== mm) tlbDropTag(k, cpu.id, hwAsid(k, old));
+      // with that ASID loaded, which is exactly the hole this shortcut leaves. A context of an older version has no
+      // entries left (its rollover flushed them), and its number may be another mm's now.
+      if (w.loaded_mm !== mm && contextValid(k, cpu.id, old)) tlbDropTag(k, cpu.id, hwAsid(k, old));
     }
     return 'local_flush_tlb_range';
   },
