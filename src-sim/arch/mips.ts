@@ -7,39 +7,65 @@
  * other CPU's context for the mm (they get a new ASID the next time they switch to it); otherwise IPI every other CPU.
  * A CPU that has the mm loaded right now keeps its old ASID and its entries: the T2 variant on these arches.
  *
- * Shortcuts, stated: no speculative fills (software refill; UNSURE per core, see kernel-semantics.md 1.6); no ASID
- * version rollover; entries under an abandoned ASID are dropped when the CPU next allocates one for that mm.
+ * ASIDs: by default a per-CPU counter that never wraps. With a bounded ASID space (`config.asid_bits`) the kernel's
+ * version scheme (arch/mips/mm/context.c get_new_mmu_context, check_mmu_context): `asid_cache(cpu)` counts on, the bits
+ * above the ASID being a software version; a context whose version is not the CPU's current one is stale and gets a
+ * new ASID at the next switch to the mm; when the counter wraps into a new version the CPU flushes its whole TLB
+ * (local_flush_tlb_all: "start new asid cycle"). Everything is per CPU: a rollover on one CPU changes nothing on
+ * another.
+ *
+ * Shortcuts, stated: no speculative fills (software refill; UNSURE per core, see kernel-semantics.md 1.6); no MMID;
+ * exec's activate_mm takes the ordinary switch (the kernel's always takes a new ASID); the entries of a context
+ * zeroed by the mm_users shortcut are dropped at once on a CPU that does not have the mm loaded (unreachable anyway).
  */
 import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
-import { hwLoad, tlbDropTag, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
+import { hwLoad, tlbDropTag, tlbFlushAll, tlbInvalidate } from '../kernel/tlb_hw.ts';
+import { INIT_MM, type CpuId, type MmId, type SimState } from '../model/types.ts';
 import type { ArchPolicy } from './policy.ts';
 
 const SMP = 'arch/mips/kernel/smp.c';
 
-/** get_new_mmu_context: a fresh ASID for mm on this CPU. */
+/** ASIDs per version: 2^asid_bits, or unbounded (the version is then always 0). */
+const span = (k: Kernel): number => (k.s.config.asid_bits ? 2 ** k.s.config.asid_bits : Infinity);
+/** cpu_asid: the hardware ASID of a context (what EntryHi holds and TLB entries are tagged with). */
+const hwAsid = (k: Kernel, ctx: number): number => (k.s.config.asid_bits ? ctx % span(k) : ctx);
+/** The version part of a context (0 when unbounded). */
+const versionOf = (k: Kernel, ctx: number): number => (k.s.config.asid_bits ? Math.floor(ctx / span(k)) : 0);
+/** check_mmu_context's test: the context is of this CPU's current version (asid_cache is asid_next - 1). */
+function contextValid(k: Kernel, c: CpuId, ctx: number): boolean {
+  if (!ctx) return false;
+  return !k.s.config.asid_bits || versionOf(k, ctx) === versionOf(k, k.s.cpus[c].asid_next - 1);
+}
+
+/** get_new_mmu_context: the next ASID of this CPU for mm; wrapping into a new version flushes the local TLB. */
 function newContext(k: Kernel, c: CpuId, mm: MmId): number {
   const cpu = k.cpu(c);
-  const old = cpu.asid_of[mm] ?? 0;
-  if (old) tlbDropTag(k, c, old);
   const asid = cpu.asid_next++;
+  if (k.s.config.asid_bits && hwAsid(k, asid) === 0) tlbFlushAll(k, c); // start new asid cycle
   cpu.asid_of = { ...cpu.asid_of, [mm]: asid };
   return asid;
+}
+
+/** With a bounded ASID space, asid_cache starts at the first version (ASID_FIRST_VERSION): the first ASID is 1 of version 1. */
+function initState(s: SimState): void {
+  if (!s.config.asid_bits) return;
+  for (const cpu of s.cpus) cpu.asid_next = 2 ** s.config.asid_bits + 1;
 }
 
 defineFn('switch_mm_irqs_off@mips', 'arch/mips/include/asm/mmu_context.h', {
   switch_mm_irqs_off(k, c, f) {
     const prev = f.l.prev as MmId;
     const next = f.l.next as MmId;
-    let asid = 0;
+    let ctx = 0;
     if (next !== INIT_MM) {
-      asid = k.s.cpus[c.id].asid_of[next] ?? 0;
-      if (!asid) asid = newContext(k, c.id, next);
+      ctx = k.s.cpus[c.id].asid_of[next] ?? 0;
+      if (!contextValid(k, c.id, ctx)) ctx = newContext(k, c.id, next);
     }
     k.s.counters.cr3Writes++;
-    hwLoad(k, c.id, next, asid);
+    hwLoad(k, c.id, next, hwAsid(k, ctx));
+    if (k.s.config.asid_bits) k.cpu(c.id).asid_gen = versionOf(k, ctx);
     if (prev > INIT_MM && prev !== next && k.s.mms[prev].state !== 'freed') k.mm(prev).cpumask[c.id] = false;
     if (next !== INIT_MM) k.mm(next).cpumask[c.id] = true;
     return RET;
@@ -52,8 +78,8 @@ defineFn('enter_lazy_tlb@mips', 'arch/mips/include/asm/mmu_context.h', {
 
 /** local_flush_tlb_range / local_flush_tlb_mm on one CPU: drop the entries under this CPU's ASID for mm. */
 function localFlush(k: Kernel, c: CpuId, mm: MmId, start: number, end: number): void {
-  const asid = k.s.cpus[c].asid_of[mm] ?? 0;
-  if (asid) tlbInvalidate(k, c, asid, mm, start, end);
+  const ctx = k.s.cpus[c].asid_of[mm] ?? 0;
+  if (ctx) tlbInvalidate(k, c, hwAsid(k, ctx), mm, start, end);
   else k.s.counters.flushes++;
 }
 
@@ -79,8 +105,9 @@ defineFn('flush_tlb_mm_range@mips', SMP, {
       const w = k.cpu(cpu.id);
       w.asid_of = { ...w.asid_of, [mm]: 0 };
       // Unreachable once the context is gone (until ASID rollover flushes them): dropped, unless the CPU still runs
-      // with that ASID loaded, which is exactly the hole this shortcut leaves.
-      if (w.loaded_mm !== mm) tlbDropTag(k, cpu.id, old);
+      // with that ASID loaded, which is exactly the hole this shortcut leaves. A context of an older version has no
+      // entries left (its rollover flushed them), and its number may be another mm's now.
+      if (w.loaded_mm !== mm && contextValid(k, cpu.id, old)) tlbDropTag(k, cpu.id, hwAsid(k, old));
     }
     return 'local_flush_tlb_range';
   },
@@ -129,10 +156,12 @@ export const mips: ArchPolicy = {
   unusableTag: (k, c, e) => {
     const cpu = k.s.cpus[c];
     const now = cpu.tag === e.tag && k.s.tasks[cpu.curr].mm === e.mm;
-    return !now && (cpu.asid_of[e.mm] ?? 0) !== e.tag;
+    const ctx = cpu.asid_of[e.mm] ?? 0;
+    return !now && !(contextValid(k, c, ctx) && hwAsid(k, ctx) === e.tag);
   },
   secondaryInFlush: false,
   flushTlbMmFreesTables: false,
   walkCache: false,
   canSpeculate: () => false,
+  initState,
 };

@@ -5,7 +5,7 @@
  * Guarantees: decisions are pure (state in, answer out); hooks that change state are kernel functions made of
  * micro-steps, registered under `name@arch` (shown as `name`), so their interleavings can be watched.
  */
-import type { Arch, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
+import type { Arch, Config, CpuId, Mm, MmId, SimState, TlbEntry } from '../model/types.ts';
 import type { Kernel } from './kernel.ts';
 
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
@@ -87,5 +87,9 @@ export interface ArchPolicy {
   /** Hook when a page-table page of `mm` is queued for freeing (s390: flush_mm). */
   pteFreeTlb?(k: Kernel, c: CpuId, mm: MmId): void;
   /** The arch's per-mm context worth showing (x86 ctx_id / tlb_gen, powerpc active_cpus), as label: value pairs. */
-  mmDetail?(m: Readonly<Mm>): Array<[string, string]>;
+  mmDetail?(m: Readonly<Mm>, config: Readonly<Config>): Array<[string, string]>;
+  /** Arch state the initial state needs beyond the generic one (arm64's ASID allocator with a bounded ASID space). */
+  initState?(s: SimState): void;
+  /** Why a configuration cannot run on this arch with this many CPUs (one line), or null. Checked at load time. */
+  configError?(config: Readonly<Config>, cpus: number): string | null;
 }

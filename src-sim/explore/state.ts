@@ -8,10 +8,10 @@
  * (the reference recount, the active_mm and ctx_id indexes) are derived from the state and are copied, not hashed.
  *
  * The canonical key (`canonicalKey`) leaves out what does not change the future: the counters (a CPU's `full_mb` count
- * of barriers included; I12c reads `mb_stores`, which is kept), the generated names of
- * page frames (`pfn12`, `pt:M/3`) and the ghost `owner` strings (display only), the IPI ids (renumbered in the order they are met in
- * the state), the next IPI id, and whether an operation in flight is marked `blocked` or `running` (a mark of the
- * default chooser having tried it). Names a later step can refer to (tasks, mms, named pages) are kept.
+ * of barriers included; I12c reads `mb_stores`, which is kept), a CPU's `asid_gen` (display only), the generated names
+ * of page frames (`pfn12`, `pt:M/3`) and the ghost `owner` strings (display only), the IPI ids (renumbered in the order
+ * they are met in the state), the next IPI id, and whether an operation in flight is marked `blocked` or `running` (a
+ * mark of the default chooser having tried it). Names a later step can refer to (tasks, mms, named pages) are kept.
  */
 import { enabled, step, type Choice, type HardwareOffers } from '../engine/choice.ts';
 import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
@@ -98,7 +98,8 @@ export function canonicalKey(x: ExploreState): string {
   const out: string[] = [];
   for (const c of s.cpus) {
     // The fields of a CPU in their order, with the ones handled apart replaced
-    const { id: _id, ipi_queue, stack, op, tlb, full_mb: _fullMb, ...rest } = c;
+    // full_mb is a count (I12c reads mb_stores); asid_gen only shows where the loaded ASID came from: nothing reads it
+    const { id: _id, ipi_queue, stack, op, tlb, full_mb: _fullMb, asid_gen: _asidGen, ...rest } = c;
     out.push('C', JSON.stringify(rest), op === 'blocked' ? 'running' : op, tlbKey(tlb));
     for (const f of stack) {
       out.push('F', f.fn, f.pc, f.ret, f.irq ? '!' : '', localsKey(f.l, ipiOf));
@@ -126,6 +127,8 @@ export function canonicalKey(x: ExploreState): string {
     out.push('D', JSON.stringify(rest), tlbKey(tlb));
   }
   out.push('X', String(s.next_ctx_id));
+  // arm64's ASID allocator (bounded ASID space): generation, taken ASIDs, cur_idx and tlb_flush_pending decide the future
+  if (s.asid_alloc) out.push('A', JSON.stringify(s.asid_alloc));
   const { standing, pendingI2 } = x.checker.futureKey();
   out.push('S', standing.join(','), 'P2', pendingI2.join(','));
   const k = x.k;

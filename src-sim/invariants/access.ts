@@ -1,6 +1,7 @@
 /**
  * Invariants judged when a CPU uses a translation for a real (non-speculative) access:
- * - I7  the entry agrees with the page table, or the flush for that PTE change has not completed yet;
+ * - I7  the entry agrees with the page table, or the flush for that PTE change has not completed yet; an entry filled
+ *       from another mm's page tables (a tag reused without a flush) never does;
  * - I8  (use side) the entry does not point at a page that has since been freed (and perhaps reused); the same for a
  *       device's IOTLB entry;
  * - I9  (walk side) no walk goes through a freed page-table page.
@@ -26,6 +27,12 @@ export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): v
   const pte = rget(m.pte, e.va);
   if (e.mm !== mm || !pte || pte.page !== e.page) {
     if (e.mm === mm && rhas(m.unflushed, e.va)) return; // the flush for this change is still in progress
+    if (e.mm !== mm) {
+      // The tag was reused without a flush: the entry translates another mm's address (ASID reuse across a rollover).
+      k.violation('I7', [c], [m.name, k.mmName(e.mm), pg.name, t.name],
+        `${t.name} on CPU${c} ${what} ${hex(e.va)} of ${m.name} through a TLB entry filled from ${k.mmName(e.mm)}'s page tables under the same tag ${e.tag} (-> ${pg.name})`);
+      return;
+    }
     const now = pte ? `maps ${k.pageName(pte.page)}` : 'is cleared';
     k.violation('I7', [c], [m.name, pg.name, t.name],
       `${t.name} on CPU${c} ${what} ${hex(e.va)} through a stale TLB entry (-> ${pg.name}) although the PTE ${now} and its flush completed`);

@@ -14,7 +14,7 @@
  */
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, type CpuId, type DeviceId, type MmId, type PageId, type TlbEntry } from '../model/types.ts';
-import { tlbAdd, tlbLeaf, tlbRemoveRange, tlbRemoveTag, tlbWalk, type TlbCached } from '../model/tlb.ts';
+import { tlbAdd, tlbEach, tlbLeaf, tlbRemoveRange, tlbRemoveTag, tlbWalk, type TlbCached } from '../model/tlb.ts';
 import { iotlbPagesOf, tlbPagesOf } from '../model/tlb_pages.ts';
 import { rget } from '../model/radix.ts';
 
@@ -53,6 +53,19 @@ export function tlbDropTag(k: Kernel, c: CpuId, tag: number): void {
   const cpu = k.cpu(c);
   const pages = tlbPagesOf(k.s);
   cpu.tlb = tlbRemoveTag(cpu.tlb, tag, (e) => pages.remove(c, e));
+}
+
+/**
+ * local_flush_tlb_all on CPU c: every entry under every tag goes (an ASID rollover: arm64 tlb_flush_pending, mips
+ * get_new_mmu_context). The CPU then holds no cached walk through its loaded mm's unhooked tables either.
+ */
+export function tlbFlushAll(k: Kernel, c: CpuId): void {
+  const cpu = k.cpu(c);
+  k.s.counters.flushes++;
+  const tags = new Set<number>();
+  tlbEach(cpu.tlb, (e) => tags.add(e.tag));
+  for (const tag of tags) tlbDropTag(k, c, tag);
+  if (cpu.loaded_mm > INIT_MM) forgetWalker(k, c, cpu.loaded_mm, 0, TLB_FLUSH_ALL);
 }
 
 /** CPU c can no longer walk through mm's unhooked page-table pages in the range. */

@@ -5,7 +5,8 @@
  *   - replaced, never written in place: a CPU's TLB and a device's IOTLB (persistent indexed values, model/tlb.ts)
  *     and their entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed / sec_unflushed maps (persistent
  *     radix maps, model/radix.ts: a change replaces only the tables on its path, so versions share the rest) and
- *     unhooked list, a CPU's asid_of record and rcu_cbs list, a page's may_walk and rmap lists, device inflight ranges;
+ *     unhooked list, a CPU's asid_of record and rcu_cbs list, the arm64 ASID allocator (asid_alloc), a page's may_walk
+ *     and rmap lists, device inflight ranges;
  *   - written in place: the fields of Cpu, Task, Mm, Page, Device objects themselves, an mm's cpumask, the arrays
  *     that hold device inflight ranges / ctxs / IPIs, and call frames (a CPU's stack).
  * A copy therefore duplicates the objects and the written-in-place arrays and shares everything else; a keyframe also
@@ -140,6 +141,7 @@ export function keyframeOf(s: SimState, prev: KeyState | null, dirty: DirtySets)
     devices: share(s.devices, prev?.devices, dirty.devices, cloneDevice),
     next_ctx_id: s.next_ctx_id,
     next_ipi_id: s.next_ipi_id,
+    asid_alloc: s.asid_alloc,
     ipis_inflight: deepClone(s.ipis_inflight),
     counters: { ...s.counters },
   };
@@ -158,6 +160,7 @@ export function workingCopy(k: KeyState): SimState {
     devices: k.devices.map(cloneDevice),
     next_ctx_id: k.next_ctx_id,
     next_ipi_id: k.next_ipi_id,
+    asid_alloc: k.asid_alloc,
     ipis_inflight: deepClone(k.ipis_inflight),
     counters: { ...k.counters },
   };
@@ -179,6 +182,7 @@ export function cloneState(s: SimState): SimState {
     devices: s.devices.map(cloneDevice),
     next_ctx_id: s.next_ctx_id,
     next_ipi_id: s.next_ipi_id,
+    asid_alloc: s.asid_alloc,
     ipis_inflight: deepClone(s.ipis_inflight),
     counters: { ...s.counters },
   };

@@ -33,6 +33,9 @@ export const DEFAULT_CONFIG: Config = {
   rcu_table_free: 'arch',
   tlb_remove_table: 'v4.19',
   table_batch_alloc_fails: false,
+  asid_bits: 0,
+  arm64_reserved_asids: true,
+  arm64_tlb_flush_pending: true,
 };
 
 /** The I8 mode that fits an architecture when the scenario does not say. */
@@ -66,7 +69,7 @@ function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
     loaded_mm: INIT_MM, tag: 0, is_lazy: false,
     ctxs: x86 ? Array.from({ length: TLB_NR_DYN_ASIDS }, (_, a) => ({ ctx_id: a === 0 ? initCtx : 0, tlb_gen: 0 })) : [],
     next_asid: x86 ? 1 : 0,
-    asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: tlbEmpty(), ipi_queue: [], stack: [], op: 'none', until: '',
+    asid_of: {}, asid_next: 1, asid_gen: 0, active_asids: 0, reserved_asids: 0, user_asce: INIT_MM, tlb: tlbEmpty(), ipi_queue: [], stack: [], op: 'none', until: '',
     needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false, rcu_cbs: [],
     full_mb: 0, mb_stores: 0, unordered_entry: null,
   };
@@ -76,7 +79,7 @@ export function newMm(s: SimState, name: string): MmId {
   const id = s.mms.length;
   const m: Mm = {
     id, name, mm_users: 1, mm_count: 1, state: 'live', pgd: NONE, pte: radixEmpty(), pt: radixEmpty(),
-    cpumask: s.cpus.map(() => false), ctx_id: s.next_ctx_id++, tlb_gen: 0, active_cpus: 0, copros: 0, flush_mm: false,
+    cpumask: s.cpus.map(() => false), ctx_id: s.next_ctx_id++, tlb_gen: 0, context_id: 0, active_cpus: 0, copros: 0, flush_mm: false,
     membarrier_state: 0, tlb_flush_pending: 0, notifiers: [], users_ref: true, extra_pins: 0, mmdropped: false,
     unflushed: radixEmpty(), sec_unflushed: radixEmpty(), unhooked: [],
   };
@@ -104,7 +107,7 @@ function newPage(s: SimState, name: string, kind: 'data' | 'pt', owner: string, 
 export function makeState(arch: Arch, config: Config, ncpus: number, tasks: InitialTask[], mms: InitialMm[], devices: InitialDevice[]): SimState {
   const s: SimState = {
     arch, config, cpus: [], tasks: [], mms: [], pages: [], free_list: [], devices: [],
-    next_ctx_id: 1, next_ipi_id: 1, ipis_inflight: {},
+    next_ctx_id: 1, next_ipi_id: 1, asid_alloc: null, ipis_inflight: {},
     counters: { ipis: 0, flushes: 0, cr3Writes: 0, coreSyncs: 0, redundantCoreSyncs: 0, mmCountAtomics: 0 },
   };
   newMm(s, 'init_mm');

@@ -105,9 +105,26 @@ export interface Cpu {
   ctxs: AsidCtx[];
   /** x86 `cpu_tlbstate.next_asid`. */
   next_asid: number;
-  /** mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`); alpha: its ASN (`mm->context[cpu]`); 0 = none; and the per-CPU allocator. */
+  /**
+   * mips/sh: this CPU's ASID per mm (`cpu_context(cpu, mm)`); alpha: its ASN (`mm->context[cpu]`); 0 = none; and the
+   * per-CPU ASID allocator, the next ASID to hand out (`asid_cache(cpu) + 1`). With a bounded ASID space
+   * (`config.asid_bits`, mips) both hold the kernel's value, version << asid_bits | ASID; unbounded, the version is 0
+   * and never changes.
+   */
   asid_of: Record<number, number>;
   asid_next: number;
+  /**
+   * With a bounded ASID space: the generation (arm64) or version (mips) of the ASID loaded in `tag`, i.e. the upper
+   * bits of the context id it came from (0: unbounded, or init_mm's reserved ASID 0).
+   */
+  asid_gen: number;
+  /**
+   * arm64 with a bounded ASID space: this CPU's `active_asids` and `reserved_asids` (arch/arm64/mm/context.c), as the
+   * kernel holds them: generation << asid_bits | ASID, 0 = none. A rollover zeroes every CPU's active_asids and keeps
+   * the old value (or, if it was already 0, the previous reserved one) as reserved_asids. 0 when unbounded.
+   */
+  active_asids: number;
+  reserved_asids: number;
   /** s390: lowcore user_asce (the mm to load into CR7 on return to user). */
   user_asce: MmId;
   /** The TLB and walk cache, indexed by tag and address (model/tlb.ts); a snapshot shows it as a list in fill order. */
@@ -196,6 +213,11 @@ export interface Mm {
   /** x86 context.ctx_id (never reused) and context.tlb_gen. */
   ctx_id: number;
   tlb_gen: number;
+  /**
+   * arm64 `mm->context.id` with a bounded ASID space: generation << asid_bits | ASID, 0 until the mm first gets one.
+   * Unbounded (the default) it stays 0 and the mm's ASID is its ctx_id, for ever.
+   */
+  context_id: number;
   /** powerpc context.active_cpus and copros. */
   active_cpus: number;
   copros: number;
@@ -327,6 +349,30 @@ export interface Config {
   tlb_remove_table: 'v4.19' | 'pre-4.19';
   /** The mmu_table_batch page allocation (GFP_NOWAIT) fails: every table takes tlb_remove_table_one's fallback. */
   table_batch_alloc_fails: boolean;
+  /**
+   * Bounded ASID space, arm64 and mips: 2^asid_bits ASIDs, with generation (arm64) / version (mips) rollover. 0 (the
+   * default): unbounded, as before (arm64: one ASID per mm for ever; mips: a per-CPU counter that never wraps).
+   */
+  asid_bits: number;
+  /** arm64 with a bounded ASID space: a rollover keeps each CPU's active ASID reserved (flush_context). false: it does not. */
+  arm64_reserved_asids: boolean;
+  /** arm64 with a bounded ASID space: a rollover sets every CPU in tlb_flush_pending (flush_context). false: it does not. */
+  arm64_tlb_flush_pending: boolean;
+}
+
+/**
+ * arm64's global ASID allocator (arch/arm64/mm/context.c), present with a bounded ASID space only. Replaced, never
+ * written in place.
+ */
+export interface AsidAlloc {
+  /** `asid_generation`, as the kernel holds it: generation << asid_bits (the first generation is 1). */
+  asid_generation: number;
+  /** `asid_map`: the ASIDs taken in this generation, sorted (ASID 0 is init_mm's reserved TTBR0 and never handed out). */
+  asid_map: number[];
+  /** new_context's `cur_idx`: where the search for a free ASID starts. */
+  cur_idx: number;
+  /** The `tlb_flush_pending` cpumask: set for every CPU by a rollover; a CPU flushes its TLB locally at its next slow-path switch. */
+  tlb_flush_pending: boolean[];
 }
 
 /** Counters (docs/kernel-semantics.md §4, metrics that are not errors); the protocol's summary shows them as they are. */
@@ -353,6 +399,8 @@ export interface SimState {
   /** Next x86 ctx_id / IPI id / mips ASID generation. */
   next_ctx_id: number;
   next_ipi_id: number;
+  /** arm64's ASID allocator with a bounded ASID space (`config.asid_bits`); null otherwise. */
+  asid_alloc: AsidAlloc | null;
   /** IPIs sent and not yet completed, by id -> target CPUs still to run the handler. */
   ipis_inflight: Record<number, CpuId[]>;
   counters: CounterState;

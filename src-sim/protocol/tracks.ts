@@ -231,6 +231,22 @@ export interface CpuView {
   stack: FrameView[];
   pendingIpis: Array<{ id: number; kind: string; from: number }>;
   tlb: TlbCell[];
+  /** With a bounded ASID space (config.asid_bits) only: the CPU's ASID allocator state (absent otherwise). */
+  asid?: AsidView;
+}
+
+/** A context id split as [generation (mips: version), ASID]; null for none. */
+export type AsidPair = [number, number] | null;
+
+/**
+ * A CPU's ASID state with a bounded ASID space: the generation (arm64) or version (mips) of the ASID loaded (its
+ * number is `loaded.tag`); arm64 also its `active_asids`, `reserved_asids` and whether it is in `tlb_flush_pending`.
+ */
+export interface AsidView {
+  gen: number;
+  active: AsidPair;
+  reserved: AsidPair;
+  flushPending: boolean;
 }
 
 export interface DeviceView {

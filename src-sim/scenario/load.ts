@@ -5,6 +5,7 @@
  * an object key without an own-property check (a variant may be called `constructor`).
  */
 import { labelNames, shownName } from '../engine/fn.ts';
+import { ARCHES } from '../arch/index.ts';
 import { DEFAULT_CONFIG, defaultI8Mode } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
 import type { VariantInfo } from '../protocol/summary.ts';
@@ -208,7 +209,7 @@ function checkNames(f: ScenarioFile): void {
 
 /** Kconfig: MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN; the knob did not exist in the v4 era. */
 function checkConfig(f: ScenarioFile, variant: string | null): void {
-  const { config } = resolveVariant(f, variant);
+  const { arch, config } = resolveVariant(f, variant);
   const path = variant ? `variants.${variant}.config` : 'machine.config';
   if (config.lazy_tlb_shootdown && config.lazy_tlb_refcount) throw new ScenarioError(path, 'lazy_tlb_shootdown requires lazy_tlb_refcount: false (MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN)');
   if (config.context_switch_era === 'v4' && !config.lazy_tlb_refcount) throw new ScenarioError(path, 'context_switch_era "v4" always refcounts lazy users; lazy_tlb_refcount must be true');
@@ -216,6 +217,8 @@ function checkConfig(f: ScenarioFile, variant: string | null): void {
   // (use_mm became kthread_use_mm in 5.8; the refcount opt-out came with 6.4, which also made kthread_use_mm use
   // mmdrop_lazy_tlb).
   if (config.use_mm === 'use_mm' && !config.lazy_tlb_refcount) throw new ScenarioError(path, 'use_mm "use_mm" (<= 5.7) drops the old active_mm with mmdrop and needs lazy_tlb_refcount: true');
+  const archError = ARCHES[arch].configError?.(config, f.machine.cpus);
+  if (archError) throw new ScenarioError(path, archError);
 }
 
 export interface ResolvedVariant {

@@ -41,6 +41,9 @@ export const configSchema = z.strictObject({
   rcu_table_free: z.enum(['arch', 'on', 'off']),
   tlb_remove_table: z.enum(['v4.19', 'pre-4.19']),
   table_batch_alloc_fails: z.boolean(),
+  asid_bits: z.number().int().min(0).max(16),
+  arm64_reserved_asids: z.boolean(),
+  arm64_tlb_flush_pending: z.boolean(),
 }).partial();
 
 export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips', 'alpha']);

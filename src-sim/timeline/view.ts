@@ -6,7 +6,7 @@
 import { fnDef, shownName } from '../engine/fn.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { Snapshot } from '../model/types.ts';
-import { VIEW_PAGES, type CpuView, type DeviceView, type MmView, type PageView, type PlayheadView, type TlbCell, type TlbStatus } from '../protocol/tracks.ts';
+import { VIEW_PAGES, type AsidPair, type AsidView, type CpuView, type DeviceView, type MmView, type PageView, type PlayheadView, type TlbCell, type TlbStatus } from '../protocol/tracks.ts';
 import type { Timeline } from './timeline.ts';
 import { LIFE_WALK, tlbStatus, type TracksRecorder } from './tracks.ts';
 
@@ -36,6 +36,14 @@ function cell(s: Snapshot, r: TracksRecorder, lives: Map<string, number>, actor:
   return { va: e.va, page: e.page, tag: e.tag, mm: e.mm, walk: e.walk, write: e.write, speculative: e.speculative, status, filled, statusSince };
 }
 
+/** A CPU's ASID state, with a bounded ASID space (context ids split as the kernel packs them: gen << bits | ASID). */
+function asidView(s: Snapshot, c: number): AsidView {
+  const n = 2 ** s.config.asid_bits;
+  const pair = (ctx: number): AsidPair => (ctx ? [Math.floor(ctx / n), ctx % n] : null);
+  const cpu = s.cpus[c];
+  return { gen: cpu.asid_gen, active: pair(cpu.active_asids), reserved: pair(cpu.reserved_asids), flushPending: !!s.asid_alloc?.tlb_flush_pending[c] };
+}
+
 /** The view at position t, 0 <= t <= N (checked by the caller). */
 export function playheadView(tl: Timeline, t: number): PlayheadView {
   const s = tl.stateAt(t - 1);
@@ -54,6 +62,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
     stack: c.stack.map((f) => ({ fn: shownName(f.fn), label: f.pc, src: fnDef(f.fn).src, irq: !!f.irq })),
     pendingIpis: c.ipi_queue.map((q) => ({ id: q.id, kind: shownName(q.kind), from: q.from })),
     tlb: c.tlb.map((e) => cell(s, r, lives, c.id, e)),
+    ...(s.config.asid_bits ? { asid: asidView(s, c.id) } : {}),
   }));
   const devices: DeviceView[] = s.devices.map((d) => ({
     device: d.id,
@@ -64,7 +73,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
   const mms: MmView[] = s.mms.map((m) => {
     const cpumask: number[] = [];
     m.cpumask.forEach((on, c) => on && cpumask.push(c));
-    const detail: Array<[string, string]> = [...(arch.mmDetail?.(m) ?? [])];
+    const detail: Array<[string, string]> = [...(arch.mmDetail?.(m, s.config) ?? [])];
     if (m.tlb_flush_pending) detail.push(['tlb_flush_pending', String(m.tlb_flush_pending)]);
     return { mm: m.id, users: m.mm_users, count: m.mm_count, state: m.state, cpumask, detail };
   });
