@@ -136,7 +136,7 @@ describe('random schedules on buggy and mixed configurations', () => {
     context_switch_era: fc.constantFrom('v4' as const, 'v6' as const),
     use_mm: fc.constantFrom('kthread_use_mm' as const, 'use_mm' as const),
     use_mm_takes_mmget: fc.boolean(),
-    x86_lazy: fc.constantFrom('v4.20' as const, 'v4.14' as const),
+    x86_lazy: fc.constantFrom('v4.20' as const, 'v4.14' as const, 'v6.14' as const),
     x86_freed_tables_ipi: fc.boolean(),
     pcid: fc.boolean(),
     ppc_lazy_flush: fc.constantFrom('v6' as const, 'pre2020' as const),

@@ -1,19 +1,20 @@
 /**
- * x86: arch/x86/mm/tlb.c (v6.12, with the v4.14 lazy semantics behind config.x86_lazy).
+ * x86: arch/x86/mm/tlb.c (v6.12, with the v4.14 lazy semantics and the 6.14+ lazy mm_cpumask behind config.x86_lazy).
  *
  * cpu_tlbstate: loaded_mm (CR3, may differ from current->active_mm), loaded_mm_asid, ctxs[6] {ctx_id, tlb_gen},
  * is_lazy. Three legal states: ACTIVE (loaded_mm = M, in mask, !lazy), KERNEL (loaded_mm = init_mm), LAZY
  * (loaded_mm = M, in mask, lazy).
  *
- * Shortcuts, stated: speculation mitigations, LAM, PTI's user PCIDs, the LDT and trim_cpumask are not modelled;
- * init_mm takes an ASID slot like any mm (choose_new_asid is not special-cased for it).
+ * Shortcuts, stated: speculation mitigations, LAM, PTI's user PCIDs and the LDT are not modelled; init_mm takes an
+ * ASID slot like any mm (choose_new_asid is not special-cased for it); with x86_lazy 'v6.14' the once-a-second
+ * should_trim_cpumask is replaced by "every x86_trim_cpumask_every-th generation of the mm" (the model has no clock).
  */
 import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { coreSerialized, syncCore, SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId } from '../model/types.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
 export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
@@ -83,11 +84,14 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
     k.cpu(c.id).loaded_mm = LOADED_MM_SWITCHING;
     return 'cpumask_switch';
   },
-  /** Stop receiving IPIs for prev; start receiving them for next, and only then read next's tlb_gen. */
+  /**
+   * Stop receiving IPIs for prev (until 6.13; from 6.14 the bit stays, cleared later by a flush that finds this CPU
+   * elsewhere: "x86/mm/tlb: Update mm_cpumask lazily"); start receiving them for next, and only then read its tlb_gen.
+   */
   cpumask_switch(k, c, f) {
     const P = f.l.P as MmId;
     const next = f.l.next as MmId;
-    if (P !== INIT_MM && P >= 0) k.mm(P).cpumask[c.id] = false;
+    if (P !== INIT_MM && P >= 0 && !lazyCpumask(k.s.config)) k.mm(P).cpumask[c.id] = false;
     if (next !== INIT_MM) k.mm(next).cpumask[c.id] = true;
     f.l.next_gen = k.s.mms[next].tlb_gen;
     return 'choose_new_asid';
@@ -147,20 +151,27 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     f.l.covered = coveredChanges(k, mm, start, end);
     return 'flush_tlb_multi';
   },
-  /** native_flush_tlb_multi: which CPUs get the IPI (should_flush_tlb), then the local flush. */
+  /**
+   * native_flush_tlb_multi: which CPUs get the IPI (flushDecision: should_flush_tlb, or every CPU of the mask when
+   * page tables are freed), then the local flush. From 6.14 the mask test (cpumask_any_but) comes first and picks
+   * should_trim_cpumask, and the local CPU is asked the same question as the others (on_each_cpu_cond_mask).
+   */
   flush_tlb_multi(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.s.mms[mm];
-    const info = { mm, start: f.l.start, end: f.l.end, g: f.l.g, freed_tables: f.l.freed_tables };
+    const cfg = k.s.config;
+    const trim = lazyCpumask(cfg) && should_trim_cpumask(cfg, f.l.g as number);
+    const info = { mm, start: f.l.start, end: f.l.end, g: f.l.g, freed_tables: f.l.freed_tables, trim_cpumask: trim };
     const targets: CpuId[] = [];
     let others = false;
     for (let i = 0; i < m.cpumask.length; i++) {
       if (!m.cpumask[i] || i === c.id) continue;
       others = true;
-      if (should_flush_tlb(k, i, mm, f.l.freed_tables as boolean)) targets.push(i);
+      if (flushDecision(k.s, i, info).flush) targets.push(i);
     }
     f.l.ipi = k.sendIpi(c.id, targets, 'flush_tlb_func@x86', info);
-    const local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
+    let local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
+    if (others && local && lazyCpumask(cfg)) local = flushDecision(k.s, c.id, info).flush;
     if (!local) return 'wait_ipis';
     // The local flush runs with interrupts off, like the remote handlers.
     k.cpu(c.id).irqs_off++;
@@ -182,23 +193,74 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
   },
 });
 
+/** x86_lazy 'v6.14': switching away leaves the CPU in the old mm's mm_cpumask. */
+function lazyCpumask(cfg: Readonly<Config>): boolean {
+  return cfg.x86_lazy === 'v6.14';
+}
+
 /**
- * should_flush_tlb(): ordered early returns, as in the kernel.
- * - freed_tables: every CPU in the mask, lazy ones included (page-table pages are about to be freed);
- * - a lazy CPU is skipped: it will catch up through tlb_gen when it switches back (4.20+);
- * - otherwise the CPU is flushed.
+ * should_trim_cpumask (6.14+, "x86/mm/tlb: Only trim the mm_cpumask once a second", 6db2526c1d69): the kernel trims
+ * when a second has passed since the last trim of the mm (the first a second after it was created). The model has no
+ * clock: a flush trims when its generation is a multiple of x86_trim_cpumask_every (0: never).
  */
-export function should_flush_tlb(k: Kernel, c: CpuId, _mm: MmId, freedTables: boolean): boolean {
-  const cfg = k.s.config;
-  if (cfg.x86_lazy === 'v4.14') return true;
-  if (freedTables && cfg.x86_freed_tables_ipi) return true;
-  return !k.s.cpus[c].is_lazy;
+export function should_trim_cpumask(cfg: Readonly<Config>, g: number): boolean {
+  const every = cfg.x86_trim_cpumask_every;
+  return every > 0 && g % every === 0;
+}
+
+/** Why a CPU of the mask does or does not get the flush (flushDecision). */
+export type FlushReason =
+  /** 4.14: every CPU in the mask is IPI'd, lazy or not. */
+  | 'v4.14-all'
+  /** freed_tables: every CPU in the mask, lazy ones included (page-table pages are about to be freed). */
+  | 'freed_tables'
+  /** is_lazy: it catches up through tlb_gen when it switches back (4.20+). */
+  | 'lazy'
+  /** 4.20–6.13 (tlb_is_not_lazy): any CPU of the mask that is not lazy. */
+  | 'not-lazy'
+  /** 6.14+: mid-switch (LOADED_MM_SWITCHING), it may hold state of either mm: assume the worst. */
+  | 'switching'
+  /** 6.14+: the target mm is loaded and the CPU is not lazy. */
+  | 'loaded'
+  /** 6.14+: in the mask with another mm loaded, and this flush trims the mask: the IPI makes it clear its bit. */
+  | 'trim_cpumask'
+  /** 6.14+: in the mask with another mm loaded: skipped (its slot is behind tlb_gen; choose_new_asid flushes it). */
+  | 'other-mm';
+
+/** What flushDecision reads: a working state or a snapshot. */
+export interface FlushState {
+  readonly config: Readonly<Config>;
+  readonly cpus: ReadonlyArray<{ readonly is_lazy: boolean; readonly loaded_mm: MmId }>;
+}
+
+export interface FlushDecision {
+  flush: boolean;
+  reason: FlushReason;
+}
+
+/**
+ * Does CPU c (in mm_cpumask) get flush_tlb_func for this flush, and why: native_flush_tlb_multi and should_flush_tlb
+ * (arch/x86/mm/tlb.c) as ordered early returns, per era. Pure: reads the state, writes nothing.
+ */
+export function flushDecision(s: FlushState, c: CpuId, info: { freed_tables: unknown; mm: MmId; trim_cpumask?: boolean }): FlushDecision {
+  const cfg = s.config;
+  const cpu = s.cpus[c];
+  if (cfg.x86_lazy === 'v4.14') return { flush: true, reason: 'v4.14-all' };
+  if (info.freed_tables && cfg.x86_freed_tables_ipi) return { flush: true, reason: 'freed_tables' };
+  if (cpu.is_lazy) return { flush: false, reason: 'lazy' };
+  if (!lazyCpumask(cfg)) return { flush: true, reason: 'not-lazy' };
+  if (cpu.loaded_mm === LOADED_MM_SWITCHING) return { flush: true, reason: 'switching' };
+  if (cpu.loaded_mm === info.mm) return { flush: true, reason: 'loaded' };
+  if (info.trim_cpumask) return { flush: true, reason: 'trim_cpumask' };
+  return { flush: false, reason: 'other-mm' };
 }
 
 defineFn('flush_tlb_func@x86', SRC, {
   flush_tlb_func(k, c, f) {
     const cpu = k.s.cpus[c.id];
     const mm = f.l.mm as MmId;
+    // 6.14+: the CPU was left in the mask of an mm it no longer has loaded (local or remote): clear it.
+    if (lazyCpumask(k.s.config) && cpu.loaded_mm !== mm) return 'cpumask_clear_cpu';
     if (!f.l.local && cpu.loaded_mm !== mm) return RET;
     if (cpu.loaded_mm === INIT_MM) return RET;
     if (cpu.is_lazy) {
@@ -215,6 +277,11 @@ defineFn('flush_tlb_func@x86', SRC, {
     const partial = end >= 0 && g === localGen + 1 && g === mmGen;
     tlbInvalidate(k, c.id, a, mm, partial ? (f.l.start as number) : 0, partial ? end : -1);
     k.cpu(c.id).ctxs[a] = { ctx_id: cpu.ctxs[a].ctx_id, tlb_gen: mmGen };
+    return RET;
+  },
+  /** 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. */
+  cpumask_clear_cpu(k, c, f) {
+    k.mm(f.l.mm as MmId).cpumask[c.id] = false;
     return RET;
   },
   ret: () => RET,

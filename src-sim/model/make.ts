@@ -17,6 +17,7 @@ export const DEFAULT_CONFIG: Config = {
   use_mm_takes_mmget: false,
   x86_lazy: 'v4.20',
   x86_freed_tables_ipi: true,
+  x86_trim_cpumask_every: 4,
   pcid: true,
   ppc_lazy_flush: 'v6',
   ppc_exit_flush: '6.6',
