@@ -153,3 +153,89 @@ describe('random schedules on x86 6.14 (every fix on): no violation', () => {
     );
   });
 });
+
+describe('x86 6.15+ INVLPGB: broadcast flushes for an mm with a global ASID', () => {
+  const two: StepFile[] = [
+    { cpu: 1, do: 'switch', to: 'B' },
+    { cpu: 1, do: 'access', va: '0x401000' },
+    { cpu: 0, do: 'switch', to: 'A' },
+    { cpu: 0, do: 'access', va: '0x401000' },
+  ];
+  const invlpgb = (extra: Partial<Config> = {}): Partial<Config> => ({ x86_lazy: 'v6.14', x86_invlpgb: true, x86_global_asid_cpus: 1, ...extra });
+
+  it('an IPI flush of an mm active on more CPUs than the threshold gives it a global ASID, in transition', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: invlpgb(), setup: two, steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
+    expect(ipis(r, 0)).toBe(1);
+    expect(r.labels(0)).toContain('flush_tlb_mm_range.consider_global_asid');
+    const m = mm(r.after(0), 'M');
+    expect(m.global_asid).toBe(6 + m.id);
+    expect(m.asid_transition).toBe(true);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('the threshold is the kernel\'s by default: more than 3 active CPUs', () => {
+    const setup = (n: number): StepFile[] => [
+      ...Array.from({ length: n - 1 }, (_, i): StepFile => ({ cpu: i + 1, do: 'switch', to: `T${i}` })),
+      { cpu: 0, do: 'switch', to: 'A' },
+    ];
+    const many = [{ name: 'A', mm: 'M' }, ...Array.from({ length: 4 }, (_, i) => ({ name: `T${i}`, mm: 'M' }))];
+    for (const [n, got] of [[4, true], [3, false]] as const) {
+      const r = new Run({ arch: 'x86', cpus: 5, tasks: many, mms: [mms[0]], config: { x86_invlpgb: true }, setup: setup(n), steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
+      expect(mm(r.after(0), 'M').global_asid !== undefined, `${n} CPUs`).toBe(got);
+    }
+  });
+
+  it('in transition: INVLPGB, then IPIs move every CPU of the mask to the global ASID; after that no IPI at all', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: invlpgb(), setup: two, steps: [
+      { cpu: 0, do: 'munmap', va: '0x400000' },
+      { cpu: 0, do: 'munmap', va: '0x401000' },
+      { cpu: 0, do: 'munmap', va: '0x600000' },
+    ] });
+    expect(r.labels(1)).toEqual(expect.arrayContaining(['flush_tlb_mm_range.broadcast_tlb_flush', 'flush_tlb_mm_range.finish_asid_transition', 'flush_tlb_mm_range.flush_tlb_multi']));
+    expect(ipis(r, 1)).toBe(1);
+    const s1 = r.after(1);
+    const g = mm(s1, 'M').global_asid;
+    expect(s1.cpus.map((c) => c.tag)).toEqual([g, g]);
+    // the entry went from the global ASID; the one under the old slot stays, unusable (the slot is behind tlb_gen)
+    expect(s1.cpus[1].tlb.some((e) => !e.walk && e.va === 0x401 && e.tag === g)).toBe(false);
+    expect(s1.cpus[1].tlb.some((e) => !e.walk && e.va === 0x401 && e.tag !== g)).toBe(true);
+    expect(ipis(r, 2)).toBe(0);
+    expect(r.labels(2)).not.toContain('flush_tlb_func.flush_tlb_func');
+    expect(mm(r.after(2), 'M').asid_transition).toBe(false);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('a lazy CPU is not detached: no IPI, flush_tlb_func never runs, it stays on the mm while its entries go', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: invlpgb(), setup: [
+      ...two,
+      { cpu: 0, do: 'munmap', va: '0x400000' }, // global ASID, transition
+      { cpu: 0, do: 'access', va: '0x600000' },
+      { cpu: 1, do: 'access', va: '0x600000' },
+      { cpu: 0, do: 'munmap', va: '0x401000' }, // both move over
+      { cpu: 1, do: 'access', va: '0x600000' },
+      { cpu: 1, do: 'switch', to: 'K' },
+    ], steps: [{ cpu: 0, do: 'munmap', va: '0x600000', free_tables: true }] });
+    const s = r.after(0);
+    expect(ipis(r, 0)).toBe(0);
+    expect(s.cpus[1].is_lazy).toBe(true);
+    expect(name(s, s.cpus[1].loaded_mm)).toBe('M');
+    const g = mm(s, 'M').global_asid;
+    expect(r.after(-1).cpus[1].tlb.some((e) => e.tag === g && !e.walk && e.va === 0x600)).toBe(true);
+    expect(s.cpus[1].tlb.some((e) => e.tag === g && (e.va === 0x600 || (e.walk && e.va === 1)))).toBe(false);
+    expect(r.labels(0)).not.toContain('flush_tlb_func.flush_tlb_func');
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('random schedules with INVLPGB (every fix on): no violation', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(0, 1, 2), fc.constantFrom('v6.14' as const, 'v4.20' as const), (seed, threshold, era) => {
+        const f = randomScenario({ arch: 'x86', cpus: 3, mms: 2, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 5,
+          config: { x86_lazy: era, x86_invlpgb: true, x86_global_asid_cpus: threshold } });
+        const t = new Timeline(f, null, { extend: randomSteps(seed, 250, { pagesPerMm: 5 }) });
+        expect(t.internalError).toBeNull();
+        expect(t.violations.map((v) => `${v.id} at step ${v.step}: ${v.message}`)).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});

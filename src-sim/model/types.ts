@@ -169,6 +169,12 @@ export interface Mm {
   /** x86 context.ctx_id (never reused) and context.tlb_gen. */
   ctx_id: number;
   tlb_gen: number;
+  /**
+   * x86 with x86_invlpgb: context.global_asid (a PCID beyond the dynamic slots, the same on every CPU; flushed by
+   * INVLPGB broadcasts) and context.asid_transition (CPUs may still run the mm on a dynamic slot). Unset: none.
+   */
+  global_asid?: number;
+  asid_transition?: boolean;
   /** powerpc context.active_cpus and copros. */
   active_cpus: number;
   copros: number;
@@ -261,6 +267,13 @@ export interface Config {
    * (the mm's tlb_gen after inc_mm_tlb_gen) is a multiple of this number trims the mask; 0: never.
    */
   x86_trim_cpumask_every: number;
+  /**
+   * x86 AMD INVLPGB broadcast TLB flushes (6.15+, CONFIG_BROADCAST_TLB_FLUSH on a CPU with INVLPGB): an mm active on
+   * more than x86_global_asid_cpus CPUs gets a global ASID; its flushes are broadcast in hardware, with no IPI.
+   */
+  x86_invlpgb: boolean;
+  /** consider_global_asid's threshold: "active on more than this many CPUs" (the kernel's 3: 4 or more CPUs). */
+  x86_global_asid_cpus: number;
   /** x86: whether freed_tables forces IPIs to lazy CPUs (the 4.20 exception). */
   x86_freed_tables_ipi: boolean;
   /** x86 PCID: with it 6 ASID slots, without it one and every CR3 load flushes. */
