@@ -118,6 +118,10 @@ export const mips: ArchPolicy = {
     tlb_flush: 'tlb_flush@mips',
     finish_arch_post_lock_switch: '',
   },
+  defaultI8Mode: 'strict',
+  selectsLazyTlbShootdown: false,
+  asidSlots: 0,
+  sharedDeviceIsCopro: false,
   returnSerializes: () => true,
   i8Tolerated: () => false,
   /**

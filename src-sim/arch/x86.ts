@@ -435,6 +435,10 @@ export const x86: ArchPolicy = {
     tlb_flush: 'tlb_flush@x86',
     finish_arch_post_lock_switch: '',
   },
+  defaultI8Mode: 'x86-lazy-relaxed',
+  selectsLazyTlbShootdown: false,
+  asidSlots: TLB_NR_DYN_ASIDS,
+  sharedDeviceIsCopro: false,
   returnSerializes: (k) => k.s.config.pti,
   i8Tolerated(k, c, e) {
     const cpu = k.s.cpus[c];

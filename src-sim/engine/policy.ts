@@ -5,7 +5,7 @@
  * Guarantees: decisions are pure (state in, answer out); hooks that change state are kernel functions made of
  * micro-steps, registered under `name@arch` (shown as `name`), so their interleavings can be watched.
  */
-import type { Arch, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
+import type { Arch, Config, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
 import type { Kernel } from './kernel.ts';
 
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
@@ -26,6 +26,17 @@ export interface ArchPolicy {
     /** Called from finish_task_switch after irqs are back on (s390 finish_arch_post_lock_switch); '' if none. */
     finish_arch_post_lock_switch: string;
   };
+  /** The I8 mode a scenario on this arch gets when it does not say (docs/scenario-format.md, i8_mode). */
+  defaultI8Mode: Config['i8_mode'];
+  /** Does today's kernel on this arch select MMU_LAZY_TLB_SHOOTDOWN (and so drop the lazy refcount)? powerpc book3s64. */
+  selectsLazyTlbShootdown: boolean;
+  /** Per-CPU ASID slots the initial state needs (x86 cpu_tlbstate.ctxs[]: TLB_NR_DYN_ASIDS); 0 for none. */
+  asidSlots: number;
+  /**
+   * Does a device that walks the CPU page tables attach as a coprocessor (powerpc nest MMU, mm_context_add_copro:
+   * copros, and active_cpus raised once so no flush is local-only)?
+   */
+  sharedDeviceIsCopro: boolean;
   /** Whether the return to user mode is itself core-serialising (x86 with PTI; IRET-type returns). */
   returnSerializes(k: Kernel): boolean;
   /** I8 relaxed mode: is this leaf entry on CPU c tolerated when its page is freed ("speculation only")? */

@@ -1,4 +1,5 @@
 /** The initial state of a scenario variant (before its setup): the run's and the explorer's. */
+import { ARCHES } from '../arch/index.ts';
 import { makeState } from '../model/make.ts';
 import type { SimState } from '../model/types.ts';
 import { vpnOf, type ResolvedVariant } from './load.ts';
@@ -7,6 +8,7 @@ import type { ScenarioFile } from './schema.ts';
 export function initialState(file: ScenarioFile, v: ResolvedVariant): SimState {
   return makeState(
     v.arch,
+    ARCHES[v.arch],
     v.config,
     file.machine.cpus,
     file.tasks.map((t) => ({ name: t.name, kthread: !!t.kthread, mm: t.mm })),
