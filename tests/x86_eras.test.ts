@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Run, mm, name, task } from './harness.ts';
 import { flushDecision } from '../src-sim/arch/x86.ts';
+import { presets } from '../src-sim/scenario/presets.ts';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { LOADED_MM_SWITCHING, type Config, type Snapshot } from '../src-sim/model/types.ts';
@@ -237,5 +238,39 @@ describe('x86 6.15+ INVLPGB: broadcast flushes for an mm with a global ASID', ()
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('each era shows its own function names (arch era tables)', () => {
+  const rows = (t: Timeline) => Array.from({ length: t.microstepCount }, (_, i) => t.microstepRow(i)).map((r) => `${r.fn}.${r.label}`);
+
+  it('T5 "x86 as in 2012" (x86_lazy v3) runs none of the later names', () => {
+    const p = presets().find((x) => x.id === 't5-fullmm-upfront-flush')!;
+    const t = new Timeline(p, 'x86-2012');
+    const names = rows(t);
+    for (const later of ['switch_mm_irqs_off', 'flush_tlb_multi', 'inc_mm_tlb_gen', 'arch_invalidate_secondary_tlbs', 'choose_new_asid', 'load_new_mm_cr3']) {
+      expect(names.filter((n) => n.split('.').includes(later)), later).toEqual([]);
+    }
+    expect(names).toEqual(expect.arrayContaining(['switch_mm.load_cr3', 'flush_tlb_mm_range.flush_tlb_others']));
+    expect(t.era.era.version).toBe('v3.10');
+  });
+
+  it('x86 4.14 calls it flush_tlb_others; 4.20+ flush_tlb_multi', () => {
+    const steps: StepFile[] = [{ cpu: 0, do: 'munmap', va: '0x401000' }];
+    const old = new Run({ arch: 'x86', tasks, mms, config: { x86_lazy: 'v4.14' }, setup: awaySetup, steps });
+    expect(old.labels(0)).toContain('flush_tlb_mm_range.flush_tlb_others');
+    expect(old.labels(0)).toContain('flush_tlb_mm_range.inc_mm_tlb_gen'); // 4.13+
+    const now = new Run({ arch: 'x86', tasks, mms, setup: awaySetup, steps });
+    expect(now.labels(0)).toContain('flush_tlb_mm_range.flush_tlb_multi');
+  });
+
+  it('powerpc before 2020 decides with mm_is_singlethreaded and resets the mask from exit_flush_lazy_tlbs', () => {
+    const p = presets().find((x) => x.id === 't2-use-mm-mm-users')!;
+    const names = rows(new Timeline(p, 'buggy'));
+    expect(names).toContain('flush_tlb_mm_range.mm_is_singlethreaded');
+    expect(names).toContain('exit_flush_lazy_tlbs.mm_reset_thread_local');
+    expect(names.filter((n) => n.endsWith('.flush_type_needed') || n === 'flush_tlb_mm_range.mm_reset_thread_local')).toEqual([]);
+    const today = rows(new Timeline(p, 'x86'));
+    expect(today.some((n) => n.includes('mm_is_singlethreaded'))).toBe(false);
   });
 });

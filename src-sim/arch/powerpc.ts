@@ -21,6 +21,7 @@ import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { mmgrab, mmgrab_lazy_tlb } from '../kernel/sched_mm.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import type { KernelEra } from '../engine/policy.ts';
 
 const RADIX = 'arch/powerpc/mm/book3s64/radix_tlb.c';
 
@@ -70,6 +71,16 @@ export function flushTypeNeeded(k: Kernel, c: CpuId, mm: MmId, fullmm: boolean):
   return { type: 'global', reason: 'other CPUs may hold entries' };
 }
 
+/**
+ * The releases the powerpc eras are read at. 5.4-5.8 radix__flush_tlb_mm / radix__flush_tlb_range decided inline with
+ * mm_is_thread_local() and mm_is_singlethreaded() (flush_type_needed() came with the 2020 fixes).
+ */
+const POWERPC_ERAS: Record<'pre2020' | '6.4' | 'today', KernelEra> = {
+  pre2020: { version: 'v5.4', rename: { 'flush_tlb_mm_range.flush_type_needed': 'mm_is_singlethreaded' } },
+  '6.4': { version: 'v6.4' },
+  today: { version: 'v6.12' },
+};
+
 defineFn('flush_tlb_mm_range@powerpc', RADIX, {
   flush_type_needed(k, c, f) {
     const mm = f.l.mm as MmId;
@@ -79,14 +90,7 @@ defineFn('flush_tlb_mm_range@powerpc', RADIX, {
     if (type === 'none') return 'done';
     if (type === 'local') return '_tlbiel_pid';
     if (type === 'global') return '_tlbie_pid';
-    return call('exit_flush_lazy_tlbs@powerpc', { mm }, k.s.config.ppc_lazy_flush === 'pre2020' ? 'mm_reset_thread_local' : '_tlbiel_pid');
-  },
-  /** pre2020: the whole mask is cleared down to this CPU. */
-  mm_reset_thread_local(k, c, f) {
-    const m = k.mm(f.l.mm as MmId);
-    m.cpumask = m.cpumask.map((_, i) => i === c.id);
-    m.active_cpus = 1;
-    return '_tlbiel_pid';
+    return call('exit_flush_lazy_tlbs@powerpc', { mm }, '_tlbiel_pid');
   },
   _tlbiel_pid(k, c, f) {
     const mm = f.l.mm as MmId;
@@ -119,7 +123,14 @@ defineFn('exit_flush_lazy_tlbs@powerpc', RADIX, {
     f.l.ipi = k.sendIpi(c.id, targets, handler, { mm });
     return 'wait';
   },
-  wait: when(ipisDone, () => RET),
+  wait: when(ipisDone, (k) => (k.s.config.ppc_lazy_flush === 'pre2020' ? 'mm_reset_thread_local' : RET)),
+  /** pre2020 (5.4 exit_flush_lazy_tlbs ends with it): the whole mask is cleared down to this CPU. */
+  mm_reset_thread_local(k, c, f) {
+    const m = k.mm(f.l.mm as MmId);
+    m.cpumask = m.cpumask.map((_, i) => i === c.id);
+    m.active_cpus = 1;
+    return RET;
+  },
 });
 
 /** pre2020 IPI handler. */
@@ -208,6 +219,7 @@ export const powerpc: ArchPolicy = {
   selectsLazyTlbShootdown: true,
   asidSlots: 0,
   sharedDeviceIsCopro: true,
+  era: (cfg) => POWERPC_ERAS[cfg.ppc_lazy_flush === 'pre2020' ? 'pre2020' : cfg.lazy_tlb_shootdown && cfg.ppc_exit_flush === '6.4' ? '6.4' : 'today'],
   returnSerializes: () => true,
   i8Tolerated: () => false,
   unusableTag: () => false,

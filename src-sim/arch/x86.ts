@@ -26,6 +26,7 @@ import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kerne
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type CpuId, type Mm, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import type { KernelEra } from '../engine/policy.ts';
 
 export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
 import { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
@@ -36,7 +37,7 @@ const SRC = 'arch/x86/mm/tlb.c';
 
 /** INVLPGB broadcast flushes and global ASIDs are in use (X86_FEATURE_INVLPGB; the model requires PCID with it). */
 function invlpgb(cfg: Readonly<Config>): boolean {
-  return cfg.x86_invlpgb && cfg.pcid;
+  return cfg.x86_invlpgb && cfg.pcid && cfg.x86_lazy !== 'v3';
 }
 
 /** is_global_asid(): a PCID beyond the dynamic slots, identical on every CPU. */
@@ -146,6 +147,12 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
     if (P !== INIT_MM && P >= 0 && !lazyCpumask(k.s.config)) k.mm(P).cpumask[c.id] = false;
     if (next !== INIT_MM) k.mm(next).cpumask[c.id] = true;
     f.l.next_gen = k.s.mms[next].tlb_gen;
+    // 3.x had no ASIDs: every CR3 load flushes (the choose_new_asid of a CPU without PCID, folded in).
+    if (k.s.config.x86_lazy === 'v3') {
+      f.l.asid = 0;
+      f.l.need_flush = true;
+      return 'load_new_mm_cr3';
+    }
     return 'choose_new_asid';
   },
   choose_new_asid(k, c, f) {
@@ -270,7 +277,7 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     k.cpu(c.id).irqs_off--;
     return 'wait_ipis';
   },
-  wait_ipis: when(ipisDone, (k, _c, f) => (f.l.consider ? 'consider_global_asid' : afterCpuFlush(k))),
+  wait_ipis: when(ipisDone, (k, _c, f) => (f.l.consider ? 'consider_global_asid' : afterCpuFlush(k, f.l.mm as MmId))),
   /**
    * 6.15+, after an IPI flush: a process active (mm loaded, not lazy) on more than x86_global_asid_cpus CPUs gets a
    * global ASID (use_global_asid), and is in asid_transition until every CPU running it uses that ASID.
@@ -283,7 +290,7 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
       w.global_asid = TLB_NR_DYN_ASIDS + mm;
       w.asid_transition = true;
     }
-    return afterCpuFlush(k);
+    return afterCpuFlush(k, mm);
   },
   /** 6.6+: mmu_notifier_arch_invalidate_secondary_tlbs, called from the arch flush itself. */
   arch_invalidate_secondary_tlbs(k, _c, f) {
@@ -350,7 +357,7 @@ export interface FlushDecision {
 export function flushDecision(s: FlushState, c: CpuId, info: { freed_tables: unknown; mm: MmId; trim_cpumask?: boolean; asid_transition?: boolean }): FlushDecision {
   const cfg = s.config;
   const cpu = s.cpus[c];
-  if (cfg.x86_lazy === 'v4.14') return { flush: true, reason: 'v4.14-all' };
+  if (cfg.x86_lazy === 'v4.14' || cfg.x86_lazy === 'v3') return { flush: true, reason: 'v4.14-all' };
   if (info.freed_tables && cfg.x86_freed_tables_ipi) return { flush: true, reason: 'freed_tables' };
   if (info.asid_transition) return { flush: true, reason: 'asid_transition' };
   if (cpu.is_lazy) return { flush: false, reason: 'lazy' };
@@ -405,10 +412,48 @@ defineFn('tlb_flush@x86', 'arch/x86/include/asm/tlb.h', {
   ret: () => RET,
 });
 
-/** After the CPU flush: 6.6+ invalidates secondary TLBs from the arch flush itself. */
-function afterCpuFlush(k: Kernel): string {
-  return k.s.config.mmu_notifier === 'v6.6' ? 'arch_invalidate_secondary_tlbs' : 'done';
+/**
+ * After the CPU flush: 6.6+ invalidates secondary TLBs from the arch flush itself. In the 3.x and 4.14 eras that call
+ * does not exist: there the step is shown only when the mm has secondary MMUs (mm_has_notifiers), for a scenario
+ * that combines an old x86 era with mmu_notifier "v6.6".
+ */
+function afterCpuFlush(k: Kernel, mm: MmId): string {
+  const cfg = k.s.config;
+  if (cfg.mmu_notifier !== 'v6.6') return 'done';
+  const old = cfg.x86_lazy === 'v3' || cfg.x86_lazy === 'v4.14';
+  return old && k.s.mms[mm].notifiers.length === 0 ? 'done' : 'arch_invalidate_secondary_tlbs';
 }
+
+/** The era the x86 configuration selects (ArchPolicy.era): the release read, and the names of its code there. */
+function x86Era(cfg: Readonly<Config>): KernelEra {
+  switch (cfg.x86_lazy) {
+    case 'v3':
+      return { version: 'v3.10', rename: X86_V3_NAMES };
+    case 'v4.14':
+      // native_flush_tlb_others; flush_tlb_multi came with "x86/mm/tlb: Flush remote and local TLBs concurrently".
+      return { version: 'v4.14', rename: { 'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others' } };
+    case 'v6.14':
+      return { version: 'v6.18' };
+    default:
+      return { version: 'v6.12' };
+  }
+}
+
+/**
+ * 3.x (read at v3.10): switch_mm in asm/mmu_context.h (cpu_tlbstate.state and .active_mm written with this_cpu_write,
+ * cpumask_set_cpu, load_cr3; a lazy re-entry reloads CR3 when cpumask_test_and_set_cpu finds the bit gone), and
+ * flush_tlb_mm_range / flush_tlb_others / flush_tlb_func in mm/tlb.c. No tlb_gen, no PCID, no LOADED_MM_SWITCHING.
+ */
+const X86_V3_NAMES: Readonly<Record<string, string>> = {
+  switch_mm_irqs_off: 'switch_mm',
+  'switch_mm_irqs_off.switch_mm_irqs_off': 'switch_mm',
+  'switch_mm_irqs_off.lazy_reentry_check_tlb_gen': 'cpumask_test_and_set_cpu',
+  'switch_mm_irqs_off.loaded_mm_switching': 'this_cpu_write',
+  'switch_mm_irqs_off.cpumask_switch': 'cpumask_set_cpu',
+  'switch_mm_irqs_off.load_new_mm_cr3': 'load_cr3',
+  'flush_tlb_mm_range.inc_mm_tlb_gen': 'flush_tlb_mm_range',
+  'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others',
+};
 
 /** A non-current PCID slot that is behind its mm's tlb_gen or now belongs to another mm: flushed before reuse. */
 function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): boolean {
@@ -451,6 +496,7 @@ export const x86: ArchPolicy = {
   unusableTag: (k, c, e) => x86UnusableTag(k, c, e),
   switchingMm,
   traceEvidence: 'x86-only',
+  era: x86Era,
   secondaryInFlush: true,
   flushTlbMmFreesTables: true,
   walkCache: true,

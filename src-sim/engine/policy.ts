@@ -8,6 +8,17 @@
 import type { Arch, Config, CpuId, Mm, MmId, TlbEntry } from '../model/types.ts';
 import type { Kernel } from './kernel.ts';
 
+/** The kernel release a variant's era is read at, and the names its code has there (ArchPolicy.era). */
+export interface KernelEra {
+  /** A release tag as the source browsers spell it, e.g. 'v6.12'. */
+  version: string;
+  /**
+   * Names that differ in this era: a function (`fn`, registered name without @arch) or a label (`fn.label`) -> the
+   * era's name. Labels are still matched by `until` under their registered names.
+   */
+  rename?: Readonly<Record<string, string>>;
+}
+
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
 export type TraceEvidence = 'x86-only' | 'ipi-raise';
 
@@ -73,6 +84,8 @@ export interface ArchPolicy {
    * Unset: neither.
    */
   traceEvidence?: TraceEvidence;
+  /** The era the configuration selects: its release and its names (engine/era.ts). Unset: v6.12, today's names. */
+  era?(cfg: Readonly<Config>): KernelEra;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

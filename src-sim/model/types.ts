@@ -258,10 +258,11 @@ export interface Config {
   use_mm_takes_mmget: boolean;
   /**
    * x86 era: 'v4.20' and later (lazy CPUs skipped by flushes except freed_tables; tlb_gen catch-up), 'v4.14' (lazy
-   * CPUs switched to init_mm by any flush), or 'v6.14' (4.20 plus the lazy mm_cpumask: switching away leaves the
+   * CPUs switched to init_mm by any flush), 'v3' (the 2012 design, read at 3.10: 4.14's behaviour without PCID, with
+   * 3.x names: switch_mm, flush_tlb_others, load_cr3), or 'v6.14' (4.20 plus the lazy mm_cpumask: switching away leaves the
    * CPU in the old mm's mask; should_flush_tlb decides per CPU; a flush that finds the CPU elsewhere clears its bit).
    */
-  x86_lazy: 'v4.20' | 'v4.14' | 'v6.14';
+  x86_lazy: 'v4.20' | 'v4.14' | 'v6.14' | 'v3';
   /**
    * x86 with x86_lazy 'v6.14': the model's stand-in for should_trim_cpumask's once a second. A flush whose generation
    * (the mm's tlb_gen after inc_mm_tlb_gen) is a multiple of this number trims the mask; 0: never.

@@ -23,7 +23,7 @@ export const configSchema = z.strictObject({
   context_switch_era: z.enum(['v4', 'v6']),
   use_mm: z.enum(['kthread_use_mm', 'use_mm']),
   use_mm_takes_mmget: z.boolean(),
-  x86_lazy: z.enum(['v4.20', 'v4.14', 'v6.14']),
+  x86_lazy: z.enum(['v4.20', 'v4.14', 'v6.14', 'v3']),
   x86_freed_tables_ipi: z.boolean(),
   x86_trim_cpumask_every: z.number().int().min(0).max(1_000_000),
   x86_invlpgb: z.boolean(),
