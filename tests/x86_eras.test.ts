@@ -10,6 +10,7 @@ import { flushDecision } from '../src-sim/arch/x86.ts';
 import { presets } from '../src-sim/scenario/presets.ts';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
+import { runReport } from '../src-sim/timeline/report.ts';
 import { LOADED_MM_SWITCHING, type Config, type Snapshot } from '../src-sim/model/types.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
 
@@ -272,5 +273,31 @@ describe('each era shows its own function names (arch era tables)', () => {
     expect(names.filter((n) => n.endsWith('.flush_type_needed') || n === 'flush_tlb_mm_range.mm_reset_thread_local')).toEqual([]);
     const today = rows(new Timeline(p, 'x86'));
     expect(today.some((n) => n.includes('mm_is_singlethreaded'))).toBe(false);
+  });
+});
+
+describe('version-pinned source links per era', () => {
+  it('the summary, the micro-step rows and run --json name the era\'s release and link it', () => {
+    const t5 = presets().find((x) => x.id === 't5-fullmm-upfront-flush')!;
+    const old = new Timeline(t5, 'x86-2012');
+    expect(old.summary().kernelSource).toEqual({ version: 'v3.10', browser: 'https://elixir.bootlin.com/linux/v3.10' });
+    const row = Array.from({ length: old.microstepCount }, (_, i) => old.microstepRow(i)).find((r) => r.fn === 'switch_mm')!;
+    expect(row.link).toBe('https://elixir.bootlin.com/linux/v3.10/A/ident/switch_mm');
+    expect(row.srcLink).toBe(`https://elixir.bootlin.com/linux/v3.10/source/${row.src}`);
+    expect(new Timeline(t5, 'x86-fixed').summary().kernelSource?.version).toBe('v6.12');
+    const report = runReport(old);
+    expect(report.kernelSource.version).toBe('v3.10');
+    expect(report.violations.length).toBeGreaterThan(0);
+    for (const v of report.violations) expect(v.link).toBe(`https://elixir.bootlin.com/linux/v3.10/A/ident/${v.fn}`);
+  });
+
+  it('each era its release: x86 4.14, 6.14+ (read at 6.18), powerpc pre2020 and 6.4', () => {
+    const v = (arch: 'x86' | 'powerpc', config: Partial<Config>) => new Run({ arch, tasks, mms, config, steps: [] }).t.summary().kernelSource?.version;
+    expect(v('x86', { x86_lazy: 'v4.14' })).toBe('v4.14');
+    expect(v('x86', { x86_lazy: 'v6.14' })).toBe('v6.18');
+    expect(v('x86', {})).toBe('v6.12');
+    expect(v('powerpc', { ppc_lazy_flush: 'pre2020' })).toBe('v5.4');
+    expect(v('powerpc', { lazy_tlb_refcount: false, lazy_tlb_shootdown: true, ppc_exit_flush: '6.4' })).toBe('v6.4');
+    expect(v('powerpc', {})).toBe('v6.12');
   });
 });

@@ -30,6 +30,11 @@ export class EraNames {
     return this.era.rename?.[`${shownName(registered)}.${label}`] ?? label;
   }
 
+  /** The base of this era's links (protocol KernelSourceInfo.browser). */
+  get browser(): string {
+    return `${BROWSER}/${this.era.version}`;
+  }
+
   /** The file at this era's release. */
   fileLink(src: string): string {
     return `${BROWSER}/${this.era.version}/source/${src}`;

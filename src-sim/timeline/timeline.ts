@@ -24,7 +24,7 @@ import { describeStep, opDef } from '../ops/index.ts';
 import { beginStep } from '../ops/resolve.ts';
 import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
-import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
+import type { Counters, ExpectResult, KernelSourceInfo, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
 import { TracksRecorder, trimmed } from './tracks.ts';
 import '../kernel/all.ts';
@@ -192,6 +192,7 @@ export class Timeline implements Recorder {
       microstep: this.k.inLabel ? this.msStep.n : Math.max(0, this.msStep.n - 1),
       fn: this.k.era.fn(l.fn),
       label: this.k.era.label(l.fn, l.label),
+      ...(l.fn ? { link: this.k.era.identLink(l.fn) } : {}),
       cpus: [...new Set(f.cpus)].map((c) => `cpu${c}`),
       objects: f.objects.filter((o) => o),
       message: f.message,
@@ -353,6 +354,8 @@ export class Timeline implements Recorder {
       fn: this.k.era.fn(l.fn),
       label: this.k.era.label(l.fn, l.label),
       src: l.src,
+      link: this.k.era.identLink(l.fn),
+      srcLink: this.k.era.fileLink(l.src),
     };
   }
 
@@ -372,6 +375,11 @@ export class Timeline implements Recorder {
   /** Index of the step micro-step i belongs to. */
   stepOf(i: number): number {
     return this.msStep.a[i];
+  }
+
+  /** The release the run's era is read at, and the base of its version-pinned source links. */
+  kernelSource(): KernelSourceInfo {
+    return { version: this.k.era.era.version, browser: this.k.era.browser };
   }
 
   /** The run's era: the names and release its functions are shown with (engine/era.ts). */
@@ -460,6 +468,7 @@ export class Timeline implements Recorder {
       ...(f.source ? { source: { ...f.source } } : {}),
       arch: this.variant.arch,
       variant: this.variant.name,
+      kernelSource: this.kernelSource(),
       variants: variantInfos(f),
       steps: this.steps,
       microstepCount: this.microstepCount,

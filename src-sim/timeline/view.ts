@@ -52,7 +52,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
     irqsOff: c.irqs_off,
     mode: c.mode,
     op: c.op,
-    stack: c.stack.map((f) => ({ fn: era.fn(f.fn), label: era.label(f.fn, f.pc), src: fnDef(f.fn).src, irq: !!f.irq })),
+    stack: c.stack.map((f) => ({ fn: era.fn(f.fn), label: era.label(f.fn, f.pc), src: fnDef(f.fn).src, link: era.identLink(f.fn), irq: !!f.irq })),
     pendingIpis: c.ipi_queue.map((q) => ({ id: q.id, kind: era.fn(q.kind), from: q.from })),
     tlb: c.tlb.map((e) => cell(s, r, lives, c.id, e)),
   }));
@@ -73,7 +73,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
   let microstep: PlayheadView['microstep'] = null;
   if (t > 0) {
     const row = tl.microstepRow(t - 1);
-    microstep = { index: t - 1, actor: tl.actorOf(t - 1), fn: row.fn, label: row.label, src: row.src };
+    microstep = { index: t - 1, actor: tl.actorOf(t - 1), fn: row.fn, label: row.label, src: row.src, link: row.link };
   }
   return {
     t,
