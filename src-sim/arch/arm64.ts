@@ -8,11 +8,11 @@
  * Shortcuts, stated: ASIDs are per-mm and never roll over (no generation rollover, no reserved_asids); the reserved
  * TTBR0 used for init_mm is shown as init_mm.
  */
-import { RET, call, defineFn } from '../engine/fn.ts';
+import { RET, defineFn } from '../engine/fn.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, type MmId } from '../model/types.ts';
-import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
 defineFn('switch_mm_irqs_off@arm64', 'arch/arm64/include/asm/mmu_context.h', {
   switch_mm_irqs_off(_k, _c, f) {
@@ -51,15 +51,9 @@ defineFn('flush_tlb_mm_range@arm64', 'arch/arm64/include/asm/tlbflush.h', {
   },
 });
 
-defineFn('tlb_flush@arm64', 'arch/arm64/include/asm/tlb.h', {
-  tlb_flush(_k, _c, f) {
-    const full = f.l.fullmm as boolean;
-    return call('flush_tlb_mm_range@arm64', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end, freed_tables: f.l.freed_tables }, 'ret');
-  },
-  ret: () => RET,
-});
+defineTlbFlush('arm64', 'arch/arm64/include/asm/tlb.h', true);
 
-export const arm64: ArchPolicy = {
+export const arm64: ArchPolicy = defineArch({
   traceEvidence: 'ipi-raise',
   name: 'arm64',
   fns: {
@@ -67,17 +61,6 @@ export const arm64: ArchPolicy = {
     enter_lazy_tlb: 'enter_lazy_tlb@arm64',
     flush_tlb_mm_range: 'flush_tlb_mm_range@arm64',
     tlb_flush: 'tlb_flush@arm64',
-    finish_arch_post_lock_switch: '',
   },
-  defaultI8Mode: 'strict',
-  selectsLazyTlbShootdown: false,
-  asidSlots: 0,
-  sharedDeviceIsCopro: false,
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
-  unusableTag: () => false,
   secondaryInFlush: true,
-  flushTlbMmFreesTables: false,
-  walkCache: true,
-  canSpeculate: speculatesWhenAttached,
-};
+});

@@ -10,12 +10,12 @@
  * Shortcuts, stated: no speculative fills (software refill; UNSURE per core, see kernel-semantics.md 1.6); no ASID
  * version rollover; entries under an abandoned ASID are dropped when the CPU next allocates one for that mm.
  */
-import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
+import { RET, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
-import type { ArchPolicy } from './policy.ts';
+import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
 const SMP = 'arch/mips/kernel/smp.c';
 
@@ -101,29 +101,16 @@ defineFn('flush_tlb_range_ipi@mips', SMP, {
   },
 });
 
-defineFn('tlb_flush@mips', 'include/asm-generic/tlb.h', {
-  tlb_flush(_k, _c, f) {
-    const full = f.l.fullmm as boolean;
-    return call('flush_tlb_mm_range@mips', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end }, 'ret');
-  },
-  ret: () => RET,
-});
+defineTlbFlush('mips', 'include/asm-generic/tlb.h', false);
 
-export const mips: ArchPolicy = {
+export const mips: ArchPolicy = defineArch({
   name: 'mips',
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@mips',
     enter_lazy_tlb: 'enter_lazy_tlb@mips',
     flush_tlb_mm_range: 'flush_tlb_mm_range@mips',
     tlb_flush: 'tlb_flush@mips',
-    finish_arch_post_lock_switch: '',
   },
-  defaultI8Mode: 'strict',
-  selectsLazyTlbShootdown: false,
-  asidSlots: 0,
-  sharedDeviceIsCopro: false,
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
   /**
    * No speculative fills here, so an entry is only ever used by the mm's own code: now (its ASID is loaded and the
    * running task uses the mm) or after a later switch (its ASID is still this CPU's context for the mm).
@@ -133,8 +120,6 @@ export const mips: ArchPolicy = {
     const now = cpu.tag === e.tag && k.s.tasks[cpu.curr].mm === e.mm;
     return !now && (cpu.asid_of[e.mm] ?? 0) !== e.tag;
   },
-  secondaryInFlush: false,
-  flushTlbMmFreesTables: false,
   walkCache: false,
   canSpeculate: () => false,
-};
+});

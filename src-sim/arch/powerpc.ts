@@ -20,7 +20,7 @@ import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kerne
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { mmgrab, mmgrab_lazy_tlb } from '../kernel/sched_mm.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
-import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import { defineArch, type ArchPolicy } from './policy.ts';
 import type { KernelEra } from '../engine/policy.ts';
 
 const RADIX = 'arch/powerpc/mm/book3s64/radix_tlb.c';
@@ -205,7 +205,7 @@ defineFn('tlb_flush@powerpc', RADIX, {
   ret: () => RET,
 });
 
-export const powerpc: ArchPolicy = {
+export const powerpc: ArchPolicy = defineArch({
   name: 'powerpc',
   mmDetail: (m) => [['active_cpus', String(m.active_cpus)], ['copros', String(m.copros)]],
   fns: {
@@ -213,19 +213,10 @@ export const powerpc: ArchPolicy = {
     enter_lazy_tlb: 'enter_lazy_tlb@powerpc',
     flush_tlb_mm_range: 'flush_tlb_mm_range@powerpc',
     tlb_flush: 'tlb_flush@powerpc',
-    finish_arch_post_lock_switch: '',
   },
-  defaultI8Mode: 'strict',
   selectsLazyTlbShootdown: true,
-  asidSlots: 0,
   sharedDeviceIsCopro: true,
   era: (cfg) => POWERPC_ERAS[cfg.ppc_lazy_flush === 'pre2020' ? 'pre2020' : cfg.lazy_tlb_shootdown && cfg.ppc_exit_flush === '6.4' ? '6.4' : 'today'],
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
-  unusableTag: () => false,
   secondaryInFlush: true,
-  flushTlbMmFreesTables: false,
-  walkCache: true,
   invariants: { activeCpus: true },
-  canSpeculate: speculatesWhenAttached,
-};
+});

@@ -25,7 +25,7 @@ import { coreSerialized, syncCore, SYNC_CORE_REGISTERED } from '../kernel/membar
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type CpuId, type Mm, type MmId } from '../model/types.ts';
-import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 import type { KernelEra } from '../engine/policy.ts';
 
 export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
@@ -404,13 +404,7 @@ defineFn('flush_tlb_func@x86', SRC, {
   ret: () => RET,
 });
 
-defineFn('tlb_flush@x86', 'arch/x86/include/asm/tlb.h', {
-  tlb_flush(_k, _c, f) {
-    const full = f.l.fullmm as boolean;
-    return call('flush_tlb_mm_range@x86', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end, freed_tables: f.l.freed_tables }, 'ret');
-  },
-  ret: () => RET,
-});
+defineTlbFlush('x86', 'arch/x86/include/asm/tlb.h', true);
 
 /**
  * After the CPU flush: 6.6+ invalidates secondary TLBs from the arch flush itself. In the 3.x and 4.14 eras that call
@@ -467,7 +461,7 @@ function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): bool
   return slot.tlb_gen < m.tlb_gen;
 }
 
-export const x86: ArchPolicy = {
+export const x86: ArchPolicy = defineArch({
   name: 'x86',
   mmDetail: (m) => [
     ['ctx_id', String(m.ctx_id)], ['tlb_gen', String(m.tlb_gen)],
@@ -478,12 +472,9 @@ export const x86: ArchPolicy = {
     enter_lazy_tlb: 'enter_lazy_tlb@x86',
     flush_tlb_mm_range: 'flush_tlb_mm_range@x86',
     tlb_flush: 'tlb_flush@x86',
-    finish_arch_post_lock_switch: '',
   },
   defaultI8Mode: 'x86-lazy-relaxed',
-  selectsLazyTlbShootdown: false,
   asidSlots: TLB_NR_DYN_ASIDS,
-  sharedDeviceIsCopro: false,
   returnSerializes: (k) => k.s.config.pti,
   i8Tolerated(k, c, e) {
     const cpu = k.s.cpus[c];
@@ -499,7 +490,5 @@ export const x86: ArchPolicy = {
   era: x86Era,
   secondaryInFlush: true,
   flushTlbMmFreesTables: true,
-  walkCache: true,
   invariants: { cpuTlbstate: true },
-  canSpeculate: speculatesWhenAttached,
-};
+});
