@@ -136,7 +136,7 @@ describe('random schedules on buggy and mixed configurations', () => {
     context_switch_era: fc.constantFrom('v4' as const, 'v6' as const),
     use_mm: fc.constantFrom('kthread_use_mm' as const, 'use_mm' as const),
     use_mm_takes_mmget: fc.boolean(),
-    x86_lazy: fc.constantFrom('v4.20' as const, 'v4.14' as const, 'v6.14' as const),
+    x86_lazy: fc.constantFrom('v4.20' as const, 'v4.14' as const, 'v6.14' as const, 'v3' as const),
     x86_freed_tables_ipi: fc.boolean(),
     x86_trim_cpumask_every: fc.constantFrom(0, 1, 4),
     x86_invlpgb: fc.boolean(),
