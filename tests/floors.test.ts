@@ -81,7 +81,27 @@ describe('floors', () => {
     expect(raising).toEqual([]);
   });
 
+  it('no code outside arch/ branches on an architecture\'s name (generic code asks the ArchPolicy)', () => {
+    const branching = files.filter((f) => floorOf(f) !== 'arch').flatMap((f) => archNameTests(readFileSync(f, 'utf8')).map((t) => `${f}: ${t}`));
+    expect(branching).toEqual([]);
+  });
+
+  it('the arch-name check finds comparisons and switch cases, not declarations', () => {
+    expect(archNameTests("if (k.arch.name !== 'x86') return;\nconst a = arch === \"powerpc\" ? 1 : 2;\nswitch (arch) { case 'mips': }\n")).toEqual([
+      "!== 'x86'", '=== "powerpc"', "case 'mips'",
+    ]);
+    expect(archNameTests("export type Arch = 'x86' | 'powerpc';\nconst DEFAULT_ARCH: Arch = 'x86';\nz.enum(['x86', 'mips']);\n")).toEqual([]);
+  });
+
   it('every invariant says when it is judged', () => {
     expect(Object.keys(JUDGED).sort()).toEqual(Object.keys(INVARIANTS).sort());
   });
 });
+
+/** Comparisons against an architecture's name (=, !=, either side) and `case` labels naming one, in a source text. */
+function archNameTests(text: string): string[] {
+  const arches = '(?:x86|powerpc|arm64|s390|mips)';
+  const name = `(?:'${arches}'|"${arches}")`;
+  const re = new RegExp(`[!=]==?\\s*${name}|${name}\\s*[!=]==?|\\bcase\\s+${name}`, 'g');
+  return [...text.matchAll(re)].map((m) => m[0].replace(/\s+/g, ' '));
+}

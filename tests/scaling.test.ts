@@ -220,7 +220,7 @@ describe('the cost of a PTE change does not grow with the mm', () => {
 
 describe('name lookups do not scan', () => {
   it('clone checks its new name against an index, not every task', () => {
-    const s = makeState('x86', { ...DEFAULT_CONFIG }, 1, [{ name: 'T', kthread: false, mm: 'M' }], [{ name: 'M', mappings: [] }], []);
+    const s = makeState('x86', ARCHES.x86, { ...DEFAULT_CONFIG }, 1, [{ name: 'T', kthread: false, mm: 'M' }], [{ name: 'M', mappings: [] }], []);
     const T = s.tasks.findIndex((t) => t.name === 'T');
     s.cpus[0].curr = T;
     s.tasks[T].state = 'running';

@@ -14,7 +14,6 @@ import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
 import { tracksWindow } from '../src-sim/timeline/tracks_query.ts';
 import { playheadView } from '../src-sim/timeline/view.ts';
-import { shownName } from '../src-sim/engine/fn.ts';
 
 const ARCHES: Arch[] = ['x86', 'powerpc', 'arm64', 's390', 'mips'];
 
@@ -60,7 +59,7 @@ function checkAgainstSnapshots(tl: Timeline, seed: number): void {
       expect(valueAt(row.lazy, t), at).toBe(isLazy(s, c.id));
       expect(valueAt(row.irqsOff, t), at).toBe(c.irqs_off > 0);
       const top = c.stack[c.stack.length - 1];
-      expect(valueAt(row.inFlight, t), at).toEqual(top ? { fn: shownName(top.fn), irq: c.stack.some((f) => f.irq) } : null);
+      expect(valueAt(row.inFlight, t), at).toEqual(top ? { fn: tl.era.fn(top.fn), irq: c.stack.some((f) => f.irq) } : null);
     }
     for (const d of s.devices) {
       expect(valueAt(w.devices[d.id].mm, t), at).toBe(d.released ? -1 : d.mm);

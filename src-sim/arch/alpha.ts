@@ -27,7 +27,7 @@ import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
-import type { ArchPolicy } from './policy.ts';
+import { defineArch, type ArchPolicy } from './policy.ts';
 
 const SMP = 'arch/alpha/kernel/smp.c';
 const CTX = 'arch/alpha/include/asm/mmu_context.h';
@@ -155,19 +155,16 @@ defineFn('tlb_flush@alpha', 'arch/alpha/include/asm/tlb.h', {
   ret: () => RET,
 });
 
-export const alpha: ArchPolicy = {
+export const alpha: ArchPolicy = defineArch({
   name: 'alpha',
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@alpha',
     enter_lazy_tlb: 'enter_lazy_tlb@alpha',
     flush_tlb_mm_range: 'flush_tlb_mm_range@alpha',
     tlb_flush: 'tlb_flush@alpha',
-    finish_arch_post_lock_switch: '',
   },
   // arch_spin_unlock is mb() then the store: finish_lock_switch is the full barrier after the rq->curr store
   switchBarrier: 'finish_lock_switch',
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
   /**
    * No speculative fills, so an entry is only ever used by the mm's own code: now (its ASN is loaded and the running
    * task uses the mm) or after a later switch (its ASN is still this CPU's context for the mm).
@@ -177,8 +174,6 @@ export const alpha: ArchPolicy = {
     const now = cpu.tag === e.tag && k.s.tasks[cpu.curr].mm === e.mm;
     return !now && (cpu.asid_of[e.mm] ?? 0) !== e.tag;
   },
-  secondaryInFlush: false,
-  flushTlbMmFreesTables: false,
   walkCache: false,
   canSpeculate: () => false,
-};
+});

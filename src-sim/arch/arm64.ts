@@ -11,14 +11,14 @@
  *
  * Shortcuts, stated: the reserved TTBR0 used for init_mm is shown as init_mm (ASID 0).
  */
-import { RET, call, defineFn } from '../engine/fn.ts';
+import { RET, defineFn } from '../engine/fn.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbFlushAll, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, type MmId } from '../model/types.ts';
 import { asidConfigError, asidOf, asidsInit, generationMatches, generationOf, newContext, takeFlushPending } from './arm64_context.ts';
-import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
 /** ASID(mm): the number TLBI by ASID uses (the low bits of context.id; unbounded, the mm's one ASID). */
 function asidOfMm(k: Kernel, mm: MmId): number {
@@ -108,15 +108,9 @@ defineFn('flush_tlb_mm_range@arm64', 'arch/arm64/include/asm/tlbflush.h', {
   },
 });
 
-defineFn('tlb_flush@arm64', 'arch/arm64/include/asm/tlb.h', {
-  tlb_flush(_k, _c, f) {
-    const full = f.l.fullmm as boolean;
-    return call('flush_tlb_mm_range@arm64', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end, freed_tables: f.l.freed_tables }, 'ret');
-  },
-  ret: () => RET,
-});
+defineTlbFlush('arm64', 'arch/arm64/include/asm/tlb.h', true);
 
-export const arm64: ArchPolicy = {
+export const arm64: ArchPolicy = defineArch({
   traceEvidence: 'ipi-raise',
   name: 'arm64',
   switchBarrier: 'switch_to',
@@ -125,19 +119,13 @@ export const arm64: ArchPolicy = {
     enter_lazy_tlb: 'enter_lazy_tlb@arm64',
     flush_tlb_mm_range: 'flush_tlb_mm_range@arm64',
     tlb_flush: 'tlb_flush@arm64',
-    finish_arch_post_lock_switch: '',
   },
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
   /**
    * After a rollover, a CPU still in tlb_flush_pending flushes its whole TLB before it loads another ASID (its next
    * switch takes the slow path: its active_asids was zeroed), so its entries under other tags are never used again.
    */
   unusableTag: (k, c, e) => !!k.s.asid_alloc?.tlb_flush_pending[c] && e.tag !== k.s.cpus[c].tag,
   secondaryInFlush: true,
-  flushTlbMmFreesTables: false,
-  walkCache: true,
-  canSpeculate: speculatesWhenAttached,
   rcuTableFree: () => ({ value: true, why: 'arm64 selects MMU_GATHER_RCU_TABLE_FREE (since 3.18, for GUP-fast: its TLBI broadcasts send no IPI)' }),
   /** With a bounded ASID space: mm->context.id as generation and ASID. */
   mmDetail: (m, config) => {
@@ -147,4 +135,4 @@ export const arm64: ArchPolicy = {
   },
   initState: asidsInit,
   configError: asidConfigError,
-};
+});

@@ -18,12 +18,12 @@
  * exec's activate_mm takes the ordinary switch (the kernel's always takes a new ASID); the entries of a context
  * zeroed by the mm_users shortcut are dropped at once on a CPU that does not have the mm loaded (unreachable anyway).
  */
-import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
+import { RET, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbFlushAll, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { INIT_MM, type CpuId, type MmId, type SimState } from '../model/types.ts';
-import type { ArchPolicy } from './policy.ts';
+import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
 const SMP = 'arch/mips/kernel/smp.c';
 
@@ -128,15 +128,9 @@ defineFn('flush_tlb_range_ipi@mips', SMP, {
   },
 });
 
-defineFn('tlb_flush@mips', 'include/asm-generic/tlb.h', {
-  tlb_flush(_k, _c, f) {
-    const full = f.l.fullmm as boolean;
-    return call('flush_tlb_mm_range@mips', { mm: f.l.mm, start: full ? 0 : f.l.start, end: full ? -1 : f.l.end }, 'ret');
-  },
-  ret: () => RET,
-});
+defineTlbFlush('mips', 'include/asm-generic/tlb.h', false);
 
-export const mips: ArchPolicy = {
+export const mips: ArchPolicy = defineArch({
   name: 'mips',
   // spin_unlock's release is believed to be smp_mb() then the store on mips (no native release barrier)
   switchBarrier: 'finish_lock_switch',
@@ -145,10 +139,7 @@ export const mips: ArchPolicy = {
     enter_lazy_tlb: 'enter_lazy_tlb@mips',
     flush_tlb_mm_range: 'flush_tlb_mm_range@mips',
     tlb_flush: 'tlb_flush@mips',
-    finish_arch_post_lock_switch: '',
   },
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
   /**
    * No speculative fills here, so an entry is only ever used by the mm's own code: now (its ASID is loaded and the
    * running task uses the mm) or after a later switch (its ASID is still this CPU's context for the mm).
@@ -159,9 +150,7 @@ export const mips: ArchPolicy = {
     const ctx = cpu.asid_of[e.mm] ?? 0;
     return !now && !(contextValid(k, c, ctx) && hwAsid(k, ctx) === e.tag);
   },
-  secondaryInFlush: false,
-  flushTlbMmFreesTables: false,
   walkCache: false,
   canSpeculate: () => false,
   initState,
-};
+});

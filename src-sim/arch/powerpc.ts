@@ -22,7 +22,8 @@ import { mmgrab, mmgrab_lazy_tlb } from '../kernel/sched_mm.ts';
 import { smp_mb } from '../kernel/barrier.ts';
 import { PRIVATE_EXPEDITED, PRIVATE_EXPEDITED_SYNC_CORE } from '../kernel/membarrier.ts';
 import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
-import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import { defineArch, type ArchPolicy } from './policy.ts';
+import type { KernelEra } from '../engine/policy.ts';
 
 const RADIX = 'arch/powerpc/mm/book3s64/radix_tlb.c';
 
@@ -83,6 +84,16 @@ export function flushTypeNeeded(k: Kernel, c: CpuId, mm: MmId, fullmm: boolean):
   return { type: 'global', reason: 'other CPUs may hold entries' };
 }
 
+/**
+ * The releases the powerpc eras are read at. 5.4-5.8 radix__flush_tlb_mm / radix__flush_tlb_range decided inline with
+ * mm_is_thread_local() and mm_is_singlethreaded() (flush_type_needed() came with the 2020 fixes).
+ */
+const POWERPC_ERAS: Record<'pre2020' | '6.4' | 'today', KernelEra> = {
+  pre2020: { version: 'v5.4', rename: { 'flush_tlb_mm_range.flush_type_needed': 'mm_is_singlethreaded' } },
+  '6.4': { version: 'v6.4' },
+  today: { version: 'v6.12' },
+};
+
 defineFn('flush_tlb_mm_range@powerpc', RADIX, {
   flush_type_needed(k, c, f) {
     const mm = f.l.mm as MmId;
@@ -92,14 +103,7 @@ defineFn('flush_tlb_mm_range@powerpc', RADIX, {
     if (type === 'none') return 'done';
     if (type === 'local') return '_tlbiel_pid';
     if (type === 'global') return '_tlbie_pid';
-    return call('exit_flush_lazy_tlbs@powerpc', { mm }, k.s.config.ppc_lazy_flush === 'pre2020' ? 'mm_reset_thread_local' : '_tlbiel_pid');
-  },
-  /** pre2020: the whole mask is cleared down to this CPU. */
-  mm_reset_thread_local(k, c, f) {
-    const m = k.mm(f.l.mm as MmId);
-    m.cpumask = m.cpumask.map((_, i) => i === c.id);
-    m.active_cpus = 1;
-    return '_tlbiel_pid';
+    return call('exit_flush_lazy_tlbs@powerpc', { mm }, '_tlbiel_pid');
   },
   _tlbiel_pid(k, c, f) {
     const mm = f.l.mm as MmId;
@@ -132,7 +136,14 @@ defineFn('exit_flush_lazy_tlbs@powerpc', RADIX, {
     f.l.ipi = k.sendIpi(c.id, targets, handler, { mm });
     return 'wait';
   },
-  wait: when(ipisDone, () => RET),
+  wait: when(ipisDone, (k) => (k.s.config.ppc_lazy_flush === 'pre2020' ? 'mm_reset_thread_local' : RET)),
+  /** pre2020 (5.4 exit_flush_lazy_tlbs ends with it): the whole mask is cleared down to this CPU. */
+  mm_reset_thread_local(k, c, f) {
+    const m = k.mm(f.l.mm as MmId);
+    m.cpumask = m.cpumask.map((_, i) => i === c.id);
+    m.active_cpus = 1;
+    return RET;
+  },
 });
 
 /** pre2020 IPI handler. */
@@ -207,7 +218,7 @@ defineFn('tlb_flush@powerpc', RADIX, {
   ret: () => RET,
 });
 
-export const powerpc: ArchPolicy = {
+export const powerpc: ArchPolicy = defineArch({
   name: 'powerpc',
   mmDetail: (m) => [['active_cpus', String(m.active_cpus)], ['copros', String(m.copros)]],
   fns: {
@@ -215,16 +226,12 @@ export const powerpc: ArchPolicy = {
     enter_lazy_tlb: 'enter_lazy_tlb@powerpc',
     flush_tlb_mm_range: 'flush_tlb_mm_range@powerpc',
     tlb_flush: 'tlb_flush@powerpc',
-    finish_arch_post_lock_switch: '',
   },
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
-  unusableTag: () => false,
+  selectsLazyTlbShootdown: true,
+  sharedDeviceIsCopro: true,
+  era: (cfg) => POWERPC_ERAS[cfg.ppc_lazy_flush === 'pre2020' ? 'pre2020' : cfg.lazy_tlb_shootdown && cfg.ppc_exit_flush === '6.4' ? '6.4' : 'today'],
   secondaryInFlush: true,
-  flushTlbMmFreesTables: false,
-  walkCache: true,
   invariants: { activeCpus: true },
-  canSpeculate: speculatesWhenAttached,
   // Where RCU table freeing comes from (hash MMU, GUP-fast with tlbie broadcasts); generic since 267239116987 (2011).
   rcuTableFree: () => ({ value: true, why: 'powerpc selects MMU_GATHER_RCU_TABLE_FREE (its TLB invalidations send no IPI)' }),
-};
+});

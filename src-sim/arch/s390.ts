@@ -20,7 +20,7 @@ import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
 import { INIT_MM, NONE, type CpuId, type MmId } from '../model/types.ts';
-import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
+import { defineArch, type ArchPolicy } from './policy.ts';
 
 const SRC = 'arch/s390/include/asm/mmu_context.h';
 
@@ -91,7 +91,7 @@ defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
   },
 });
 
-export const s390: ArchPolicy = {
+export const s390: ArchPolicy = defineArch({
   name: 's390',
   mmDetail: (m) => [['flush_mm', String(m.flush_mm)]],
   fns: {
@@ -101,13 +101,6 @@ export const s390: ArchPolicy = {
     tlb_flush: 'tlb_flush@s390',
     finish_arch_post_lock_switch: 'finish_arch_post_lock_switch@s390',
   },
-  returnSerializes: () => true,
-  i8Tolerated: () => false,
-  unusableTag: () => false,
-  secondaryInFlush: false,
-  flushTlbMmFreesTables: false,
-  walkCache: true,
-  canSpeculate: speculatesWhenAttached,
   rcuTableFree: () => ({ value: true, why: 's390 selects MMU_GATHER_RCU_TABLE_FREE (IPTE/IDTE invalidations send no IPI)' }),
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */
   pteClear(k, c, mm, va, fullmm) {
@@ -122,4 +115,4 @@ export const s390: ArchPolicy = {
   pteFreeTlb(k, _c, mm) {
     k.mm(mm).flush_mm = true;
   },
-};
+});

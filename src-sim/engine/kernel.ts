@@ -19,6 +19,7 @@ import type { ArchPolicy } from './policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
+import { EraNames } from './era.ts';
 import type { KernelEvents } from './events.ts';
 
 export interface Finding {
@@ -357,6 +358,13 @@ export class Kernel {
 
   private atUntil(cpu: Cpu): boolean {
     return !!cpu.until && this.atLabel(cpu, cpu.until);
+  }
+
+  private eraOf: { cfg: unknown; names: EraNames } | null = null;
+  /** The run's era: names and release of the functions as the configuration's kernel has them (engine/era.ts). */
+  get era(): EraNames {
+    if (!this.eraOf || this.eraOf.cfg !== this.s.config) this.eraOf = { cfg: this.s.config, names: EraNames.of(this.arch, this.s.config) };
+    return this.eraOf.names;
   }
 
   /** Is the CPU's next micro-step the one named (`label` or `fn.label`, fn as shown)? */

@@ -8,6 +8,17 @@
 import type { Arch, Config, CpuId, Mm, MmId, SimState, TlbEntry } from '../model/types.ts';
 import type { Kernel } from './kernel.ts';
 
+/** The kernel release a variant's era is read at, and the names its code has there (ArchPolicy.era). */
+export interface KernelEra {
+  /** A release tag as the source browsers spell it, e.g. 'v6.12'. */
+  version: string;
+  /**
+   * Names that differ in this era: a function (`fn`, registered name without @arch) or a label (`fn.label`) -> the
+   * era's name. Labels are still matched by `until` under their registered names.
+   */
+  rename?: Readonly<Record<string, string>>;
+}
+
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
 export type TraceEvidence = 'x86-only' | 'ipi-raise';
 
@@ -32,6 +43,17 @@ export interface ArchPolicy {
     /** Called from finish_task_switch after irqs are back on (s390 finish_arch_post_lock_switch); '' if none. */
     finish_arch_post_lock_switch: string;
   };
+  /** The I8 mode a scenario on this arch gets when it does not say (docs/scenario-format.md, i8_mode). */
+  defaultI8Mode: Config['i8_mode'];
+  /** Does today's kernel on this arch select MMU_LAZY_TLB_SHOOTDOWN (and so drop the lazy refcount)? powerpc book3s64. */
+  selectsLazyTlbShootdown: boolean;
+  /** Per-CPU ASID slots the initial state needs (x86 cpu_tlbstate.ctxs[]: TLB_NR_DYN_ASIDS); 0 for none. */
+  asidSlots: number;
+  /**
+   * Does a device that walks the CPU page tables attach as a coprocessor (powerpc nest MMU, mm_context_add_copro:
+   * copros, and active_cpus raised once so no flush is local-only)?
+   */
+  sharedDeviceIsCopro: boolean;
   /** Whether the return to user mode is itself core-serialising (x86 with PTI; IRET-type returns). */
   returnSerializes(k: Kernel): boolean;
   /** I8 relaxed mode: is this leaf entry on CPU c tolerated when its page is freed ("speculation only")? */
@@ -80,6 +102,8 @@ export interface ArchPolicy {
    * where spin_unlock is a full barrier (alpha, mips), 'switch_to' for arm64 (__switch_to's dsb(ish)). Unset: none.
    */
   switchBarrier?: 'finish_lock_switch' | 'switch_to';
+  /** The era the configuration selects: its release and its names (engine/era.ts). Unset: v6.12, today's names. */
+  era?(cfg: Readonly<Config>): KernelEra;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

@@ -24,7 +24,8 @@ export const SYNC_CORE_REGISTERED = PRIVATE_EXPEDITED_SYNC_CORE;
  * serialises); empty on the other architectures, whose return to user is context-synchronising.
  */
 export function syncCore(k: Kernel, c: CpuId, onSwitch: boolean): void {
-  if (k.arch.name !== 'x86' || k.s.config.pti) return;
+  // Where the return to user already serialises (every arch but x86 without PTI), the hook does nothing.
+  if (k.arch.returnSerializes(k)) return;
   const cpu = k.cpu(c);
   k.s.counters.coreSyncs++;
   // I12b (a metric): on the way back from a switch, a serialising event (a CR3 write) already happened since the

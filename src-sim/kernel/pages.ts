@@ -6,7 +6,7 @@
  * somebody else's data" visible.
  */
 import type { Kernel } from '../engine/kernel.ts';
-import { labelNames, shownName } from '../engine/fn.ts';
+import { labelNames } from '../engine/fn.ts';
 import type { CpuId, PageId, PageKind } from '../model/types.ts';
 
 export function getPage(k: Kernel, p: PageId): void {
@@ -32,7 +32,7 @@ export function freePage(k: Kernel, p: PageId, c: CpuId, by?: string): void {
   pg.refcount = 0;
   pg.freed = true;
   const l = labelNames[k.curLabel];
-  pg.freed_by = by ?? (l ? `CPU${c} in ${shownName(l.fn)} › ${l.label}` : `CPU${c}`);
+  pg.freed_by = by ?? (l ? `CPU${c} in ${k.era.fn(l.fn)} › ${k.era.label(l.fn, l.label)}` : `CPU${c}`);
   k.inv.pageFreed(k, c, p);
   k.s.free_list.push(p);
   k.rec.pageFreed?.(p);

@@ -3,7 +3,7 @@
  * swapper/N task) on init_mm, the scenario's tasks created and runnable, nothing loaded; `setup` operations build the
  * rest through the model.
  */
-import { TLB_NR_DYN_ASIDS, hex, regionOf } from './geometry.ts';
+import { hex, regionOf } from './geometry.ts';
 import { INIT_MM, NONE, type Arch, type Config, type Cpu, type Mm, type MmId, type SimState, type TaskId } from './types.ts';
 import { RadixEdit, radixEmpty } from './radix.ts';
 import { rmapAdd, rmapRemove } from './rmap.ts';
@@ -17,6 +17,9 @@ export const DEFAULT_CONFIG: Config = {
   use_mm_takes_mmget: false,
   x86_lazy: 'v4.20',
   x86_freed_tables_ipi: true,
+  x86_trim_cpumask_every: 4,
+  x86_invlpgb: false,
+  x86_global_asid_cpus: 3,
   pcid: true,
   ppc_lazy_flush: 'v6',
   ppc_exit_flush: '6.6',
@@ -38,9 +41,12 @@ export const DEFAULT_CONFIG: Config = {
   arm64_tlb_flush_pending: true,
 };
 
-/** The I8 mode that fits an architecture when the scenario does not say. */
-export function defaultI8Mode(arch: Arch): Config['i8_mode'] {
-  return arch === 'x86' ? 'x86-lazy-relaxed' : 'strict';
+/** What the initial state needs to know of the architecture (its ArchPolicy says; model/ cannot ask it). */
+export interface ArchInit {
+  /** Per-CPU ASID slots (x86 cpu_tlbstate.ctxs[]); 0: none. */
+  asidSlots: number;
+  /** A device walking the CPU page tables attaches as a coprocessor (powerpc mm_context_add_copro). */
+  sharedDeviceIsCopro: boolean;
 }
 
 export interface InitialTask {
@@ -62,13 +68,12 @@ export interface InitialDevice {
   mm: string;
 }
 
-function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
-  const x86 = arch === 'x86';
+function makeCpu(slots: number, id: number, idle: TaskId, initCtx: number): Cpu {
   return {
     id, curr: idle, mode: 'kernel', irqs_off: 0, prev_mm: NONE, membarrier_state: 0,
     loaded_mm: INIT_MM, tag: 0, is_lazy: false,
-    ctxs: x86 ? Array.from({ length: TLB_NR_DYN_ASIDS }, (_, a) => ({ ctx_id: a === 0 ? initCtx : 0, tlb_gen: 0 })) : [],
-    next_asid: x86 ? 1 : 0,
+    ctxs: Array.from({ length: slots }, (_, a) => ({ ctx_id: a === 0 ? initCtx : 0, tlb_gen: 0 })),
+    next_asid: slots ? 1 : 0,
     asid_of: {}, asid_next: 1, asid_gen: 0, active_asids: 0, reserved_asids: 0, user_asce: INIT_MM, tlb: tlbEmpty(), ipi_queue: [], stack: [], op: 'none', until: '',
     needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false, rcu_cbs: [],
     full_mb: 0, mb_stores: 0, unordered_entry: null,
@@ -104,7 +109,7 @@ function newPage(s: SimState, name: string, kind: 'data' | 'pt', owner: string, 
  * Build the initial state. Names must already be validated (scenario/load.ts); this only assembles. Mappings are
  * installed as page tables directly (a program's image is mapped before anything in the scenario happens).
  */
-export function makeState(arch: Arch, config: Config, ncpus: number, tasks: InitialTask[], mms: InitialMm[], devices: InitialDevice[]): SimState {
+export function makeState(arch: Arch, init: ArchInit, config: Config, ncpus: number, tasks: InitialTask[], mms: InitialMm[], devices: InitialDevice[]): SimState {
   const s: SimState = {
     arch, config, cpus: [], tasks: [], mms: [], pages: [], free_list: [], devices: [],
     next_ctx_id: 1, next_ipi_id: 1, asid_alloc: null, ipis_inflight: {},
@@ -118,7 +123,7 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
     t.active_mm = INIT_MM;
     t.state = 'running';
     t.cpu = c;
-    s.cpus.push(makeCpu(arch, c, idle, s.mms[INIT_MM].ctx_id));
+    s.cpus.push(makeCpu(init.asidSlots, c, idle, s.mms[INIT_MM].ctx_id));
   }
   s.mms[INIT_MM].cpumask = s.cpus.map(() => false);
   // Static init plus one lazy reference per CPU's idle task (sched_init / start_secondary grab init_mm for it).
@@ -162,7 +167,7 @@ export function makeState(arch: Arch, config: Config, ncpus: number, tasks: Init
     s.mms[mm].notifiers.push(id);
     // powerpc: a device walking the CPU page tables is a nest-MMU coprocessor (mm_context_add_copro): flushes go global.
     // mm_context_add_copro: the first one also raises active_cpus, so that no flush is ever local-only.
-    if (arch === 'powerpc' && d.kind === 'shared' && s.mms[mm].copros++ === 0) s.mms[mm].active_cpus++;
+    if (init.sharedDeviceIsCopro && d.kind === 'shared' && s.mms[mm].copros++ === 0) s.mms[mm].active_cpus++;
   }
   return s;
 }

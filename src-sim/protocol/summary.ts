@@ -70,6 +70,18 @@ export interface MicrostepRow {
   label: string;
   /** Kernel source file the function lives in. */
   src: string;
+  /** The function at the era's release on a public source browser (identifier search); see TimelineSummary.kernelSource. */
+  link?: string;
+  /** The file at the era's release. */
+  srcLink?: string;
+}
+
+/** The kernel release the variant's era is read at (ArchPolicy.era), and where its source can be browsed. */
+export interface KernelSourceInfo {
+  /** Release tag, e.g. `v6.12`, `v5.4`, `v3.10`. */
+  version: string;
+  /** Base of the version-pinned links: `<browser>/source/<file>`, `<browser>/A/ident/<function>`. */
+  browser: string;
 }
 
 export interface ViolationInfo {
@@ -79,6 +91,8 @@ export interface ViolationInfo {
   microstep: number;
   fn: string;
   label: string;
+  /** The function at the era's release (identifier search on a public source browser). */
+  link?: string;
   cpus: string[];
   /** Objects involved: mm, task, page names. */
   objects: string[];
@@ -133,6 +147,8 @@ export interface TimelineSummary {
   source?: SourceInfo;
   arch: string;
   variant: string;
+  /** The release the variant's era is read at, for version-pinned source links (names shown are that era's). */
+  kernelSource?: KernelSourceInfo;
   variants: VariantInfo[];
   steps: StepInfo[];
   microstepCount: number;

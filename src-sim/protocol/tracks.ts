@@ -215,6 +215,8 @@ export interface FrameView {
   fn: string;
   label: string;
   src: string;
+  /** The function at the era's release on a public source browser (TimelineSummary.kernelSource). */
+  link?: string;
   irq: boolean;
 }
 
@@ -281,7 +283,7 @@ export interface PlayheadView {
   /** Index of the step that position t belongs to (the step whose micro-step ran at t; at t = 0 the first step). */
   step: number;
   /** The micro-step that ran at t (null at t = 0). */
-  microstep: { index: number; actor: Actor; fn: string; label: string; src: string } | null;
+  microstep: { index: number; actor: Actor; fn: string; label: string; src: string; link?: string } | null;
   cpus: CpuView[];
   devices: DeviceView[];
   mms: MmView[];

@@ -8,6 +8,7 @@ import type { ScenarioFile } from './schema.ts';
 export function initialState(file: ScenarioFile, v: ResolvedVariant): SimState {
   const s = makeState(
     v.arch,
+    ARCHES[v.arch],
     v.config,
     file.machine.cpus,
     file.tasks.map((t) => ({ name: t.name, kthread: !!t.kthread, mm: t.mm })),

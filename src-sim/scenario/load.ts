@@ -6,7 +6,7 @@
  */
 import { labelNames, shownName } from '../engine/fn.ts';
 import { ARCHES } from '../arch/index.ts';
-import { DEFAULT_CONFIG, defaultI8Mode } from '../model/make.ts';
+import { DEFAULT_CONFIG } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
 import type { VariantInfo } from '../protocol/summary.ts';
 import { scenarioSchema, type ScenarioFile, type StepFile } from './schema.ts';
@@ -238,7 +238,7 @@ export function resolveVariant(f: ScenarioFile, variant: string | null): Resolve
   if (typeof name !== 'string' || !names.includes(name)) throw new ScenarioError('variant', `no variant named ${shown(name)} (variants: ${listOf(names)})`);
   const v = variantOf(f, name);
   const arch = v?.arch ?? f.machine.arch;
-  const config: Config = { ...DEFAULT_CONFIG, i8_mode: defaultI8Mode(arch), ...f.machine.config, ...v?.config };
+  const config: Config = { ...DEFAULT_CONFIG, i8_mode: ARCHES[arch].defaultI8Mode, ...f.machine.config, ...v?.config };
   return { name, arch, config };
 }
 

@@ -3,6 +3,7 @@
  * really take there, following the kernel's own conventions (a kthread holds mm_users through mmget_not_zero around
  * use_mm; a scenario only drops the pins it took). Used by the property tests and by the benchmark's stress scenario.
  */
+import { ARCHES } from '../arch/index.ts';
 import { DEFAULT_CONFIG } from '../model/make.ts';
 import { INIT_MM, NONE, type Arch, type Config, type SimState } from '../model/types.ts';
 import { rget, rkeys } from '../model/radix.ts';
@@ -25,9 +26,9 @@ export function allFixesConfig(arch: Arch): Partial<Config> {
   return {
     ...DEFAULT_CONFIG,
     // powerpc book3s64 selects MMU_LAZY_TLB_SHOOTDOWN (and so drops the refcount); the others refcount.
-    lazy_tlb_refcount: arch !== 'powerpc',
-    lazy_tlb_shootdown: arch === 'powerpc',
-    i8_mode: arch === 'x86' ? 'x86-lazy-relaxed' : 'strict',
+    lazy_tlb_refcount: !ARCHES[arch].selectsLazyTlbShootdown,
+    lazy_tlb_shootdown: ARCHES[arch].selectsLazyTlbShootdown,
+    i8_mode: ARCHES[arch].defaultI8Mode,
   };
 }
 

@@ -21,11 +21,13 @@ export function runReport(t: Timeline) {
     scenario: file.id,
     variant: t.variant.name,
     arch: t.variant.arch,
+    // The release the names below are read at, and the base of version-pinned source links (docs/cli-json.md).
+    kernelSource: t.kernelSource(),
     steps: t.steps.length,
     setupSteps: setupCount,
     microsteps: t.microstepCount,
     // `step` counts within `steps` (as `expect` does); findings during setup say so and count within `setup`.
-    violations: t.violations.map((v) => ({ id: v.id, ...where(v.step), microstep: v.microstep, cpu: v.cpus[0] ?? null, cpus: v.cpus, fn: v.fn, label: v.label, objects: v.objects, message: v.message })),
+    violations: t.violations.map((v) => ({ id: v.id, ...where(v.step), microstep: v.microstep, cpu: v.cpus[0] ?? null, cpus: v.cpus, fn: v.fn, label: v.label, ...(v.link ? { link: v.link } : {}), objects: v.objects, message: v.message })),
     warnings: t.warnings.map((w) => ({ id: w.id, ...where(w.step), cpu: w.cpus[0] ?? null, message: w.message })),
     refused: t.steps.filter((s) => s.error).map((s) => ({ ...where(s.index), error: s.error })),
     counters: t.totals(),

@@ -11,7 +11,8 @@
  * A test replays whole runs to check this.
  */
 import { ARCHES } from '../arch/index.ts';
-import { labelNames, shownName } from '../engine/fn.ts';
+import { labelNames } from '../engine/fn.ts';
+import { EraNames } from '../engine/era.ts';
 import { NO_CHECKS } from '../engine/events.ts';
 import { Kernel, type Finding, type InvariantHooks, type Recorder } from '../engine/kernel.ts';
 import { Checker } from '../invariants/index.ts';
@@ -23,7 +24,7 @@ import { describeStep, opDef } from '../ops/index.ts';
 import { beginStep } from '../ops/resolve.ts';
 import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
-import type { Counters, ExpectResult, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
+import type { Counters, ExpectResult, KernelSourceInfo, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
 import { TracksRecorder, trimmed } from './tracks.ts';
 import '../kernel/all.ts';
@@ -114,7 +115,7 @@ export class Timeline implements Recorder {
     const s = initialState(file, this.variant);
     this.ncpus = file.machine.cpus;
     this.setupLen = file.setup?.length ?? 0;
-    this.tracks = new TracksRecorder(s);
+    this.tracks = new TracksRecorder(s, EraNames.of(arch, s.config));
     this.k = new Kernel(s, arch, this, this.recordingHooks());
     if (opts.extend) this.file = { ...file, steps: file.steps.slice() };
     this.onProgress = opts.onProgress;
@@ -189,8 +190,9 @@ export class Timeline implements Recorder {
       step: this.curStep,
       // Raised inside a label: the micro-step being run, which the kernel records only after its label returned.
       microstep: this.k.inLabel ? this.msStep.n : Math.max(0, this.msStep.n - 1),
-      fn: l.fn.split('@')[0],
-      label: l.label,
+      fn: this.k.era.fn(l.fn),
+      label: this.k.era.label(l.fn, l.label),
+      ...(l.fn ? { link: this.k.era.identLink(l.fn) } : {}),
       cpus: [...new Set(f.cpus)].map((c) => `cpu${c}`),
       objects: f.objects.filter((o) => o),
       message: f.message,
@@ -350,9 +352,11 @@ export class Timeline implements Recorder {
       index: i,
       step: this.msStep.a[i],
       cpu: actor < this.ncpus ? `cpu${actor}` : this.file.devices![actor - this.ncpus].name,
-      fn: l.fn.split('@')[0],
-      label: l.label,
+      fn: this.k.era.fn(l.fn),
+      label: this.k.era.label(l.fn, l.label),
       src: l.src,
+      link: this.k.era.identLink(l.fn),
+      srcLink: this.k.era.fileLink(l.src),
     };
   }
 
@@ -366,12 +370,22 @@ export class Timeline implements Recorder {
   provenance(t: number): Provenance {
     const what = this.msWhat.a[t - 1];
     const l = labelNames[what & 0xffff];
-    return { t, actor: this.actorOf(t - 1), fn: shownName(l.fn), label: l.label, step: this.msStep.a[t - 1] };
+    return { t, actor: this.actorOf(t - 1), fn: this.k.era.fn(l.fn), label: this.k.era.label(l.fn, l.label), step: this.msStep.a[t - 1] };
   }
 
   /** Index of the step micro-step i belongs to. */
   stepOf(i: number): number {
     return this.msStep.a[i];
+  }
+
+  /** The release the run's era is read at, and the base of its version-pinned source links. */
+  kernelSource(): KernelSourceInfo {
+    return { version: this.k.era.era.version, browser: this.k.era.browser };
+  }
+
+  /** The run's era: the names and release its functions are shown with (engine/era.ts). */
+  get era(): EraNames {
+    return this.k.era;
   }
 
   get archPolicy() {
@@ -455,6 +469,7 @@ export class Timeline implements Recorder {
       ...(f.source ? { source: { ...f.source } } : {}),
       arch: this.variant.arch,
       variant: this.variant.name,
+      kernelSource: this.kernelSource(),
       variants: variantInfos(f),
       steps: this.steps,
       microstepCount: this.microstepCount,

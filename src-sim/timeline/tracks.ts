@@ -13,7 +13,7 @@
  * which looks only at the tables the two versions do not share, so the cost is that of the change), when its page is
  * freed (`freed`), or when the frame is handed out again (`reused`): the first time of each is kept.
  */
-import { shownName } from '../engine/fn.ts';
+import { EraNames, TODAY } from '../engine/era.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { Cpu, MmState, PageId, Pte, SimState } from '../model/types.ts';
@@ -229,7 +229,7 @@ export class TracksRecorder {
   readonly pageEv = { t: new I32s(), page: new I32s(), reused: new I32s() };
   readonly pageOwner: string[] = [];
 
-  constructor(s: Readonly<SimState>) {
+  constructor(s: Readonly<SimState>, private readonly era: EraNames = new EraNames(TODAY)) {
     this.ncpus = s.cpus.length;
     this.cpuSeen = new Int32Array(this.ncpus).fill(-1);
     this.last = new Int32Array(this.ncpus * 7).fill(-2);
@@ -272,7 +272,7 @@ export class TracksRecorder {
   private fnId(fn: string): number {
     let id = this.fnIds.get(fn);
     if (id === undefined) {
-      const shown = shownName(fn);
+      const shown = this.era.fn(fn);
       id = this.fnNames.indexOf(shown);
       if (id < 0) id = this.fnNames.push(shown) - 1;
       this.fnIds.set(fn, id);
@@ -440,7 +440,7 @@ export class TracksRecorder {
   ipiSent(id: number, kind: string, from: number, to: number, t: number): void {
     let k = this.kindIds.get(kind);
     if (k === undefined) {
-      k = this.kindNames.push(shownName(kind)) - 1;
+      k = this.kindNames.push(this.era.fn(kind)) - 1;
       this.kindIds.set(kind, k);
     }
     const p = this.ipi;

@@ -3,7 +3,7 @@
  * the UI shows it. Every value comes from that state; only when a TLB entry was filled and when its status last
  * changed come from the recorded TLB lives (tracks.ts).
  */
-import { fnDef, shownName } from '../engine/fn.ts';
+import { fnDef } from '../engine/fn.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { Snapshot } from '../model/types.ts';
 import { VIEW_PAGES, type AsidPair, type AsidView, type CpuView, type DeviceView, type MmView, type PageView, type PlayheadView, type TlbCell, type TlbStatus } from '../protocol/tracks.ts';
@@ -50,6 +50,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
   const r = tl.tracks;
   const lives = livesAt(r, t);
   const arch = tl.archPolicy;
+  const era = tl.era;
   const cpus: CpuView[] = s.cpus.map((c) => ({
     cpu: c.id,
     curr: c.curr,
@@ -59,8 +60,8 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
     irqsOff: c.irqs_off,
     mode: c.mode,
     op: c.op,
-    stack: c.stack.map((f) => ({ fn: shownName(f.fn), label: f.pc, src: fnDef(f.fn).src, irq: !!f.irq })),
-    pendingIpis: c.ipi_queue.map((q) => ({ id: q.id, kind: shownName(q.kind), from: q.from })),
+    stack: c.stack.map((f) => ({ fn: era.fn(f.fn), label: era.label(f.fn, f.pc), src: fnDef(f.fn).src, link: era.identLink(f.fn), irq: !!f.irq })),
+    pendingIpis: c.ipi_queue.map((q) => ({ id: q.id, kind: era.fn(q.kind), from: q.from })),
     tlb: c.tlb.map((e) => cell(s, r, lives, c.id, e)),
     ...(s.config.asid_bits ? { asid: asidView(s, c.id) } : {}),
   }));
@@ -81,7 +82,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
   let microstep: PlayheadView['microstep'] = null;
   if (t > 0) {
     const row = tl.microstepRow(t - 1);
-    microstep = { index: t - 1, actor: tl.actorOf(t - 1), fn: row.fn, label: row.label, src: row.src };
+    microstep = { index: t - 1, actor: tl.actorOf(t - 1), fn: row.fn, label: row.label, src: row.src, link: row.link };
   }
   return {
     t,
