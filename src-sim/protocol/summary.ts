@@ -53,9 +53,10 @@ export interface StepInfo {
   error?: string;
   /**
    * Where the step left the actor's operation: finished, paused at `until`, blocked waiting for an IPI, refused
-   * (see `error`), or skipped (the step belongs to other variants: `only`).
+   * (see `error`), or skipped (the step belongs to other variants: `only`); in an explicit schedule (lazytlb/2), running:
+   * the CPU still has an operation or handler in flight, which later `step`s move.
    */
-  outcome: 'done' | 'paused' | 'blocked' | 'refused' | 'skipped';
+  outcome: 'done' | 'paused' | 'blocked' | 'refused' | 'skipped' | 'running';
 }
 
 export interface MicrostepRow {

@@ -19,6 +19,7 @@ const OUTCOME: Record<StepInfo['outcome'], { mark: string; word: string }> = {
   blocked: { mark: '⋯', word: 'blocked' },
   refused: { mark: '⊘', word: 'refused' },
   skipped: { mark: '–', word: 'not in this variant' },
+  running: { mark: '›', word: 'in flight' },
 };
 
 interface Findings {
