@@ -150,6 +150,12 @@ export function findRace(file: ScenarioFile, variantName: string | null, v: Expl
   return null;
 }
 
+/** The one actor that makes every move of a schedule, if only one does: its violation needs no interleaving, so no race. */
+export function soloActor(file: ScenarioFile, variantName: string | null, moves: Move[]): string | null {
+  const { who } = walk(file, resolveVariant(file, variantName).name, moves);
+  return who.length && who.every((a) => a === who[0]) ? who[0] : null;
+}
+
 /** A name for files and ids: lower case, digits and dashes. */
 export function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');

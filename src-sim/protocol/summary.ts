@@ -142,4 +142,9 @@ export interface TimelineSummary {
   counters: Counters[];
   totals: Counters;
   expect: ExpectResult;
+  /**
+   * A counterexample's race (format lazytlb/2 `race`): the two steps whose order made the difference, as indexes into
+   * `steps` (setup included, like StepInfo.index), the first one run first, and a sentence.
+   */
+  race?: { first: number; second: number; note?: string };
 }

@@ -474,6 +474,7 @@ export class Timeline implements Recorder {
       counters: this.counters(),
       totals: this.totals(),
       expect: this.expectResult(),
+      ...(f.race ? { race: { first: this.setupLen + f.race.first, second: this.setupLen + f.race.second, ...(f.race.note ? { note: f.race.note } : {}) } } : {}),
     };
   }
 }
