@@ -143,7 +143,7 @@ export function findRace(file: ScenarioFile, variantName: string | null, v: Expl
         first,
         second,
         checkedStates: r.states,
-        note: `${first.actor} "${first.text}" (move ${i + 1}) ran before ${second.actor} "${second.text}" (move ${j + 1}); with ${second.actor} through that move first, no schedule reaches ${v.id} (${r.states} states searched)`,
+        note: `"${first.text}" (move ${i + 1}) ran before "${second.text}" (move ${j + 1}); with ${second.actor}'s moves up to that one first, no schedule reaches ${v.id} (${r.states} states searched)`,
       };
     }
   }
