@@ -140,12 +140,15 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
   out.line(`${file.id} --variant ${t.variant.name} (${t.variant.arch}, ${file.machine.cpus} CPUs): ${t.steps.length} steps, ${t.microstepCount} micro-steps`);
   const violations = findingsByStep(t.violations);
   const warnings = findingsByStep(t.warnings);
+  // A counterexample's race (lazytlb/2): its two steps marked `>`.
+  const raced = new Set(file.race ? [setupCount + file.race.first, setupCount + file.race.second] : []);
   for (const s of t.steps) {
     const mark = s.error ? 'REFUSED' : s.outcome;
-    out.line(`  ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
+    out.line(`${raced.has(s.index) ? '>' : ' '} ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
     for (const v of violations.get(s.index) ?? []) out.line(`      ! ${v.id} at ${v.fn}.${v.label} [${v.cpus.join(',')}]: ${v.message}`);
     for (const w of warnings.get(s.index) ?? []) out.line(`      ~ ${w.id}: ${w.message}`);
   }
+  if (file.race) out.line(`race (>): ${file.race.note ?? `steps ${file.race.first} and ${file.race.second}`}`);
   const c = t.totals();
   out.line(`counters: ${c.ipis} IPIs, ${c.flushes} TLB flushes, ${c.cr3Writes} MMU context loads, ${c.coreSyncs} core syncs (${c.redundantCoreSyncs} redundant), ${c.mmCountAtomics} mm_count atomics`);
   const ids = [...new Set(t.violations.map((v) => v.id))];
