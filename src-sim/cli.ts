@@ -183,8 +183,11 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
     throw e;
   }
   const found = r.violations.map((v) => {
-    const race: Race | null = findRace(file, r.variant, v);
-    return { v, race, scenario: counterexample(file, r.variant, v, race) };
+    const stats = { searches: 0, bounded: 0 };
+    const race: Race | null = findRace(file, r.variant, v, { stats });
+    const solo = race ? null : soloActor(file, r.variant, v.moves);
+    const none = race ? null : solo ? `${solo}'s moves alone reach it` : stats.bounded ? 'no pair of moves proven within the search bounds' : 'every reordering of two actors tried still reaches it: the order does not decide';
+    return { v, race, none, scenario: counterexample(file, r.variant, v, race) };
   });
   const written: string[] = [];
   if (o.out !== null) {
@@ -200,9 +203,9 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
   }
   if (json) {
     const { violations: _v, ...rest } = r;
-    const violations = found.map(({ v, race, scenario }, i) => ({
+    const violations = found.map(({ v, race, none, scenario }, i) => ({
       id: v.id, message: v.message, at: v.at, scheduleLength: v.schedule.length, schedule: v.schedule,
-      race, counterexample: scenario, ...(o.out !== null ? { file: written[i] } : {}),
+      race, ...(none ? { noRace: none } : {}), counterexample: scenario, ...(o.out !== null ? { file: written[i] } : {}),
     }));
     out.line(JSON.stringify({ schema: EXPLORE_SCHEMA, ...rest, ...(o.target !== null ? { target: o.target } : {}), violations }, null, 2));
     return 0;
@@ -210,11 +213,10 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
   out.line(`${r.scenario} --variant ${r.variant}: actors ${r.actors.join(', ')}`);
   out.line(`${r.exhaustive ? 'exhaustive' : `stopped at the bound (${r.bound})`}: ${r.states} states, ${r.transitions} transitions, ${r.finals} final states (${r.stuck} with steps never begun), ${r.interleavings ?? 'uncounted'} interleavings, depth ${r.maxDepth}, ${r.ms} ms (${r.statesPerSec} states/s)`);
   if (!r.violations.length) out.line(o.target !== null ? `${o.target} not violated` : 'no invariant violated');
-  found.forEach(({ v, race }, i) => {
+  found.forEach(({ v, race, none }, i) => {
     out.line(`! ${v.id} at ${v.at}, after ${v.schedule.length} moves: ${v.message}`);
     v.schedule.forEach((m, j) => out.line(`  ${race && (j === race.first.move || j === race.second.move) ? '>' : ' '} ${String(j + 1).padStart(3)}. ${m}`));
-    const solo = race ? null : soloActor(file, r.variant, v.moves);
-    out.line(race ? `  race (>): ${race.note}` : solo ? `  race: none, ${solo}'s moves alone reach it` : '  race: no pair of moves proven within the bounds');
+    out.line(race ? `  race (>): ${race.note}` : `  race: none, ${none}`);
     if (written[i]) out.line(`  counterexample written to ${written[i]} (npm run sim -- run ${written[i]})`);
   });
   return 0;

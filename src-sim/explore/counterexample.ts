@@ -112,6 +112,11 @@ export interface RaceOptions {
   maxStates?: number;
   /** Bound of all those searches together (default 200 000 states). */
   totalStates?: number;
+  /**
+   * Filled in: how many searches ran and how many a bound stopped (or the total ran out). No race with nothing stopped
+   * means every reordering tried still reaches the invariant: the order of the actors does not decide it.
+   */
+  stats?: { searches: number; bounded: number };
 }
 
 /** The two racing moves of a violation's schedule (see the header comment), or null if none was proven within the bounds. */
@@ -122,8 +127,13 @@ export function findRace(file: ScenarioFile, variantName: string | null, v: Expl
   const n = moves.length;
   let budget = opts.totalStates ?? 200_000;
   const hits = (ids: string[] | null) => ids !== null && ids.some((id) => idMatches(v.id, id));
+  const stats = opts.stats ?? { searches: 0, bounded: 0 };
   for (let i = n - 2; i >= 0; i--) {
-    for (let j = i + 1; j < n && budget > 0; j++) {
+    for (let j = i + 1; j < n; j++) {
+      if (budget <= 0) {
+        stats.bounded++;
+        return null;
+      }
       if (who[j] === who[i]) continue;
       const ahead: Move[] = [];
       const rest: Move[] = [];
@@ -136,7 +146,12 @@ export function findRace(file: ScenarioFile, variantName: string | null, v: Expl
       const prefix = [...moves.slice(0, i), ...ahead];
       const r = explore(file, variant, { prefix, target: v.id, order: 'bfs', maxStates: Math.min(opts.maxStates ?? 20_000, budget), hardware: 0 });
       budget -= r.states;
-      if (!r.exhaustive || r.violations.length) continue;
+      stats.searches++;
+      if (r.violations.length) continue;
+      if (!r.exhaustive) {
+        stats.bounded++;
+        continue;
+      }
       const first = { move: i, actor: who[i], text: v.schedule[i] };
       const second = { move: j, actor: who[j], text: v.schedule[j] };
       return {
