@@ -184,7 +184,7 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
   }
   const found = r.violations.map((v) => {
     const stats = { searches: 0, bounded: 0 };
-    const race: Race | null = findRace(file, r.variant, v, { stats });
+    const race: Race | null = findRace(file, r.variant, v, { stats, ...(o.hardware !== null ? { hardware: o.hardware } : {}) });
     const solo = race ? null : soloActor(file, r.variant, v.moves);
     const none = race ? null : solo ? `${solo}'s moves alone reach it` : stats.bounded ? 'no pair of moves proven within the search bounds' : 'every reordering of two actors tried still reaches it: the order does not decide';
     return { v, race, none, scenario: counterexample(file, r.variant, v, race) };

@@ -96,6 +96,20 @@ describe('the race', () => {
   });
 });
 
+describe('hardware moves', () => {
+  it('a speculative walk the explorer added (--hardware 1) is a step of the counterexample, and can be one side of the race', () => {
+    const t5 = presetById('t5-fullmm-upfront-flush')!;
+    const bare = { ...t5, steps: t5.steps.filter((s) => s.do !== 'speculate') };
+    const v = explore(bare, 'buggy', { hardware: 1, order: 'bfs', target: 'I8' }).violations[0];
+    const race = findRace(bare, 'buggy', v, { hardware: 1 })!;
+    expect([race.first.actor, race.second.actor]).toEqual(['cpu0 MMU', 'cpu0']);
+    const c = counterexample(bare, 'buggy', v, race);
+    expect(c.steps.filter((s) => s.do === 'speculate')).toHaveLength(1);
+    expect(c.steps[race.first.move]).toMatchObject({ do: 'speculate', cpu: 0 });
+    checkReplay(c, v);
+  });
+});
+
 describe('an IPI taken late', () => {
   it('a schedule where a CPU takes a pending IPI later than the default chooser would replays exactly', () => {
     const file = presetById('t2-use-mm-mm-users')!;

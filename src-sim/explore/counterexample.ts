@@ -108,6 +108,8 @@ function raised(actors: Actor[], n: Node, moves: Move[]): string[] | null {
 }
 
 export interface RaceOptions {
+  /** The exploration's `hardware` (speculative walks and device accesses allowed per run): the searches get the same. */
+  hardware?: number;
   /** Bound of each search from a reordered prefix (default 20 000 states). */
   maxStates?: number;
   /** Bound of all those searches together (default 200 000 states). */
@@ -144,7 +146,7 @@ export function findRace(file: ScenarioFile, variantName: string | null, v: Expl
       // Cheap first: the rest of the schedule, in its order, may still reach it.
       if (hits(raised(actors, nodes[i], [...ahead, moves[i], ...rest, ...moves.slice(j + 1)]))) continue;
       const prefix = [...moves.slice(0, i), ...ahead];
-      const r = explore(file, variant, { prefix, target: v.id, order: 'bfs', maxStates: Math.min(opts.maxStates ?? 20_000, budget), hardware: 0 });
+      const r = explore(file, variant, { prefix, target: v.id, order: 'bfs', maxStates: Math.min(opts.maxStates ?? 20_000, budget), hardware: opts.hardware ?? 0 });
       budget -= r.states;
       stats.searches++;
       if (r.violations.length) continue;
