@@ -5,6 +5,15 @@
  * Every message is one line; text from a request (an id, a variant name) is quoted, escaped and cut.
  */
 import type { ScenarioCheck, SimEvent, SimRequest } from './protocol/messages.ts';
+import type { ExploreReport, ExploreSettings } from './protocol/explore.ts';
+import type { ScenarioFile } from './scenario/schema.ts';
+import { explore, type ExploreResult } from './explore/explore.ts';
+import type { TraceOptions } from './protocol/messages.ts';
+import type { Arch } from './model/types.ts';
+import { ARCHES } from './arch/index.ts';
+import { TraceImport } from './trace/import.ts';
+import { feedStream } from './trace/stream.ts';
+import { scenarioPieces } from './trace/scenario.ts';
 import { ScenarioError, locateScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
@@ -50,6 +59,8 @@ function reportChunks(report: unknown): string[] {
 export interface SimHost {
   /** Answers a request; `emit`, if given, receives `sim/progress` events for that request first (long loads). */
   handle(req: SimRequest, emit?: (event: SimEvent) => void): SimEvent;
+  /** Answers any request, including those that read a stream (a trace import); the worker uses this one. */
+  handleAsync(req: SimRequest, emit?: (event: SimEvent) => void): Promise<SimEvent>;
 }
 
 export function createHost(): SimHost {
@@ -73,13 +84,7 @@ export function createHost(): SimHost {
       case 'sim/presetsRequested':
         return { type: 'sim/presetsListed', seq: req.seq, presets: presetInfos() };
       case 'sim/loadRequested': {
-        const src = req.source as { kind?: unknown; id?: unknown; text?: unknown } | undefined;
-        let file;
-        if (src?.kind === 'preset') {
-          file = typeof src.id === 'string' ? presetById(src.id) : undefined;
-          if (!file) throw new ScenarioError('scenario', `no preset with id ${shown(src.id)}`);
-        } else if (src?.kind === 'json') file = parseScenarioText(src.text as string);
-        else throw new ScenarioError('source', `expected a preset id or a JSON text, got ${shown(src?.kind)}`);
+        const file = scenarioOf(req.source);
         if (req.variant != null && typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name, got ${shown(req.variant)}`);
         // Build everything the answer needs before replacing anything: a failure leaves the loaded timeline as it was.
         const seq = req.seq;
@@ -136,6 +141,24 @@ export function createHost(): SimHost {
         if (!file) throw new ScenarioError('id', `no preset with id ${shown(req.id)}`);
         return { type: 'sim/presetText', seq: req.seq, text: `${JSON.stringify(file, null, 2)}\n` };
       }
+      case 'sim/exploreRequested': {
+        const file = scenarioOf(req.source);
+        if (req.variant != null && typeof req.variant !== 'string') throw new ScenarioError('variant', `expected a variant name, got ${shown(req.variant)}`);
+        const settings = exploreSettings(req.settings);
+        const seq = req.seq;
+        const report = progress;
+        const t0 = performance.now();
+        const result = explore(file, req.variant ?? null, {
+          maxStates: settings.maxStates,
+          hardware: settings.hardware,
+          order: settings.order,
+          progressEvery: EXPLORE_PROGRESS_EVERY,
+          onProgress: report
+            ? (p) => report({ type: 'sim/exploreProgress', seq, progress: { ...p, ms: Math.round(performance.now() - t0), maxStates: settings.maxStates } })
+            : undefined,
+        });
+        return { type: 'sim/explored', seq, report: exploreReport(file, result) };
+      }
       case 'sim/viewRequested': {
         const t = need(req.of);
         const at = intIn('t', req.t, 0, t.microstepCount);
@@ -146,19 +169,104 @@ export function createHost(): SimHost {
     }
   }
 
-  return {
+  const failed = (req: SimRequest, err: unknown): SimEvent => {
+    const seq = typeof req?.seq === 'number' ? req.seq : -1;
+    const path = err instanceof ScenarioError ? err.path : undefined;
+    const message = oneLine(err instanceof ScenarioError || err instanceof RangeError ? err.message : `internal error: ${(err as Error)?.message}`);
+    return { type: 'sim/failed', seq, error: { message, ...(path ? { path } : {}) } };
+  };
+
+  const host: SimHost = {
     handle(req, emit) {
-      const seq = typeof req?.seq === 'number' ? req.seq : -1;
       progress = emit;
       try {
+        if (req?.type === 'sim/traceRequested') throw new ScenarioError('type', 'a trace import reads a stream: send it through handleAsync');
         return answer(req);
       } catch (err) {
-        const path = err instanceof ScenarioError ? err.path : undefined;
-        const message = oneLine(err instanceof ScenarioError || err instanceof RangeError ? err.message : `internal error: ${(err as Error)?.message}`);
-        return { type: 'sim/failed', seq, error: { message, ...(path ? { path } : {}) } };
+        return failed(req, err);
+      }
+    },
+    async handleAsync(req, emit) {
+      if (req?.type !== 'sim/traceRequested') return host.handle(req, emit);
+      try {
+        return await importTrace(req, emit);
+      } catch (err) {
+        return failed(req, err);
       }
     },
   };
+  return host;
+}
+
+/** Tell the app how far a trace import got about every this many bytes. */
+const TRACE_PROGRESS_BYTES = 1 << 20;
+
+/** A kernel trace, streamed through the importer (src-sim/trace/): its report, and its scenario as JSON text. */
+async function importTrace(req: Extract<SimRequest, { type: 'sim/traceRequested' }>, emit?: (event: SimEvent) => void): Promise<SimEvent> {
+  const file = req.file as unknown;
+  if (typeof Blob === 'undefined' || !(file instanceof Blob)) throw new ScenarioError('file', 'expected the trace as a file');
+  const name = typeof req.name === 'string' && req.name !== '' ? req.name.slice(0, 256) : 'trace';
+  const o = traceOptions(req.options);
+  const imp = new TraceImport({ name, ...o });
+  let told = 0;
+  await feedStream(file.stream(), imp, (bytes) => {
+    if (bytes - told < TRACE_PROGRESS_BYTES) return;
+    told = bytes;
+    emit?.({ type: 'sim/progress', seq: req.seq, done: bytes, total: file.size });
+  });
+  const { report, scenario } = imp.finish();
+  if (report.fatal) throw new ScenarioError('', `${quote(name)}: ${report.fatal}`);
+  return { type: 'sim/traceImported', seq: req.seq, report, scenario: scenario ? [...scenarioPieces(scenario)].join('') : null };
+}
+
+function traceOptions(v: unknown): { arch: Arch | null; cpus: number[] | null; from: number | null; to: number | null } {
+  const o = (v ?? {}) as Partial<Record<keyof TraceOptions, unknown>>;
+  const arch = o.arch ?? null;
+  if (arch !== null && !(typeof arch === 'string' && Object.hasOwn(ARCHES, arch))) throw new ScenarioError('options.arch', `no architecture ${typeof arch === 'string' ? quote(arch) : shown(arch)} (${Object.keys(ARCHES).join(', ')})`);
+  let cpus: number[] | null = null;
+  if (o.cpus != null) {
+    if (!Array.isArray(o.cpus) || o.cpus.length === 0 || o.cpus.length > 4096) throw new ScenarioError('options.cpus', 'expected a list of 1 to 4096 CPU numbers');
+    cpus = o.cpus.map((c, i) => intIn(`options.cpus[${i}]`, c, 0, 65_535));
+  }
+  const time = (key: 'from' | 'to'): number | null => {
+    const t = o[key];
+    if (t == null) return null;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new ScenarioError(`options.${key}`, `expected a time in seconds, got ${shown(t)}`);
+    return t;
+  };
+  const from = time('from');
+  const to = time('to');
+  if (from !== null && to !== null && to < from) throw new ScenarioError('options.to', `the window ends (${to}) before it starts (${from})`);
+  return { arch: arch as Arch | null, cpus, from, to };
+}
+
+/** The scenario a request names: a preset by id, or a user's JSON text (validated by the loader). */
+function scenarioOf(source: unknown): ScenarioFile {
+  const src = source as { kind?: unknown; id?: unknown; text?: unknown } | undefined;
+  if (src?.kind === 'preset') {
+    const file = typeof src.id === 'string' ? presetById(src.id) : undefined;
+    if (!file) throw new ScenarioError('scenario', `no preset with id ${shown(src.id)}`);
+    return file;
+  }
+  if (src?.kind === 'json') return parseScenarioText(src.text as string);
+  throw new ScenarioError('source', `expected a preset id or a JSON text, got ${shown(src?.kind)}`);
+}
+
+/** Tell the app how a search goes every this many new states (a few times a second at the explorer's speed). */
+const EXPLORE_PROGRESS_EVERY = 2_000;
+/** The most states the app may ask one search for (the CLI has no such cap). */
+export const MAX_EXPLORE_STATES = 5_000_000;
+
+function exploreSettings(v: unknown): ExploreSettings {
+  const o = (v ?? {}) as Partial<Record<keyof ExploreSettings, unknown>>;
+  if (o.order !== 'bfs' && o.order !== 'dfs') throw new ScenarioError('settings.order', `expected "bfs" or "dfs", got ${typeof o.order === 'string' ? quote(o.order) : shown(o.order)}`);
+  return { maxStates: intIn('settings.maxStates', o.maxStates, 1, MAX_EXPLORE_STATES), hardware: intIn('settings.hardware', o.hardware, 0, 8), order: o.order };
+}
+
+/** The explorer's result as the app shows it. */
+function exploreReport(_file: ScenarioFile, r: ExploreResult): ExploreReport {
+  const { violations, ...rest } = r;
+  return { ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, schedule: v.schedule, counterexample: null })) };
 }
 
 /** The editor's check of a scenario text: the loader's first error with its line and column, or what the file holds. */

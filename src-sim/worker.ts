@@ -10,4 +10,9 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const host = createHost();
 
-scope.addEventListener('message', (e) => scope.postMessage(host.handle(e.data, (event) => scope.postMessage(event))));
+// Requests are answered one after another, in the order they came, even those answered asynchronously (a trace
+// import reads its file as a stream).
+let queue: Promise<unknown> = Promise.resolve();
+scope.addEventListener('message', (e) => {
+  queue = queue.then(async () => scope.postMessage(await host.handleAsync(e.data, (event) => scope.postMessage(event))));
+});

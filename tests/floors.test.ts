@@ -1,6 +1,6 @@
 /**
  * The floors of the core (context: model -> engine -> kernel -> arch -> invariants -> ops, scenario -> timeline,
- * explore -> protocol -> host, worker, cli): no file imports from a floor above its own. protocol/summary.ts and
+ * explore, trace -> protocol -> host, worker, cli): no file imports from a floor above its own. protocol/summary.ts and
  * protocol/tracks.ts are the contract of what the core hands out (its shapes, and their limits such as VIEW_PAGES),
  * which the floors below build: they may be imported from anywhere, as long as they themselves import only model/
  * types and each other. The kernel reports facts to the checker (engine/events.ts) and never judges an invariant
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { INVARIANTS, JUDGED } from '../src-sim/invariants/catalog.ts';
 
 const ROOT = 'src-sim';
-const RANK: Record<string, number> = { model: 0, engine: 1, kernel: 2, arch: 3, invariants: 4, ops: 5, scenario: 5, timeline: 6, explore: 6, protocol: 7 };
+const RANK: Record<string, number> = { model: 0, engine: 1, kernel: 2, arch: 3, invariants: 4, ops: 5, scenario: 5, timeline: 6, explore: 6, trace: 6, protocol: 7 };
 /** Files at the top of src-sim (host.ts, worker.ts, cli.ts) are the top floor. */
 const TOP = 9;
 

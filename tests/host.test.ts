@@ -91,3 +91,68 @@ describe('progress of a long load', () => {
     expect(few).toEqual([]);
   });
 });
+
+describe('explore requests', () => {
+  it('reports progress, then the search: the explorer result, as plain data', () => {
+    const h = createHost();
+    const events: unknown[] = [];
+    const settings = { maxStates: 100_000, hardware: 0, order: 'bfs' as const };
+    const done = h.handle({ type: 'sim/exploreRequested', seq: 7, source: { kind: 'preset', id: 't2-use-mm-mm-users' }, variant: 'buggy', settings }, (e) => events.push(e));
+    if (done.type !== 'sim/explored') throw new Error(JSON.stringify(done));
+    expect(done.seq).toBe(7);
+    expect(done.report.exhaustive).toBe(true);
+    expect(done.report.variant).toBe('buggy');
+    expect(done.report.violations.map((v) => v.id)).toEqual(expect.arrayContaining(['I7', 'I8', 'I10c', 'I11']));
+    // a progress event per 2,000 new states, each with the bound the user set
+    expect(events.length).toBe(Math.floor(done.report.states / 2000));
+    for (const e of events) expect(e).toMatchObject({ type: 'sim/exploreProgress', seq: 7, progress: { maxStates: 100_000 } });
+    expect(() => structuredClone(done)).not.toThrow();
+  });
+
+  it('refuses bad settings with the field named, and a bad scenario with its path', () => {
+    const h = createHost();
+    const src = { kind: 'preset', id: 't2-use-mm-mm-users' } as const;
+    const bad = (settings: unknown) => h.handle({ type: 'sim/exploreRequested', seq: 1, source: src, settings } as never);
+    expect(bad({ maxStates: 0, hardware: 0, order: 'bfs' })).toMatchObject({ type: 'sim/failed', error: { message: 'settings.maxStates 0 is out of range (1..5000000)' } });
+    expect(bad({ maxStates: 10, hardware: 0, order: 'sideways' })).toMatchObject({ type: 'sim/failed', error: { message: 'settings.order: expected "bfs" or "dfs", got "sideways"', path: 'settings.order' } });
+    expect(bad(undefined)).toMatchObject({ type: 'sim/failed' });
+    const file = h.handle({ type: 'sim/exploreRequested', seq: 2, source: { kind: 'json', text: '{"format":"lazytlb/1"' }, settings: { maxStates: 10, hardware: 0, order: 'dfs' } });
+    expect(file.type).toBe('sim/failed');
+  });
+});
+
+describe('trace import requests', () => {
+  const FILE = 'tests/fixtures/traces/x86-6.18-lazytlb-demo.tracefs.txt';
+  it('streams the file with progress, reports it and writes the scenario with trace times', async () => {
+    const { readFileSync } = await import('node:fs');
+    const h = createHost();
+    const bytes = readFileSync(FILE);
+    // a file of several MB, to see progress: the capture four times over (later copies go back in time: reported)
+    const big = new Blob([bytes, bytes, bytes, bytes, bytes]);
+    const events: unknown[] = [];
+    const done = await h.handleAsync({ type: 'sim/traceRequested', seq: 3, file: new Blob([bytes]), name: 'x86.txt', options: {} }, (e) => events.push(e));
+    if (done.type !== 'sim/traceImported') throw new Error(JSON.stringify(done));
+    expect(done.report.arch.chosen).toBe('x86');
+    const scenario = JSON.parse(done.scenario!);
+    expect(scenario.steps.length).toBe(done.report.scenario.steps);
+    expect(scenario.steps.every((s: { time?: number }) => typeof s.time === 'number')).toBe(true);
+    const second = await h.handleAsync({ type: 'sim/traceRequested', seq: 4, file: big, name: 'big.txt', options: { cpus: [0] } }, (e) => events.push(e));
+    expect(second.type).toBe('sim/traceImported');
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect(e).toMatchObject({ type: 'sim/progress', seq: 4, total: big.size });
+  });
+
+  it('refuses bad options with the field named; the synchronous path refuses a stream', async () => {
+    const h = createHost();
+    const file = new Blob(['x']);
+    const ask = (options: unknown) => h.handleAsync({ type: 'sim/traceRequested', seq: 1, file, name: 't', options } as never);
+    const vax = await ask({ arch: 'vax' });
+    expect(vax).toMatchObject({ type: 'sim/failed', error: { path: 'options.arch' } });
+    // the list names every architecture the model has
+    expect(vax.type === 'sim/failed' && vax.error.message).toMatch(/^options\.arch: no architecture "vax" \((?=.*x86)(?=.*arm64)(?=.*powerpc)(?=.*s390)(?=.*mips).*\)$/);
+    expect(await ask({ cpus: [1, -1] })).toMatchObject({ type: 'sim/failed', error: { message: 'options.cpus[1] -1 is out of range (0..65535)' } });
+    expect(await ask({ from: 5, to: 4 })).toMatchObject({ type: 'sim/failed', error: { path: 'options.to' } });
+    expect(await h.handleAsync({ type: 'sim/traceRequested', seq: 2, file: 'not a file', name: 't', options: {} } as never)).toMatchObject({ type: 'sim/failed', error: { message: 'file: expected the trace as a file' } });
+    expect(h.handle({ type: 'sim/traceRequested', seq: 5, file, name: 't', options: {} })).toMatchObject({ type: 'sim/failed', seq: 5 });
+  });
+});

@@ -124,6 +124,8 @@ function inconsistencies(s: Snapshot): string[] {
     if (running.has(c.curr)) out.push(`${t.name} runs on two CPUs`);
     running.set(c.curr, c.id);
     if (c.stack.length || c.ipi_queue.length || c.irqs_off) out.push(`CPU${c.id} not quiescent`);
+    // every CPU has interrupts on: every grace period has ended and its callback has run
+    if (c.rcu_cbs.length) out.push(`CPU${c.id} has RCU callbacks pending at a quiescent point`);
   }
   for (const t of s.tasks) if (t.state === 'running' && !running.has(t.id)) out.push(`${t.name} is running on no CPU`);
   if (Object.keys(s.ipis_inflight).length) out.push('IPIs in flight at a quiescent point');
@@ -147,6 +149,9 @@ describe('random schedules on buggy and mixed configurations', () => {
     cow_notify: fc.constantFrom('clear_flush_notify' as const, 'set_then_notify' as const),
     speculative_fill: fc.constantFrom('any-time' as const, 's390-2012' as const),
     s390_rule: fc.constantFrom('2012' as const, '2016' as const),
+    rcu_table_free: fc.constantFrom('arch' as const, 'on' as const, 'off' as const),
+    tlb_remove_table: fc.constantFrom('v4.19' as const, 'pre-4.19' as const),
+    table_batch_alloc_fails: fc.boolean(),
   });
   it('never crash, never block for good, and every state between steps is structurally consistent', () => {
     fc.assert(

@@ -17,6 +17,8 @@ import { Lanes } from './views/Lanes.tsx';
 import { TlbGrids } from './views/TlbGrids.tsx';
 import { Inspector } from './views/Inspector.tsx';
 import { HelpOverlay } from './views/HelpOverlay.tsx';
+import { ExploreDialog } from './views/ExploreDialog.tsx';
+import { TraceDialog } from './views/TraceDialog.tsx';
 import { Boundary } from './views/Boundary.tsx';
 import { CompareBar } from './views/CompareBar.tsx';
 import { DeckFooter, DeckPanel } from './views/DeckPanel.tsx';
@@ -45,6 +47,8 @@ export function App() {
       )}
       {presenting ? <DeckFooter /> : null}
       <HelpOverlay />
+      <ExploreDialog />
+      <TraceDialog />
       <GlossaryPopover />
       <GlossaryPanel />
     </div>

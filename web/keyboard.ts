@@ -1,12 +1,13 @@
 /**
  * Keyboard: arrows step by operation (shift: by micro-step), space plays, Home/End, `[`/`]` jump between violations,
  * PageUp/PageDown (a presentation clicker) step by operation, W/S zoom and A/D pan the lanes, `p` presentation mode,
- * `t` theme, `g` glossary, `?` help, Escape closes overlays. Keys typed into a form field are left alone.
+ * `t` theme, `x` explore, `g` glossary, `?` help, Escape closes overlays. Keys typed into a form field are left alone.
  */
 import { jumpEnd, jumpViolation, stepMicro, stepOperation, togglePlay } from './playback.ts';
 import { panWindow, setHelpOpen, setPresenting, setTheme, store, zoomWindow } from './store.ts';
 import { stepDeck } from './deck-actions.ts';
 import { closeTerm, glossary, setGlossaryPanel } from './glossary/state.ts';
+import { setExploreOpen } from './explore/state.ts';
 
 export const KEYS: ReadonlyArray<{ keys: string; what: string }> = [
   { keys: '→ / ←', what: 'next / previous operation (step)' },
@@ -20,6 +21,7 @@ export const KEYS: ReadonlyArray<{ keys: string; what: string }> = [
   { keys: 'A / D', what: 'pan the lanes left / right' },
   { keys: 'P', what: 'presentation mode on / off' },
   { keys: 'T', what: 'light / dark theme' },
+  { keys: 'X', what: 'explore every interleaving of the scenario on screen (the Explore dialog)' },
   { keys: 'G', what: 'the glossary: what each term means (every term on the page is also a link)' },
   { keys: '?', what: 'this help' },
   { keys: 'Esc', what: 'close a glossary entry or help, leave presentation mode' },
@@ -113,6 +115,10 @@ export function handleKey(e: KeyboardEvent): boolean {
     case 'p':
     case 'P':
       setPresenting(!s.presenting);
+      return true;
+    case 'x':
+    case 'X':
+      setExploreOpen(true);
       return true;
     case 't':
     case 'T':

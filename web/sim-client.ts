@@ -10,6 +10,7 @@
  * request rejects with a `SimProtocolError`, `onFatal` is told, and the next request starts a fresh worker.
  */
 import type { ScenarioCheck, ScenarioSource, SimError, SimEvent, SimRequest } from '../src-sim/protocol/index.ts';
+import type { ExploreProgress, ExploreReport, ExploreSettings, TraceOptions, TraceReport } from '../src-sim/protocol/index.ts';
 import type { CompareInfo, MicrostepRow, PlayheadView, PresetInfo, TimelineSlot, TimelineSummary, TracksWindow } from '../src-sim/protocol/index.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -30,7 +31,9 @@ const ANSWER_TYPE = {
   'sim/reportRequested': 'sim/reportReady',
   'sim/validateRequested': 'sim/validated',
   'sim/presetTextRequested': 'sim/presetText',
-} as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed' | 'sim/progress'>>;
+  'sim/exploreRequested': 'sim/explored',
+  'sim/traceRequested': 'sim/traceImported',
+} as const satisfies Record<SimRequestType, Exclude<SimEvent['type'], 'sim/failed' | 'sim/progress' | 'sim/exploreProgress'>>;
 
 export type AnswerTo<T extends SimRequestType> = Extract<SimEvent, { type: (typeof ANSWER_TYPE)[T] }>;
 export type Snapshot = AnswerTo<'sim/snapshotRequested'>['snapshot'];
@@ -85,6 +88,8 @@ interface Pending {
   type: SimRequestType;
   resolve: (event: SimEvent) => void;
   reject: (error: Error) => void;
+  /** Told of this request's search progress (`sim/exploreProgress`), if it is a search. */
+  onExploreProgress?: (progress: ExploreProgress) => void;
 }
 
 /** The one place that names the worker module, in the form Vite recognises and bundles. */
@@ -163,6 +168,20 @@ export class SimClient {
     return (await this.request({ type: 'sim/presetTextRequested', id })).text;
   }
 
+  /**
+   * Explores every interleaving of a scenario variant. Long: give it a client of its own and dispose that client to
+   * cancel (the worker is terminated mid-search).
+   */
+  async explore(source: ScenarioSource, variant: string | undefined, settings: ExploreSettings, onProgress?: (p: ExploreProgress) => void): Promise<ExploreReport> {
+    return (await this.request({ type: 'sim/exploreRequested', source, variant, settings }, onProgress)).report;
+  }
+
+  /** Imports a kernel trace file: its report, and the scenario reconstructed from it (JSON text, or null). */
+  async importTrace(file: Blob, name: string, options: TraceOptions): Promise<{ report: TraceReport; scenario: string | null }> {
+    const { report, scenario } = await this.request({ type: 'sim/traceRequested', file, name, options });
+    return { report, scenario };
+  }
+
   /** Runs another variant beside the loaded one (null: stop comparing). */
   async compare(variant: string | null): Promise<{ summary: TimelineSummary | null; compare: CompareInfo | null }> {
     const { summary, compare } = await this.request({ type: 'sim/compareRequested', variant });
@@ -170,13 +189,13 @@ export class SimClient {
   }
 
   /** Sends one request; resolves with its answer, rejects with SimFailedError on `sim/failed`. */
-  request<B extends SimRequestBody>(body: B): Promise<AnswerTo<B['type']>> {
+  request<B extends SimRequestBody>(body: B, onExploreProgress?: (progress: ExploreProgress) => void): Promise<AnswerTo<B['type']>> {
     if (this.#disposed) return Promise.reject(new SimProtocolError('the simulation client was disposed'));
     const seq = this.#nextSeq++;
     const message = { ...body, seq } as SimRequest;
     return new Promise<AnswerTo<B['type']>>((resolve, reject) => {
       if (this.#pending.size === 0) this.#lastHeard = this.#clock.now();
-      this.#pending.set(seq, { type: body.type, resolve: resolve as (event: SimEvent) => void, reject });
+      this.#pending.set(seq, { type: body.type, resolve: resolve as (event: SimEvent) => void, reject, onExploreProgress });
       this.#watch();
       try {
         this.#ensureWorker().postMessage(message);
@@ -260,6 +279,11 @@ export class SimClient {
     const pending = this.#pending.get(data.seq);
     if (!pending) {
       this.#drop(new SimProtocolError(`the simulation worker answered seq ${data.seq} (${cut(data.type)}), which no request is waiting for`));
+      return;
+    }
+    if (data.type === 'sim/exploreProgress') {
+      const p = (data as { progress?: unknown }).progress;
+      if (typeof p === 'object' && p !== null) pending.onExploreProgress?.(p as ExploreProgress);
       return;
     }
     if (data.type === 'sim/progress') {

@@ -76,4 +76,5 @@ export const arm64: ArchPolicy = {
   flushTlbMmFreesTables: false,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
+  rcuTableFree: () => ({ value: true, why: 'arm64 selects MMU_GATHER_RCU_TABLE_FREE (since 3.18, for GUP-fast: its TLBI broadcasts send no IPI)' }),
 };

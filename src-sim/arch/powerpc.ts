@@ -212,4 +212,6 @@ export const powerpc: ArchPolicy = {
   walkCache: true,
   invariants: { activeCpus: true },
   canSpeculate: speculatesWhenAttached,
+  // Where RCU table freeing comes from (hash MMU, GUP-fast with tlbie broadcasts); generic since 267239116987 (2011).
+  rcuTableFree: () => ({ value: true, why: 'powerpc selects MMU_GATHER_RCU_TABLE_FREE (its TLB invalidations send no IPI)' }),
 };

@@ -105,6 +105,7 @@ export const s390: ArchPolicy = {
   flushTlbMmFreesTables: false,
   walkCache: true,
   canSpeculate: speculatesWhenAttached,
+  rcuTableFree: () => ({ value: true, why: 's390 selects MMU_GATHER_RCU_TABLE_FREE (IPTE/IDTE invalidations send no IPI)' }),
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */
   pteClear(k, c, mm, va, fullmm) {
     const m = k.s.mms[mm];

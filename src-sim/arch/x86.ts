@@ -265,4 +265,8 @@ export const x86: ArchPolicy = {
   walkCache: true,
   invariants: { cpuTlbstate: true },
   canSpeculate: speculatesWhenAttached,
+  // a37259732a7d (Rik van Riel, 6.15): unconditional. 4.19–6.14: only with PARAVIRT, and bare metal still freed
+  // tables with tlb_remove_page (native_tlb_remove_table): rcu_table_free "off" is that. 4.14–4.18: selected by
+  // 9e52fc2b50de (Vitaly Kuznetsov, 2017; believed for every x86), before it never.
+  rcuTableFree: () => ({ value: true, why: 'x86 selects MMU_GATHER_RCU_TABLE_FREE unconditionally since 6.15 (a37259732a7d)' }),
 };

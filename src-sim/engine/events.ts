@@ -10,8 +10,11 @@ import type { InvariantHooks, Kernel } from './kernel.ts';
 export interface KernelEvents {
   /** CPU c uses TLB entry e for a real (non-speculative) load or store. */
   tlbUse(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): void;
-  /** A page walk on CPU c went through page-table page `table`, which had been freed (its walk stopped there). */
-  walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean): void;
+  /**
+   * A page walk on CPU c went through page-table page `table`, which had been freed (its walk stopped there);
+   * `software` names a software walker (GUP-fast) rather than the MMU.
+   */
+  walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean, software?: string): void;
   /** Device d uses its IOTLB entry e for an access to va. */
   deviceTlbUse(k: Kernel, d: DeviceId, e: DeviceTlbEntry, va: number, write: boolean): void;
   /** put_page(p) on CPU c just dropped the page's count. */

@@ -58,6 +58,15 @@ export interface InvariantHooks extends KernelEvents {
   ipiDelivered(k: Kernel, c: CpuId, kind: string): void;
 }
 
+/**
+ * The kernel floor's RCU grace-period machine (kernel/rcu.ts), registered when it is loaded (as the hardware is,
+ * engine/choice.ts): run after every micro-step while callbacks are pending, to see which CPUs have interrupts on.
+ */
+let rcuTick: ((k: Kernel) => void) | null = null;
+export function registerRcu(tick: (k: Kernel) => void): void {
+  rcuTick = tick;
+}
+
 export class Kernel {
   /** Label id of the micro-step being executed (for findings). */
   curLabel = -1;
@@ -80,6 +89,8 @@ export class Kernel {
   private inIrqCount = 0;
   /** CPUs with a kernel operation or handler in flight (a non-empty stack). */
   busyCpus = 0;
+  /** RCU callbacks queued and not yet invoked (Cpu.rcu_cbs), derived from the state like the counters above. */
+  rcuPending = 0;
   /** Mms touched during the current operation (for afterOperation checks). */
   readonly opMms = { ids: [] as MmId[], n: 0, flag: new Uint8Array(16) };
 
@@ -121,8 +132,10 @@ export class Kernel {
     this.queued = 0;
     this.inIrqCount = 0;
     this.busyCpus = 0;
+    this.rcuPending = 0;
     for (const c of this.s.cpus) {
       this.queued += c.ipi_queue.length;
+      this.rcuPending += c.rcu_cbs.length;
       if (this.inIrq(c)) this.inIrqCount++;
       if (c.stack.length) this.busyCpus++;
     }
@@ -381,6 +394,7 @@ export class Kernel {
     } else {
       this.callFn(cpu, f, next);
     }
+    if (this.rcuPending > 0) rcuTick!(this);
     this.inv.afterMicrostep(this);
     this.clearDirty();
   }
@@ -393,6 +407,7 @@ export class Kernel {
     this.curLabel = labelId;
     this.rec.microstep(actor, labelId);
     effect();
+    if (this.rcuPending > 0) rcuTick!(this);
     this.inv.afterMicrostep(this);
     this.clearDirty();
   }

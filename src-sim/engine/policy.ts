@@ -11,6 +11,12 @@ import type { Kernel } from './kernel.ts';
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
 export type TraceEvidence = 'x86-only' | 'ipi-raise';
 
+/** A decision of the arch with the reason for it, as the kernel's comments give it. */
+export interface Reasoned {
+  value: boolean;
+  why: string;
+}
+
 export interface ArchPolicy {
   name: Arch;
   /** Registered kernel-function names of the arch hooks. */
@@ -62,6 +68,12 @@ export interface ArchPolicy {
    * Unset: neither.
    */
   traceEvidence?: TraceEvidence;
+  /**
+   * Does the arch select CONFIG_MMU_GATHER_RCU_TABLE_FREE (mmu_gather frees page-table pages after a sched-RCU grace
+   * period, which protects lockless software walkers such as GUP-fast even where TLB invalidation sends no IPI)? With
+   * the reason, for the UI. Unset: not selected. The knob `rcu_table_free` overrides it.
+   */
+  rcuTableFree?(k: Kernel): Reasoned;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */

@@ -32,9 +32,9 @@ export function checkAccess(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): v
   }
 }
 
-/** I9 on a walk: a page walk (speculative or not) must never go through a freed page-table page. */
-export function walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean): void {
-  const how = speculative ? 'speculatively walks' : 'walks';
+/** I9 on a walk: a page walk (speculative or not, by the MMU or by software) must never go through a freed page-table page. */
+export function walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean, software?: string): void {
+  const how = software ? `reads a PTE in its ${software}` : speculative ? 'speculatively walks' : 'walks';
   const pg = k.s.pages[table];
   const now = pg.freed ? 'freed' : `freed and reused as ${pg.owner}`;
   k.violation('I9', [c], [pg.name], `CPU${c} ${how} through page-table page ${pg.name} after it was ${now} (freed by ${pg.freed_by || 'an unknown caller'})`);

@@ -7,6 +7,8 @@
  *       speculatively) when the page was unhooked has since kept it attached without a flush. Entries under a tag the
  *       hardware cannot use again before flushing it (x86: a stale, non-current PCID slot) are tolerated: the
  *       hardware never walks through them.
+ *       A software walker (GUP-fast, interrupts off) must not hold a pointer to it either (its frame's ghost
+ *       `walk_table`, kernel/gup.ts): that is what RCU table freeing or the flush IPI is there to prevent.
  * - I13a a shared-page-table device still caching a translation to the page.
  */
 import type { Kernel } from '../engine/kernel.ts';
@@ -45,6 +47,15 @@ export function checkPageFree(k: Kernel, p: PageId, c: CpuId): void {
     const who = pg.may_walk.map((x) => `CPU${x}`).join(', ');
     k.violation('I9', [c, ...pg.may_walk], [pg.name],
       `page-table page ${pg.name} freed but ${who} still had its mm attached with no flush since the table was unhooked: a speculative walk can go through freed memory`);
+  }
+  if (pg.kind === 'pt') {
+    // Software walkers: at most a few frames per CPU, and only when a page-table page is freed.
+    for (const cpu of s.cpus) {
+      for (const f of cpu.stack) {
+        if (f.l.walk_table !== p || f.l.walk_gen !== gen) continue;
+        k.violation('I9', [c, cpu.id], [pg.name], `page-table page ${pg.name} freed while CPU${cpu.id}'s ${f.fn.split('@')[0]} walk (interrupts off) holds a pointer to it`);
+      }
+    }
   }
   // Likewise the IOTLB entries caching it, by device and then in fill order (the order of a pass over each IOTLB).
   const devHits: Array<{ d: number; e: TlbCached }> = [];

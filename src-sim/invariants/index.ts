@@ -78,8 +78,8 @@ export class Checker implements InvariantHooks {
   tlbUse(k: Kernel, c: CpuId, e: TlbEntry, write: boolean): void {
     checkAccess(k, c, e, write);
   }
-  walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean): void {
-    walkThroughFreed(k, c, table, speculative);
+  walkThroughFreed(k: Kernel, c: CpuId, table: PageId, speculative: boolean, software?: string): void {
+    walkThroughFreed(k, c, table, speculative, software);
   }
   deviceTlbUse(k: Kernel, d: DeviceId, e: DeviceTlbEntry, va: number, write: boolean): void {
     deviceTlbUse(k, d, e, va, write);

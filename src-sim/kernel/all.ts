@@ -10,6 +10,8 @@ import './fork.ts';
 import './kthread.ts';
 import './mmap.ts';
 import './mmu_gather.ts';
+import './rcu.ts';
+import './gup.ts';
 import './memory.ts';
 import './rmap.ts';
 import './membarrier.ts';

@@ -10,7 +10,7 @@
 import { RET, call, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, type Cpu, type MmId, type PageId } from '../model/types.ts';
-import { gatherOf, newGather, tlbAdjustRange } from './mmu_gather.ts';
+import { gatherOf, newGather, removeTables, tlbAdjustRange } from './mmu_gather.ts';
 import { REGION_PAGES } from './tlb_hw.ts';
 import { mmuNotifierRelease, rangeEnd, rangeStart } from './mmu_notifier.ts';
 import { PteChanges } from './tlbflush.ts';
@@ -39,8 +39,11 @@ export function unmapRange(k: Kernel, c: Cpu, start: number, end: number): void 
   }
 }
 
-/** free_pgtables: unhook the PTE-table pages left empty in [start, end) and queue them (tlb_remove_table). */
-export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): void {
+/**
+ * free_pgtables: unhook the PTE-table pages left empty in [start, end) and return them, for tlb_remove_table
+ * (removeTables).
+ */
+export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): PageId[] {
   const tlb = gatherOf(k, c);
   const m = k.mm(tlb.mm);
   const pt = new RadixEdit(m.pt);
@@ -56,7 +59,6 @@ export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): voi
     const walkers = k.s.cpus.filter((x) => x.loaded_mm === tlb.mm && k.arch.canSpeculate(k, x.id)).map((x) => x.id);
     k.page(p).may_walk = walkers;
     unhooked.push(p);
-    tlb.tables.push(p);
     tlb.freed_tables = true;
     tlbAdjustRange(tlb, lo, lo + REGION_PAGES);
     k.arch.pteFreeTlb?.(k, c.id, tlb.mm);
@@ -65,6 +67,7 @@ export function freePgtables(k: Kernel, c: Cpu, start: number, end: number): voi
     m.pt = pt.root;
     m.unhooked = m.unhooked.concat(unhooked);
   }
+  return unhooked;
 }
 
 defineFn('munmap', 'mm/mmap.c', {
@@ -89,8 +92,7 @@ defineFn('munmap', 'mm/mmap.c', {
     return f.l.free_tables ? 'free_pgtables' : 'tlb_finish_mmu';
   },
   free_pgtables(k, c, f) {
-    freePgtables(k, c, f.l.start as number, f.l.end as number);
-    return 'tlb_finish_mmu';
+    return removeTables(k, c, freePgtables(k, c, f.l.start as number, f.l.end as number), 'tlb_finish_mmu');
   },
   tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'ret'),
   ret: () => RET,
@@ -111,8 +113,7 @@ defineFn('exit_mmap', 'mm/mmap.c', {
     return 'free_pgtables';
   },
   free_pgtables(k, c) {
-    freePgtables(k, c, 0, -1);
-    return 'tlb_finish_mmu';
+    return removeTables(k, c, freePgtables(k, c, 0, -1), 'tlb_finish_mmu');
   },
   tlb_finish_mmu: () => call('tlb_finish_mmu', {}, 'remove_vmas'),
   remove_vmas(_k, _c, f) {

@@ -21,15 +21,18 @@ export function putPage(k: Kernel, p: PageId, c: CpuId): void {
   if (pg.refcount === 0) freePage(k, p, c);
 }
 
-/** The page goes back to the allocator (once). Invariants I8, I9 and I13a are judged at this instant. */
-export function freePage(k: Kernel, p: PageId, c: CpuId): void {
+/**
+ * The page goes back to the allocator (once). Invariants I8, I9 and I13a are judged at this instant. `by` names the
+ * freer when it is not the current micro-step (an RCU callback).
+ */
+export function freePage(k: Kernel, p: PageId, c: CpuId, by?: string): void {
   const pg = k.page(p);
   k.inv.pageFreeing(k, c, p);
   if (pg.freed) return;
   pg.refcount = 0;
   pg.freed = true;
   const l = labelNames[k.curLabel];
-  pg.freed_by = l ? `CPU${c} in ${shownName(l.fn)} › ${l.label}` : `CPU${c}`;
+  pg.freed_by = by ?? (l ? `CPU${c} in ${shownName(l.fn)} › ${l.label}` : `CPU${c}`);
   k.inv.pageFreed(k, c, p);
   k.s.free_list.push(p);
   k.rec.pageFreed?.(p);

@@ -5,7 +5,7 @@
  *   - replaced, never written in place: a CPU's TLB and a device's IOTLB (persistent indexed values, model/tlb.ts)
  *     and their entries, ctxs[] slots, IPI records, an mm's pte / pt / unflushed / sec_unflushed maps (persistent
  *     radix maps, model/radix.ts: a change replaces only the tables on its path, so versions share the rest) and
- *     unhooked list, a CPU's asid_of record, a page's may_walk and rmap lists, device inflight ranges;
+ *     unhooked list, a CPU's asid_of record and rcu_cbs list, a page's may_walk and rmap lists, device inflight ranges;
  *   - written in place: the fields of Cpu, Task, Mm, Page, Device objects themselves, an mm's cpumask, the arrays
  *     that hold device inflight ranges / ctxs / IPIs, and call frames (a CPU's stack).
  * A copy therefore duplicates the objects and the written-in-place arrays and shares everything else; a keyframe also

@@ -29,6 +29,9 @@ export const DEFAULT_CONFIG: Config = {
   s390_rule: '2016',
   pti: false,
   i8_mode: 'strict',
+  rcu_table_free: 'arch',
+  tlb_remove_table: 'v4.19',
+  table_batch_alloc_fails: false,
 };
 
 /** The I8 mode that fits an architecture when the scenario does not say. */
@@ -63,7 +66,7 @@ function makeCpu(arch: Arch, id: number, idle: TaskId, initCtx: number): Cpu {
     ctxs: x86 ? Array.from({ length: TLB_NR_DYN_ASIDS }, (_, a) => ({ ctx_id: a === 0 ? initCtx : 0, tlb_gen: 0 })) : [],
     next_asid: x86 ? 1 : 0,
     asid_of: {}, asid_next: 1, user_asce: INIT_MM, tlb: tlbEmpty(), ipi_queue: [], stack: [], op: 'none', until: '',
-    needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false,
+    needs_core_sync: false, serialized_since_curr_store: false, curr_stores: 0, mid_switch: false, rcu_cbs: [],
   };
 }
 

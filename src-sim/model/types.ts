@@ -128,6 +128,24 @@ export interface Cpu {
   curr_stores: number;
   /** Ghost for I14: active_mm / mm of curr were updated but hw state not yet (or vice versa). */
   mid_switch: boolean;
+  /**
+   * RCU callbacks queued on this CPU (call_rcu) whose grace period has not ended: batches of page-table pages
+   * (kernel/rcu.ts). Replaced, never written in place.
+   */
+  rcu_cbs: RcuCallback[];
+}
+
+/**
+ * A call_rcu(tlb_remove_table_rcu) in flight: the page-table pages of an mmu_gather batch, freed once every CPU that
+ * had interrupts off when it was queued has been seen with interrupts on (sched-RCU, simplified: kernel/rcu.ts).
+ */
+export interface RcuCallback {
+  mm: MmId;
+  tables: PageId[];
+  /** CPUs that have not passed a quiescent state since the callback was queued. */
+  waiting: CpuId[];
+  /** Where it was queued, for messages (`CPU1 in tlb_flush_mmu › tlb_flush_mmu_free`). */
+  queued_by: string;
 }
 
 export interface Task {
@@ -282,6 +300,19 @@ export interface Config {
   pti: boolean;
   /** I8 mode: 'strict' or 'x86-lazy-relaxed' (leaf entries on lazy CPUs are tolerated). */
   i8_mode: 'strict' | 'x86-lazy-relaxed';
+  /**
+   * CONFIG_MMU_GATHER_RCU_TABLE_FREE: 'arch' (what the arch selects today: ArchPolicy.rcuTableFree), 'on' (page-table
+   * pages freed after a sched-RCU grace period), 'off' (freed right after the TLB flush, like data pages).
+   */
+  rcu_table_free: 'arch' | 'on' | 'off';
+  /**
+   * tlb_remove_table() era, with RCU table freeing: 'v4.19' (Peter Zijlstra's August 2018 fixes: no mm_users shortcut;
+   * the batch-allocation fallback invalidates the TLBs before its IPI) or 'pre-4.19' (mm_users < 2 frees at once, no
+   * flush; the fallback IPIs and frees without invalidating).
+   */
+  tlb_remove_table: 'v4.19' | 'pre-4.19';
+  /** The mmu_table_batch page allocation (GFP_NOWAIT) fails: every table takes tlb_remove_table_one's fallback. */
+  table_batch_alloc_fails: boolean;
 }
 
 /** Counters (docs/kernel-semantics.md §4, metrics that are not errors); the protocol's summary shows them as they are. */

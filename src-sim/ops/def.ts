@@ -30,6 +30,8 @@ export const common = {
   /** The narration for some variants instead of `note` (a story told on several architectures). */
   notes: z.record(name, z.string().max(2000)).optional(),
   until: z.string().max(128).optional(),
+  /** When the step happened in a kernel trace, in seconds as the trace prints them (a trace import writes it). */
+  time: z.number().nonnegative().finite().optional(),
   /** Run this step only in these variants (skipped, keeping its index, in the others). */
   only: z.array(name).min(1).max(32).optional(),
 };

@@ -14,6 +14,7 @@ import { cloneOp, type CloneOp } from './clone.ts';
 import type { OpDef, Start } from './def.ts';
 import { deviceAccessOp } from './device_access.ts';
 import { execOp, type ExecOp } from './exec.ts';
+import { gupFastOp, type GupFastOp } from './gup_fast.ts';
 import { exitOp, type ExitOp } from './exit.ts';
 import { mapOp, type MapOp } from './map.ts';
 import { membarrierOp, membarrierRegisterOp, type MembarrierOp, type MembarrierRegisterOp } from './membarrier.ts';
@@ -34,6 +35,7 @@ export const OPS = {
   speculate: speculateOp,
   map: mapOp,
   munmap: munmapOp,
+  gup_fast: gupFastOp,
   cow: cowOp,
   reclaim: reclaimOp,
   clone: cloneOp,
@@ -56,7 +58,7 @@ export const OPS = {
 };
 
 /** A step's operation with its arguments resolved to ids. */
-export type Op = SwitchOp | AccessOp | MapOp | MunmapOp | CowOp | ReclaimOp | CloneOp | ExitOp | ExecOp | RefOp | UseMmOp | UnuseMmOp | MembarrierRegisterOp | MembarrierOp | ContinueOp;
+export type Op = SwitchOp | AccessOp | MapOp | MunmapOp | GupFastOp | CowOp | ReclaimOp | CloneOp | ExitOp | ExecOp | RefOp | UseMmOp | UnuseMmOp | MembarrierRegisterOp | MembarrierOp | ContinueOp;
 
 /** The definition of an operation, loosely typed (callers hold a step or op whose `do` picks it). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

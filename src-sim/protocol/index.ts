@@ -5,6 +5,8 @@
 export type * from './messages.ts';
 export type * from './summary.ts';
 export type * from './tracks.ts';
+export type * from './explore.ts';
+export type { TraceReport } from '../trace/report.ts';
 export { isBusy } from './tracks.ts';
 export { findingsByStep } from './summary.ts';
 export type { Snapshot } from '../model/types.ts';

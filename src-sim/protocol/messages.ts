@@ -11,6 +11,8 @@
 import type { CompareInfo, TimelineSummary, MicrostepRow, PresetInfo } from './summary.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { PlayheadView, TracksWindow } from './tracks.ts';
+import type { ExploreProgress, ExploreReport, ExploreSettings } from './explore.ts';
+import type { TraceReport } from '../trace/report.ts';
 
 export type ScenarioSource = { kind: 'preset'; id: string } | { kind: 'json'; text: string };
 
@@ -30,7 +32,27 @@ export type SimRequest =
   /** Validate a scenario text without running it (the editor's live check). */
   | { type: 'sim/validateRequested'; seq: number; text: string }
   /** A preset's file as JSON text (to edit a copy). */
-  | { type: 'sim/presetTextRequested'; seq: number; id: string };
+  | { type: 'sim/presetTextRequested'; seq: number; id: string }
+  /**
+   * Explore every interleaving of a scenario variant's actors (src-sim/explore/). Long: the app sends it to a worker
+   * of its own, which it terminates to cancel. `sim/exploreProgress` events come first.
+   */
+  | { type: 'sim/exploreRequested'; seq: number; source: ScenarioSource; variant?: string; settings: ExploreSettings }
+  /**
+   * Import a kernel trace (ftrace text): read the file as a stream (`sim/progress` in bytes), report what it holds and
+   * reconstruct it as a scenario (src-sim/trace/). Answered asynchronously, still in request order.
+   */
+  | { type: 'sim/traceRequested'; seq: number; file: Blob; name: string; options: TraceOptions };
+
+/** What part of a trace to import (the CLI's `trace` flags). */
+export interface TraceOptions {
+  arch?: 'x86' | 'arm64' | 'powerpc' | 's390' | 'mips' | null;
+  /** Only these CPUs, renumbered from 0 in the scenario. */
+  cpus?: number[] | null;
+  /** A window, in seconds as the trace prints them. */
+  from?: number | null;
+  to?: number | null;
+}
 
 /** Which loaded timeline a request is about: the main one (default) or the variant it is compared with. */
 export type TimelineSlot = 'main' | 'compare';
@@ -56,6 +78,11 @@ export type SimEvent =
   | { type: 'sim/progress'; seq: number; done: number; total: number }
   | { type: 'sim/validated'; seq: number; check: ScenarioCheck }
   | { type: 'sim/presetText'; seq: number; text: string }
+  /** A search's progress (before `sim/explored`, any number of times). */
+  | { type: 'sim/exploreProgress'; seq: number; progress: ExploreProgress }
+  | { type: 'sim/explored'; seq: number; report: ExploreReport }
+  /** The import's report, and the scenario it wrote as JSON text (null when the window does not fit the format). */
+  | { type: 'sim/traceImported'; seq: number; report: TraceReport; scenario: string | null }
   | { type: 'sim/failed'; seq: number; error: SimError };
 
 /** What the loader says of a scenario text: its first error, placed in the text, or what the file holds. */

@@ -46,6 +46,8 @@ export interface StepInfo {
   /** One-line rendering of the operation and its arguments, e.g. `switch to K`. */
   text: string;
   note?: string;
+  /** When it happened in the kernel trace it was imported from, in seconds (the step's `time`). */
+  time?: number;
   /** Index of the first micro-step this step ran, and how many it ran (0 if it was refused). */
   firstMicrostep: number;
   microstepCount: number;

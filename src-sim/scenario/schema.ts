@@ -11,7 +11,7 @@ const name = stepName;
 
 /** A step: one of the operations of ops/ (each defines its own shape, ops/<op>.ts). */
 const step = z.discriminatedUnion('do', [
-  OPS.switch.schema, OPS.access.schema, OPS.speculate.schema, OPS.map.schema, OPS.munmap.schema, OPS.cow.schema,
+  OPS.switch.schema, OPS.access.schema, OPS.speculate.schema, OPS.map.schema, OPS.munmap.schema, OPS.gup_fast.schema, OPS.cow.schema,
   OPS.reclaim.schema, OPS.clone.schema, OPS.exit.schema, OPS.exec.schema, OPS.mmget.schema, OPS.mmget_not_zero.schema,
   OPS.mmput.schema, OPS.mmgrab.schema, OPS.mmdrop.schema, OPS.use_mm.schema, OPS.unuse_mm.schema,
   OPS.membarrier_register.schema, OPS.membarrier.schema, OPS.device_access.schema, OPS.continue.schema,
@@ -41,6 +41,9 @@ export const configSchema = z.strictObject({
   s390_rule: z.enum(['2012', '2016']),
   pti: z.boolean(),
   i8_mode: z.enum(['strict', 'x86-lazy-relaxed']),
+  rcu_table_free: z.enum(['arch', 'on', 'off']),
+  tlb_remove_table: z.enum(['v4.19', 'pre-4.19']),
+  table_batch_alloc_fails: z.boolean(),
 }).partial();
 
 export const archSchema = z.enum(['x86', 'powerpc', 'arm64', 's390', 'mips']);

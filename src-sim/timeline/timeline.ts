@@ -266,6 +266,7 @@ export class Timeline implements Recorder {
       out.push({
         index: i, number: setup ? i : i - this.setupLen, setup, actor: file.do === 'device_access' ? file.device! : `cpu${file.cpu}`, op: file.do, text: describeStep(file),
         ...(note ? { note } : {}),
+        ...(file.time !== undefined ? { time: file.time } : {}),
         firstMicrostep: this.stepFirst.a[i], microstepCount: this.stepCount.a[i], outcome: OUTCOMES[this.stepOutcome.a[i]],
         ...(error ? { error } : {}),
       });

@@ -80,6 +80,8 @@ export interface ScenarioStep {
   to?: string;
   name?: string;
   mm?: string;
+  /** The trace time, in seconds. */
+  time?: number;
   note: string;
 }
 
@@ -270,10 +272,10 @@ export class Reconstruction {
     this.notWritten[reason] = (this.notWritten[reason] ?? 0) + 1;
   }
 
-  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note'>): boolean {
+  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note' | 'time'>): boolean {
     const sc = this.o.cpuIndex(r.cpu);
     if (sc === null) return false;
-    this.steps.push({ cpu: sc, ...s, note: `trace line ${r.line}, t=${r.ts}` });
+    this.steps.push({ cpu: sc, ...s, time: r.ts, note: `trace line ${r.line}, t=${r.ts}` });
     return true;
   }
 

@@ -3,6 +3,7 @@ import { loadScenario, selectPickedScenario, setHelpOpen, setPresenting, setThem
 import { OpenScenario } from '../views/OpenScenario.tsx';
 import { PresetOptions } from './PresetOptions.tsx';
 import { setGlossaryPanel } from '../glossary/state.ts';
+import { setExploreOpen } from '../explore/state.ts';
 
 export function Header() {
   const loading = useStore(store, (s) => s.pending !== null);
@@ -62,6 +63,16 @@ function HeaderButtons() {
           <option value="dark">dark</option>
         </select>
       </label>
+      <button
+        type="button"
+        className="button"
+        onClick={() => setExploreOpen(true)}
+        disabled={!hasTimeline}
+        data-testid="explore-button"
+        title="Try every interleaving of this scenario's CPUs (X)"
+      >
+        Explore <kbd>X</kbd>
+      </button>
       <button type="button" className="button" onClick={() => setPresenting(true)} disabled={!hasTimeline} data-testid="present">
         Present <kbd>P</kbd>
       </button>

@@ -9,6 +9,7 @@ import type { ScenarioCheck } from '../../src-sim/protocol/index.ts';
 import { checkScenario, loadSource, scenarioText, store } from '../store.ts';
 import type { CodeEditorHandle } from '../editor/CodeEditor.tsx';
 import { PresetOptions } from '../components/PresetOptions.tsx';
+import { startExplore } from '../explore/state.ts';
 
 const CodeEditor = lazy(() => import('../editor/CodeEditor.tsx'));
 
@@ -138,6 +139,20 @@ export function EditorDialog({ onClose }: { onClose: () => void }) {
           }}
         >
           Run it
+        </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="editor-explore"
+          disabled={!!check?.error}
+          title="Try every interleaving of this scenario's CPUs"
+          onClick={() => {
+            const text = editor.current?.text() ?? latest.current;
+            dialog.current?.close();
+            void startExplore({ kind: 'json', text });
+          }}
+        >
+          Explore it
         </button>
         <button
           type="button"

@@ -1,7 +1,21 @@
 import { useRef, type ReactNode } from 'react';
 
-/** A button that opens the file chooser for one JSON file, with the hidden input behind it (tests set files on it). */
-export function FileButton({ children, label, testid, inputTestid, onFile }: { children: ReactNode; label: string; testid: string; inputTestid: string; onFile: (file: File) => void }) {
+/** A button that opens the file chooser for one file (JSON unless `accept` says otherwise), with the hidden input behind it (tests set files on it). */
+export function FileButton({
+  children,
+  label,
+  testid,
+  inputTestid,
+  onFile,
+  accept = '.json,application/json',
+}: {
+  children: ReactNode;
+  label: string;
+  testid: string;
+  inputTestid: string;
+  onFile: (file: File) => void;
+  accept?: string;
+}) {
   const input = useRef<HTMLInputElement>(null);
   return (
     <>
@@ -11,7 +25,7 @@ export function FileButton({ children, label, testid, inputTestid, onFile }: { c
       <input
         ref={input}
         type="file"
-        accept=".json,application/json"
+        accept={accept}
         className="sr-only"
         tabIndex={-1}
         aria-label={label}

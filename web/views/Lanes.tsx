@@ -39,6 +39,9 @@ function seekFrom(slot: Slot, t: number): void {
 export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const machine = useStore(store, (s) => pick(s, slot).summary?.machine ?? null);
   const n = useStore(store, (s) => pick(s, slot).summary?.microstepCount ?? 0);
+  const steps = useStore(store, (s) => pick(s, slot).summary?.steps);
+  // A trace's scenario: the axis ticks read trace time, one micro-step per unit (Axis.tsx).
+  const timed = useMemo(() => !!steps?.some((st) => st.time !== undefined), [steps]);
   const domain = useStore(store, (s) => pick(s, slot).domain);
   const tracks = useStore(store, (s) => pick(s, slot).tracks);
   const view = useStore(store, (s) => pick(s, slot).view);
@@ -89,7 +92,9 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
     >
       <div className="lanes-axis-row">
         <div className="lanes-corner" style={{ width: LABEL_WIDTH }}>
-          <span className="hint">{n} micro-steps</span>
+          <span className="hint">
+            {n} micro-steps{timed ? <span data-testid="trace-axis-note"> · ticks: trace time, not to scale</span> : null}
+          </span>
           {slot === 'main' ? <span className="export-buttons" role="group" aria-label="Export the lanes">
             <button type="button" className="mini-button" onClick={() => exportSvg(theme, plotWidth, LABEL_WIDTH)} data-testid="export-svg">
               SVG

@@ -1,0 +1,84 @@
+/**
+ * A kernel trace opened in the app: read by a worker of its own with progress, its report equal to the importer's
+ * (run here in node on the same file), then the reconstructed scenario on the timeline with a trace-time axis; another
+ * pass with a CPU and a window; a file that is not a trace gets a clear error and the app keeps working.
+ */
+import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { screenshot, usePages } from './browser.ts';
+import { settled } from './model-check.ts';
+import { TraceImport } from '../src-sim/trace/import.ts';
+
+const { open } = usePages();
+const FILE = 'tests/fixtures/traces/x86-6.18-lazytlb-demo.tracefs.txt';
+const NAME = 'x86-6.18-lazytlb-demo.tracefs.txt';
+
+function importHere(options: { cpus?: number[]; from?: number; to?: number } = {}) {
+  const imp = new TraceImport({ name: NAME, ...options });
+  imp.push(readFileSync(FILE, 'utf8'));
+  return imp.finish();
+}
+
+describe('kernel trace import', () => {
+  test('open the x86 capture: report, reconstruction, then its scenario on a trace-time axis', async () => {
+    const { page, problems } = await open('?v=1&scenario=t0-lazy-tlb-basics&variant=x86', { viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    await settled(page);
+    await page.getByTestId('file-input').setInputFiles({ name: NAME, mimeType: 'text/plain', buffer: readFileSync(FILE) });
+    const dialog = page.getByTestId('trace-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('trace-report').waitFor();
+
+    const here = importHere();
+    expect(await page.getByTestId('trace-format').textContent()).toBe(here.report.format);
+    expect(await page.getByTestId('trace-arch').textContent()).toContain('x86 (the trace shows it)');
+    expect(await page.getByTestId('trace-lines').textContent()).toContain(`${here.report.lines.toLocaleString('en')} lines; ${here.report.unparsedLines} match no known line shape`);
+    const rows = await page.getByTestId('trace-switches').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const expected = Object.entries(here.report.reconstructed.switches.byKind)
+      .filter(([, c]) => c.n > 0)
+      .map(([k, c]) => [k, String(c.n), String(c.reason0), `${c.flushed} / ${c.pcidKept}`]);
+    expect(rows).toEqual(expected);
+    expect(await page.getByTestId('trace-scenario').textContent()).toContain(`${here.report.scenario.steps} steps`);
+    await screenshot(page, 'trace-report', { fullPage: false });
+
+    await page.getByTestId('trace-show').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await settled(page);
+    expect(await page.getByTestId('step').count()).toBeGreaterThan(0);
+    // the axis reads trace time, from the steps' `time`
+    const axis = page.locator('svg.axis[data-axis="trace"]').first();
+    await axis.waitFor();
+    expect(await axis.getAttribute('aria-label')).toMatch(/^time axis, trace time .* after the first step$/);
+    expect((await axis.locator('text').allTextContents()).some((t) => /µs|ms$/.test(t))).toBe(true);
+    await screenshot(page, 'trace-timeline', { fullPage: false });
+    expect(problems).toEqual([]);
+  });
+
+  test('another pass with one CPU and a window; a file that is not a trace says so', async () => {
+    const { page, problems } = await open('?v=1&scenario=t0-lazy-tlb-basics&variant=x86', { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    await settled(page);
+    await page.getByTestId('file-input').setInputFiles({ name: NAME, mimeType: 'text/plain', buffer: readFileSync(FILE) });
+    await page.getByTestId('trace-report').waitFor();
+    const all = importHere();
+    const from = all.report.window.firstTs! + 0.01;
+    await page.getByTestId('trace-cpus').fill('1');
+    await page.getByTestId('trace-from').fill(String(from));
+    await page.getByTestId('trace-reimport').click();
+    const here = importHere({ cpus: [1], from });
+    await expect.poll(async () => (await page.getByTestId('trace-scenario').textContent()) ?? '').toContain(`${here.report.scenario.steps} steps`);
+    expect(here.report.scenario.steps).toBeLessThan(all.report.scenario.steps);
+    // a bad CPU list is refused in the form, before any import
+    await page.getByTestId('trace-cpus').fill('1,x');
+    await page.getByTestId('trace-reimport').click();
+    expect(await page.getByRole('alert').textContent()).toContain('"x" is not a CPU number or range');
+    await page.keyboard.press('Escape');
+
+    // binary data: a clear error, and the timeline on screen stays
+    await page.getByTestId('file-input').setInputFiles({ name: 'core.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0, 0, 0, 9, 8]) });
+    const status = page.getByTestId('trace-status');
+    await status.waitFor();
+    expect(await status.textContent()).toMatch(/^The trace could not be read: "core\.bin": /);
+    await page.keyboard.press('Escape');
+    await settled(page);
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * What the app asks of the explorer and what it hears back (src-sim/explore/). Plain data: the worker builds it from
+ * an `ExploreResult`, the UI only shows it.
+ */
+
+/** The search's bounds and shape, as the user sets them in the Explore dialog (the CLI's flags, same meaning). */
+export interface ExploreSettings {
+  /** Stop after this many distinct states (the report then says the search was not exhaustive). */
+  maxStates: number;
+  /** Speculative walks and device accesses allowed at any point, besides the steps' own (0: off). */
+  hardware: number;
+  /** Breadth-first gives every violation with a shortest schedule; depth-first holds less. */
+  order: 'bfs' | 'dfs';
+}
+
+/** How far a search got (sent every few thousand states, and as a sign of life). */
+export interface ExploreProgress {
+  states: number;
+  transitions: number;
+  depth: number;
+  /** Milliseconds since the search began. */
+  ms: number;
+  maxStates: number;
+}
+
+export interface ExploreFinding {
+  id: string;
+  message: string;
+  /** `fn.label` that raised it. */
+  at: string;
+  /** The schedule that reaches it, move by move, as text. */
+  schedule: string[];
+  /** The schedule written as a scenario file that replays to the violation (JSON text), when the format can say it. */
+  counterexample: string | null;
+}
+
+export interface ExploreReport {
+  scenario: string;
+  variant: string;
+  /** The actors whose steps were interleaved (a CPU's kernel steps, its MMU, a device). */
+  actors: string[];
+  exhaustive: boolean;
+  /** Why not, if not: the state or depth bound met. */
+  bound: string | null;
+  states: number;
+  transitions: number;
+  finals: number;
+  stuck: number;
+  maxDepth: number;
+  ms: number;
+  statesPerSec: number;
+  violations: ExploreFinding[];
+}
