@@ -15,27 +15,27 @@ import { expectOf, variantNames } from '../src-sim/scenario/load.ts';
 import { presetById, presets } from '../src-sim/scenario/presets.ts';
 
 /**
- * The x86 window behind every I9 of t0 x86 and t1 below: switch_mm_irqs_off (up to ~6.12) takes the CPU out of the old
- * mm's mm_cpumask before it loads the new CR3, with interrupts off. A freed-tables flush in that window skips the CPU
- * and exit_mmap frees the page tables while its CR3 still points at them. In the kernel the tables are freed through
- * RCU (MMU_GATHER_RCU_TABLE_FREE: selected by x86 with PARAVIRT, always since 6.14), which waits for that CPU to turn
- * interrupts back on, after its CR3 write. The model frees them at once: a model gap (RCU table freeing, branch ptfree10).
+ * History, kept so a change shows: before RCU table freeing was modelled (kernel/rcu.ts, mm/mmu_gather.c), exploration
+ * found I9 in t0 x86 and in t1's refcount, optout-no-shootdown and shootdown-x86-style variants, all one race: x86's
+ * switch_mm_irqs_off (up to ~6.12) takes the CPU out of the old mm's mm_cpumask before it loads the new CR3, with
+ * interrupts off; a freed-tables flush in that window skips the CPU, and exit_mmap freed the page tables while its CR3
+ * still pointed at them. RCU table freeing (x86: with PARAVIRT, and always since a37259732a7d, "x86/mm: Make
+ * MMU_GATHER_RCU_TABLE_FREE unconditional", 6.15) waits for that CPU to turn interrupts back on, after its CR3 write:
+ * those I9s are gone, also from the whole state spaces. The I4 it found in t1's powerpc shootdown variants was a model
+ * error (a task run on a second CPU while the first was still switching away from it; ops/switch.ts
+ * switchingAwayFrom): gone too.
  */
-const RCU_TABLE_FREE = 'x86 switch_mm_irqs_off window (cpumask cleared before CR3 load); RCU table freeing, not modelled yet, closes it';
-
 type Row = [preset: string, variant: string, bound: number, exhaustive: boolean, ids: string[], why?: string];
 
 const TABLE: Row[] = [
-  ['t0-lazy-tlb-basics', 'x86', 1500, false, [], 'the I9 of the RCU table-freeing gap lies beyond this bound (whole space: ~180k states)'],
+  ['t0-lazy-tlb-basics', 'x86', 1500, false, []],
   ['t0-lazy-tlb-basics', 'arm64', 1500, false, []],
   ['t0-lazy-tlb-basics', 'powerpc', 1500, false, []],
-  ['t1-lazy-refcount-optout', 'refcount', 5000, false, ['I9'], RCU_TABLE_FREE],
-  ['t1-lazy-refcount-optout', 'optout-no-shootdown', 5000, false, ['I3', 'I9'], RCU_TABLE_FREE],
-  // Whole spaces: 10.8k and 12.9k states, no violation. The I4 exploration once showed here came from the model letting
-  // a task run on a second CPU while the first was still switching away from it (ops/switch.ts switchingAwayFrom).
-  ['t1-lazy-refcount-optout', 'shootdown-powerpc', 5000, false, []],
-  ['t1-lazy-refcount-optout', 'shootdown-powerpc-6.4', 5000, false, []],
-  ['t1-lazy-refcount-optout', 'shootdown-x86-style', 5000, false, ['I3', 'I9', 'I10b'], RCU_TABLE_FREE],
+  ['t1-lazy-refcount-optout', 'refcount', 2500, false, []],
+  ['t1-lazy-refcount-optout', 'optout-no-shootdown', 2500, false, ['I3']],
+  ['t1-lazy-refcount-optout', 'shootdown-powerpc', 2500, false, []],
+  ['t1-lazy-refcount-optout', 'shootdown-powerpc-6.4', 2500, false, []],
+  ['t1-lazy-refcount-optout', 'shootdown-x86-style', 2500, false, ['I3', 'I10b']],
   ['t2-use-mm-mm-users', 'buggy', 10_000, true, ['I7', 'I8', 'I10c', 'I11']],
   ['t2-use-mm-mm-users', 'fixed', 10_000, true, []],
   ['t2-use-mm-mm-users', 'mips', 10_000, true, ['I7', 'I8', 'I11']],
