@@ -42,6 +42,15 @@ describe('explore', () => {
     }
     await findings.first().locator('summary').click();
     await screenshot(page, 'explore-t2-buggy', { fullPage: false });
+
+    // Open the first finding: its counterexample (lazytlb/2) on the timeline, ending in its invariant, race marked.
+    await findings.first().getByTestId('explore-open').click();
+    await page.getByTestId('explore-dialog').waitFor({ state: 'hidden' });
+    await settled(page);
+    const steps = page.getByTestId('step');
+    await expect.poll(() => steps.count()).toBe((presetById('t2-use-mm-mm-users')!.setup?.length ?? 0) + model.violations[0].schedule.length);
+    expect(await steps.last().getAttribute('data-violations')).toContain(model.violations[0].id);
+    expect(await page.locator('[data-testid="step"][data-race]').evaluateAll((els) => els.map((e) => e.getAttribute('data-race')))).toEqual(['first', 'second']);
     expect(problems).toEqual([]);
   });
 

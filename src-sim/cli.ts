@@ -5,17 +5,18 @@
  * cut. Output of any length is written piece by piece.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { INVARIANTS } from './invariants/catalog.ts';
+import { INVARIANTS, idMatches } from './invariants/catalog.ts';
 import { MAX_SCENARIO_CHARS, ScenarioError, expectOf, mib, parseScenarioText, variantNames, variantOf } from './scenario/load.ts';
 import { presetById, presets } from './scenario/presets.ts';
 import { oneLine, quote } from './scenario/quote.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import { findingsByStep } from './protocol/summary.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
+import { counterexample, findRace, soloActor, type Race } from './explore/counterexample.ts';
 import { CHECK_SCHEMA, EXPLORE_SCHEMA, TRACE_SCHEMA, jsonPieces, runReport } from './timeline/report.ts';
 import { Timeline } from './timeline/timeline.ts';
 import type { Arch } from './model/types.ts';
@@ -56,7 +57,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -139,12 +140,15 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
   out.line(`${file.id} --variant ${t.variant.name} (${t.variant.arch}, ${file.machine.cpus} CPUs): ${t.steps.length} steps, ${t.microstepCount} micro-steps`);
   const violations = findingsByStep(t.violations);
   const warnings = findingsByStep(t.warnings);
+  // A counterexample's race (lazytlb/2): its two steps marked `>`.
+  const raced = new Set(file.race ? [setupCount + file.race.first, setupCount + file.race.second] : []);
   for (const s of t.steps) {
     const mark = s.error ? 'REFUSED' : s.outcome;
-    out.line(`  ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
+    out.line(`${raced.has(s.index) ? '>' : ' '} ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
     for (const v of violations.get(s.index) ?? []) out.line(`      ! ${v.id} at ${v.fn}.${v.label} [${v.cpus.join(',')}]: ${v.message}`);
     for (const w of warnings.get(s.index) ?? []) out.line(`      ~ ${w.id}: ${w.message}`);
   }
+  if (file.race) out.line(`race (>): ${file.race.note ?? `steps ${file.race.first} and ${file.race.second}`}`);
   const c = t.totals();
   out.line(`counters: ${c.ipis} IPIs, ${c.flushes} TLB flushes, ${c.cr3Writes} MMU context loads, ${c.coreSyncs} core syncs (${c.redundantCoreSyncs} redundant), ${c.mmCountAtomics} mm_count atomics`);
   const ids = [...new Set(t.violations.map((v) => v.id))];
@@ -155,33 +159,66 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
   return t.internalError ? 1 : 0;
 }
 
-/** Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with a schedule. */
-function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null }, json: boolean): number {
+/** Where `--out FILE.json` writes the counterexample of invariant `id`: FILE-ID.json (docs/cli-json.md). */
+const outName = (file: string, id: string): string => `${file.slice(0, -'.json'.length)}-${id}.json`;
+
+/**
+ * Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with its shortest schedule
+ * met, the race in it and the schedule as a counterexample scenario (explore/counterexample.ts).
+ */
+function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null; target: string | null; out: string | null }, json: boolean): number {
   let r: ExploreResult;
+  const t0 = performance.now();
   try {
     r = explore(file, variant, {
       ...(o.maxStates !== null ? { maxStates: o.maxStates } : {}),
       ...(o.hardware !== null ? { hardware: o.hardware } : {}),
+      ...(o.target !== null ? { target: o.target } : {}),
       order: o.bfs ? 'bfs' : 'dfs',
-      onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}\n`),
+      onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${Math.round(p.states / Math.max((performance.now() - t0) / 1000, 1e-3))} states/s\n`),
       progressEvery: 50_000,
     });
   } catch (e) {
     if (e instanceof ScenarioError) throw new UsageError(e.message);
     throw e;
   }
+  const found = r.violations.map((v) => {
+    const stats = { searches: 0, bounded: 0 };
+    const race: Race | null = findRace(file, r.variant, v, { stats, ...(o.hardware !== null ? { hardware: o.hardware } : {}) });
+    const solo = race ? null : soloActor(file, r.variant, v.moves);
+    const none = race ? null : solo ? `${solo}'s moves alone reach it` : stats.bounded ? 'no pair of moves proven within the search bounds' : 'every reordering of two actors tried still reaches it: the order does not decide';
+    return { v, race, none, scenario: counterexample(file, r.variant, v, race) };
+  });
+  const written: string[] = [];
+  if (o.out !== null) {
+    for (const f of found) {
+      const name = outName(o.out, f.v.id);
+      try {
+        writeFileSync(name, JSON.stringify(f.scenario, null, 2) + '\n');
+      } catch (e) {
+        throw new UsageError(`cannot write ${arg(name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
+      }
+      written.push(name);
+    }
+  }
   if (json) {
-    const { violations, ...rest } = r;
-    out.line(JSON.stringify({ schema: EXPLORE_SCHEMA, ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, scheduleLength: v.schedule.length, schedule: v.schedule })) }, null, 2));
+    const { violations: _v, ...rest } = r;
+    const violations = found.map(({ v, race, none, scenario }, i) => ({
+      id: v.id, message: v.message, at: v.at, scheduleLength: v.schedule.length, schedule: v.schedule,
+      race, ...(none ? { noRace: none } : {}), counterexample: scenario, ...(o.out !== null ? { file: written[i] } : {}),
+    }));
+    out.line(JSON.stringify({ schema: EXPLORE_SCHEMA, ...rest, ...(o.target !== null ? { target: o.target } : {}), violations }, null, 2));
     return 0;
   }
   out.line(`${r.scenario} --variant ${r.variant}: actors ${r.actors.join(', ')}`);
-  out.line(`${r.exhaustive ? 'exhaustive' : `stopped at the bound (${r.bound})`}: ${r.states} states, ${r.transitions} transitions, ${r.finals} final states (${r.stuck} with steps never begun), depth ${r.maxDepth}, ${r.ms} ms (${r.statesPerSec} states/s)`);
-  if (!r.violations.length) out.line('no invariant violated');
-  for (const v of r.violations) {
+  out.line(`${r.exhaustive ? 'exhaustive' : `stopped at the bound (${r.bound})`}: ${r.states} states, ${r.transitions} transitions, ${r.finals} final states (${r.stuck} with steps never begun), ${r.interleavings ?? 'uncounted'} interleavings, depth ${r.maxDepth}, ${r.ms} ms (${r.statesPerSec} states/s)`);
+  if (!r.violations.length) out.line(o.target !== null ? `${o.target} not violated` : 'no invariant violated');
+  found.forEach(({ v, race, none }, i) => {
     out.line(`! ${v.id} at ${v.at}, after ${v.schedule.length} moves: ${v.message}`);
-    v.schedule.forEach((m, i) => out.line(`    ${String(i + 1).padStart(3)}. ${m}`));
-  }
+    v.schedule.forEach((m, j) => out.line(`  ${race && (j === race.first.move || j === race.second.move) ? '>' : ' '} ${String(j + 1).padStart(3)}. ${m}`));
+    out.line(race ? `  race (>): ${race.note}` : `  race: none, ${none}`);
+    if (written[i]) out.line(`  counterexample written to ${written[i]} (npm run sim -- run ${written[i]})`);
+  });
   return 0;
 }
 
@@ -314,6 +351,7 @@ interface Args {
   maxStates: number | null;
   bfs: boolean;
   hardware: number | null;
+  target: string | null;
   arch: Arch | null;
   cpus: number[] | null;
   from: number | null;
@@ -340,7 +378,7 @@ function seconds(opt: string, v: string): number {
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, arch: null, cpus: null, from: null, to: null, out: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, target: null, arch: null, cpus: null, from: null, to: null, out: null };
   const seen = new Set<string>();
   const value = (i: number, opt: string, what: string): string => {
     if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
@@ -368,6 +406,10 @@ function parseArgs(argv: string[]): Args {
       const n = rest[++i];
       if (n === undefined || !/^[0-9]{1,3}$/.test(n)) throw new UsageError(`--hardware needs a whole number from 0 to 999${n === undefined ? '' : `, not ${arg(n)}`}`);
       a.hardware = Number(n);
+    } else if (x === '--target') {
+      const v = value(++i, x, 'an invariant id such as I8');
+      if (!/^I\d{1,3}[a-z]?$/.test(v) || !Object.keys(INVARIANTS).some((known) => idMatches(v, known))) throw new UsageError(`--target takes an invariant id such as I8 or I13 (docs/scenario-format.md §17), not ${arg(v)}`);
+      a.target = v;
     } else if (x === '--arch') {
       const v = value(++i, x, `an architecture (${archSchema.options.join(', ')})`);
       const r = archSchema.safeParse(v);
@@ -386,9 +428,11 @@ function parseArgs(argv: string[]): Args {
 
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
-  const traceOpts = a.arch !== null || a.cpus !== null || a.from !== null || a.to !== null || a.out !== null;
+  const traceOnly = a.arch !== null || a.cpus !== null || a.from !== null || a.to !== null;
+  const traceOpts = traceOnly || a.out !== null;
+  const exploreOpts = a.maxStates !== null || a.bfs || a.hardware !== null || a.target !== null;
   const noArgs = () => {
-    if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+    if (a.positional.length || a.variant !== null || a.json || exploreOpts || traceOpts) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
   switch (a.cmd) {
     case 'list':
@@ -396,19 +440,20 @@ function main(out: Out, argv: string[]): number {
       list(out);
       return 0;
     case 'explore':
-      if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
+      if (traceOnly) throw new UsageError(`--arch, --cpus, --from and --to are options of trace; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
-      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware }, a.json);
+      if (a.out !== null && !/\.json$/.test(a.out)) throw new UsageError(`--out of explore takes a file name ending in .json (one FILE-ID.json is written per violated invariant), not ${arg(a.out)}`);
+      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware, target: a.target, out: a.out }, a.json);
     case 'run':
-      if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
+      if (exploreOpts) throw new UsageError(`--max-states, --hardware, --bfs and --target are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
       if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':
-      if (a.variant !== null || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`check takes preset ids, files, folders and --json; ${USAGE}`);
+      if (a.variant !== null || exploreOpts || traceOpts) throw new UsageError(`check takes preset ids, files, folders and --json; ${USAGE}`);
       return check(out, a.positional, a.json);
     case 'trace':
-      if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
+      if (exploreOpts) throw new UsageError(`--max-states, --hardware, --bfs and --target are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`trace takes one trace file; ${USAGE}`);
       if (a.variant !== null) throw new UsageError(`trace takes no --variant (choose the architecture with --arch); ${USAGE}`);
       if (a.from !== null && a.to !== null && a.to < a.from) throw new UsageError(`--to ${a.to} is before --from ${a.from}`);

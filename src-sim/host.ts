@@ -8,6 +8,7 @@ import type { ScenarioCheck, SimEvent, SimRequest } from './protocol/messages.ts
 import type { ExploreReport, ExploreSettings } from './protocol/explore.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
+import { counterexample, findRace } from './explore/counterexample.ts';
 import type { TraceOptions } from './protocol/messages.ts';
 import type { Arch } from './model/types.ts';
 import { ARCHES } from './arch/index.ts';
@@ -157,7 +158,7 @@ export function createHost(): SimHost {
             ? (p) => report({ type: 'sim/exploreProgress', seq, progress: { ...p, ms: Math.round(performance.now() - t0), maxStates: settings.maxStates } })
             : undefined,
         });
-        return { type: 'sim/explored', seq, report: exploreReport(file, result) };
+        return { type: 'sim/explored', seq, report: exploreReport(file, result, settings.hardware) };
       }
       case 'sim/viewRequested': {
         const t = need(req.of);
@@ -263,10 +264,23 @@ function exploreSettings(v: unknown): ExploreSettings {
   return { maxStates: intIn('settings.maxStates', o.maxStates, 1, MAX_EXPLORE_STATES), hardware: intIn('settings.hardware', o.hardware, 0, 8), order: o.order };
 }
 
-/** The explorer's result as the app shows it. */
-function exploreReport(_file: ScenarioFile, r: ExploreResult): ExploreReport {
+/** The race search's bound in the app (each violation's; the CLI allows more): a few seconds at the explorer's speed. */
+const RACE_STATES = 50_000;
+
+/**
+ * The explorer's result as the app shows it: each violation with its schedule written as a scenario file (lazytlb/2,
+ * an explicit schedule that replays to it: explore/counterexample.ts) and its race, marked in that file.
+ */
+function exploreReport(file: ScenarioFile, r: ExploreResult, hardware: number): ExploreReport {
   const { violations, ...rest } = r;
-  return { ...rest, violations: violations.map((v) => ({ id: v.id, message: v.message, at: v.at, schedule: v.schedule, counterexample: null })) };
+  return {
+    ...rest,
+    violations: violations.map((v) => {
+      const race = findRace(file, r.variant, v, { hardware, totalStates: RACE_STATES });
+      const text = JSON.stringify(counterexample(file, r.variant, v, race), null, 2) + '\n';
+      return { id: v.id, message: v.message, at: v.at, schedule: v.schedule, counterexample: text, race: race && { first: race.first.move, second: race.second.move, note: race.note } };
+    }),
+  };
 }
 
 /** The editor's check of a scenario text: the loader's first error with its line and column, or what the file holds. */

@@ -107,6 +107,14 @@ describe('explore requests', () => {
     expect(events.length).toBe(Math.floor(done.report.states / 2000));
     for (const e of events) expect(e).toMatchObject({ type: 'sim/exploreProgress', seq: 7, progress: { maxStates: 100_000 } });
     expect(() => structuredClone(done)).not.toThrow();
+    // each finding's counterexample (lazytlb/2) loads through the same host and ends in its invariant, race marked
+    for (const v of done.report.violations) {
+      const loaded = h.handle({ type: 'sim/loadRequested', seq: 8, source: { kind: 'json', text: v.counterexample! } });
+      if (loaded.type !== 'sim/loaded') throw new Error(JSON.stringify(loaded));
+      expect(loaded.summary.violations.find((x) => x.id === v.id)!.step).toBe(loaded.summary.steps.length - 1);
+      expect(v.race).toMatchObject({ first: expect.any(Number), second: expect.any(Number) });
+      expect(loaded.summary.race!.second - loaded.summary.race!.first).toBe(v.race!.second - v.race!.first);
+    }
   });
 
   it('refuses bad settings with the field named, and a bad scenario with its path', () => {

@@ -39,7 +39,7 @@ describe('validation names the JSON path', () => {
     [with_({ steps: [{ cpu: 0, do: 'exit', until: 'no_such_label' }] }), 'steps[0].until: no micro-step is called "no_such_label"'],
     [with_({ steps: [{ cpu: 0, do: 'teleport' }] }), 'steps[0].do'],
     [with_({ steps: [{ do: 'exit' }] }), 'steps[0].cpu: which CPU runs this step?'],
-    [with_({ format: 'lazytlb/2' }), 'format'],
+    [with_({ format: 'lazytlb/3' }), 'format'],
     [with_({ machine: { arch: 'vax', cpus: 2 } }), 'machine.arch'],
     [with_({ machine: { arch: 'x86', cpus: 0 } }), 'machine.cpus'],
     [with_({ tasks: [{ name: 'P', mm: 'NOPE' }] }), 'tasks[0].mm: mm NOPE is not defined'],

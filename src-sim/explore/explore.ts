@@ -19,6 +19,7 @@ import { labelNames } from '../engine/fn.ts';
 import { opDef } from '../ops/index.ts';
 import { hexVa, vpnOf } from '../ops/def.ts';
 import { beginStep } from '../ops/resolve.ts';
+import { idMatches } from '../invariants/catalog.ts';
 import { resolveVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import { ExploreState, canonicalKey } from './state.ts';
@@ -38,6 +39,10 @@ export interface ExploreOptions {
   maxDepth?: number;
   /** How many speculative walks and device accesses may happen at any point in a run, besides the steps' (default 0). */
   hardware?: number;
+  /** Only this invariant id (or the ids it covers, `I13` → `I13a`..): breadth-first search stops at its first hit. */
+  target?: string;
+  /** Start from the state this schedule reaches (replayed from the root) instead of the root; reported schedules include it. */
+  prefix?: Move[];
   /** Told every `progressEvery` new states. */
   onProgress?: (p: { states: number; transitions: number; depth: number }) => void;
   progressEvery?: number;
@@ -64,6 +69,11 @@ export interface ExploreResult {
   transitions: number;
   /** Complete runs met (states where nothing can move), counted once per distinct final state. */
   finals: number;
+  /**
+   * Complete runs: distinct schedules from the start to a state where nothing can move, counted over the graph of
+   * distinct states (depth-first only; null for breadth-first, or if a cycle was met). A lower bound when not exhaustive.
+   */
+  interleavings: number | null;
   /** Runs where some actor's steps never began (its guard never held again). */
   stuck: number;
   maxDepth: number;
@@ -93,7 +103,7 @@ export function actorsOf(file: ScenarioFile, variant: string): Actor[] {
   return out;
 }
 
-interface Node {
+export interface Node {
   x: ExploreState;
   /** Per actor, how many of its steps have begun. */
   pc: number[];
@@ -133,7 +143,7 @@ export function rootOf(file: ScenarioFile, variant: string): ExploreState {
 }
 
 /** Perform a move on a copy of n; null if the step's guard does not hold (refused). */
-function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
+export function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
   const x = n.x.clone();
   const pc = n.pc;
   if (m.kind !== 'begin') {
@@ -179,6 +189,12 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   let bound: string | null = null;
   const path: Move[] = [];
   const texts: string[] = [];
+  /** Per distinct state (by key), the complete runs from it (depth-first): `interleavings`. */
+  const runs = new Map<string, number>();
+  let cyclic = false;
+  let lastKey = '';
+  /** Breadth-first with a target: stop at its first (shortest) hit. */
+  let hit = false;
 
   const keyOf = (n: Node) => canonicalKey(n.x) + '\u0002' + n.pc.join(',') + '\u0002' + n.hw;
   const offers = hardwareOffers(file);
@@ -212,17 +228,17 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   /** A node's moves, each performed on a copy: `onChild` gets the child, the move and its text. */
-  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: string) => void): void => {
+  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: string) => void): boolean => {
     if (depth > deepest) deepest = depth;
     const moves = movesAt(n);
     if (!moves.length) {
       finals++;
       if (n.pc.some((p, a) => p < actors[a].steps.length)) stuck++;
-      return;
+      return true;
     }
     if (depth >= maxDepth) {
       bound = `depth ${maxDepth}`;
-      return;
+      return false;
     }
     for (const m of moves) {
       const text = describe(n, m);
@@ -231,11 +247,14 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       transitions++;
       onChild(c, m, text);
     }
+    return false;
   };
 
   /** Record the violations a transition raised, reached by `schedule` (kept if shorter than the one known). */
   const note = (c: Node, moves: () => Move[], schedule: () => string[], length: number): void => {
     for (const f of c.x.rec.violations) {
+      if (opts.target !== undefined && !idMatches(opts.target, f.id)) continue;
+      if (opts.target !== undefined && opts.order === 'bfs') hit = true;
       const had = found.get(f.id);
       if (!had || had.moves.length > length) {
         const l = labelNames[f.label];
@@ -249,6 +268,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   /** Whether c is a new state within the bound (then it is counted as seen). */
   const fresh = (c: Node, depth: number): boolean => {
     const key = keyOf(c);
+    lastKey = key;
     if (seen.has(key)) return false;
     if (seen.size >= maxStates) {
       bound = `${maxStates} states`;
@@ -259,15 +279,25 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     return true;
   };
 
-  const visit = (n: Node, depth: number): void => {
-    expand(n, depth, (c, m, text) => {
+  const visit = (n: Node, depth: number, key: string): void => {
+    let count = 0;
+    const final = expand(n, depth, (c, m, text) => {
       path.push(m);
       texts.push(text);
       note(c, () => path.slice(), () => texts.slice(), path.length);
-      if (fresh(c, depth + 1)) visit(c, depth + 1);
+      if (fresh(c, depth + 1)) {
+        const ck = lastKey;
+        visit(c, depth + 1, ck);
+        count += runs.get(ck)!;
+      } else {
+        const known = runs.get(lastKey);
+        if (known === undefined) cyclic ||= seen.has(lastKey) && bound === null;
+        else count += known;
+      }
       path.pop();
       texts.pop();
     });
+    runs.set(key, final ? 1 : count);
   };
 
   /** Breadth-first: states in order of distance, so the first schedule met for a violation is a shortest one. */
@@ -280,12 +310,12 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       return out.reverse();
     };
     let level: Array<{ n: Node; id: number }> = [{ n: start, id: 0 }];
-    for (let depth = 0; level.length; depth++) {
+    for (let depth = 0; level.length && !hit; depth++) {
       const next: Array<{ n: Node; id: number }> = [];
       for (const { n, id } of level) {
         expand(n, depth, (c, m, text) => {
           const steps = () => [...back(id), { move: m, text }];
-          note(c, () => steps().map((x) => x.move), () => steps().map((x) => x.text), depth + 1);
+          note(c, () => [...path, ...steps().map((x) => x.move)], () => [...texts, ...steps().map((x) => x.text)], path.length + depth + 1);
           if (!fresh(c, depth + 1)) return;
           trail.push({ parent: id, move: m, text });
           next.push({ n: c, id: trail.length - 1 });
@@ -295,10 +325,20 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     }
   };
 
-  const start: Node = { x: root, pc: actors.map(() => 0), hw: opts.hardware ?? 0 };
-  seen.add(keyOf(start));
+  let start: Node = { x: root, pc: actors.map(() => 0), hw: opts.hardware ?? 0 };
+  for (const m of opts.prefix ?? []) {
+    const c = applyMove(actors, start, m);
+    if (!c) throw new Error('the prefix does not replay: a step was refused');
+    c.x.rec.violations.length = 0;
+    c.x.rec.warnings.length = 0;
+    path.push(m);
+    texts.push(describe(start, m));
+    start = c;
+  }
+  const startKey = keyOf(start);
+  seen.add(startKey);
   if (opts.order === 'bfs') breadthFirst(start);
-  else visit(start, 0);
+  else visit(start, path.length, startKey);
   const ms = performance.now() - t0;
   return {
     scenario: file.id,
@@ -309,6 +349,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     states: seen.size,
     transitions,
     finals,
+    interleavings: opts.order === 'bfs' || cyclic ? null : runs.get(startKey) ?? null,
     stuck,
     maxDepth: deepest,
     ms: Math.round(ms),

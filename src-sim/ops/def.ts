@@ -8,6 +8,7 @@
  *   start      the kernel function it starts, with its arguments;
  *   describe   a one-line rendering.
  * A hardware step (speculate, device_access) is one micro-step of a CPU's MMU or of a device instead (`hardware`).
+ * A move of an explicit schedule (step, irq; format lazytlb/2) is one of the engine's choices instead (`choice`).
  */
 import { z } from 'zod';
 import type { Kernel } from '../engine/kernel.ts';
@@ -72,6 +73,11 @@ export interface OpDef<S extends z.ZodType, O, F = z.infer<S>> {
     /** Perform it: one micro-step. */
     run(k: Kernel, f: F): void;
   };
+  /**
+   * An engine choice written as a step (ops/schedule.ts; only in an explicit schedule): `resolve` gives the choice,
+   * `refuse` is its guard, and the engine performs it (engine/choice.ts `step`); `start` is never called.
+   */
+  choice?: true;
   creates?(f: F, names: Names): void;
   check?(f: F, names: Names): FieldError | null;
   resolve(k: Kernel, f: F): O | string;

@@ -20,6 +20,7 @@ import { mapOp, type MapOp } from './map.ts';
 import { membarrierOp, membarrierRegisterOp, type MembarrierOp, type MembarrierRegisterOp } from './membarrier.ts';
 import { munmapOp, type MunmapOp } from './munmap.ts';
 import { reclaimOp, type ReclaimOp } from './reclaim.ts';
+import { irqOp, stepOp } from './schedule.ts';
 import { mmdropOp, mmgetNotZeroOp, mmgetOp, mmgrabOp, mmputOp, type RefOp } from './refs.ts';
 import { speculateOp } from './speculate.ts';
 import { switchOp, type SwitchOp } from './switch.ts';
@@ -51,6 +52,9 @@ export const OPS = {
   membarrier: membarrierOp,
   device_access: deviceAccessOp,
   continue: continueOp,
+  // The moves of an explicit schedule (format lazytlb/2): engine choices, not kernel operations.
+  step: stepOp,
+  irq: irqOp,
 };
 
 /** A step's operation with its arguments resolved to ids. */

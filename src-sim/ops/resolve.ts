@@ -2,6 +2,7 @@
  * Beginning a scenario step: its operation's names (tasks, mms, pages) resolved to ids in the current state (a `map` to
  * a page name that does not exist yet creates that page), its guard asked, and its kernel function started.
  */
+import { step, type Choice } from '../engine/choice.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { StepFile } from '../scenario/schema.ts';
 import { opDef, refuse, startOf, type Op } from './index.ts';
@@ -28,4 +29,18 @@ export function beginStep(k: Kernel, c: number, file: StepFile): string | null {
 /** Resolve the names in a step to ids in the current state; a string is the reason it cannot be. */
 export function resolveOp(k: Kernel, f: StepFile): Op | string {
   return opDef(f.do).resolve(k, f);
+}
+
+/**
+ * Perform a move of an explicit schedule (`step`, `irq`: ops/schedule.ts) on CPU c: its guard asked, then the engine's
+ * choice made. Returns why the move is not enabled now (nothing changed), or null.
+ */
+export function makeChoice(k: Kernel, c: number, file: StepFile): string | null {
+  const def = opDef(file.do);
+  const ch = def.resolve(k, file) as Choice | string;
+  if (typeof ch === 'string') return ch;
+  const why = def.refuse(k, c, ch, k.s.tasks[k.s.cpus[c].curr]);
+  if (why) return why;
+  step(k, ch);
+  return null;
 }

@@ -21,6 +21,8 @@ export const switchOp: OpDef<typeof schema, SwitchOp> = {
     if (t.state === 'dead') return `${t.name} has exited`;
     if (t.idle_of >= 0 && t.idle_of !== c) return `${t.name} is CPU${t.idle_of}'s idle task`;
     if (t.state === 'running' && t.cpu !== c) return `${t.name} is running on CPU${t.cpu}`;
+    const d = switchingAwayFrom(k, c, op.to);
+    if (d >= 0) return `CPU${d} is still switching away from ${t.name} (its context switch has not reached finish_task_switch)`;
     return null;
   },
   start: (k, c, op) => ({ fn: '__schedule', args: { next: op.to === 'idle' ? idleOf(k, c) : op.to } }),
@@ -30,4 +32,24 @@ export const switchOp: OpDef<typeof schema, SwitchOp> = {
 function idleOf(k: Kernel, c: CpuId): TaskId {
   // makeState creates CPU c's idle task as task c; the scan is only a fallback.
   return k.s.tasks[c]?.idle_of === c ? c : k.s.tasks.findIndex((t) => t.idle_of === c);
+}
+
+/**
+ * The CPU other than c that is still switching away from task t, or -1. A task leaves its CPU only when that CPU's
+ * context switch clears prev->on_cpu (kernel/sched/core.c finish_task, in finish_task_switch just before the runqueue
+ * lock is dropped: folded into our finish_task_switch.finish_lock_switch); until then no other CPU may run it
+ * (try_to_wake_up waits for on_cpu to clear, and the load balancer does not migrate a task that is on a CPU).
+ */
+export function switchingAwayFrom(k: Kernel, c: CpuId, t: TaskId): CpuId {
+  for (const cpu of k.s.cpus) {
+    if (cpu.id === c) continue;
+    const st = cpu.stack;
+    for (let i = 0; i < st.length; i++) {
+      const f = st[i];
+      if (f.fn !== 'context_switch' || f.l.prev !== t) continue;
+      const fin = st[i + 1];
+      if (f.pc !== 'ret' || (fin?.fn === 'finish_task_switch' && (fin.pc === 'take_prev_mm' || fin.pc === 'finish_lock_switch'))) return cpu.id;
+    }
+  }
+  return -1;
 }

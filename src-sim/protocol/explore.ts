@@ -32,6 +32,11 @@ export interface ExploreFinding {
   schedule: string[];
   /** The schedule written as a scenario file that replays to the violation (JSON text), when the format can say it. */
   counterexample: string | null;
+  /**
+   * The two moves whose order made the difference, as indexes into `schedule` (and into the counterexample's `steps`),
+   * or null (one actor alone, or no pair proven within the bounds). The counterexample carries it as `race` too.
+   */
+  race?: { first: number; second: number; note: string } | null;
 }
 
 export interface ExploreReport {

@@ -55,9 +55,10 @@ export interface StepInfo {
   error?: string;
   /**
    * Where the step left the actor's operation: finished, paused at `until`, blocked waiting for an IPI, refused
-   * (see `error`), or skipped (the step belongs to other variants: `only`).
+   * (see `error`), or skipped (the step belongs to other variants: `only`); in an explicit schedule (lazytlb/2), running:
+   * the CPU still has an operation or handler in flight, which later `step`s move.
    */
-  outcome: 'done' | 'paused' | 'blocked' | 'refused' | 'skipped';
+  outcome: 'done' | 'paused' | 'blocked' | 'refused' | 'skipped' | 'running';
 }
 
 export interface MicrostepRow {
@@ -159,4 +160,9 @@ export interface TimelineSummary {
   counters: Counters[];
   totals: Counters;
   expect: ExpectResult;
+  /**
+   * A counterexample's race (format lazytlb/2 `race`): the two steps whose order made the difference, as indexes into
+   * `steps` (setup included, like StepInfo.index), the first one run first, and a sentence.
+   */
+  race?: { first: number; second: number; note?: string };
 }

@@ -166,6 +166,7 @@ function checkNames(f: ScenarioFile): void {
   ];
   const names = { tasks, mms, pages, devices, cpus: ncpu };
   for (const [, s] of allSteps) opDef(s.do).creates?.(s, names);
+  checkExplicit(f);
   const variantList = Object.keys(f.variants ?? {});
   for (const [path, s] of allSteps) {
     (s.only ?? []).forEach((v, i) => {
@@ -188,6 +189,7 @@ function checkNames(f: ScenarioFile): void {
       if (s.cpu >= ncpu) throw new ScenarioError(`${path}.cpu`, `CPU ${s.cpu} does not exist (machine has ${ncpu})`);
     }
     if (s.until !== undefined && !knownLabels().has(s.until)) throw new ScenarioError(`${path}.until`, `no micro-step is called ${quote(s.until)} (see docs/scenario-format.md)`);
+    if (s.do === 'step' && s.at !== undefined && !knownLabels().has(s.at)) throw new ScenarioError(`${path}.at`, `no micro-step is called ${quote(s.at)} (see docs/scenario-format.md)`);
     const bad = def.check?.(s, names);
     if (bad) throw new ScenarioError(`${path}.${bad[0]}`, bad[1]);
   }
@@ -204,6 +206,35 @@ function checkNames(f: ScenarioFile): void {
       }
       if (typeof e === 'object' && e.step !== undefined && e.step >= f.steps.length) throw new ScenarioError(`expect.${v}[${i}].step`, `step ${e.step} does not exist (${f.steps.length} steps)`);
     });
+  }
+}
+
+/**
+ * What lazytlb/2 adds (docs/scenario-format.md §19): `schedule`, `race` and the moves `step` and `irq` need that format;
+ * the moves belong to an explicit schedule's `steps` only (setup runs by the default chooser); an explicit schedule
+ * has nothing to pause or continue; `race` names two steps of the schedule, in their order.
+ */
+function checkExplicit(f: ScenarioFile): void {
+  const v2 = f.format === 'lazytlb/2';
+  const explicit = f.schedule === 'explicit';
+  if (!v2 && f.schedule !== undefined) throw new ScenarioError('schedule', '"schedule" needs "format": "lazytlb/2"');
+  if (!v2 && f.race !== undefined) throw new ScenarioError('race', '"race" needs "format": "lazytlb/2"');
+  (f.setup ?? []).forEach((s, i) => {
+    if (opDef(s.do).choice) throw new ScenarioError(`setup[${i}].do`, `${s.do} is a move of an explicit schedule; setup runs by the default chooser`);
+  });
+  f.steps.forEach((s, i) => {
+    const path = `steps[${i}]`;
+    if (opDef(s.do).choice) {
+      if (!v2) throw new ScenarioError(`${path}.do`, `${s.do} needs "format": "lazytlb/2" and "schedule": "explicit"`);
+      if (!explicit) throw new ScenarioError(`${path}.do`, `${s.do} is a move of an explicit schedule; set "schedule": "explicit"`);
+    }
+    if (explicit && s.do === 'continue') throw new ScenarioError(`${path}.do`, 'an explicit schedule never pauses: nothing to continue (use "step")');
+    if (explicit && s.until !== undefined) throw new ScenarioError(`${path}.until`, 'an explicit schedule never runs ahead: no "until" (each micro-step is a "step")');
+  });
+  if (f.race) {
+    const { first, second } = f.race;
+    if (second >= f.steps.length) throw new ScenarioError('race.second', `step ${second} does not exist (${f.steps.length} steps)`);
+    if (first >= second) throw new ScenarioError('race.first', `the first racing step (${first}) must come before the second (${second})`);
   }
 }
 

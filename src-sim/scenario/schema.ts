@@ -1,5 +1,5 @@
 /**
- * The scenario file format `lazytlb/1` (docs/scenario-format.md), as a zod schema: the shape only. Each step's shape
+ * The scenario file format `lazytlb/1` and its extension `lazytlb/2` (docs/scenario-format.md), as a zod schema: the shape only. Each step's shape
  * is its operation's (ops/<op>.ts). Names, ranges and labels are resolved in scenario/load.ts, which reports errors
  * with the same JSON paths.
  */
@@ -15,7 +15,11 @@ const step = z.discriminatedUnion('do', [
   OPS.reclaim.schema, OPS.clone.schema, OPS.exit.schema, OPS.exec.schema, OPS.mmget.schema, OPS.mmget_not_zero.schema,
   OPS.mmput.schema, OPS.mmgrab.schema, OPS.mmdrop.schema, OPS.use_mm.schema, OPS.unuse_mm.schema,
   OPS.membarrier_register.schema, OPS.membarrier.schema, OPS.device_access.schema, OPS.continue.schema,
+  OPS.step.schema, OPS.irq.schema,
 ]);
+
+/** The format versions a reader of this code accepts (docs/scenario-format.md §19: what lazytlb/2 adds). */
+export const FORMATS = ['lazytlb/1', 'lazytlb/2'] as const;
 
 export const configSchema = z.strictObject({
   lazy_tlb_refcount: z.boolean(),
@@ -57,7 +61,7 @@ const expectation = z.union([
 ]);
 
 export const scenarioSchema = z.strictObject({
-  format: z.literal('lazytlb/1'),
+  format: z.enum(FORMATS),
   id: z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1).max(200),
   summary: z.string().max(4000).optional(),
@@ -93,6 +97,14 @@ export const scenarioSchema = z.strictObject({
     config: configSchema.optional(),
   })).optional(),
   expect: z.record(name, z.array(expectation).max(64)).optional(),
+  /** lazytlb/2: "explicit": `steps` is an explicit schedule (no step runs ahead; `step` and `irq` move the engine). */
+  schedule: z.enum(['default', 'explicit']).optional(),
+  /** lazytlb/2: the two steps whose order made the difference (a counterexample's race), indexes into `steps`. */
+  race: z.strictObject({
+    first: z.number().int().nonnegative(),
+    second: z.number().int().nonnegative(),
+    note: z.string().max(2000).optional(),
+  }).optional(),
 });
 
 export type ScenarioFile = z.infer<typeof scenarioSchema>;

@@ -21,7 +21,7 @@ import { freeze, keyframeOf, snapshotOf, workingCopy, type KeyState } from '../m
 import { initialState } from '../scenario/initial.ts';
 import type { CounterState, SimState, Snapshot } from '../model/types.ts';
 import { describeStep, opDef } from '../ops/index.ts';
-import { beginStep } from '../ops/resolve.ts';
+import { beginStep, makeChoice } from '../ops/resolve.ts';
 import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import type { Counters, ExpectResult, KernelSourceInfo, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
@@ -62,7 +62,7 @@ class GrowArray {
   }
 }
 
-const OUTCOMES: StepInfo['outcome'][] = ['done', 'paused', 'blocked', 'refused', 'skipped'];
+const OUTCOMES: StepInfo['outcome'][] = ['done', 'paused', 'blocked', 'refused', 'skipped', 'running'];
 const COUNTER_KEYS = ['ipis', 'flushes', 'cr3Writes', 'coreSyncs', 'redundantCoreSyncs', 'mmCountAtomics'] as const;
 
 export class Timeline implements Recorder {
@@ -293,10 +293,22 @@ export class Timeline implements Recorder {
       return ['done', null];
     }
     const c = file.cpu!;
+    if (i >= this.setupLen && this.file.schedule === 'explicit') return this.runExplicit(c, file);
     const why = beginStep(k, c, file);
     if (why) return ['refused', why];
     const outcome = k.pump(c);
     return [outcome === 'halted' ? 'done' : outcome, null];
+  }
+
+  /**
+   * A step of an explicit schedule (lazytlb/2): an operation only begins (nothing runs ahead), a `step` runs one
+   * micro-step and an `irq` delivers one IPI (ops/schedule.ts). The outcome says whether the CPU is still busy.
+   */
+  private runExplicit(c: number, file: StepFile): [StepInfo['outcome'], string | null] {
+    const k = this.k;
+    const why = opDef(file.do).choice ? makeChoice(k, c, file) : beginStep(k, c, file);
+    if (why) return ['refused', why];
+    return [k.s.cpus[c].stack.length ? 'running' : 'done', null];
   }
 
   // ---- seeking ----
@@ -478,6 +490,7 @@ export class Timeline implements Recorder {
       counters: this.counters(),
       totals: this.totals(),
       expect: this.expectResult(),
+      ...(f.race ? { race: { first: this.setupLen + f.race.first, second: this.setupLen + f.race.second, ...(f.race.note ? { note: f.race.note } : {}) } } : {}),
     };
   }
 }

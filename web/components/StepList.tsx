@@ -19,6 +19,7 @@ const OUTCOME: Record<StepInfo['outcome'], { mark: string; word: string }> = {
   blocked: { mark: '⋯', word: 'blocked' },
   refused: { mark: '⊘', word: 'refused' },
   skipped: { mark: '–', word: 'not in this variant' },
+  running: { mark: '›', word: 'in flight' },
 };
 
 interface Findings {
@@ -109,10 +110,13 @@ const StepRow = memo(function StepRow({
   findings: Findings;
 }) {
   const titles = useStore(store, (s) => s.summary?.invariants ?? NO_TITLES);
+  // A counterexample's race (summary.race): its two steps are marked, first and second.
+  const race = useStore(store, (s) => (s.summary?.race?.first === step.index ? 'first' : s.summary?.race?.second === step.index ? 'second' : undefined));
   const outcome = OUTCOME[step.outcome];
   const violated = findings.violations.length > 0;
   const classes = ['step', `outcome-${step.outcome}`];
   if (violated) classes.push('has-violation');
+  if (race) classes.push('race-step');
   const line = step.outcome === 'skipped' ? '' : counterLine(counters);
 
   return (
@@ -123,6 +127,7 @@ const StepRow = memo(function StepRow({
       data-testid="step"
       data-step={step.index}
       data-outcome={step.outcome}
+      data-race={race}
       data-violations={violated ? [...new Set(findings.violations.map((v) => v.id))].join(' ') : undefined}
     >
       <div className="step-meta">

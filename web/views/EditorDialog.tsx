@@ -98,7 +98,7 @@ export function EditorDialog({ onClose }: { onClose: () => void }) {
           </select>
         </label>
         <span className="hint">
-          Format: <code>lazytlb/1</code> (docs/scenario-format.md). Checked as you type.
+          Format: <code>lazytlb/1</code>, or <code>lazytlb/2</code> for explicit schedules (docs/scenario-format.md). Checked as you type.
         </span>
       </div>
       <div className="editor-body">
