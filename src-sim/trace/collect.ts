@@ -16,10 +16,16 @@ export type Rec =
   | (At & { k: 'fork'; parent: number; child: number; childComm: string; flags: number | null })
   | (At & { k: 'exec'; pid: number })
   | (At & { k: 'exit'; pid: number })
-  | (At & { k: 'flush'; pid: number; code: number; pages: number; hardirq: boolean; afterSwitch: boolean })
-  | (At & { k: 'ipi'; pid: number })
+  | (At & { k: 'flush'; pid: number; code: number; pages: number; hardirq: boolean; afterSwitch: boolean; csd: string | null })
+  /** A cross-call queued or sent: `flush` true for csd_queue_cpu func=flush_tlb_func, null when the event does not say (ipi_send_*). */
+  | (At & { k: 'ipi'; pid: number; targets: number[]; flush: boolean | null; csd: string | null })
+  /** flush_tlb_func runs on this CPU (csd_function_entry/exit): a remote handler (its csd), or the initiator's own part (csd 0). */
+  | (At & { k: 'csd'; entry: boolean; csd: string; local: boolean })
   | (At & { k: 'mmid'; pid: number; mmId: number })
   | (At & { k: 'exit_mmap'; pid: number });
+
+/** The x86 flush IPI's function (arch/x86/mm/tlb.c), as csd_* events print it. */
+export const FLUSH_FUNC = 'flush_tlb_func';
 
 /** Most records kept (about 100 bytes each): far above what a scenario of 2,000,000 steps needs. */
 export const MAX_RECORDS = 4_000_000;
@@ -33,8 +39,12 @@ export class Collector {
   /** Distinct mmap_lock mm pointers (reported; not used to merge, see reconstruct.ts). */
   readonly mmapLockPointers = new Set<string>();
   stoppedAt: { line: number; ts: number; reason: string } | null = null;
+  /** Whether the trace has csd_queue_cpu events (then they, not ipi_send_*, say which CPUs a flush IPI'd). */
+  sawCsdQueue = false;
   private readonly pendingNewtask = new Set<number>();
   private readonly lastWasSwitch = new Set<number>();
+  /** Per CPU, the csd of the flush_tlb_func it is running (between csd_function_entry and _exit). */
+  private readonly inFlushFunc = new Map<number, string>();
   private readonly mmIdSeen = new Set<string>();
   private lastLine = 0;
   private lastTs: number | null = null;
@@ -74,11 +84,23 @@ export class Collector {
       case 'sched_process_exit':
         return this.push({ ...at, k: 'exit', pid: d.pid });
       case 'tlb_flush':
-        return this.push({ ...at, k: 'flush', pid: p.pid, code: d.code, pages: d.pages, hardirq: p.flags !== null && /[hHzZ]/.test(p.flags.charAt(2)), afterSwitch });
+        return this.push({ ...at, k: 'flush', pid: p.pid, code: d.code, pages: d.pages, hardirq: p.flags !== null && /[hHzZ]/.test(p.flags.charAt(2)), afterSwitch, csd: this.inFlushFunc.get(p.cpu) ?? null });
       case 'ipi_send_cpu':
+        return this.push({ ...at, k: 'ipi', pid: p.pid, targets: [d.cpu], flush: null, csd: null });
       case 'ipi_send_cpumask':
+        return this.push({ ...at, k: 'ipi', pid: p.pid, targets: d.cpus, flush: null, csd: null });
       case 'csd_queue_cpu':
-        return this.push({ ...at, k: 'ipi', pid: p.pid });
+        this.sawCsdQueue = true;
+        return this.push({ ...at, k: 'ipi', pid: p.pid, targets: [d.cpu], flush: d.func === FLUSH_FUNC, csd: d.csd });
+      case 'csd_function_entry':
+      case 'csd_function_exit': {
+        if (d.func !== FLUSH_FUNC) return;
+        const entry = d.kind === 'csd_function_entry';
+        if (entry) this.inFlushFunc.set(p.cpu, d.csd);
+        else this.inFlushFunc.delete(p.cpu);
+        // smp_call_function_many_cond runs the initiator's own part with no csd (printed as a null pointer).
+        return this.push({ ...at, k: 'csd', entry, csd: d.csd, local: /^(?:0x)?0+$/.test(d.csd) });
+      }
       case 'rss_stat': {
         if (!d.curr || p.pid <= 0) return;
         this.userEvidence.add(p.pid);

@@ -38,15 +38,47 @@ export type SwitchKind =
   | 'user→user same mm'
   | 'user→user other mm';
 
-interface SwitchFact {
+export interface SwitchFact {
   line: number;
   cpu: number;
+  /** Index in `steps` of the switch written for it, or null (not written, or no context switch in the scenario). */
+  step: number | null;
   prevUser: boolean;
   /** For a lazy or user prev: the mm it had (null: unknown or init_mm, see `from`). */
   from: MmNode | 'init_mm' | 'unknown' | null;
   to: MmNode | null;
   /** pages of the `tlb_flush` reason 0 that is this CPU's next event after the switch (a CR3 write), or null. */
   cr3: number | null;
+}
+
+/** What flush_tlb_func did on a CPU, as its `tlb_flush` event says (ftrace-formats.md §2.2), or nothing traced. */
+export type HandlerOutcome = 'init_mm' | 'shootdown' | 'wrong-cpu' | 'none';
+
+/** One flush as its initiator ran it: flush_tlb_mm_range's reason-4 event or its local-only flush, and what followed. */
+export interface FlushFact {
+  line: number;
+  ts: number;
+  cpu: number;
+  pid: number;
+  pages: number;
+  /** `tlb_flush` reason 4 (remote IPI send): the initiator found another CPU in mm_cpumask. */
+  remote: boolean;
+  /** Trace CPUs a flush IPI was queued for (csd_queue_cpu func=flush_tlb_func, or ipi_send_* after reason 4), with the line. */
+  targets: Map<number, number>;
+  /** What flush_tlb_func did on each target (paired by csd), with its line. */
+  handlers: Map<number, { outcome: HandlerOutcome; line: number }>;
+  /** The initiator's own part. */
+  local: HandlerOutcome | null;
+  /** Followed by exit_mmap of the same task: the teardown of its mm (the model's exec or exit step flushes it). */
+  teardown: boolean;
+  /** Inside an exec window: the task execs later without switching away first. */
+  inExec: boolean;
+  /** Set for fork's flush_tlb_mm of the parent (x86 passes freed_tables for flush_tlb_mm). */
+  freedTables: boolean;
+  /** The scenario step that runs this flush (a `flush` step, or the exec or exit step whose mm teardown it is). */
+  step: number | null;
+  /** Why no step runs it (then it is not compared). */
+  why: string | null;
 }
 
 export interface LazyInterval {
@@ -76,10 +108,13 @@ export interface ReconstructOptions {
 
 export interface ScenarioStep {
   cpu: number;
-  do: 'switch' | 'clone' | 'exec' | 'exit';
+  do: 'switch' | 'clone' | 'exec' | 'exit' | 'flush' | 'map';
   to?: string;
   name?: string;
   mm?: string;
+  va?: string;
+  pages?: number;
+  freed_tables?: boolean;
   note: string;
 }
 
@@ -87,6 +122,8 @@ export interface ScenarioStep {
 export const LIMITS = { steps: 2_000_000, tasks: 1024, mms: 256 };
 
 const IDLE_PID = 0;
+/** Where the scenario maps each mm's one page (a program image): every real mm has page tables, which exit_mmap frees. */
+export const IMAGE_VA = '0x400000';
 
 export class Reconstruction {
   readonly tasks: TaskRec[] = [];
@@ -119,7 +156,15 @@ export class Reconstruction {
   private readonly startMms = new Map<number, MmNode>();
   private readonly mmIdOwner = new Map<number, MmNode>();
   private readonly pendingMmId = new Map<TaskRec, number>();
-  private readonly facts: SwitchFact[] = [];
+  readonly facts: SwitchFact[] = [];
+  readonly flushes: FlushFact[] = [];
+  /** Flush facts not run by any step, by reason. */
+  readonly flushesNotWritten: Record<string, number> = {};
+  private readonly csdFacts = new Map<string, FlushFact>();
+  private readonly inExec = new Set<Rec>();
+  private readonly exitStep = new Map<TaskRec, number>();
+  /** CPUs the trace shows lazily on a user mm when the window starts (a flush IPI found them there before any switch). */
+  private readonly initialLazy = new Map<number, { mm: MmNode; line: number }>();
   private readonly cpus = new Map<number, CpuState>();
   private readonly scenarioCpuOf = new Map<TaskRec, number>();
   private nodeId = 0;
@@ -168,7 +213,20 @@ export class Reconstruction {
     return { steps: this.o.maxSteps ?? LIMITS.steps, tasks: this.o.maxTasks ?? LIMITS.tasks, mms: this.o.maxMms ?? LIMITS.mms };
   }
 
+  /** Flush records of a task that execs later without switching away first: the exec's own flushes (old mm, new mm). */
+  private markExecWindows(): void {
+    const execPid = new Map<number, number>();
+    const rs = this.c.records;
+    for (let i = rs.length - 1; i >= 0; i--) {
+      const r = rs[i];
+      if (r.k === 'exec') execPid.set(r.cpu, r.pid);
+      else if (r.k === 'switch') execPid.delete(r.cpu);
+      else if (r.k === 'flush' && execPid.get(r.cpu) === r.pid) this.inExec.add(r);
+    }
+  }
+
   private run(): void {
+    this.markExecWindows();
     for (const r of this.c.records) {
       if (this.steps.length >= this.limits.steps) {
         this.stop(r, `the scenario format allows at most ${this.limits.steps.toLocaleString('en-US')} steps`);
@@ -187,9 +245,26 @@ export class Reconstruction {
       this.closeIpi(s);
       if (s.interval) this.closeLazy(cpu, s, this.lastTs ?? s.interval.from, 'end of window');
     }
+    this.lazyPrelude();
     // An mm_id that no exec explained: the task's mm changed without a traced exec.
     this.mmIdConflicts += this.pendingMmId.size;
     this.classify();
+  }
+
+  /**
+   * Setup for the CPUs the trace shows lazily on a user mm when the window starts: switch a task of that mm in and
+   * out again (first, while every CPU is idle), so the CPU starts lazy on it, as the kernel's did.
+   */
+  private lazyPrelude(): void {
+    const pre: ScenarioStep[] = [];
+    for (const [c, { mm, line }] of this.initialLazy) {
+      const sc = this.o.cpuIndex(c);
+      const t = this.tasks.find((x) => x.declared && !x.kthread && x.initialMm && find(x.initialMm) === find(mm));
+      if (sc === null || !t) continue;
+      const note = `trace line ${line}: a flush IPI found CPU${c} lazily on ${t.name}'s mm before its first switch`;
+      pre.push({ cpu: sc, do: 'switch', to: t.name, note }, { cpu: sc, do: 'switch', to: 'idle', note });
+    }
+    this.setup.unshift(...pre);
   }
 
   private stop(r: Rec, reason: string): void {
@@ -240,7 +315,7 @@ export class Reconstruction {
     let s = this.cpus.get(c);
     if (!s) {
       const t = current();
-      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle };
+      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle, flush: null, execTeardown: [], unswitched: true };
       this.cpus.set(c, s);
       // The scenario starts with every CPU idle on init_mm: put the CPU's first task there in setup.
       const sc = this.o.cpuIndex(c);
@@ -292,6 +367,18 @@ export class Reconstruction {
       case 'ipi': {
         const s = this.cpu(r.cpu, () => this.task(r.pid));
         if (s.pendingIpi) s.pendingIpi.sent = true;
+        // Which CPUs the open flush IPI'd: csd_queue_cpu names the function; without csd events, ipi_send_* after reason 4.
+        const f = s.flush;
+        if (f && (r.flush === true || (r.flush === null && !this.c.sawCsdQueue && f.remote))) {
+          for (const t of r.targets) if (!f.targets.has(t)) f.targets.set(t, r.line);
+          if (r.csd) this.csdFacts.set(r.csd, f);
+        }
+        return;
+      }
+      case 'csd': {
+        if (!r.entry || r.local) return;
+        const f = this.csdFacts.get(r.csd);
+        if (f && f.targets.has(r.cpu) && !f.handlers.has(r.cpu)) f.handlers.set(r.cpu, { outcome: 'none', line: r.line });
         return;
       }
       case 'mmid':
@@ -309,9 +396,12 @@ export class Reconstruction {
     const prevUser = prev.mm !== null && !prev.exited;
     const nextUser = next.mm !== null && !next.exited;
     const from: SwitchFact['from'] = prevUser ? prev.mm : s.lazy;
-    const fact: SwitchFact = { line: r.line, cpu: r.cpu, prevUser, from, to: nextUser ? next.mm : null, cr3: null };
+    const fact: SwitchFact = { line: r.line, cpu: r.cpu, step: null, prevUser, from, to: nextUser ? next.mm : null, cr3: null };
     this.facts.push(fact);
     s.pendingSwitch = fact;
+    s.flush = null;
+    s.execTeardown = [];
+    s.unswitched = false;
     if (prevUser && !nextUser) {
       s.lazy = prev.mm;
       s.interval = { from: r.ts, fromLine: r.line, mm: prev.mm as MmNode };
@@ -324,7 +414,7 @@ export class Reconstruction {
     if (this.o.cpuIndex(r.cpu) === null || s.scenarioCurr === next) return;
     if (next !== this.idle && next.exited) return this.skip('switch to a task that has exited');
     if (next !== this.idle && this.runningElsewhere(next, r.cpu)) return this.skip('switch to a task still current on another CPU (an event is missing)');
-    this.step(r, { do: 'switch', to: next === this.idle ? 'idle' : next.name });
+    if (this.step(r, { do: 'switch', to: next === this.idle ? 'idle' : next.name })) fact.step = this.steps.length - 1;
     this.setScenarioCurr(s, r.cpu, next);
   }
 
@@ -347,6 +437,12 @@ export class Reconstruction {
       else this.skip('thread created while its parent is not current in the scenario (declared in tasks)');
       return;
     }
+    // dup_mmap ends with flush_tlb_mm(oldmm), which x86 runs with freed_tables (arch/x86/include/asm/tlbflush.h).
+    const f = s.flush;
+    if (f && f.pid === parent.pid && f.pages === -1) {
+      f.freedTables = true;
+      if (f.step !== null) this.steps[f.step].freed_tables = true;
+    }
     const mm = this.node('fork', r.child, `mm-${r.child}`);
     this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: true, byName: false });
     this.skip('process forked (declared in tasks with its own mm: the format has no fork of a new mm)');
@@ -365,8 +461,12 @@ export class Reconstruction {
     t.mm = mm;
     t.kthread = false;
     if (s.curr === t) s.lazy = null;
-    if (s.scenarioCurr === t) this.step(r, { do: 'exec', mm: mm.name });
-    else this.skip('exec by a task that is not current in the scenario');
+    if (s.scenarioCurr === t && this.step(r, { do: 'exec', mm: mm.name })) {
+      for (const f of s.execTeardown) (f.step = this.steps.length - 1), (f.why = null);
+      // The new program's image: page tables the mm's teardown frees (exit_mmap flushes with freed_tables).
+      this.step(r, { do: 'map', va: IMAGE_VA });
+    } else this.skip('exec by a task that is not current in the scenario');
+    s.execTeardown = [];
   }
 
   private onExit(r: Extract<Rec, { k: 'exit' }>): void {
@@ -380,13 +480,14 @@ export class Reconstruction {
     }
     const user = t.mm !== null && !t.exited;
     t.exited = true;
-    if (user && s.scenarioCurr === t) this.step(r, { do: 'exit' });
+    if (user && s.scenarioCurr === t && this.step(r, { do: 'exit' })) this.exitStep.set(t, this.steps.length - 1);
     else this.skip(user ? 'exit of a task that is not current in the scenario' : 'exit of a kernel thread');
   }
 
   private onFlush(r: Extract<Rec, { k: 'flush' }>): void {
     const s = this.cpu(r.cpu, () => this.task(r.pid));
     this.flushByReason[r.code] = (this.flushByReason[r.code] ?? 0) + 1;
+    this.flushFact(r, s);
     this.closeIpi(s);
     if (r.code === 4) {
       this.remoteSend++;
@@ -422,6 +523,53 @@ export class Reconstruction {
     s.lazy = 'init_mm';
   }
 
+  /**
+   * The flush facts: inside flush_tlb_func (between csd_function_entry and _exit) an event is a handler's outcome, or
+   * the initiator's own part; outside it, reason 4 starts a flush that found other CPUs in the mask, and reason 3 (or
+   * reason 0 on a lazy CPU, which flush_tlb_func moves to init_mm) a local-only one.
+   */
+  private flushFact(r: Extract<Rec, { k: 'flush' }>, s: CpuState): void {
+    const outcome: HandlerOutcome | null = r.code === 0 ? 'init_mm' : r.code === 1 || r.code === 3 ? 'shootdown' : r.code === 5 ? 'wrong-cpu' : null;
+    if (r.csd !== null) {
+      if (/^(?:0x)?0+$/.test(r.csd)) {
+        if (s.flush && s.flush.local === null) s.flush.local = outcome;
+        return;
+      }
+      const f = this.csdFacts.get(r.csd);
+      const h = f?.handlers.get(r.cpu);
+      if (h && h.outcome === 'none' && outcome) (h.outcome = outcome), (h.line = r.line);
+      // A CPU that started the window in a kernel thread and has not switched yet: the handler found the flushed mm
+      // loaded (it moved it to init_mm, or flushed it), so the CPU was lazily on that mm when the window started.
+      const by = f ? this.byPid.get(f.pid) : undefined;
+      if (f && by?.mm && !f.inExec && s.unswitched && s.lazy === 'unknown' && (outcome === 'init_mm' || outcome === 'shootdown') && !this.initialLazy.has(r.cpu)) {
+        this.initialLazy.set(r.cpu, { mm: by.mm, line: r.line });
+      }
+      return;
+    }
+    if (r.hardirq || r.afterSwitch) return;
+    if (r.code === 4) return this.openFlush(r, s, true, null);
+    if (r.code === 3) return this.openFlush(r, s, false, 'shootdown');
+    // Reason 0 outside a switch and a handler on a CPU with no running user task: a local flush of its lazy mm.
+    if (r.code === 0 && !(s.curr.mm && !s.curr.exited)) return this.openFlush(r, s, false, 'init_mm');
+  }
+
+  private openFlush(r: Extract<Rec, { k: 'flush' }>, s: CpuState, remote: boolean, local: HandlerOutcome | null): void {
+    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: this.inExec.has(r), freedTables: false, step: null, why: null };
+    this.flushes.push(f);
+    s.flush = f;
+    const t = r.pid > IDLE_PID ? this.byPid.get(r.pid) : undefined;
+    if (this.o.cpuIndex(r.cpu) === null) f.why = 'on a CPU not in the scenario';
+    else if (f.inExec) f.why = 'inside exec, before sched_process_exec (the model\'s exec flushes only the old mm\'s teardown)';
+    else if (!t || t.kthread || !t.mm) f.why = 'by a kernel thread or idle (the trace does not say which mm)';
+    else if (t.exited) f.why = 'by a task that has exited, not its mm\'s teardown';
+    else if (s.scenarioCurr !== t) f.why = 'by a task that is not current in the scenario';
+    else {
+      const pages = r.pages;
+      this.step(r, pages < 0 ? { do: 'flush' } : { do: 'flush', va: '0x0', pages: Math.max(1, pages) });
+      f.step = this.steps.length - 1;
+    }
+  }
+
   private onMmId(r: Extract<Rec, { k: 'mmid' }>): void {
     const t = this.task(r.pid);
     if (!t.mm) return;
@@ -449,6 +597,16 @@ export class Reconstruction {
    */
   private onExitMmap(r: Extract<Rec, { k: 'exit_mmap' }>): void {
     const t = this.byPid.get(r.pid);
+    // The flush just before exit_mmap by the same task is the teardown's (exit_mmap traces after its tlb_finish_mmu).
+    const s = this.cpus.get(r.cpu);
+    const f = s?.flush;
+    if (s && f && f.pid === r.pid && !f.teardown) {
+      f.teardown = true;
+      if (f.inExec) {
+        f.why = 'the exec\'s teardown of the old mm, but the exec step was not written';
+        s.execTeardown.push(f);
+      } else if (t && t.exited && this.exitStep.has(t)) (f.step = this.exitStep.get(t)!), (f.why = null);
+    }
     if (!t || !t.mm) return;
     const root = find(t.mm);
     if (root.mmId !== null && this.mmIdOwner.get(root.mmId) === root) this.mmIdOwner.delete(root.mmId);
@@ -489,6 +647,12 @@ export class Reconstruction {
 
 interface CpuState {
   curr: TaskRec;
+  /** The flush this CPU started last, until its next switch. */
+  flush: FlushFact | null;
+  /** Teardown flushes of the old mm in the exec to come (the exec step runs them). */
+  execTeardown: FlushFact[];
+  /** No sched_switch seen on this CPU yet. */
+  unswitched: boolean;
   /** The mm a lazy CPU keeps loaded; null while it runs a user task. */
   lazy: MmNode | 'init_mm' | 'unknown' | null;
   interval: OpenLazy | null;

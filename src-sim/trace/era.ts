@@ -1,0 +1,62 @@
+/**
+ * The kernel era a trace is run under: the x86 `x86_lazy` knob (docs/scenario-format.md §5.2), given with `--era` or
+ * read from what the trace shows (ftrace-formats.md §3):
+ *   - switches from a user task to a kernel thread followed by a CR3 write: the kernel left the user mm at once
+ *     (4.14–4.19 with PCID): `v4.14`;
+ *   - `tlb_flush` reason 5 (TLB_REMOTE_WRONG_CPU): flush_tlb_func found a CPU that had switched away still in
+ *     mm_cpumask, which only kernels whose context switch leaves the old mm's bit set do (Rik van Riel's lazy
+ *     mm_cpumask series, about 6.13–6.14): the model's newest x86 era, if it has one newer than `v4.20`;
+ *   - switches to kernel threads with no CR3 write: lazy TLB (4.20+): `v4.20`.
+ * Other arches have no era the trace can show (no `tlb_flush`), and `--era` is refused there.
+ */
+import type { Arch } from '../model/types.ts';
+import { configSchema } from '../scenario/schema.ts';
+import type { Reconstruction } from './reconstruct.ts';
+
+export interface EraChoice {
+  /** The x86_lazy value the scenario runs with, or null (not x86). */
+  value: string | null;
+  source: 'given' | 'trace' | 'default' | 'not x86';
+  evidence: string;
+  /** What the trace shows that the chosen era does not model. */
+  warning: string | null;
+}
+
+/** The x86_lazy values the scenario format accepts. */
+export const x86Eras = (): readonly string[] => configSchema.shape.x86_lazy.unwrap().options;
+
+const version = (v: string): number => {
+  const m = /(\d+)\.(\d+)/.exec(v);
+  return m ? +m[1] * 1000 + +m[2] : 0;
+};
+
+/** The model's x86 era newer than v4.20 (the lazy mm_cpumask rule), or null while the model has none. */
+export function lazyCpumaskEra(): string | null {
+  const newer = x86Eras().filter((v) => version(v) > version('v4.20'));
+  return newer.sort((a, b) => version(b) - version(a))[0] ?? null;
+}
+
+export function chooseEra(arch: Arch, given: string | null, rec: Reconstruction): EraChoice {
+  if (arch !== 'x86') return { value: null, source: 'not x86', evidence: 'only x86 kernels trace tlb_flush: no era to choose', warning: given ? `--era ${given} ignored: it selects x86_lazy, and the scenario is ${arch}` : null };
+  const uk = rec.switchKinds['user→kernel'];
+  const wrongCpu = rec.flushByReason[5] ?? 0;
+  const newest = lazyCpumaskEra();
+  let value: string;
+  let evidence: string;
+  let warning: string | null = null;
+  if (uk.n > 0 && uk.reason0 * 2 > uk.n) {
+    value = 'v4.14';
+    evidence = `${uk.reason0} of ${uk.n} switches from a user task to a kernel thread wrote CR3: not lazy (4.14–4.19 with PCID)`;
+  } else if (wrongCpu > 0) {
+    value = newest ?? 'v4.20';
+    evidence = `${wrongCpu} tlb_flush reason 5 (remote wrong CPU): switching away leaves the CPU in mm_cpumask (the lazy mm_cpumask rule)`;
+    if (!newest) warning = 'the trace shows the lazy mm_cpumask rule (reason 5), which the model has no era for: v4.20 clears the bit on switching away';
+  } else if (uk.n > 0) {
+    value = 'v4.20';
+    evidence = `${uk.n} switches from a user task to a kernel thread, ${uk.reason0} with a CR3 write: lazy TLB`;
+  } else {
+    return { value: given ?? 'v4.20', source: given ? 'given' : 'default', evidence: 'no switch from a user task to a kernel thread: the trace does not show the era', warning: null };
+  }
+  if (given) return { value: given, source: 'given', evidence, warning: given !== value ? `the trace looks like x86_lazy ${value} (${evidence}), but --era ${given} was given` : null };
+  return { value, source: 'trace', evidence, warning };
+}
