@@ -20,6 +20,7 @@ import { CHECK_SCHEMA, EXPLORE_SCHEMA, TRACE_SCHEMA, jsonPieces, runReport } fro
 import { Timeline } from './timeline/timeline.ts';
 import type { Arch } from './model/types.ts';
 import { archSchema } from './scenario/schema.ts';
+import { x86Eras } from './trace/era.ts';
 import { TraceImport } from './trace/import.ts';
 import { scenarioPieces } from './trace/scenario.ts';
 import { reportLines } from './trace/text.ts';
@@ -56,7 +57,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--json] | trace <file> [--arch A] [--cpus LIST] [--era E] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -260,7 +261,7 @@ function scenarioPaths(a: string): string[] {
 
 /** Import a trace: read the file in chunks through the streaming importer, print the report, write the scenario. */
 function trace(out: Out, file: string, a: Args): number {
-  const imp = new TraceImport({ name: file, arch: a.arch, cpus: a.cpus, from: a.from, to: a.to });
+  const imp = new TraceImport({ name: file, arch: a.arch, era: a.era, cpus: a.cpus, from: a.from, to: a.to });
   let fd: number;
   try {
     // Not a FIFO (trace_pipe), a device or a directory: reading those may block forever or never end.
@@ -315,6 +316,7 @@ interface Args {
   bfs: boolean;
   hardware: number | null;
   arch: Arch | null;
+  era: string | null;
   cpus: number[] | null;
   from: number | null;
   to: number | null;
@@ -340,7 +342,7 @@ function seconds(opt: string, v: string): number {
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, arch: null, cpus: null, from: null, to: null, out: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, arch: null, era: null, cpus: null, from: null, to: null, out: null };
   const seen = new Set<string>();
   const value = (i: number, opt: string, what: string): string => {
     if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
@@ -373,6 +375,10 @@ function parseArgs(argv: string[]): Args {
       const r = archSchema.safeParse(v);
       if (!r.success) throw new UsageError(`--arch takes one of ${archSchema.options.join(', ')}, not ${arg(v)}`);
       a.arch = r.data;
+    } else if (x === '--era') {
+      const v = value(++i, x, `an x86_lazy era (${x86Eras().join(', ')})`);
+      if (!x86Eras().includes(v)) throw new UsageError(`--era takes one of ${x86Eras().join(', ')} (the x86_lazy values of docs/scenario-format.md §5.2), not ${arg(v)}`);
+      a.era = v;
     } else if (x === '--cpus') a.cpus = cpuList(value(++i, x, 'a list of CPUs such as 0,2-3'));
     else if (x === '--from') a.from = seconds(x, value(++i, x, 'a time in seconds'));
     else if (x === '--to') a.to = seconds(x, value(++i, x, 'a time in seconds'));
@@ -386,7 +392,7 @@ function parseArgs(argv: string[]): Args {
 
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
-  const traceOpts = a.arch !== null || a.cpus !== null || a.from !== null || a.to !== null || a.out !== null;
+  const traceOpts = a.arch !== null || a.era !== null || a.cpus !== null || a.from !== null || a.to !== null || a.out !== null;
   const noArgs = () => {
     if (a.positional.length || a.variant !== null || a.json || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
@@ -396,13 +402,13 @@ function main(out: Out, argv: string[]): number {
       list(out);
       return 0;
     case 'explore':
-      if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
+      if (traceOpts) throw new UsageError(`--arch, --era, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
       return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware }, a.json);
     case 'run':
       if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
-      if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
+      if (traceOpts) throw new UsageError(`--arch, --era, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       return run(out, load(a.positional[0]), a.variant, a.json);
     case 'check':
       if (a.variant !== null || a.maxStates !== null || a.bfs || a.hardware !== null || traceOpts) throw new UsageError(`check takes preset ids, files, folders and --json; ${USAGE}`);

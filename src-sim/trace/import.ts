@@ -25,6 +25,8 @@ export interface ImportOptions {
   to?: number | null;
   /** The x86_lazy era to run the scenario with (else what the trace shows). */
   era?: string | null;
+  /** More config knobs for the scenario (docs/scenario-format.md §5.2), on top of the era: what the trace cannot show. */
+  config?: ScenarioFile['machine']['config'];
   /** Run the scenario on the model and compare (default true). */
   conformance?: boolean;
   /** Scenario limits, lowered by tests. */
@@ -103,7 +105,7 @@ export class TraceImport {
         cpus: Math.max(1, scenarioCpus),
         summary: summaryOf(base, stats, rec, chosen),
       });
-      if (era.value !== null) scenario.machine.config = { x86_lazy: era.value as 'v4.20' };
+      if (era.value !== null || o.config) scenario.machine.config = { ...(era.value !== null ? { x86_lazy: era.value as 'v4.20' } : {}), ...o.config };
     }
     let conformance: Conformance;
     if (!scenario) conformance = emptyConformance(scenarioError ?? 'no scenario', null);
