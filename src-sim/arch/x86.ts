@@ -1,19 +1,30 @@
 /**
- * x86: arch/x86/mm/tlb.c (v6.12, with the v4.14 lazy semantics behind config.x86_lazy).
+ * x86: arch/x86/mm/tlb.c (v6.12, with the v4.14 lazy semantics and the 6.14+ lazy mm_cpumask behind config.x86_lazy).
  *
  * cpu_tlbstate: loaded_mm (CR3, may differ from current->active_mm), loaded_mm_asid, ctxs[6] {ctx_id, tlb_gen},
  * is_lazy. Three legal states: ACTIVE (loaded_mm = M, in mask, !lazy), KERNEL (loaded_mm = init_mm), LAZY
  * (loaded_mm = M, in mask, lazy).
  *
- * Shortcuts, stated: speculation mitigations, LAM, PTI's user PCIDs, the LDT and trim_cpumask are not modelled;
- * init_mm takes an ASID slot like any mm (choose_new_asid is not special-cased for it).
+ * With config.x86_invlpgb (AMD INVLPGB, 6.15+: Rik van Riel's broadcast TLB flush series, f37ff575b1fe "Enable
+ * broadcast TLB invalidation for multi-threaded processes"): an mm seen active on more than x86_global_asid_cpus CPUs
+ * after an IPI flush gets a global ASID (consider_global_asid, use_global_asid); its flushes are INVLPGB broadcasts
+ * (broadcast_tlb_flush): no IPI, flush_tlb_func does not run, so lazy CPUs stay on the mm. CPUs still on a dynamic
+ * slot are moved over by IPIs while the mm is in asid_transition (finish_asid_transition).
+ *
+ * Shortcuts, stated: speculation mitigations, LAM, PTI's user PCIDs and the LDT are not modelled; init_mm takes an
+ * ASID slot like any mm (choose_new_asid is not special-cased for it); with x86_lazy 'v6.14' the once-a-second
+ * should_trim_cpumask is replaced by "every x86_trim_cpumask_every-th generation of the mm" (the model has no clock).
+ * INVLPGB: consider_global_asid checks on every IPI flush (the kernel only every 32 jiffies or so, pid-dependent); a
+ * global ASID is TLB_NR_DYN_ASIDS + the mm's id and is never reused (the kernel reuses freed ones after a full flush at
+ * wrap-around); INVLPGB and its TLBSYNC are one micro-step; a CPU mid-switch counts as not yet on the global ASID
+ * (the kernel spins until the switch ends); INVLPGB is used only with PCID (the hardware that has one has the other).
  */
 import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { coreSerialized, syncCore, SYNC_CORE_REGISTERED } from '../kernel/membarrier.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, NONE, type CpuId, type MmId } from '../model/types.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type CpuId, type Mm, type MmId } from '../model/types.ts';
 import { speculatesWhenAttached, type ArchPolicy } from './policy.ts';
 
 export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
@@ -22,6 +33,41 @@ import { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
 const FLUSH_CEILING = 33;
 
 const SRC = 'arch/x86/mm/tlb.c';
+
+/** INVLPGB broadcast flushes and global ASIDs are in use (X86_FEATURE_INVLPGB; the model requires PCID with it). */
+function invlpgb(cfg: Readonly<Config>): boolean {
+  return cfg.x86_invlpgb && cfg.pcid;
+}
+
+/** is_global_asid(): a PCID beyond the dynamic slots, identical on every CPU. */
+export function isGlobalAsid(asid: number): boolean {
+  return asid >= TLB_NR_DYN_ASIDS;
+}
+
+/** mm_global_asid(): the mm's global ASID, or 0 (none). */
+function mmGlobalAsid(cfg: Readonly<Config>, m: Readonly<Mm>): number {
+  return invlpgb(cfg) && m.global_asid !== undefined ? m.global_asid : 0;
+}
+
+/** mm_needs_global_asid(): the mm has a global ASID but this CPU runs it on another (asid transition). */
+function mmNeedsGlobalAsid(cfg: Readonly<Config>, m: Readonly<Mm>, asid: number): boolean {
+  const g = mmGlobalAsid(cfg, m);
+  return g !== 0 && asid !== g;
+}
+
+/**
+ * mm_active_cpus_exceeds(): more than `threshold` CPUs of the mask have the mm loaded and are not lazy. The kernel's
+ * quick check on the mask's weight first, as there.
+ */
+export function mmActiveCpusExceeds(s: { cpus: ReadonlyArray<{ loaded_mm: MmId; is_lazy: boolean }> }, m: Readonly<Mm>, threshold: number): boolean {
+  if (m.cpumask.filter(Boolean).length <= threshold) return false;
+  let n = 0;
+  for (let c = 0; c < m.cpumask.length; c++) {
+    if (!m.cpumask[c] || s.cpus[c].loaded_mm !== m.id || s.cpus[c].is_lazy) continue;
+    if (++n > threshold) return true;
+  }
+  return false;
+}
 
 defineFn('enter_lazy_tlb@x86', SRC, {
   enter_lazy_tlb(k, c) {
@@ -59,6 +105,13 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
       if (next !== INIT_MM && !k.s.mms[next].cpumask[c.id]) {
         k.warn('WARN', [c.id], [k.mmName(next)], `switch_mm_irqs_off: CPU${c.id} not in mm_cpumask(${k.mmName(next)}) while it has it loaded`);
       }
+      // 6.15+: the mm got a global ASID since this CPU loaded it: reload with it (choose_new_asid, no flush).
+      if (mmNeedsGlobalAsid(k.s.config, k.s.mms[next], cpu.tag)) {
+        f.l.next_gen = k.s.mms[next].tlb_gen;
+        return 'choose_new_asid';
+      }
+      // Broadcast TLB invalidation keeps a global ASID up to date all the time.
+      if (isGlobalAsid(cpu.tag)) return RET;
       // Same-process thread switch: nothing to do. Lazy re-entry: catch up with tlb_gen.
       return wasLazy ? 'lazy_reentry_check_tlb_gen' : RET;
     }
@@ -83,11 +136,14 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
     k.cpu(c.id).loaded_mm = LOADED_MM_SWITCHING;
     return 'cpumask_switch';
   },
-  /** Stop receiving IPIs for prev; start receiving them for next, and only then read next's tlb_gen. */
+  /**
+   * Stop receiving IPIs for prev (until 6.13; from 6.14 the bit stays, cleared later by a flush that finds this CPU
+   * elsewhere: "x86/mm/tlb: Update mm_cpumask lazily"); start receiving them for next, and only then read its tlb_gen.
+   */
   cpumask_switch(k, c, f) {
     const P = f.l.P as MmId;
     const next = f.l.next as MmId;
-    if (P !== INIT_MM && P >= 0) k.mm(P).cpumask[c.id] = false;
+    if (P !== INIT_MM && P >= 0 && !lazyCpumask(k.s.config)) k.mm(P).cpumask[c.id] = false;
     if (next !== INIT_MM) k.mm(next).cpumask[c.id] = true;
     f.l.next_gen = k.s.mms[next].tlb_gen;
     return 'choose_new_asid';
@@ -98,6 +154,13 @@ defineFn('switch_mm_irqs_off@x86', SRC, {
     if (!k.s.config.pcid) {
       f.l.asid = 0;
       f.l.need_flush = true;
+      return 'load_new_mm_cr3';
+    }
+    // A global ASID is always up to date (INVLPGB broadcasts): no slot, no flush.
+    const global = mmGlobalAsid(k.s.config, next);
+    if (global) {
+      f.l.asid = global;
+      f.l.need_flush = false;
       return 'load_new_mm_cr3';
     }
     for (let a = 0; a < TLB_NR_DYN_ASIDS; a++) {
@@ -145,22 +208,59 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     const m = k.mm(mm);
     f.l.g = ++m.tlb_gen;
     f.l.covered = coveredChanges(k, mm, start, end);
-    return 'flush_tlb_multi';
+    // 6.15+: an mm with a global ASID is flushed by INVLPGB broadcast, whoever is in its mask.
+    return mmGlobalAsid(k.s.config, m) ? 'broadcast_tlb_flush' : 'flush_tlb_multi';
   },
-  /** native_flush_tlb_multi: which CPUs get the IPI (should_flush_tlb), then the local flush. */
+  /** INVLPGB for the mm's global ASID (range or whole PCID), then TLBSYNC: every CPU's TLB, no IPI, no handler. */
+  broadcast_tlb_flush(k, _c, f) {
+    const mm = f.l.mm as MmId;
+    const asid = mmGlobalAsid(k.s.config, k.s.mms[mm]);
+    f.l.broadcast = true;
+    for (let i = 0; i < k.s.cpus.length; i++) tlbInvalidate(k, i, asid, mm, f.l.start as number, f.l.end as number);
+    return 'finish_asid_transition';
+  },
+  /**
+   * While CPUs may still run the mm on a dynamic slot (which INVLPGB of the global PCID does not reach), IPI the mask
+   * (flush_tlb_multi: every CPU of it, whose flush_tlb_func moves it to the global ASID); once none does, the
+   * transition is over.
+   */
+  finish_asid_transition(k, _c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.s.mms[mm];
+    if (!m.asid_transition) return 'wait_ipis';
+    const global = mmGlobalAsid(k.s.config, m);
+    for (let i = 0; i < m.cpumask.length; i++) {
+      if (!m.cpumask[i]) continue;
+      const cpu = k.s.cpus[i];
+      if (cpu.loaded_mm === LOADED_MM_SWITCHING || (cpu.loaded_mm === mm && cpu.tag !== global)) return 'flush_tlb_multi';
+    }
+    k.mm(mm).asid_transition = false;
+    return 'wait_ipis';
+  },
+  /**
+   * native_flush_tlb_multi: which CPUs get the IPI (flushDecision: should_flush_tlb, or every CPU of the mask when
+   * page tables are freed), then the local flush. From 6.14 the mask test (cpumask_any_but) comes first and picks
+   * should_trim_cpumask, and the local CPU is asked the same question as the others (on_each_cpu_cond_mask).
+   */
   flush_tlb_multi(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.s.mms[mm];
-    const info = { mm, start: f.l.start, end: f.l.end, g: f.l.g, freed_tables: f.l.freed_tables };
+    const cfg = k.s.config;
+    // From finish_asid_transition (a broadcast flush) there is no trim and no consider_global_asid after.
+    const trim = !f.l.broadcast && lazyCpumask(cfg) && should_trim_cpumask(cfg, f.l.g as number);
+    const transition = invlpgb(cfg) && !!m.asid_transition;
+    const info = { mm, start: f.l.start, end: f.l.end, g: f.l.g, freed_tables: f.l.freed_tables, trim_cpumask: trim, asid_transition: transition };
     const targets: CpuId[] = [];
     let others = false;
     for (let i = 0; i < m.cpumask.length; i++) {
       if (!m.cpumask[i] || i === c.id) continue;
       others = true;
-      if (should_flush_tlb(k, i, mm, f.l.freed_tables as boolean)) targets.push(i);
+      if (flushDecision(k.s, i, info).flush) targets.push(i);
     }
     f.l.ipi = k.sendIpi(c.id, targets, 'flush_tlb_func@x86', info);
-    const local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
+    f.l.consider = invlpgb(cfg) && others && !f.l.broadcast;
+    let local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
+    if (others && local && lazyCpumask(cfg)) local = flushDecision(k.s, c.id, info).flush;
     if (!local) return 'wait_ipis';
     // The local flush runs with interrupts off, like the remote handlers.
     k.cpu(c.id).irqs_off++;
@@ -170,7 +270,21 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     k.cpu(c.id).irqs_off--;
     return 'wait_ipis';
   },
-  wait_ipis: when(ipisDone, (k) => (k.s.config.mmu_notifier === 'v6.6' ? 'arch_invalidate_secondary_tlbs' : 'done')),
+  wait_ipis: when(ipisDone, (k, _c, f) => (f.l.consider ? 'consider_global_asid' : afterCpuFlush(k))),
+  /**
+   * 6.15+, after an IPI flush: a process active (mm loaded, not lazy) on more than x86_global_asid_cpus CPUs gets a
+   * global ASID (use_global_asid), and is in asid_transition until every CPU running it uses that ASID.
+   */
+  consider_global_asid(k, _c, f) {
+    const mm = f.l.mm as MmId;
+    const m = k.s.mms[mm];
+    if (m.global_asid === undefined && mmActiveCpusExceeds(k.s, m, k.s.config.x86_global_asid_cpus)) {
+      const w = k.mm(mm);
+      w.global_asid = TLB_NR_DYN_ASIDS + mm;
+      w.asid_transition = true;
+    }
+    return afterCpuFlush(k);
+  },
   /** 6.6+: mmu_notifier_arch_invalidate_secondary_tlbs, called from the arch flush itself. */
   arch_invalidate_secondary_tlbs(k, _c, f) {
     invalidateSecondaryTlbs(k, f.l.mm as MmId, f.l.start as number, f.l.end as number);
@@ -182,25 +296,83 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
   },
 });
 
+/** x86_lazy 'v6.14': switching away leaves the CPU in the old mm's mm_cpumask. */
+function lazyCpumask(cfg: Readonly<Config>): boolean {
+  return cfg.x86_lazy === 'v6.14';
+}
+
 /**
- * should_flush_tlb(): ordered early returns, as in the kernel.
- * - freed_tables: every CPU in the mask, lazy ones included (page-table pages are about to be freed);
- * - a lazy CPU is skipped: it will catch up through tlb_gen when it switches back (4.20+);
- * - otherwise the CPU is flushed.
+ * should_trim_cpumask (6.14+, "x86/mm/tlb: Only trim the mm_cpumask once a second", 6db2526c1d69): the kernel trims
+ * when a second has passed since the last trim of the mm (the first a second after it was created). The model has no
+ * clock: a flush trims when its generation is a multiple of x86_trim_cpumask_every (0: never).
  */
-export function should_flush_tlb(k: Kernel, c: CpuId, _mm: MmId, freedTables: boolean): boolean {
-  const cfg = k.s.config;
-  if (cfg.x86_lazy === 'v4.14') return true;
-  if (freedTables && cfg.x86_freed_tables_ipi) return true;
-  return !k.s.cpus[c].is_lazy;
+export function should_trim_cpumask(cfg: Readonly<Config>, g: number): boolean {
+  const every = cfg.x86_trim_cpumask_every;
+  return every > 0 && g % every === 0;
+}
+
+/** Why a CPU of the mask does or does not get the flush (flushDecision). */
+export type FlushReason =
+  /** 4.14: every CPU in the mask is IPI'd, lazy or not. */
+  | 'v4.14-all'
+  /** freed_tables: every CPU in the mask, lazy ones included (page-table pages are about to be freed). */
+  | 'freed_tables'
+  /** 6.15+: the mm is moving to a global ASID: every CPU in the mask, so each reloads with it. */
+  | 'asid_transition'
+  /** is_lazy: it catches up through tlb_gen when it switches back (4.20+). */
+  | 'lazy'
+  /** 4.20–6.13 (tlb_is_not_lazy): any CPU of the mask that is not lazy. */
+  | 'not-lazy'
+  /** 6.14+: mid-switch (LOADED_MM_SWITCHING), it may hold state of either mm: assume the worst. */
+  | 'switching'
+  /** 6.14+: the target mm is loaded and the CPU is not lazy. */
+  | 'loaded'
+  /** 6.14+: in the mask with another mm loaded, and this flush trims the mask: the IPI makes it clear its bit. */
+  | 'trim_cpumask'
+  /** 6.14+: in the mask with another mm loaded: skipped (its slot is behind tlb_gen; choose_new_asid flushes it). */
+  | 'other-mm';
+
+/** What flushDecision reads: a working state or a snapshot. */
+export interface FlushState {
+  readonly config: Readonly<Config>;
+  readonly cpus: ReadonlyArray<{ readonly is_lazy: boolean; readonly loaded_mm: MmId }>;
+}
+
+export interface FlushDecision {
+  flush: boolean;
+  reason: FlushReason;
+}
+
+/**
+ * Does CPU c (in mm_cpumask) get flush_tlb_func for this flush, and why: native_flush_tlb_multi and should_flush_tlb
+ * (arch/x86/mm/tlb.c) as ordered early returns, per era. Pure: reads the state, writes nothing.
+ */
+export function flushDecision(s: FlushState, c: CpuId, info: { freed_tables: unknown; mm: MmId; trim_cpumask?: boolean; asid_transition?: boolean }): FlushDecision {
+  const cfg = s.config;
+  const cpu = s.cpus[c];
+  if (cfg.x86_lazy === 'v4.14') return { flush: true, reason: 'v4.14-all' };
+  if (info.freed_tables && cfg.x86_freed_tables_ipi) return { flush: true, reason: 'freed_tables' };
+  if (info.asid_transition) return { flush: true, reason: 'asid_transition' };
+  if (cpu.is_lazy) return { flush: false, reason: 'lazy' };
+  if (!lazyCpumask(cfg)) return { flush: true, reason: 'not-lazy' };
+  if (cpu.loaded_mm === LOADED_MM_SWITCHING) return { flush: true, reason: 'switching' };
+  if (cpu.loaded_mm === info.mm) return { flush: true, reason: 'loaded' };
+  if (info.trim_cpumask) return { flush: true, reason: 'trim_cpumask' };
+  return { flush: false, reason: 'other-mm' };
 }
 
 defineFn('flush_tlb_func@x86', SRC, {
   flush_tlb_func(k, c, f) {
     const cpu = k.s.cpus[c.id];
     const mm = f.l.mm as MmId;
+    // 6.14+: the CPU was left in the mask of an mm it no longer has loaded (local or remote): clear it.
+    if (lazyCpumask(k.s.config) && cpu.loaded_mm !== mm) return 'cpumask_clear_cpu';
     if (!f.l.local && cpu.loaded_mm !== mm) return RET;
     if (cpu.loaded_mm === INIT_MM) return RET;
+    // 6.15+: move to the mm's global ASID if it has one since (a reload without flush); a global ASID is kept up to
+    // date by INVLPGB, so there is nothing more to do, lazy or not.
+    if (mmNeedsGlobalAsid(k.s.config, k.s.mms[cpu.loaded_mm], cpu.tag)) return call('switch_mm_irqs_off@x86', { prev: NONE, next: cpu.loaded_mm }, 'ret');
+    if (isGlobalAsid(cpu.tag)) return RET;
     if (cpu.is_lazy) {
       // Unlazy: switch to init_mm; current->active_mm still says mm.
       return call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
@@ -217,6 +389,11 @@ defineFn('flush_tlb_func@x86', SRC, {
     k.cpu(c.id).ctxs[a] = { ctx_id: cpu.ctxs[a].ctx_id, tlb_gen: mmGen };
     return RET;
   },
+  /** 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. */
+  cpumask_clear_cpu(k, c, f) {
+    k.mm(f.l.mm as MmId).cpumask[c.id] = false;
+    return RET;
+  },
   ret: () => RET,
 });
 
@@ -228,11 +405,18 @@ defineFn('tlb_flush@x86', 'arch/x86/include/asm/tlb.h', {
   ret: () => RET,
 });
 
+/** After the CPU flush: 6.6+ invalidates secondary TLBs from the arch flush itself. */
+function afterCpuFlush(k: Kernel): string {
+  return k.s.config.mmu_notifier === 'v6.6' ? 'arch_invalidate_secondary_tlbs' : 'done';
+}
+
 /** A non-current PCID slot that is behind its mm's tlb_gen or now belongs to another mm: flushed before reuse. */
 function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): boolean {
   const cpu = k.s.cpus[c];
   if (e.tag === cpu.tag && cpu.loaded_mm !== LOADED_MM_SWITCHING) return false;
   const m = k.s.mms[e.mm];
+  // A global ASID is the same on every CPU and kept up to date by INVLPGB broadcasts (never reused in the model).
+  if (isGlobalAsid(e.tag)) return e.tag !== m.global_asid;
   const slot = cpu.ctxs[e.tag];
   if (!slot || slot.ctx_id !== m.ctx_id) return true;
   return slot.tlb_gen < m.tlb_gen;
@@ -240,7 +424,10 @@ function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): bool
 
 export const x86: ArchPolicy = {
   name: 'x86',
-  mmDetail: (m) => [['ctx_id', String(m.ctx_id)], ['tlb_gen', String(m.tlb_gen)]],
+  mmDetail: (m) => [
+    ['ctx_id', String(m.ctx_id)], ['tlb_gen', String(m.tlb_gen)],
+    ...(m.global_asid !== undefined ? [['global_asid', `${m.global_asid}${m.asid_transition ? ' (transition)' : ''}`] as [string, string]] : []),
+  ],
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@x86',
     enter_lazy_tlb: 'enter_lazy_tlb@x86',

@@ -154,8 +154,9 @@ export class StateChecker {
       if (this.starts(K.I5d, c, badD)) k.violation('I5', [c], [t.name], `kthread ${t.name} on CPU${c} has active_mm ${k.mmName(t.active_mm)} but loaded_mm ${k.mmName(hw)}`);
     }
     if (hw >= INIT_MM) {
+      // A tag beyond the slots is a global ASID (x86 INVLPGB): it must be the mm's own.
       const slot = cpu.ctxs[cpu.tag];
-      const badE = !slot || slot.ctx_id !== s.mms[hw].ctx_id;
+      const badE = cpu.tag >= cpu.ctxs.length ? s.mms[hw].global_asid !== cpu.tag : !slot || slot.ctx_id !== s.mms[hw].ctx_id;
       if (this.starts(K.I5e, c, badE)) k.violation('I5', [c], [k.mmName(hw)], `CPU${c}'s loaded ASID slot ${cpu.tag} does not belong to ${k.mmName(hw)}`);
     }
     // Slots are only written while they are the loaded one (choose_new_asid / flush_tlb_func), and an mm's tlb_gen

@@ -169,6 +169,12 @@ export interface Mm {
   /** x86 context.ctx_id (never reused) and context.tlb_gen. */
   ctx_id: number;
   tlb_gen: number;
+  /**
+   * x86 with x86_invlpgb: context.global_asid (a PCID beyond the dynamic slots, the same on every CPU; flushed by
+   * INVLPGB broadcasts) and context.asid_transition (CPUs may still run the mm on a dynamic slot). Unset: none.
+   */
+  global_asid?: number;
+  asid_transition?: boolean;
   /** powerpc context.active_cpus and copros. */
   active_cpus: number;
   copros: number;
@@ -250,8 +256,24 @@ export interface Config {
   use_mm: 'kthread_use_mm' | 'use_mm';
   /** Andrea's 2020 fix: use_mm/unuse_mm take and drop an mm_users reference. */
   use_mm_takes_mmget: boolean;
-  /** x86 era: 'v4.20' and later (lazy CPUs skipped by flushes except freed_tables; tlb_gen catch-up) or 'v4.14' (lazy CPUs switched to init_mm by any flush). */
-  x86_lazy: 'v4.20' | 'v4.14';
+  /**
+   * x86 era: 'v4.20' and later (lazy CPUs skipped by flushes except freed_tables; tlb_gen catch-up), 'v4.14' (lazy
+   * CPUs switched to init_mm by any flush), or 'v6.14' (4.20 plus the lazy mm_cpumask: switching away leaves the
+   * CPU in the old mm's mask; should_flush_tlb decides per CPU; a flush that finds the CPU elsewhere clears its bit).
+   */
+  x86_lazy: 'v4.20' | 'v4.14' | 'v6.14';
+  /**
+   * x86 with x86_lazy 'v6.14': the model's stand-in for should_trim_cpumask's once a second. A flush whose generation
+   * (the mm's tlb_gen after inc_mm_tlb_gen) is a multiple of this number trims the mask; 0: never.
+   */
+  x86_trim_cpumask_every: number;
+  /**
+   * x86 AMD INVLPGB broadcast TLB flushes (6.15+, CONFIG_BROADCAST_TLB_FLUSH on a CPU with INVLPGB): an mm active on
+   * more than x86_global_asid_cpus CPUs gets a global ASID; its flushes are broadcast in hardware, with no IPI.
+   */
+  x86_invlpgb: boolean;
+  /** consider_global_asid's threshold: "active on more than this many CPUs" (the kernel's 3: 4 or more CPUs). */
+  x86_global_asid_cpus: number;
   /** x86: whether freed_tables forces IPIs to lazy CPUs (the 4.20 exception). */
   x86_freed_tables_ipi: boolean;
   /** x86 PCID: with it 6 ASID slots, without it one and every CR3 load flushes. */

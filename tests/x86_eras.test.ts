@@ -1,0 +1,241 @@
+/**
+ * x86 eras beyond 4.20 (arch/x86/mm/tlb.c): the lazy mm_cpumask of 6.14+ ("x86/mm/tlb: Update mm_cpumask lazily",
+ * 209954cbc7d0, and "Only trim the mm_cpumask once a second", 6db2526c1d69): what runs, what each CPU of the mask is
+ * told by flushDecision (should_flush_tlb), and why.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Run, mm, name, task } from './harness.ts';
+import { flushDecision } from '../src-sim/arch/x86.ts';
+import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
+import { Timeline } from '../src-sim/timeline/timeline.ts';
+import { LOADED_MM_SWITCHING, type Config, type Snapshot } from '../src-sim/model/types.ts';
+import type { StepFile } from '../src-sim/scenario/schema.ts';
+
+const tasks = [{ name: 'A', mm: 'M' }, { name: 'B', mm: 'M' }, { name: 'C', mm: 'N' }, { name: 'K', kthread: true }];
+const mms: Array<{ name: string; map: Record<string, string> }> = [{ name: 'M', map: { '0x400000': 'X', '0x401000': 'Y', '0x600000': 'Z' } }, { name: 'N', map: { '0x400000': 'W' } }];
+/** B on CPU1 touches Y, then CPU1 switches to C (mm N); A runs on CPU0. */
+const awaySetup: StepFile[] = [
+  { cpu: 1, do: 'switch', to: 'B' },
+  { cpu: 1, do: 'access', va: '0x401000' },
+  { cpu: 1, do: 'switch', to: 'C' },
+  { cpu: 0, do: 'switch', to: 'A' },
+];
+const lazyCpumask = (extra: Partial<Config> = {}): Partial<Config> => ({ x86_lazy: 'v6.14', ...extra });
+const ipis = (r: Run, i: number) => r.after(i).counters.ipis - r.after(i - 1).counters.ipis;
+
+describe('x86 6.14+ lazy mm_cpumask: switching away keeps the bit', () => {
+  it('4.20 (default): switching to another mm clears the old bit', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, setup: awaySetup, steps: [] });
+    expect(mm(r.after(-1), 'M').cpumask).toEqual([true, false]);
+  });
+
+  it('6.14: CPU1 stays in M\'s mask after switching to N', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask(), setup: awaySetup, steps: [] });
+    const s = r.after(-1);
+    expect(mm(s, 'M').cpumask).toEqual([true, true]);
+    expect(name(s, s.cpus[1].loaded_mm)).toBe('N');
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('a flush that does not trim skips the CPU that has another mm loaded; it catches up through choose_new_asid', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_every: 0 }), setup: awaySetup, steps: [
+      { cpu: 0, do: 'munmap', va: '0x401000' },
+      { cpu: 1, do: 'switch', to: 'B' },
+      { cpu: 1, do: 'access', va: '0x401000' },
+    ] });
+    expect(ipis(r, 0)).toBe(0);
+    const s0 = r.after(0);
+    expect(mm(s0, 'M').cpumask).toEqual([true, true]);
+    // CPU1 keeps M's entry in M's PCID slot, which is now behind tlb_gen: unusable until flushed
+    expect(s0.cpus[1].tlb.some((e) => !e.walk && e.va === 0x401)).toBe(true);
+    expect(r.labels(1)).toContain('switch_mm_irqs_off.load_new_mm_cr3');
+    expect(r.after(1).cpus[1].tlb.some((e) => !e.walk && e.va === 0x401)).toBe(false);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('a trimming flush IPIs it, and flush_tlb_func clears its bit without flushing', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_every: 1 }), setup: awaySetup, steps: [
+      { cpu: 0, do: 'munmap', va: '0x401000' },
+    ] });
+    expect(ipis(r, 0)).toBe(1);
+    expect(r.labels(0)).toContain('flush_tlb_func.cpumask_clear_cpu');
+    expect(mm(r.after(0), 'M').cpumask).toEqual([true, false]);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('the trim rule: every x86_trim_cpumask_every-th generation of the mm', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_every: 2 }), setup: awaySetup, steps: [
+      { cpu: 0, do: 'munmap', va: '0x400000' },
+      { cpu: 0, do: 'munmap', va: '0x401000' },
+    ] });
+    expect(mm(r.after(0), 'M').tlb_gen).toBe(1);
+    expect(ipis(r, 0)).toBe(0);
+    expect(mm(r.after(1), 'M').tlb_gen).toBe(2);
+    expect(ipis(r, 1)).toBe(1);
+    expect(mm(r.after(1), 'M').cpumask).toEqual([true, false]);
+  });
+
+  it('a CPU mid-switch (LOADED_MM_SWITCHING) is flushed: it may have read tlb_gen before the increment', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_every: 0 }), setup: awaySetup, steps: [
+      { cpu: 1, do: 'switch', to: 'B', until: 'choose_new_asid' },
+      { cpu: 0, do: 'munmap', va: '0x401000' },
+      { cpu: 1, do: 'continue' },
+    ] });
+    expect(name(r.after(0), r.after(0).cpus[1].loaded_mm)).toBe(null);
+    expect(ipis(r, 1)).toBe(1);
+    const s = r.after(2);
+    expect(s.cpus[1].tlb.some((e) => !e.walk && e.va === 0x401)).toBe(false);
+    expect(s.cpus[1].ctxs[s.cpus[1].tag].tlb_gen).toBe(mm(s, 'M').tlb_gen);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('freed_tables reaches every CPU of the mask: the lazy one unlazies and keeps its bit, the one elsewhere leaves', () => {
+    const r = new Run({ arch: 'x86', cpus: 3, tasks, mms, config: lazyCpumask({ x86_trim_cpumask_every: 0 }), setup: [
+      ...awaySetup,
+      { cpu: 2, do: 'switch', to: 'B' },
+      { cpu: 2, do: 'switch', to: 'K' },
+    ], steps: [{ cpu: 0, do: 'munmap', va: '0x600000', free_tables: true }] });
+    const before = r.after(-1);
+    expect(before.cpus[2].is_lazy).toBe(true);
+    expect(mm(before, 'M').cpumask).toEqual([true, true, true]);
+    expect(ipis(r, 0)).toBe(2);
+    const s = r.after(0);
+    expect(name(s, s.cpus[2].loaded_mm)).toBe('init_mm');
+    expect(name(s, task(s, 'K').active_mm)).toBe('M');
+    // switch_mm_irqs_off no longer clears the old bit: the lazy CPU leaves the mask at a later flush
+    expect(mm(s, 'M').cpumask).toEqual([true, false, true]);
+    expect(r.ids()).toEqual([]);
+  });
+});
+
+describe('flushDecision: what should_flush_tlb answers and why', () => {
+  const r = new Run({ arch: 'x86', cpus: 4, tasks, mms, config: lazyCpumask(), setup: [
+    { cpu: 1, do: 'switch', to: 'B' }, { cpu: 1, do: 'switch', to: 'K' }, // CPU1 lazy on M
+    { cpu: 2, do: 'switch', to: 'A' }, { cpu: 2, do: 'switch', to: 'C' }, // CPU2 on N, still in M's mask
+    { cpu: 3, do: 'switch', to: 'A' }, // CPU3 runs M
+  ], steps: [] });
+  const s: Snapshot = r.after(-1);
+  const M = mm(s, 'M').id;
+  const ask = (st: Snapshot, c: number, o: { freed_tables?: boolean; trim_cpumask?: boolean } = {}) =>
+    flushDecision(st, c, { mm: M, freed_tables: o.freed_tables ?? false, trim_cpumask: o.trim_cpumask ?? false });
+  const withConfig = (cfg: Partial<Config>): Snapshot => ({ ...s, config: { ...s.config, ...cfg } });
+
+  it('6.14', () => {
+    expect(ask(s, 1)).toEqual({ flush: false, reason: 'lazy' });
+    expect(ask(s, 2)).toEqual({ flush: false, reason: 'other-mm' });
+    expect(ask(s, 2, { trim_cpumask: true })).toEqual({ flush: true, reason: 'trim_cpumask' });
+    expect(ask(s, 3)).toEqual({ flush: true, reason: 'loaded' });
+    expect(ask(s, 1, { freed_tables: true })).toEqual({ flush: true, reason: 'freed_tables' });
+    const mid: Snapshot = { ...s, cpus: s.cpus.map((c) => (c.id === 2 ? { ...c, loaded_mm: LOADED_MM_SWITCHING } : c)) };
+    expect(ask(mid, 2)).toEqual({ flush: true, reason: 'switching' });
+  });
+
+  it('4.20 and 4.14', () => {
+    expect(ask(withConfig({ x86_lazy: 'v4.20' }), 1)).toEqual({ flush: false, reason: 'lazy' });
+    expect(ask(withConfig({ x86_lazy: 'v4.20' }), 2)).toEqual({ flush: true, reason: 'not-lazy' });
+    expect(ask(withConfig({ x86_lazy: 'v4.20', x86_freed_tables_ipi: false }), 1, { freed_tables: true })).toEqual({ flush: false, reason: 'lazy' });
+    expect(ask(withConfig({ x86_lazy: 'v4.14' }), 1)).toEqual({ flush: true, reason: 'v4.14-all' });
+  });
+});
+
+describe('random schedules on x86 6.14 (every fix on): no violation', () => {
+  it('never crash, never violate an invariant, whatever the trim period', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(0, 1, 2, 3), fc.boolean(), (seed, every, pcid) => {
+        const f = randomScenario({ arch: 'x86', cpus: 3, mms: 2, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 5,
+          config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: every, pcid } });
+        const t = new Timeline(f, null, { extend: randomSteps(seed, 250, { pagesPerMm: 5 }) });
+        expect(t.internalError).toBeNull();
+        expect(t.violations.map((v) => `${v.id} at step ${v.step}: ${v.message}`)).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('x86 6.15+ INVLPGB: broadcast flushes for an mm with a global ASID', () => {
+  const two: StepFile[] = [
+    { cpu: 1, do: 'switch', to: 'B' },
+    { cpu: 1, do: 'access', va: '0x401000' },
+    { cpu: 0, do: 'switch', to: 'A' },
+    { cpu: 0, do: 'access', va: '0x401000' },
+  ];
+  const invlpgb = (extra: Partial<Config> = {}): Partial<Config> => ({ x86_lazy: 'v6.14', x86_invlpgb: true, x86_global_asid_cpus: 1, ...extra });
+
+  it('an IPI flush of an mm active on more CPUs than the threshold gives it a global ASID, in transition', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: invlpgb(), setup: two, steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
+    expect(ipis(r, 0)).toBe(1);
+    expect(r.labels(0)).toContain('flush_tlb_mm_range.consider_global_asid');
+    const m = mm(r.after(0), 'M');
+    expect(m.global_asid).toBe(6 + m.id);
+    expect(m.asid_transition).toBe(true);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('the threshold is the kernel\'s by default: more than 3 active CPUs', () => {
+    const setup = (n: number): StepFile[] => [
+      ...Array.from({ length: n - 1 }, (_, i): StepFile => ({ cpu: i + 1, do: 'switch', to: `T${i}` })),
+      { cpu: 0, do: 'switch', to: 'A' },
+    ];
+    const many = [{ name: 'A', mm: 'M' }, ...Array.from({ length: 4 }, (_, i) => ({ name: `T${i}`, mm: 'M' }))];
+    for (const [n, got] of [[4, true], [3, false]] as const) {
+      const r = new Run({ arch: 'x86', cpus: 5, tasks: many, mms: [mms[0]], config: { x86_invlpgb: true }, setup: setup(n), steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
+      expect(mm(r.after(0), 'M').global_asid !== undefined, `${n} CPUs`).toBe(got);
+    }
+  });
+
+  it('in transition: INVLPGB, then IPIs move every CPU of the mask to the global ASID; after that no IPI at all', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: invlpgb(), setup: two, steps: [
+      { cpu: 0, do: 'munmap', va: '0x400000' },
+      { cpu: 0, do: 'munmap', va: '0x401000' },
+      { cpu: 0, do: 'munmap', va: '0x600000' },
+    ] });
+    expect(r.labels(1)).toEqual(expect.arrayContaining(['flush_tlb_mm_range.broadcast_tlb_flush', 'flush_tlb_mm_range.finish_asid_transition', 'flush_tlb_mm_range.flush_tlb_multi']));
+    expect(ipis(r, 1)).toBe(1);
+    const s1 = r.after(1);
+    const g = mm(s1, 'M').global_asid;
+    expect(s1.cpus.map((c) => c.tag)).toEqual([g, g]);
+    // the entry went from the global ASID; the one under the old slot stays, unusable (the slot is behind tlb_gen)
+    expect(s1.cpus[1].tlb.some((e) => !e.walk && e.va === 0x401 && e.tag === g)).toBe(false);
+    expect(s1.cpus[1].tlb.some((e) => !e.walk && e.va === 0x401 && e.tag !== g)).toBe(true);
+    expect(ipis(r, 2)).toBe(0);
+    expect(r.labels(2)).not.toContain('flush_tlb_func.flush_tlb_func');
+    expect(mm(r.after(2), 'M').asid_transition).toBe(false);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('a lazy CPU is not detached: no IPI, flush_tlb_func never runs, it stays on the mm while its entries go', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: invlpgb(), setup: [
+      ...two,
+      { cpu: 0, do: 'munmap', va: '0x400000' }, // global ASID, transition
+      { cpu: 0, do: 'access', va: '0x600000' },
+      { cpu: 1, do: 'access', va: '0x600000' },
+      { cpu: 0, do: 'munmap', va: '0x401000' }, // both move over
+      { cpu: 1, do: 'access', va: '0x600000' },
+      { cpu: 1, do: 'switch', to: 'K' },
+    ], steps: [{ cpu: 0, do: 'munmap', va: '0x600000', free_tables: true }] });
+    const s = r.after(0);
+    expect(ipis(r, 0)).toBe(0);
+    expect(s.cpus[1].is_lazy).toBe(true);
+    expect(name(s, s.cpus[1].loaded_mm)).toBe('M');
+    const g = mm(s, 'M').global_asid;
+    expect(r.after(-1).cpus[1].tlb.some((e) => e.tag === g && !e.walk && e.va === 0x600)).toBe(true);
+    expect(s.cpus[1].tlb.some((e) => e.tag === g && (e.va === 0x600 || (e.walk && e.va === 1)))).toBe(false);
+    expect(r.labels(0)).not.toContain('flush_tlb_func.flush_tlb_func');
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('random schedules with INVLPGB (every fix on): no violation', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(0, 1, 2), fc.constantFrom('v6.14' as const, 'v4.20' as const), (seed, threshold, era) => {
+        const f = randomScenario({ arch: 'x86', cpus: 3, mms: 2, tasksPerMm: 2, kthreads: 2, devices: 2, pagesPerMm: 5,
+          config: { x86_lazy: era, x86_invlpgb: true, x86_global_asid_cpus: threshold } });
+        const t = new Timeline(f, null, { extend: randomSteps(seed, 250, { pagesPerMm: 5 }) });
+        expect(t.internalError).toBeNull();
+        expect(t.violations.map((v) => `${v.id} at step ${v.step}: ${v.message}`)).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
