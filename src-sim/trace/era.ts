@@ -20,6 +20,9 @@ export interface EraChoice {
   evidence: string;
   /** What the trace shows that the chosen era does not model. */
   warning: string | null;
+  /** Knobs set with the era, and why (the lazy mm_cpumask era's trim rule). */
+  config: Record<string, unknown>;
+  configNote: string | null;
 }
 
 /** The x86_lazy values the scenario format accepts. */
@@ -36,7 +39,30 @@ export function lazyCpumaskEra(): string | null {
   return newer.sort((a, b) => version(b) - version(a))[0] ?? null;
 }
 
+/**
+ * With the lazy mm_cpumask era, when flushes trim the mask. The kernel trims an mm at most once a second, the first
+ * time a second after the mm was made (should_trim_cpumask); the model has no clock and trims every
+ * x86_trim_cpumask_every-th flush generation. Within a window shorter than a second no mm made in it trims, and an
+ * older mm trims at most once at a time the trace does not show: the import runs with trimming off and says so.
+ */
+function trimConfig(value: string | null, seconds: number): Pick<EraChoice, 'config' | 'configNote'> {
+  if (value === null || value !== lazyCpumaskEra() || !('x86_trim_cpumask_every' in configSchema.shape)) return { config: {}, configNote: null };
+  const span = `${(seconds * 1000).toFixed(3)} ms`;
+  return {
+    config: { x86_trim_cpumask_every: 0 },
+    configNote:
+      seconds < 1
+        ? `x86_trim_cpumask_every 0: the window (${span}) is shorter than the kernel's once-a-second trim of an mm's cpumask, so no mm made in it trims; one older than the window may trim once, which the trace cannot place`
+        : `x86_trim_cpumask_every 0: the kernel trims each mm's cpumask about once a second (${span} here); the model has no clock, so those trims show as disagreements`,
+  };
+}
+
 export function chooseEra(arch: Arch, given: string | null, rec: Reconstruction): EraChoice {
+  const r = chooseValue(arch, given, rec);
+  return { ...r, ...trimConfig(r.value, (rec.lastTs ?? 0) - (rec.firstTs ?? 0)) };
+}
+
+function chooseValue(arch: Arch, given: string | null, rec: Reconstruction): Omit<EraChoice, 'config' | 'configNote'> {
   if (arch !== 'x86') return { value: null, source: 'not x86', evidence: 'only x86 kernels trace tlb_flush: no era to choose', warning: given ? `--era ${given} ignored: it selects x86_lazy, and the scenario is ${arch}` : null };
   const uk = rec.switchKinds['user→kernel'];
   const wrongCpu = rec.flushByReason[5] ?? 0;

@@ -105,7 +105,7 @@ export class TraceImport {
         cpus: Math.max(1, scenarioCpus),
         summary: summaryOf(base, stats, rec, chosen),
       });
-      if (era.value !== null || o.config) scenario.machine.config = { ...(era.value !== null ? { x86_lazy: era.value as 'v4.20' } : {}), ...o.config };
+      if (era.value !== null || o.config) scenario.machine.config = { ...(era.value !== null ? { x86_lazy: era.value as 'v4.20', ...era.config } : {}), ...o.config };
     }
     let conformance: Conformance;
     if (!scenario) conformance = emptyConformance(scenarioError ?? 'no scenario', null);

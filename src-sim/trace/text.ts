@@ -47,6 +47,7 @@ export function reportLines(r: TraceReport, out: string | null): string[] {
   for (const [k, v] of Object.entries(sc.flushesNotWrittenBy)) L.push(`  flush ${k}: ${v}`);
   const e = r.era;
   if (e.value !== null) L.push(`era: x86_lazy ${e.value} (${e.source === 'trace' ? 'from the trace' : e.source}): ${e.evidence}`);
+  if (e.configNote) L.push(`  ${e.configNote}`);
   if (e.warning) L.push(`  warning: ${e.warning}`);
   const c = r.conformance;
   if (!c.ran) L.push(`conformance: not checked: ${c.skipped}`);
