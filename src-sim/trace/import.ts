@@ -49,9 +49,19 @@ export const MAX_SCENARIO_CPUS = 64;
 
 export class TraceImport {
   private readonly parser: TraceParser;
-  private readonly collector = new Collector();
+  private readonly collector: Collector;
+  private readonly rec: Reconstruction;
+  /** Trace CPU -> scenario CPU: the chosen ones numbered from 0 in order, else the trace's own numbering. */
+  private readonly chosen: number[] | null;
+  private readonly index = new Map<number, number>();
 
   constructor(private readonly o: ImportOptions) {
+    this.chosen = o.cpus ? [...new Set(o.cpus)].sort((a, b) => a - b) : null;
+    this.chosen?.forEach((c, i) => this.index.set(c, i));
+    const cpuIndex = this.chosen ? (c: number) => this.index.get(c) ?? null : (c: number) => c;
+    // The reconstruction takes the records as the trace streams; the collector holds only those it cannot judge yet.
+    this.collector = new Collector((r) => this.rec.add(r), () => this.rec.stoppedAt !== null);
+    this.rec = new Reconstruction(this.collector, { cpuIndex, maxSteps: o.maxSteps });
     this.parser = new TraceParser(this.collector.add, { cpus: o.cpus ? new Set(o.cpus) : null, from: o.from, to: o.to, onOther: this.collector.other });
   }
 
@@ -61,6 +71,9 @@ export class TraceImport {
 
   finish(): ImportResult {
     const stats = this.parser.end();
+    this.collector.end();
+    const rec = this.rec;
+    rec.end();
     const o = this.o;
     const ev = stats.archEvidence;
     // What the trace's arch-only events say, matched against what each arch policy says its kernel emits.
@@ -76,20 +89,17 @@ export class TraceImport {
     } else if (ev.x86 && ev.notX86) archWarning = 'the trace has both x86-only events and events x86 never emits: two traces mixed?';
 
     // Scenario CPUs: the chosen ones, numbered from 0 in order; else the trace's own numbering.
-    const chosen = o.cpus ? [...new Set(o.cpus)].sort((a, b) => a - b) : null;
-    const index = new Map<number, number>();
+    const chosen = this.chosen;
+    const index = this.index;
     let scenarioCpus: number;
     let cpuError: string | null = null;
-    if (chosen) {
-      chosen.forEach((c, i) => index.set(c, i));
-      scenarioCpus = chosen.length;
-    } else {
+    if (chosen) scenarioCpus = chosen.length;
+    else {
       const top = Math.max(stats.headerCpus ?? 0, (stats.cpusSeen.at(-1) ?? 0) + 1);
       for (let c = 0; c < top; c++) index.set(c, c);
       scenarioCpus = top;
     }
     if (scenarioCpus > MAX_SCENARIO_CPUS) cpuError = `the trace has ${scenarioCpus} CPUs and a scenario at most ${MAX_SCENARIO_CPUS}: choose them with --cpus`;
-    const rec = new Reconstruction(this.collector, { cpuIndex: (c) => index.get(c) ?? null, maxSteps: o.maxSteps });
     const id = scenarioId(o.name);
     const base = o.name.replace(/^.*[\\/]/, '');
     const span = rec.firstTs !== null ? `${rec.firstTs}–${rec.lastTs} s` : 'no events';

@@ -1,5 +1,5 @@
 /**
- * Pass 2 of the reconstruction: replays the collected records in order and rebuilds tasks, threads and mms, each
+ * Pass 2 of the reconstruction: takes the collected records in order as the trace streams (collect.ts) and rebuilds tasks, threads and mms, each
  * CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU that switches from a user
  * task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch that keeps the user mm
  * attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
@@ -161,7 +161,6 @@ export class Reconstruction {
   /** Flush facts not run by any step, by reason. */
   readonly flushesNotWritten: Record<string, number> = {};
   private readonly csdFacts = new Map<string, FlushFact>();
-  private readonly inExec = new Set<Rec>();
   private readonly exitStep = new Map<TaskRec, number>();
   /** CPUs the trace shows lazily on a user mm when the window starts (a flush IPI found them there before any switch). */
   private readonly initialLazy = new Map<number, { mm: MmNode; line: number }>();
@@ -173,6 +172,7 @@ export class Reconstruction {
   private execCount = 0;
   private readonly idle: TaskRec;
 
+  /** Records are given with `add` as the trace streams, then `end()` once. */
   constructor(private readonly c: Collector, private readonly o: ReconstructOptions) {
     const k = (): KindCount => ({ n: 0, reason0: 0, flushed: 0, pcidKept: 0 });
     this.switchKinds = {
@@ -186,12 +186,16 @@ export class Reconstruction {
       'user→user other mm': k(),
     };
     this.idle = { pid: IDLE_PID, name: 'idle', comm: 'swapper', kthread: true, initialMm: null, mm: null, origin: 'start', declared: false, exited: false, byName: false };
-    this.run();
   }
 
   /** Whether the trace gave thread groups (record-tgid column, or perf's pid/tid). */
   get threadGroupsKnown(): boolean {
     return this.c.tgidOf.size > 0;
+  }
+
+  /** Most records the collector held at once (waiting for a flush to be judged). */
+  get heldMost(): number {
+    return this.c.maxHeld;
   }
 
   /** Distinct mmap_lock mm pointers seen (reported only: during a fork, dup_mmap locks the child's mm too). */
@@ -213,34 +217,20 @@ export class Reconstruction {
     return { steps: this.o.maxSteps ?? LIMITS.steps, tasks: this.o.maxTasks ?? LIMITS.tasks, mms: this.o.maxMms ?? LIMITS.mms };
   }
 
-  /** Flush records of a task that execs later without switching away first: the exec's own flushes (old mm, new mm). */
-  private markExecWindows(): void {
-    const execPid = new Map<number, number>();
-    const rs = this.c.records;
-    for (let i = rs.length - 1; i >= 0; i--) {
-      const r = rs[i];
-      if (r.k === 'exec') execPid.set(r.cpu, r.pid);
-      else if (r.k === 'switch') execPid.delete(r.cpu);
-      else if (r.k === 'flush' && execPid.get(r.cpu) === r.pid) this.inExec.add(r);
+  /** The next record, in trace order (the collector's sink); nothing once the window is full. */
+  add(r: Rec): void {
+    if (this.stoppedAt) return;
+    if (this.steps.length >= this.limits.steps) return this.stop(r, `the scenario format allows at most ${this.limits.steps.toLocaleString('en-US')} steps`);
+    if (this.declaredTasks > this.limits.tasks - 2 || this.declaredMms > this.limits.mms - 2) {
+      return this.stop(r, this.declaredTasks > this.limits.tasks - 2 ? `the scenario format allows at most ${this.limits.tasks} tasks` : `the scenario format allows at most ${this.limits.mms} mms`);
     }
+    this.firstTs ??= r.ts;
+    this.lastTs = r.ts;
+    this.record(r);
   }
 
-  private run(): void {
-    this.markExecWindows();
-    for (const r of this.c.records) {
-      if (this.steps.length >= this.limits.steps) {
-        this.stop(r, `the scenario format allows at most ${this.limits.steps.toLocaleString('en-US')} steps`);
-        break;
-      }
-      if (this.declaredTasks > this.limits.tasks - 2 || this.declaredMms > this.limits.mms - 2) {
-        this.stop(r, this.declaredTasks > this.limits.tasks - 2 ? `the scenario format allows at most ${this.limits.tasks} tasks` : `the scenario format allows at most ${this.limits.mms} mms`);
-        break;
-      }
-      this.firstTs ??= r.ts;
-      this.lastTs = r.ts;
-      this.record(r);
-    }
-    if (!this.stoppedAt && this.c.stoppedAt) this.stoppedAt = this.c.stoppedAt;
+  /** The input ended: close what is open, and judge the switches once every mm merge is known. */
+  end(): void {
     for (const [cpu, s] of this.cpus) {
       this.closeIpi(s);
       if (s.interval) this.closeLazy(cpu, s, this.lastTs ?? s.interval.from, 'end of window');
@@ -300,7 +290,8 @@ export class Reconstruction {
     const t = this.byPid.get(pid);
     // A pid seen again after its exit is the same task until a fork record reuses the pid (newTask replaces it).
     if (t) return t;
-    const name = this.c.commOf.get(pid) ?? comm ?? '<...>';
+    // The records stream: a comm a later sched_switch gives is not known yet; the line prefix's is the fallback.
+    const name = this.c.commOf.get(pid) ?? comm ?? this.c.prefixCommOf.get(pid) ?? '<...>';
     const tgid = this.c.tgidOf.get(pid);
     const user = this.c.userEvidence.has(pid);
     const byName = !user && kthreadByName(name);
@@ -554,7 +545,7 @@ export class Reconstruction {
   }
 
   private openFlush(r: Extract<Rec, { k: 'flush' }>, s: CpuState, remote: boolean, local: HandlerOutcome | null): void {
-    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: this.inExec.has(r), freedTables: false, step: null, why: null };
+    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: r.inExec === true, freedTables: false, step: null, why: null };
     this.flushes.push(f);
     s.flush = f;
     const t = r.pid > IDLE_PID ? this.byPid.get(r.pid) : undefined;
