@@ -225,7 +225,7 @@ describe('the CLI', () => {
     const p = cli(join(FIX, 'x86-6.18-lazytlb-demo.tracefs.txt'), '--json');
     expect(p.status, p.stderr).toBe(0);
     const j = JSON.parse(p.stdout);
-    expect(j.schema).toBe('lazytlb-trace/1');
+    expect(j.schema).toBe('lazytlb-trace/2');
     expect(j.era.value).toBe('v6.14');
     expect(Object.keys(j.conformance.kinds)).toEqual([...CONFORMANCE_KINDS]);
     expect(j.conformance.kinds.switchCr3).toEqual({ agree: 57, disagree: 0, disagreements: [] });
