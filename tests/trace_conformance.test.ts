@@ -4,7 +4,8 @@
  * through the ftrace writer and the importer, and the CLI's --era and `conformance` JSON.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../src-sim/scenario/load.ts';
@@ -229,6 +230,20 @@ describe('the CLI', () => {
     expect(j.era.value).toBe('v6.14');
     expect(Object.keys(j.conformance.kinds)).toEqual([...CONFORMANCE_KINDS]);
     expect(j.conformance.kinds.switchCr3).toEqual({ agree: 57, disagree: 0, disagreements: [] });
+  });
+
+  it('run --ftrace writes the run as a trace that imports back with every prediction agreeing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazytlb-ftrace-'));
+    const file = join(dir, 't5.txt');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src-sim/cli.ts', 'run', 't5-fullmm-upfront-flush', '--variant', 'x86-fixed', '--ftrace', file], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^# tracer: nop\n/);
+    const p = cli(file, '--json');
+    const j = JSON.parse(p.stdout);
+    expect([j.conformance.agree, j.conformance.disagree]).toEqual([9, 0]);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src-sim/cli.ts', 'check', '--ftrace', file], { encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--ftrace is an option of run/);
   });
 
   it('--era takes the documented x86_lazy values only', () => {
