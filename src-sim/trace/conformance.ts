@@ -16,7 +16,7 @@ import { shownName } from '../engine/fn.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
 import { Timeline } from '../timeline/timeline.ts';
-import type { FlushFact, HandlerOutcome, Reconstruction } from './reconstruct.ts';
+import type { HandlerOutcome, Reconstruction } from './reconstruct.ts';
 
 export const CONFORMANCE_KINDS = ['switchCr3', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown'] as const;
 export type ConformanceKind = (typeof CONFORMANCE_KINDS)[number];
@@ -238,4 +238,3 @@ function cpuState(s: Snapshot, o: number, mm: number, freed: boolean): string {
   return `cpu${o} ${inMask ? 'in' : 'not in'} mm_cpumask(${mm >= 0 ? s.mms[mm].name : '?'}), ${c.is_lazy ? 'lazy' : 'not lazy'}, loaded ${loaded}${freed ? '; freed_tables' : ''}`;
 }
 
-export type { FlushFact };

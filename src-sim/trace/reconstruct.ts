@@ -1,13 +1,14 @@
 /**
- * Pass 2 of the reconstruction: takes the collected records in order as the trace streams (collect.ts) and rebuilds tasks, threads and mms, each
- * CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU that switches from a user
+ * Pass 2 of the reconstruction: takes the collected records in order as the trace streams (collect.ts) and rebuilds
+ * tasks, threads and mms, each CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU that switches from a user
  * task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch that keeps the user mm
  * attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
  * (`tlb_flush` reason 0 in hardirq context on a kernel thread). At the same time it writes the schedule of a
- * `lazytlb/1` scenario: switches, clones, execs and exits, each where the model can run it.
+ * `lazytlb/1` scenario: switches, clones, execs, exits and flushes, each where the model can run it.
  *
- * What the trace proves is kept apart from what is inferred: the switch kinds come with the `tlb_flush` reason-0
- * events the trace shows after them (a CR3 write), which part 2's conformance check compares with the model.
+ * What the trace proves is kept apart from what is inferred: each switch comes with the `tlb_flush` reason-0 event
+ * the trace shows after it (a CR3 write), each flush with the CPUs it IPI'd and what their handlers did (FlushFact),
+ * and each with the step that stands for it, which the conformance check (conformance.ts) compares with the model.
  */
 import { CLONE_VM } from './events.ts';
 import type { Collector, Rec } from './collect.ts';
