@@ -1,8 +1,8 @@
 /**
  * Pass 2 of the reconstruction: takes the collected records in order as the trace streams (collect.ts) and rebuilds
- * tasks, threads and mms, each CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU that switches from a user
- * task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch that keeps the user mm
- * attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
+ * tasks, threads and mms, each CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU
+ * that switches from a user task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch
+ * that keeps the user mm attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
  * (`tlb_flush` reason 0 in hardirq context on a kernel thread). At the same time it writes the schedule of a
  * `lazytlb/1` scenario: switches, clones, execs, exits and flushes, each where the model can run it.
  *
