@@ -6,7 +6,9 @@
  *   remoteSend       a flush found another CPU in mm_cpumask (reason 4, native_flush_tlb_multi) or stayed local;
  *   flushIpi         per other CPU of the scenario, a flush IPI was sent (csd_queue_cpu func=flush_tlb_func) or not;
  *   handlerInitMm    per flush IPI both sent, the handler moved a lazy CPU to init_mm (reason 0 in the handler) or not;
- *   remoteShootdown  per flush IPI both sent, the handler flushed the TLB (reason 1) or not.
+ *   remoteShootdown  per flush IPI both sent, the handler flushed the TLB (reason 1) or not;
+ *   localFlush       per flush, what the initiator's own flush_tlb_func did: flushed (reason 3), moved its lazy CPU to
+ *                    init_mm (reason 0), found another mm loaded (reason 5), or nothing traced.
  *
  * The model side is read from the run only: its micro-step rows (function and label per CPU), its IPI track, and its
  * state at the flush's decision point (mm_cpumask, is_lazy, loaded_mm) to say why; no model logic is repeated here.
@@ -18,7 +20,7 @@ import type { ScenarioFile } from '../scenario/schema.ts';
 import { Timeline } from '../timeline/timeline.ts';
 import type { HandlerOutcome, Reconstruction } from './reconstruct.ts';
 
-export const CONFORMANCE_KINDS = ['switchCr3', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown'] as const;
+export const CONFORMANCE_KINDS = ['switchCr3', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown', 'localFlush'] as const;
 export type ConformanceKind = (typeof CONFORMANCE_KINDS)[number];
 
 export interface Disagreement {
@@ -180,6 +182,15 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
       if (t <= info.firstMicrostep || t > last + 1) continue;
       if (ipiRows.kind.a[i] === flushKind && ipiRows.from.a[i] === sc) sent.set(ipiRows.to.a[i], i);
     }
+    // The initiator's own part: its flush_tlb_func after the decision (not a handler: the initiator takes no IPI here).
+    const own = rows.filter((r) => r.cpu === sc && r.i > multi.i);
+    const localRow = own.find((r) => r.fn === 'flush_tlb_func');
+    const lo = localRow ? modelOutcome(own.slice(own.indexOf(localRow)), before, after, sc, mm) : 'none';
+    const to0 = f.local ?? 'none';
+    note('localFlush', to0 === lo, () => ({
+      line: f.line, cpu: f.cpu, trace: OUTCOME_TEXT[to0], model: localRow ? OUTCOME_TEXT[lo] : 'no local flush_tlb_func', step: f.step!, microstep: (localRow ?? multi).i, at: at(localRow ?? multi),
+      reason: `${cpuState(before, sc, mm, freed)}; ${own.map((r) => `${r.fn}.${r.label}`).filter((x) => /flush_tlb_func|switch_mm/.test(x)).join(' › ') || 'no local flush'}`,
+    }));
     for (let o = 0; o < ncpus; o++) {
       if (o === sc) continue;
       const to = traceCpuOf(o);
@@ -224,7 +235,7 @@ const OUTCOME_TEXT: Record<HandlerOutcome, string> = {
 function modelOutcome(rows: Row[], before: Snapshot, after: Snapshot, o: number, mm: number): HandlerOutcome {
   if (rows.some((r) => r.cpu === o && r.fn === 'switch_mm_irqs_off')) return 'init_mm';
   const b = before.cpus[o];
-  if (b.loaded_mm !== mm) return 'wrong-cpu';
+  if (b.loaded_mm !== mm || rows.some((r) => r.cpu === o && r.label === 'cpumask_clear_cpu')) return 'wrong-cpu';
   const a = after.cpus[o];
   const gen = (c: Snapshot['cpus'][number]) => c.ctxs[c.tag]?.tlb_gen ?? 0;
   return gen(a) !== gen(b) ? 'shootdown' : 'none';

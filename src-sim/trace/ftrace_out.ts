@@ -2,7 +2,7 @@
  * A model run written as the ftrace text an x86 kernel would have printed for it (tracefs `trace` with the TGID
  * column, ftrace-formats.md §1a; bodies as in §2): `sched_switch` at each context switch, `tlb_flush` with its reason
  * code (0 at a CR3 write, in a switch, an exec or a flush IPI handler; 4 when a flush finds another CPU in
- * mm_cpumask; 3 for the initiator's own flush; 1 for a handler's), `csd_queue_cpu` / `ipi_send_cpu` per flush IPI,
+ * mm_cpumask; 3 for the initiator's own flush; 1 for a handler's; 5 when a CPU left in the mask clears its bit), `csd_queue_cpu` / `ipi_send_cpu` per flush IPI,
  * `csd_function_entry/exit` around flush_tlb_func, `call_function_single_entry/exit` on the target,
  * `task_newtask` (CLONE_VM) for a clone, `sched_process_exec`, `sched_process_exit`, and `exit_mmap`. Time: micro-step
  * i prints at 1 s + i µs. Events are read from the run's micro-step rows and IPI track and, where a value is needed,
@@ -157,7 +157,9 @@ export function* runAsFtrace(tl: Timeline): Generator<string> {
         const switches = nextOwn?.fn === 'switch_mm_irqs_off';
         if (irq) yield line(b, r.cpu, r.i, true, 'call_function_single_entry', 'vector=251');
         if (csd) yield line(b, r.cpu, r.i, irq, 'csd_function_entry', `func=${FLUSH_FUNC}, csd=${csd}`);
-        if (!switches && b.cpus[r.cpu].loaded_mm === mm) {
+        // 6.14+: a CPU left in the mask with another mm loaded clears its bit and says so (TLB_REMOTE_WRONG_CPU).
+        if (nextOwn?.fn === 'flush_tlb_func' && nextOwn.label === 'cpumask_clear_cpu') yield line(b, r.cpu, r.i, irq, 'tlb_flush', flushBody(5, 0));
+        else if (!switches && b.cpus[r.cpu].loaded_mm === mm) {
           const gen = (s: Snapshot) => s.cpus[r.cpu].ctxs[s.cpus[r.cpu].tag]?.tlb_gen ?? 0;
           const a = tl.stateAt(r.i);
           if (gen(a) !== gen(b)) {
