@@ -74,6 +74,8 @@ export interface FlushFact {
   teardown: boolean;
   /** Inside an exec window: the task execs later without switching away first. */
   inExec: boolean;
+  /** After that exec's CR3 write (activate_mm): a flush of the new mm. */
+  afterExecCr3: boolean;
   /** Set for fork's flush_tlb_mm of the parent (x86 passes freed_tables for flush_tlb_mm). */
   freedTables: boolean;
   /** The scenario step that runs this flush (a `flush` step, or the exec or exit step whose mm teardown it is). */
@@ -123,6 +125,9 @@ export interface ScenarioStep {
 export const LIMITS = { steps: 2_000_000, tasks: 1024, mms: 256 };
 
 const IDLE_PID = 0;
+/** A flush step of the current mm over the trace's page count (-1: the whole mm). */
+const flushArgs = (pages: number): Omit<ScenarioStep, 'cpu' | 'note'> => (pages < 0 ? { do: 'flush' } : { do: 'flush', va: '0x0', pages: Math.max(1, pages) });
+
 /** Where the scenario maps each mm's one page (a program image): every real mm has page tables, which exit_mmap frees. */
 export const IMAGE_VA = '0x400000';
 
@@ -307,7 +312,7 @@ export class Reconstruction {
     let s = this.cpus.get(c);
     if (!s) {
       const t = current();
-      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle, flush: null, execTeardown: [], unswitched: true };
+      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle, flush: null, execWindow: [], execCr3: false, unswitched: true };
       this.cpus.set(c, s);
       // The scenario starts with every CPU idle on init_mm: put the CPU's first task there in setup.
       const sc = this.o.cpuIndex(c);
@@ -337,7 +342,8 @@ export class Reconstruction {
     this.notWritten[reason] = (this.notWritten[reason] ?? 0) + 1;
   }
 
-  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note'>): boolean {
+  /** Write a step for the event at `r` (its CPU, trace line and time). */
+  private step(r: { cpu: number; line: number; ts: number }, s: Omit<ScenarioStep, 'cpu' | 'note'>): boolean {
     const sc = this.o.cpuIndex(r.cpu);
     if (sc === null) return false;
     this.steps.push({ cpu: sc, ...s, note: `trace line ${r.line}, t=${r.ts}` });
@@ -392,7 +398,8 @@ export class Reconstruction {
     this.facts.push(fact);
     s.pendingSwitch = fact;
     s.flush = null;
-    s.execTeardown = [];
+    s.execWindow = [];
+    s.execCr3 = false;
     s.unswitched = false;
     if (prevUser && !nextUser) {
       s.lazy = prev.mm;
@@ -454,11 +461,18 @@ export class Reconstruction {
     t.kthread = false;
     if (s.curr === t) s.lazy = null;
     if (s.scenarioCurr === t && this.step(r, { do: 'exec', mm: mm.name })) {
-      for (const f of s.execTeardown) (f.step = this.steps.length - 1), (f.why = null);
+      const exec = this.steps.length - 1;
       // The new program's image: page tables the mm's teardown frees (exit_mmap flushes with freed_tables).
       this.step(r, { do: 'map', va: IMAGE_VA });
+      for (const f of s.execWindow) {
+        if (f.pid !== r.pid) continue;
+        // The old mm's teardown is the exec step's own; a flush after exec's CR3 write is of the new mm (its setup,
+        // setup_arg_pages and the like, before sched_process_exec is traced): a flush step after the exec.
+        if (f.teardown) (f.step = exec), (f.why = null);
+        else if (f.afterExecCr3 && this.step(f, flushArgs(f.pages))) (f.step = this.steps.length - 1), (f.why = null);
+      }
     } else this.skip('exec by a task that is not current in the scenario');
-    s.execTeardown = [];
+    s.execWindow = [];
   }
 
   private onExit(r: Extract<Rec, { k: 'exit' }>): void {
@@ -506,6 +520,7 @@ export class Reconstruction {
     if (s.curr.mm && !s.curr.exited) {
       // A running user task's CR3 write outside a switch: exec's activate_mm (traced before sched_process_exec).
       this.runningReason0++;
+      s.execCr3 = true;
       return;
     }
     // A flush on this lazy CPU (say, the exiting task's own exit_mmap) left the mm for init_mm (flush_tlb_func ->
@@ -546,18 +561,20 @@ export class Reconstruction {
   }
 
   private openFlush(r: Extract<Rec, { k: 'flush' }>, s: CpuState, remote: boolean, local: HandlerOutcome | null): void {
-    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: r.inExec === true, freedTables: false, step: null, why: null };
+    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: r.inExec === true, afterExecCr3: s.execCr3, freedTables: false, step: null, why: null };
     this.flushes.push(f);
     s.flush = f;
     const t = r.pid > IDLE_PID ? this.byPid.get(r.pid) : undefined;
     if (this.o.cpuIndex(r.cpu) === null) f.why = 'on a CPU not in the scenario';
-    else if (f.inExec) f.why = 'inside exec, before sched_process_exec (the model\'s exec flushes only the old mm\'s teardown)';
+    else if (f.inExec) {
+      f.why = f.afterExecCr3 ? 'of the new mm inside exec, but the exec step was not written' : 'inside exec, before its CR3 write (the old mm, before exec_mmap)';
+      s.execWindow.push(f);
+    }
     else if (!t || t.kthread || !t.mm) f.why = 'by a kernel thread or idle (the trace does not say which mm)';
     else if (t.exited) f.why = 'by a task that has exited, not its mm\'s teardown';
     else if (s.scenarioCurr !== t) f.why = 'by a task that is not current in the scenario';
     else {
-      const pages = r.pages;
-      this.step(r, pages < 0 ? { do: 'flush' } : { do: 'flush', va: '0x0', pages: Math.max(1, pages) });
+      this.step(r, flushArgs(r.pages));
       f.step = this.steps.length - 1;
     }
   }
@@ -594,10 +611,8 @@ export class Reconstruction {
     const f = s?.flush;
     if (s && f && f.pid === r.pid && !f.teardown) {
       f.teardown = true;
-      if (f.inExec) {
-        f.why = 'the exec\'s teardown of the old mm, but the exec step was not written';
-        s.execTeardown.push(f);
-      } else if (t && t.exited && this.exitStep.has(t)) (f.step = this.exitStep.get(t)!), (f.why = null);
+      if (f.inExec) f.why = 'the exec\'s teardown of the old mm, but the exec step was not written';
+      else if (t && t.exited && this.exitStep.has(t)) (f.step = this.exitStep.get(t)!), (f.why = null);
     }
     if (!t || !t.mm) return;
     const root = find(t.mm);
@@ -641,8 +656,10 @@ interface CpuState {
   curr: TaskRec;
   /** The flush this CPU started last, until its next switch. */
   flush: FlushFact | null;
-  /** Teardown flushes of the old mm in the exec to come (the exec step runs them). */
-  execTeardown: FlushFact[];
+  /** Flushes inside the exec to come: its teardown of the old mm (the exec step runs it) and the new mm's. */
+  execWindow: FlushFact[];
+  /** The running task wrote CR3 outside a switch (exec's activate_mm) since the last switch. */
+  execCr3: boolean;
   /** No sched_switch seen on this CPU yet. */
   unswitched: boolean;
   /** The mm a lazy CPU keeps loaded; null while it runs a user task. */
