@@ -18,6 +18,7 @@ import { shownName } from '../engine/fn.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
 import { Timeline } from '../timeline/timeline.ts';
+import { lowerBound, upperBound } from '../timeline/tracks.ts';
 import type { HandlerOutcome, Reconstruction } from './reconstruct.ts';
 
 export const CONFORMANCE_KINDS = ['switchCr3', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown', 'localFlush'] as const;
@@ -177,9 +178,9 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
     }));
     // The model's flush IPIs of this step, by target.
     const sent = new Map<number, number>();
-    for (let i = 0; i < ipiRows.sent.n; i++) {
-      const t = ipiRows.sent.a[i];
-      if (t <= info.firstMicrostep || t > last + 1) continue;
+    // IPI rows are in send order: only those sent during this step are looked at.
+    const hi = upperBound(ipiRows.sent.a, ipiRows.sent.n, last + 1);
+    for (let i = lowerBound(ipiRows.sent.a, ipiRows.sent.n, info.firstMicrostep + 1); i < hi; i++) {
       if (ipiRows.kind.a[i] === flushKind && ipiRows.from.a[i] === sc) sent.set(ipiRows.to.a[i], i);
     }
     // The initiator's own part: its flush_tlb_func after the decision (not a handler: the initiator takes no IPI here).

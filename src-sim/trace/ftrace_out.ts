@@ -14,6 +14,7 @@
  */
 import type { Snapshot } from '../model/types.ts';
 import type { Timeline } from '../timeline/timeline.ts';
+import { lowerBound, upperBound } from '../timeline/tracks.ts';
 import { FLUSH_FUNC } from './collect.ts';
 
 const REASON = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local MM shootdown', 'remote IPI send', 'remote wrong CPU'];
@@ -72,6 +73,9 @@ export function* runAsFtrace(tl: Timeline): Generator<string> {
   const csdOf = (from: number, to: number) => (0xc5d0000 + from * 256 + to).toString(16).padStart(16, '0');
   const ipi = tl.tracks.ipi;
   const flushKind = tl.tracks.kindNames.indexOf(FLUSH_FUNC);
+  /** Flush IPI rows sent so far and not yet done (a handler looks among them), and how far the rows were read. */
+  let openIpis: number[] = [];
+  let sentUpTo = 0;
   /** A handler that switched to init_mm: its csd closes after the CR3 write. */
   const pendingExit = new Map<number, { csd: string | null; irq: boolean }>();
 
@@ -132,8 +136,9 @@ export function* runAsFtrace(tl: Timeline): Generator<string> {
         open.set(r.cpu, { mm, remote, start, end });
         if (!remote) continue;
         yield line(b, r.cpu, r.i, false, 'tlb_flush', flushBody(4, end < 0 ? -1 : end - start));
-        for (let k = 0; k < ipi.sent.n; k++) {
-          if (ipi.sent.a[k] !== r.i + 1 || ipi.from.a[k] !== r.cpu || ipi.kind.a[k] !== flushKind) continue;
+        const hi = upperBound(ipi.sent.a, ipi.sent.n, r.i + 1);
+        for (let k = lowerBound(ipi.sent.a, ipi.sent.n, r.i + 1); k < hi; k++) {
+          if (ipi.from.a[k] !== r.cpu || ipi.kind.a[k] !== flushKind) continue;
           const to = ipi.to.a[k];
           yield line(b, r.cpu, r.i, false, 'csd_queue_cpu', `cpu=${to} callsite=on_each_cpu_cond_mask+0x20/0x60 func=${FLUSH_FUNC} csd=${csdOf(r.cpu, to)}`);
           yield line(b, r.cpu, r.i, false, 'ipi_send_cpu', `cpu=${to} callsite=on_each_cpu_cond_mask+0x20/0x60 callback=generic_smp_call_function_single_interrupt+0x0/0x10`);
@@ -142,11 +147,12 @@ export function* runAsFtrace(tl: Timeline): Generator<string> {
         const b = tl.stateAt(r.i - 1);
         // A handler's frame is pushed between micro-steps (at delivery): the IPI track says which one runs here.
         let from = r.cpu;
-        for (let k = 0; k < ipi.sent.n; k++) {
-          const t = r.i + 1;
+        const t = r.i + 1;
+        for (; sentUpTo < ipi.sent.n && ipi.sent.a[sentUpTo] <= t; sentUpTo++) if (ipi.kind.a[sentUpTo] === flushKind) openIpis.push(sentUpTo);
+        openIpis = openIpis.filter((k) => ipi.done.a[k] < 0 || ipi.done.a[k] >= t);
+        for (const k of openIpis) {
           const delivered = ipi.delivered.a[k];
-          const done = ipi.done.a[k];
-          if (ipi.to.a[k] === r.cpu && ipi.kind.a[k] === flushKind && delivered >= 0 && delivered <= t && (done < 0 || done >= t)) from = ipi.from.a[k];
+          if (ipi.to.a[k] === r.cpu && delivered >= 0 && delivered <= t) from = ipi.from.a[k];
         }
         const irq = from !== r.cpu;
         const mm = open.get(from)?.mm ?? -1;
