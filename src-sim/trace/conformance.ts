@@ -3,6 +3,7 @@
  * that stands for a trace event is compared with what the kernel printed (ftrace-formats.md §3):
  *
  *   switchCr3        a context switch wrote CR3 (`tlb_flush` reason 0 as the CPU's next event) or not;
+ *   cr3Flush         per switch both wrote CR3 at, the write flushed the new mm's PCID (pages -1) or kept it (0);
  *   remoteSend       a flush found another CPU in mm_cpumask (reason 4, native_flush_tlb_multi) or stayed local;
  *   flushIpi         per other CPU of the scenario, a flush IPI was sent (csd_queue_cpu func=flush_tlb_func) or not;
  *   handlerInitMm    per flush IPI both sent, the handler moved a lazy CPU to init_mm (reason 0 in the handler) or not;
@@ -21,7 +22,7 @@ import { Timeline } from '../timeline/timeline.ts';
 import { lowerBound, upperBound } from '../timeline/tracks.ts';
 import type { HandlerOutcome, Reconstruction } from './reconstruct.ts';
 
-export const CONFORMANCE_KINDS = ['switchCr3', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown', 'localFlush'] as const;
+export const CONFORMANCE_KINDS = ['switchCr3', 'cr3Flush', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown', 'localFlush'] as const;
 export type ConformanceKind = (typeof CONFORMANCE_KINDS)[number];
 
 export interface Disagreement {
@@ -134,6 +135,16 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
       microstep: (sw[0] ?? rows[0])?.i ?? null,
       at: at(sw[0] ?? rows[0]),
       reason: sw.length ? `switch_mm_irqs_off: ${sw.map((r) => r.label).join(' › ')}` : `no switch_mm_irqs_off (${rows.map((r) => `${r.fn}.${r.label}`).filter((x) => /lazy|context_switch/.test(x)).join(', ') || 'no mm switch'})`,
+    }));
+    const load = sw.find((r) => r.label === 'load_new_mm_cr3');
+    if (!load || !trace || (f.cr3 !== -1 && f.cr3 !== 0)) continue;
+    // The model's choice, as its frame holds it just before the CR3 write.
+    const frame = tl.stateAt(load.i - 1).cpus[sc].stack.at(-1);
+    const flushed = !!frame?.l.need_flush;
+    note('cr3Flush', flushed === (f.cr3 === -1), () => ({
+      line: f.line, cpu: f.cpu, trace: f.cr3 === -1 ? 'CR3 write with a flush (pages -1)' : 'CR3 write keeping the PCID (pages 0)',
+      model: flushed ? 'CR3 write with a flush' : 'CR3 write keeping the PCID', step: f.step!, microstep: load.i, at: at(load),
+      reason: `ASID slot ${frame?.l.asid ?? '?'}; ${sw.map((r) => r.label).join(' › ')}`,
     }));
   }
 
