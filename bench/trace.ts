@@ -4,8 +4,14 @@
  * previous one, generated copy by copy on the fly (never stored). Only the parser's own time is counted (the copy
  * being generated is not). Prints one JSON line: MB/s and events/s of parsing alone, and the heap after each quarter
  * (flat when memory does not grow with the size of the trace) and the peak RSS.
+ *
+ * Then the whole import (parser, collector, reconstruction, scenario; no conformance run) of TRACE_IMPORT_MB (default
+ * 100) MB of the same synthesized trace, in a fresh measurement of RSS: one JSON line with the peak RSS, the window
+ * (where the scenario format's limits stopped it) and the most records the collector held at once. Memory should not
+ * grow with the size of the trace once the window is full.
  */
 import { readFileSync } from 'node:fs';
+import { TraceImport } from '../src-sim/trace/import.ts';
 import { TraceParser } from '../src-sim/trace/parser.ts';
 
 const MB = Number(process.env.TRACE_BENCH_MB ?? 1024);
@@ -75,5 +81,33 @@ console.log(
     heapMbAfterEachQuarter: heapAt,
     peakRssMb: Math.round(peakRss / 2 ** 20),
     node: process.version,
+  }),
+);
+
+// The whole import, streamed the same way.
+const IMPORT_MB = Number(process.env.TRACE_IMPORT_MB ?? 100);
+(globalThis as { gc?: () => void }).gc?.();
+const imp = new TraceImport({ name: 'synthesized.txt', conformance: false });
+let ichars = 0;
+let ipeak = 0;
+const i0 = performance.now();
+imp.push(header);
+for (let k = 0; ichars < IMPORT_MB * 2 ** 20; k++) {
+  const c = copy(k);
+  imp.push(c);
+  ichars += c.length;
+  if (k % 32 === 0) ipeak = Math.max(ipeak, process.memoryUsage().rss);
+}
+const r = imp.finish();
+ipeak = Math.max(ipeak, process.memoryUsage().rss);
+console.log(
+  JSON.stringify({
+    bench: 'trace-import',
+    mb: Math.round(ichars / 2 ** 20),
+    seconds: +((performance.now() - i0) / 1000).toFixed(2),
+    scenarioSteps: r.scenario?.steps.length ?? 0,
+    window: r.report.window.stoppedAt,
+    mostRecordsHeld: r.reconstruction.heldMost,
+    peakRssMb: Math.round(ipeak / 2 ** 20),
   }),
 );

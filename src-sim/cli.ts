@@ -21,6 +21,8 @@ import { CHECK_SCHEMA, EXPLORE_SCHEMA, TRACE_SCHEMA, jsonPieces, runReport } fro
 import { Timeline } from './timeline/timeline.ts';
 import type { Arch } from './model/types.ts';
 import { archSchema } from './scenario/schema.ts';
+import { x86Eras } from './trace/era.ts';
+import { runAsFtrace } from './trace/ftrace_out.ts';
 import { TraceImport } from './trace/import.ts';
 import { scenarioPieces } from './trace/scenario.ts';
 import { reportLines } from './trace/text.ts';
@@ -57,7 +59,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] [--ftrace FILE] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--era E] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -118,7 +120,7 @@ function list(out: Out): void {
 }
 
 
-function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean): number {
+function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean, ftrace: string | null): number {
   let t: Timeline;
   try {
     t = new Timeline(file, variant);
@@ -126,6 +128,8 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
     if (e instanceof ScenarioError) throw new UsageError(e.message);
     throw e;
   }
+  // The run as the ftrace text an x86 kernel would have printed (docs/trace-import.md §8).
+  if (ftrace !== null) writePieces(ftrace, runAsFtrace(t));
   const setupCount = file.setup?.length ?? 0;
   const stepNo = (i: number) => (i < setupCount ? `setup ${i}` : `step ${i - setupCount}`);
   if (json) {
@@ -295,9 +299,24 @@ function scenarioPaths(a: string): string[] {
   return found;
 }
 
+/** Write text pieces to a file, or fail with one line. */
+function writePieces(path: string, pieces: Iterable<string>): void {
+  let o: number;
+  try {
+    o = openSync(path, 'w');
+  } catch (e) {
+    throw new UsageError(`cannot write ${arg(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
+  }
+  try {
+    for (const piece of pieces) writeSync(o, piece);
+  } finally {
+    closeSync(o);
+  }
+}
+
 /** Import a trace: read the file in chunks through the streaming importer, print the report, write the scenario. */
 function trace(out: Out, file: string, a: Args): number {
-  const imp = new TraceImport({ name: file, arch: a.arch, cpus: a.cpus, from: a.from, to: a.to });
+  const imp = new TraceImport({ name: file, arch: a.arch, era: a.era, cpus: a.cpus, from: a.from, to: a.to });
   let fd: number;
   try {
     // Not a FIFO (trace_pipe), a device or a directory: reading those may block forever or never end.
@@ -324,17 +343,7 @@ function trace(out: Out, file: string, a: Args): number {
   if (report.fatal) throw new UsageError(`${arg(file)}: ${report.fatal}`);
   if (a.out !== null) {
     if (!scenario) throw new UsageError(`${arg(file)}: no scenario to write: ${report.scenario.error}`);
-    let o: number;
-    try {
-      o = openSync(a.out, 'w');
-    } catch (e) {
-      throw new UsageError(`cannot write ${arg(a.out)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`);
-    }
-    try {
-      for (const piece of scenarioPieces(scenario)) writeSync(o, piece);
-    } finally {
-      closeSync(o);
-    }
+    writePieces(a.out, scenarioPieces(scenario));
   }
   if (a.json) {
     out.put(JSON.stringify({ schema: TRACE_SCHEMA, ...report }));
@@ -353,6 +362,8 @@ interface Args {
   hardware: number | null;
   target: string | null;
   arch: Arch | null;
+  era: string | null;
+  ftrace: string | null;
   cpus: number[] | null;
   from: number | null;
   to: number | null;
@@ -378,7 +389,7 @@ function seconds(opt: string, v: string): number {
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, target: null, arch: null, cpus: null, from: null, to: null, out: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, target: null, arch: null, era: null, ftrace: null, cpus: null, from: null, to: null, out: null };
   const seen = new Set<string>();
   const value = (i: number, opt: string, what: string): string => {
     if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
@@ -415,10 +426,15 @@ function parseArgs(argv: string[]): Args {
       const r = archSchema.safeParse(v);
       if (!r.success) throw new UsageError(`--arch takes one of ${archSchema.options.join(', ')}, not ${arg(v)}`);
       a.arch = r.data;
+    } else if (x === '--era') {
+      const v = value(++i, x, `an x86_lazy era (${x86Eras().join(', ')})`);
+      if (!x86Eras().includes(v)) throw new UsageError(`--era takes one of ${x86Eras().join(', ')} (the x86_lazy values of docs/scenario-format.md §5.2), not ${arg(v)}`);
+      a.era = v;
     } else if (x === '--cpus') a.cpus = cpuList(value(++i, x, 'a list of CPUs such as 0,2-3'));
     else if (x === '--from') a.from = seconds(x, value(++i, x, 'a time in seconds'));
     else if (x === '--to') a.to = seconds(x, value(++i, x, 'a time in seconds'));
     else if (x === '--out') a.out = value(++i, x, 'a file name');
+    else if (x === '--ftrace') a.ftrace = value(++i, x, 'a file name');
     else if (x === '--') a.positional.push(...rest.slice(i + 1, (i = rest.length)));
     else if (x.startsWith('-') && x !== '-') throw new UsageError(`unknown option ${arg(x)}; ${USAGE}`);
     else a.positional.push(x);
@@ -428,11 +444,11 @@ function parseArgs(argv: string[]): Args {
 
 function main(out: Out, argv: string[]): number {
   const a = parseArgs(argv);
-  const traceOnly = a.arch !== null || a.cpus !== null || a.from !== null || a.to !== null;
+  const traceOnly = a.arch !== null || a.era !== null || a.cpus !== null || a.from !== null || a.to !== null;
   const traceOpts = traceOnly || a.out !== null;
   const exploreOpts = a.maxStates !== null || a.bfs || a.hardware !== null || a.target !== null;
   const noArgs = () => {
-    if (a.positional.length || a.variant !== null || a.json || exploreOpts || traceOpts) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
+    if (a.positional.length || a.variant !== null || a.json || exploreOpts || traceOpts || a.ftrace !== null) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
   switch (a.cmd) {
     case 'list':
@@ -440,19 +456,22 @@ function main(out: Out, argv: string[]): number {
       list(out);
       return 0;
     case 'explore':
-      if (traceOnly) throw new UsageError(`--arch, --cpus, --from and --to are options of trace; ${USAGE}`);
+      if (a.ftrace !== null) throw new UsageError(`--ftrace is an option of run; ${USAGE}`);
+      if (traceOnly) throw new UsageError(`--arch, --era, --cpus, --from and --to are options of trace; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
       if (a.out !== null && !/\.json$/.test(a.out)) throw new UsageError(`--out of explore takes a file name ending in .json (one FILE-ID.json is written per violated invariant), not ${arg(a.out)}`);
       return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware, target: a.target, out: a.out }, a.json);
     case 'run':
       if (exploreOpts) throw new UsageError(`--max-states, --hardware, --bfs and --target are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
-      if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
-      return run(out, load(a.positional[0]), a.variant, a.json);
+      if (traceOpts) throw new UsageError(`--arch, --era, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
+      return run(out, load(a.positional[0]), a.variant, a.json, a.ftrace);
     case 'check':
+      if (a.ftrace !== null) throw new UsageError(`--ftrace is an option of run; ${USAGE}`);
       if (a.variant !== null || exploreOpts || traceOpts) throw new UsageError(`check takes preset ids, files, folders and --json; ${USAGE}`);
       return check(out, a.positional, a.json);
     case 'trace':
+      if (a.ftrace !== null) throw new UsageError(`--ftrace is an option of run; ${USAGE}`);
       if (exploreOpts) throw new UsageError(`--max-states, --hardware, --bfs and --target are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`trace takes one trace file; ${USAGE}`);
       if (a.variant !== null) throw new UsageError(`trace takes no --variant (choose the architecture with --arch); ${USAGE}`);

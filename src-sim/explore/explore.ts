@@ -118,7 +118,7 @@ export interface Node {
 export function hardwareOffers(file: ScenarioFile): HardwareOffers {
   const vas = new Set<number>();
   for (const m of file.mms) for (const mp of m.mappings ?? []) vas.add(vpnOf(mp.va));
-  for (const st of [...(file.setup ?? []), ...file.steps]) if ('va' in st) vas.add(vpnOf(st.va));
+  for (const st of [...(file.setup ?? []), ...file.steps]) if ('va' in st && st.va !== undefined) vas.add(vpnOf(st.va));
   const speculate = [...vas].sort((a, b) => a - b);
   const device = (file.devices ?? []).flatMap((_d, device) => speculate.flatMap((va) => [false, true].map((write) => ({ device, va, write }))));
   return { speculate, device };

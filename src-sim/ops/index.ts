@@ -16,6 +16,7 @@ import { deviceAccessOp } from './device_access.ts';
 import { execOp, type ExecOp } from './exec.ts';
 import { gupFastOp, type GupFastOp } from './gup_fast.ts';
 import { exitOp, type ExitOp } from './exit.ts';
+import { flushOp, type FlushOp } from './flush.ts';
 import { mapOp, type MapOp } from './map.ts';
 import { membarrierOp, membarrierRegisterOp, type MembarrierOp, type MembarrierRegisterOp } from './membarrier.ts';
 import { munmapOp, type MunmapOp } from './munmap.ts';
@@ -52,13 +53,14 @@ export const OPS = {
   membarrier: membarrierOp,
   device_access: deviceAccessOp,
   continue: continueOp,
+  flush: flushOp,
   // The moves of an explicit schedule (format lazytlb/2): engine choices, not kernel operations.
   step: stepOp,
   irq: irqOp,
 };
 
 /** A step's operation with its arguments resolved to ids. */
-export type Op = SwitchOp | AccessOp | MapOp | MunmapOp | GupFastOp | CowOp | ReclaimOp | CloneOp | ExitOp | ExecOp | RefOp | UseMmOp | UnuseMmOp | MembarrierRegisterOp | MembarrierOp | ContinueOp;
+export type Op = SwitchOp | AccessOp | MapOp | MunmapOp | GupFastOp | CowOp | ReclaimOp | CloneOp | ExitOp | ExecOp | RefOp | UseMmOp | UnuseMmOp | MembarrierRegisterOp | MembarrierOp | ContinueOp | FlushOp;
 
 /** The definition of an operation, loosely typed (callers hold a step or op whose `do` picks it). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -15,7 +15,7 @@ const step = z.discriminatedUnion('do', [
   OPS.reclaim.schema, OPS.clone.schema, OPS.exit.schema, OPS.exec.schema, OPS.mmget.schema, OPS.mmget_not_zero.schema,
   OPS.mmput.schema, OPS.mmgrab.schema, OPS.mmdrop.schema, OPS.use_mm.schema, OPS.unuse_mm.schema,
   OPS.membarrier_register.schema, OPS.membarrier.schema, OPS.device_access.schema, OPS.continue.schema,
-  OPS.step.schema, OPS.irq.schema,
+  OPS.flush.schema, OPS.step.schema, OPS.irq.schema,
 ]);
 
 /** The format versions a reader of this code accepts (docs/scenario-format.md §19: what lazytlb/2 adds). */

@@ -9,7 +9,7 @@ import type { Timeline } from './timeline.ts';
 export const RUN_SCHEMA = 'lazytlb-run/1';
 export const CHECK_SCHEMA = 'lazytlb-check/1';
 export const EXPLORE_SCHEMA = 'lazytlb-explore/1';
-export const TRACE_SCHEMA = 'lazytlb-trace/1';
+export const TRACE_SCHEMA = 'lazytlb-trace/2';
 
 export function runReport(t: Timeline) {
   const file = t.file;

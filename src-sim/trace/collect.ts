@@ -1,7 +1,11 @@
 /**
- * Pass 1 of the reconstruction, fed by the parser while it streams: keeps the few events that matter for tasks, mms,
- * CPUs and flushes as compact records, and the identity facts (thread group of each pid, first known comm, evidence
- * that a pid is a user task). Bounded: past MAX_RECORDS the window is cut, and the cut is reported.
+ * Pass 1 of the reconstruction, fed by the parser while it streams: turns the few events that matter for tasks, mms,
+ * CPUs and flushes into compact records, keeps the identity facts (thread group of each pid, first known comm,
+ * evidence that a pid is a user task), and hands the records on to the reconstruction in trace order as soon as each
+ * can be judged. Only a flush has to wait: whether it belongs to an exec (the task execs before it next switches away
+ * on that CPU) is known at that CPU's next exec or switch, and the records behind it wait with it. So the records held
+ * are those since the oldest such flush, not the file; past MAX_HELD the oldest is judged "not in an exec". Once the
+ * reconstruction has stopped (its window is full) nothing more is kept: memory does not grow with the trace.
  */
 import type { ParsedEvent } from './parser.ts';
 
@@ -16,28 +20,53 @@ export type Rec =
   | (At & { k: 'fork'; parent: number; child: number; childComm: string; flags: number | null })
   | (At & { k: 'exec'; pid: number })
   | (At & { k: 'exit'; pid: number })
-  | (At & { k: 'flush'; pid: number; code: number; pages: number; hardirq: boolean; afterSwitch: boolean })
-  | (At & { k: 'ipi'; pid: number })
+  | (At & { k: 'flush'; pid: number; code: number; pages: number; hardirq: boolean; afterSwitch: boolean; csd: string | null; inExec?: boolean })
+  /** A cross-call queued or sent: `flush` true for csd_queue_cpu func=flush_tlb_func, null when the event does not say (ipi_send_*). */
+  | (At & { k: 'ipi'; pid: number; targets: number[]; flush: boolean | null; csd: string | null })
+  /** flush_tlb_func runs on this CPU (csd_function_entry/exit): a remote handler (its csd), or the initiator's own part (csd 0). */
+  | (At & { k: 'csd'; entry: boolean; csd: string; local: boolean })
   | (At & { k: 'mmid'; pid: number; mmId: number })
   | (At & { k: 'exit_mmap'; pid: number });
 
-/** Most records kept (about 100 bytes each): far above what a scenario of 2,000,000 steps needs. */
-export const MAX_RECORDS = 4_000_000;
+/** The x86 flush IPI's function (arch/x86/mm/tlb.c), as csd_* events print it. */
+export const FLUSH_FUNC = 'flush_tlb_func';
+
+/** Most records held while a flush waits to be judged (a task that runs a long time without switching). */
+export const MAX_HELD = 1_000_000;
+
+type FlushRec = Extract<Rec, { k: 'flush' }>;
 
 export class Collector {
-  readonly records: Rec[] = [];
+  /** Records waiting for the oldest unjudged flush, in trace order (from `head`). */
+  private held: Rec[] = [];
+  private head = 0;
+  /** Per CPU, its flushes not yet judged. */
+  private readonly pending = new Map<number, FlushRec[]>();
+  /** Most records held at once (reported by the benchmark). */
+  maxHeld = 0;
   readonly tgidOf = new Map<number, number>();
   readonly commOf = new Map<number, string>();
+  /** The comm the line prefix printed first for a pid (read-time, so perhaps a later comm): a last resort. */
+  readonly prefixCommOf = new Map<number, string>();
   /** Pids the trace shows to be user tasks: an rss_stat of their own mm, or a thread group not their own. */
   readonly userEvidence = new Set<number>();
   /** Distinct mmap_lock mm pointers (reported; not used to merge, see reconstruct.ts). */
   readonly mmapLockPointers = new Set<string>();
-  stoppedAt: { line: number; ts: number; reason: string } | null = null;
+  /** Whether the trace has csd_queue_cpu events (then they, not ipi_send_*, say which CPUs a flush IPI'd). */
+  sawCsdQueue = false;
   private readonly pendingNewtask = new Set<number>();
   private readonly lastWasSwitch = new Set<number>();
+  /** Per CPU, the csd of the flush_tlb_func it is running (between csd_function_entry and _exit). */
+  private readonly inFlushFunc = new Map<number, string>();
   private readonly mmIdSeen = new Set<string>();
   private lastLine = 0;
   private lastTs: number | null = null;
+
+  /** `sink` takes each record in trace order; `stopped` says the reconstruction wants no more. */
+  constructor(
+    private readonly sink: (r: Rec) => void,
+    private readonly stopped: () => boolean,
+  ) {}
 
   /** The parser's sink. */
   readonly add = (e: ParsedEvent): void => {
@@ -45,7 +74,8 @@ export class Collector {
     const d = e.data;
     this.lastLine = e.line;
     this.lastTs = p.ts;
-    if (this.stoppedAt) return;
+    if (this.stopped()) return;
+    if (p.pid > 0 && !this.prefixCommOf.has(p.pid) && p.comm !== '<...>') this.prefixCommOf.set(p.pid, p.comm);
     if (p.pid > 0 && p.tgid !== null) {
       this.tgidOf.set(p.pid, p.tgid);
       if (p.tgid !== p.pid) this.userEvidence.add(p.pid);
@@ -74,11 +104,23 @@ export class Collector {
       case 'sched_process_exit':
         return this.push({ ...at, k: 'exit', pid: d.pid });
       case 'tlb_flush':
-        return this.push({ ...at, k: 'flush', pid: p.pid, code: d.code, pages: d.pages, hardirq: p.flags !== null && /[hHzZ]/.test(p.flags.charAt(2)), afterSwitch });
+        return this.push({ ...at, k: 'flush', pid: p.pid, code: d.code, pages: d.pages, hardirq: p.flags !== null && /[hHzZ]/.test(p.flags.charAt(2)), afterSwitch, csd: this.inFlushFunc.get(p.cpu) ?? null });
       case 'ipi_send_cpu':
+        return this.push({ ...at, k: 'ipi', pid: p.pid, targets: [d.cpu], flush: null, csd: null });
       case 'ipi_send_cpumask':
+        return this.push({ ...at, k: 'ipi', pid: p.pid, targets: d.cpus, flush: null, csd: null });
       case 'csd_queue_cpu':
-        return this.push({ ...at, k: 'ipi', pid: p.pid });
+        this.sawCsdQueue = true;
+        return this.push({ ...at, k: 'ipi', pid: p.pid, targets: [d.cpu], flush: d.func === FLUSH_FUNC, csd: d.csd });
+      case 'csd_function_entry':
+      case 'csd_function_exit': {
+        if (d.func !== FLUSH_FUNC) return;
+        const entry = d.kind === 'csd_function_entry';
+        if (entry) this.inFlushFunc.set(p.cpu, d.csd);
+        else this.inFlushFunc.delete(p.cpu);
+        // smp_call_function_many_cond runs the initiator's own part with no csd (printed as a null pointer).
+        return this.push({ ...at, k: 'csd', entry, csd: d.csd, local: /^(?:0x)?0+$/.test(d.csd) });
+      }
       case 'rss_stat': {
         if (!d.curr || p.pid <= 0) return;
         this.userEvidence.add(p.pid);
@@ -112,10 +154,46 @@ export class Collector {
   }
 
   private push(r: Rec): void {
-    if (this.records.length >= MAX_RECORDS) {
-      this.stoppedAt = { line: r.line, ts: r.ts, reason: `more than ${MAX_RECORDS.toLocaleString('en-US')} scheduling and flush events` };
-      return;
+    if (r.k === 'exec') this.judge(r.cpu, r.pid);
+    else if (r.k === 'switch') this.judge(r.cpu, null);
+    else if (r.k === 'flush') {
+      const l = this.pending.get(r.cpu);
+      if (l) l.push(r);
+      else this.pending.set(r.cpu, [r]);
     }
-    this.records.push(r);
+    this.held.push(r);
+    if (this.held.length - this.head > MAX_HELD) {
+      const oldest = this.held[this.head];
+      if (oldest.k === 'flush' && oldest.inExec === undefined) this.judge(oldest.cpu, null);
+    }
+    this.drain();
+  }
+
+  /** CPU c execs (as `execPid`) or switches (null): its pending flushes are in that exec, or not. */
+  private judge(c: number, execPid: number | null): void {
+    const l = this.pending.get(c);
+    if (!l) return;
+    for (const f of l) f.inExec = f.pid === execPid;
+    this.pending.delete(c);
+  }
+
+  /** Hand on every record up to the oldest unjudged flush. */
+  private drain(): void {
+    this.maxHeld = Math.max(this.maxHeld, this.held.length - this.head);
+    const h = this.held;
+    while (this.head < h.length) {
+      const r = h[this.head];
+      if (r.k === 'flush' && r.inExec === undefined) break;
+      this.head++;
+      if (!this.stopped()) this.sink(r);
+    }
+    if (this.head === h.length) (this.held = []), (this.head = 0);
+    else if (this.head > 4096 && this.head * 2 > h.length) (this.held = h.slice(this.head)), (this.head = 0);
+  }
+
+  /** The end of the input: flushes still pending were not in an exec. */
+  end(): void {
+    for (const c of [...this.pending.keys()]) this.judge(c, null);
+    this.drain();
   }
 }

@@ -9,6 +9,9 @@ import { ARCHES } from '../arch/index.ts';
 import type { TraceEvidence } from '../engine/policy.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
 import { Collector } from './collect.ts';
+import { printsTlbFlush } from './arch.ts';
+import { checkConformance, emptyConformance, type Conformance } from './conformance.ts';
+import { chooseEra } from './era.ts';
 import { TraceParser, type ParseStats } from './parser.ts';
 import { Reconstruction } from './reconstruct.ts';
 import { traceReport, type TraceReport } from './report.ts';
@@ -21,6 +24,12 @@ export interface ImportOptions {
   cpus?: readonly number[] | null;
   from?: number | null;
   to?: number | null;
+  /** The x86_lazy era to run the scenario with (else what the trace shows). */
+  era?: string | null;
+  /** More config knobs for the scenario (docs/scenario-format.md §5.2), on top of the era: what the trace cannot show. */
+  config?: ScenarioFile['machine']['config'];
+  /** Run the scenario on the model and compare (default true). */
+  conformance?: boolean;
   /** Scenario limits, lowered by tests. */
   maxSteps?: number;
 }
@@ -30,6 +39,7 @@ export interface ImportResult {
   scenario: ScenarioFile | null;
   stats: ParseStats;
   reconstruction: Reconstruction;
+  conformance: Conformance;
 }
 
 /** The arch a trace without arch-only events is read as (the scenario format's default). */
@@ -40,9 +50,19 @@ export const MAX_SCENARIO_CPUS = 64;
 
 export class TraceImport {
   private readonly parser: TraceParser;
-  private readonly collector = new Collector();
+  private readonly collector: Collector;
+  private readonly rec: Reconstruction;
+  /** Trace CPU -> scenario CPU: the chosen ones numbered from 0 in order, else the trace's own numbering. */
+  private readonly chosen: number[] | null;
+  private readonly index = new Map<number, number>();
 
   constructor(private readonly o: ImportOptions) {
+    this.chosen = o.cpus ? [...new Set(o.cpus)].sort((a, b) => a - b) : null;
+    this.chosen?.forEach((c, i) => this.index.set(c, i));
+    const cpuIndex = this.chosen ? (c: number) => this.index.get(c) ?? null : (c: number) => c;
+    // The reconstruction takes the records as the trace streams; the collector holds only those it cannot judge yet.
+    this.collector = new Collector((r) => this.rec.add(r), () => this.rec.stoppedAt !== null);
+    this.rec = new Reconstruction(this.collector, { cpuIndex, maxSteps: o.maxSteps });
     this.parser = new TraceParser(this.collector.add, { cpus: o.cpus ? new Set(o.cpus) : null, from: o.from, to: o.to, onOther: this.collector.other });
   }
 
@@ -52,6 +72,9 @@ export class TraceImport {
 
   finish(): ImportResult {
     const stats = this.parser.end();
+    this.collector.end();
+    const rec = this.rec;
+    rec.end();
     const o = this.o;
     const ev = stats.archEvidence;
     // What the trace's arch-only events say, matched against what each arch policy says its kernel emits.
@@ -67,26 +90,24 @@ export class TraceImport {
     } else if (ev.x86 && ev.notX86) archWarning = 'the trace has both x86-only events and events x86 never emits: two traces mixed?';
 
     // Scenario CPUs: the chosen ones, numbered from 0 in order; else the trace's own numbering.
-    const chosen = o.cpus ? [...new Set(o.cpus)].sort((a, b) => a - b) : null;
-    const index = new Map<number, number>();
+    const chosen = this.chosen;
+    const index = this.index;
     let scenarioCpus: number;
     let cpuError: string | null = null;
-    if (chosen) {
-      chosen.forEach((c, i) => index.set(c, i));
-      scenarioCpus = chosen.length;
-    } else {
+    if (chosen) scenarioCpus = chosen.length;
+    else {
       const top = Math.max(stats.headerCpus ?? 0, (stats.cpusSeen.at(-1) ?? 0) + 1);
       for (let c = 0; c < top; c++) index.set(c, c);
       scenarioCpus = top;
     }
     if (scenarioCpus > MAX_SCENARIO_CPUS) cpuError = `the trace has ${scenarioCpus} CPUs and a scenario at most ${MAX_SCENARIO_CPUS}: choose them with --cpus`;
-    const rec = new Reconstruction(this.collector, { cpuIndex: (c) => index.get(c) ?? null, maxSteps: o.maxSteps });
     const id = scenarioId(o.name);
     const base = o.name.replace(/^.*[\\/]/, '');
     const span = rec.firstTs !== null ? `${rec.firstTs}–${rec.lastTs} s` : 'no events';
     let scenario: ScenarioFile | null = null;
     let scenarioError: string | null = cpuError ?? stats.fatal;
     if (!scenarioError && rec.tasks.length === 0) scenarioError = 'no scheduling events in the window: nothing to write';
+    const era = chooseEra(arch, o.era ?? null, rec);
     if (!scenarioError) {
       scenario = writeScenario(rec, {
         id,
@@ -95,20 +116,27 @@ export class TraceImport {
         cpus: Math.max(1, scenarioCpus),
         summary: summaryOf(base, stats, rec, chosen),
       });
+      if (era.value !== null || o.config) scenario.machine.config = { ...(era.value !== null ? { x86_lazy: era.value as 'v4.20', ...era.config } : {}), ...o.config };
     }
-    const report = traceReport({ name: o.name, stats, rec, arch, archSource, archWarning, scenarioCpus, cpuMap: chosen, scenario, scenarioError, from: o.from ?? null, to: o.to ?? null });
-    return { report, scenario, stats, reconstruction: rec };
+    let conformance: Conformance;
+    if (!scenario) conformance = emptyConformance(scenarioError ?? 'no scenario', null);
+    else if (o.conformance === false) conformance = emptyConformance('not asked for', scenario);
+    else if (!stats.events.tlb_flush) conformance = emptyConformance('the trace has no tlb_flush events (only x86 kernels print them): nothing the model predicts can be compared', scenario);
+    else if (!printsTlbFlush(arch)) conformance = emptyConformance(`the scenario is ${arch}; tlb_flush events are x86's`, scenario);
+    else conformance = checkConformance(rec, scenario, (c) => index.get(c) ?? null, (c) => (chosen ? chosen[c] : c));
+    const report = traceReport({ name: o.name, stats, rec, arch, archSource, archWarning, scenarioCpus, cpuMap: chosen, scenario, scenarioError, from: o.from ?? null, to: o.to ?? null, era, conformance });
+    return { report, scenario, stats, reconstruction: rec, conformance };
   }
 }
 
 function summaryOf(base: string, stats: ParseStats, rec: Reconstruction, cpus: number[] | null): string {
   const flushes = Object.values(rec.flushByReason).reduce((a, b) => a + b, 0);
   const parts = [
-    `Imported from ${base.slice(0, 120)} (${stats.format}) by \`npm run sim -- trace\`: ${rec.steps.length} steps (switches, clones, execs, exits) between t=${rec.firstTs} and t=${rec.lastTs}.`,
+    `Imported from ${base.slice(0, 120)} (${stats.format}) by \`npm run sim -- trace\`: ${rec.steps.length} steps (switches, clones, execs, exits, flushes) between t=${rec.firstTs} and t=${rec.lastTs}.`,
     cpus ? `Trace CPUs ${cpus.join(',')} are scenario CPUs 0..${cpus.length - 1}.` : '',
     'Tasks are named comm-pid. Tasks present when the window starts, and processes forked in it (the format has no fork of a new mm), are declared up front; threads are clone steps.',
     'A CPU that starts the window in a kernel thread starts on init_mm here: the trace does not say which mm it had loaded.',
-    flushes ? `The trace's ${flushes} tlb_flush events are not steps: the format has no generic flush operation (the import report lists them by reason).` : '',
+    flushes ? `Each flush the trace shows a user task start (tlb_flush reason 4, or a local-only reason 3) is a flush step of the current mm; flushes inside exec and by kernel threads are not (the import report counts them). The exec and exit steps flush the old mm's teardown themselves.` : '',
     rec.stoppedAt ? `The window stops at t=${rec.stoppedAt.ts} (trace line ${rec.stoppedAt.line}): ${rec.stoppedAt.reason}; import the rest with --from ${rec.stoppedAt.ts}.` : '',
   ];
   return parts.filter(Boolean).join(' ').slice(0, 4000);

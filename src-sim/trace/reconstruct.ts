@@ -1,13 +1,14 @@
 /**
- * Pass 2 of the reconstruction: replays the collected records in order and rebuilds tasks, threads and mms, each
- * CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU that switches from a user
- * task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch that keeps the user mm
- * attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
+ * Pass 2 of the reconstruction: takes the collected records in order as the trace streams (collect.ts) and rebuilds
+ * tasks, threads and mms, each CPU's current task, and the lazy state the trace implies (ftrace-formats.md §3): a CPU
+ * that switches from a user task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch
+ * that keeps the user mm attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
  * (`tlb_flush` reason 0 in hardirq context on a kernel thread). At the same time it writes the schedule of a
- * `lazytlb/1` scenario: switches, clones, execs and exits, each where the model can run it.
+ * `lazytlb/1` scenario: switches, clones, execs, exits and flushes, each where the model can run it.
  *
- * What the trace proves is kept apart from what is inferred: the switch kinds come with the `tlb_flush` reason-0
- * events the trace shows after them (a CR3 write), which part 2's conformance check compares with the model.
+ * What the trace proves is kept apart from what is inferred: each switch comes with the `tlb_flush` reason-0 event
+ * the trace shows after it (a CR3 write), each flush with the CPUs it IPI'd and what their handlers did (FlushFact),
+ * and each with the step that stands for it, which the conformance check (conformance.ts) compares with the model.
  */
 import { CLONE_VM } from './events.ts';
 import type { Collector, Rec } from './collect.ts';
@@ -38,15 +39,49 @@ export type SwitchKind =
   | 'user→user same mm'
   | 'user→user other mm';
 
-interface SwitchFact {
+export interface SwitchFact {
   line: number;
   cpu: number;
+  /** Index in `steps` of the switch written for it, or null (not written, or no context switch in the scenario). */
+  step: number | null;
   prevUser: boolean;
   /** For a lazy or user prev: the mm it had (null: unknown or init_mm, see `from`). */
   from: MmNode | 'init_mm' | 'unknown' | null;
   to: MmNode | null;
   /** pages of the `tlb_flush` reason 0 that is this CPU's next event after the switch (a CR3 write), or null. */
   cr3: number | null;
+}
+
+/** What flush_tlb_func did on a CPU, as its `tlb_flush` event says (ftrace-formats.md §2.2), or nothing traced. */
+export type HandlerOutcome = 'init_mm' | 'shootdown' | 'wrong-cpu' | 'none';
+
+/** One flush as its initiator ran it: flush_tlb_mm_range's reason-4 event or its local-only flush, and what followed. */
+export interface FlushFact {
+  line: number;
+  ts: number;
+  cpu: number;
+  pid: number;
+  pages: number;
+  /** `tlb_flush` reason 4 (remote IPI send): the initiator found another CPU in mm_cpumask. */
+  remote: boolean;
+  /** Trace CPUs a flush IPI was queued for (csd_queue_cpu func=flush_tlb_func, or ipi_send_* after reason 4), with the line. */
+  targets: Map<number, number>;
+  /** What flush_tlb_func did on each target (paired by csd), with its line. */
+  handlers: Map<number, { outcome: HandlerOutcome; line: number }>;
+  /** The initiator's own part. */
+  local: HandlerOutcome | null;
+  /** Followed by exit_mmap of the same task: the teardown of its mm (the model's exec or exit step flushes it). */
+  teardown: boolean;
+  /** Inside an exec window: the task execs later without switching away first. */
+  inExec: boolean;
+  /** After that exec's CR3 write (activate_mm): a flush of the new mm. */
+  afterExecCr3: boolean;
+  /** Set for fork's flush_tlb_mm of the parent (x86 passes freed_tables for flush_tlb_mm). */
+  freedTables: boolean;
+  /** The scenario step that runs this flush (a `flush` step, or the exec or exit step whose mm teardown it is). */
+  step: number | null;
+  /** Why no step runs it (then it is not compared). */
+  why: string | null;
 }
 
 export interface LazyInterval {
@@ -76,10 +111,13 @@ export interface ReconstructOptions {
 
 export interface ScenarioStep {
   cpu: number;
-  do: 'switch' | 'clone' | 'exec' | 'exit';
+  do: 'switch' | 'clone' | 'exec' | 'exit' | 'flush' | 'map';
   to?: string;
   name?: string;
   mm?: string;
+  va?: string;
+  pages?: number;
+  freed_tables?: boolean;
   /** The trace time, in seconds. */
   time?: number;
   note: string;
@@ -89,6 +127,11 @@ export interface ScenarioStep {
 export const LIMITS = { steps: 2_000_000, tasks: 1024, mms: 256 };
 
 const IDLE_PID = 0;
+/** A flush step of the current mm over the trace's page count (-1: the whole mm). */
+const flushArgs = (pages: number): Omit<ScenarioStep, 'cpu' | 'note'> => (pages < 0 ? { do: 'flush' } : { do: 'flush', va: '0x0', pages: Math.max(1, pages) });
+
+/** Where the scenario maps each mm's one page (a program image): every real mm has page tables, which exit_mmap frees. */
+export const IMAGE_VA = '0x400000';
 
 export class Reconstruction {
   readonly tasks: TaskRec[] = [];
@@ -121,7 +164,14 @@ export class Reconstruction {
   private readonly startMms = new Map<number, MmNode>();
   private readonly mmIdOwner = new Map<number, MmNode>();
   private readonly pendingMmId = new Map<TaskRec, number>();
-  private readonly facts: SwitchFact[] = [];
+  readonly facts: SwitchFact[] = [];
+  readonly flushes: FlushFact[] = [];
+  /** Flush facts not run by any step, by reason. */
+  readonly flushesNotWritten: Record<string, number> = {};
+  private readonly csdFacts = new Map<string, FlushFact>();
+  private readonly exitStep = new Map<TaskRec, number>();
+  /** CPUs the trace shows lazily on a user mm when the window starts (a flush IPI found them there before any switch). */
+  private readonly initialLazy = new Map<number, { mm: MmNode; line: number }>();
   private readonly cpus = new Map<number, CpuState>();
   private readonly scenarioCpuOf = new Map<TaskRec, number>();
   private nodeId = 0;
@@ -130,6 +180,7 @@ export class Reconstruction {
   private execCount = 0;
   private readonly idle: TaskRec;
 
+  /** Records are given with `add` as the trace streams, then `end()` once. */
   constructor(private readonly c: Collector, private readonly o: ReconstructOptions) {
     const k = (): KindCount => ({ n: 0, reason0: 0, flushed: 0, pcidKept: 0 });
     this.switchKinds = {
@@ -143,12 +194,16 @@ export class Reconstruction {
       'user→user other mm': k(),
     };
     this.idle = { pid: IDLE_PID, name: 'idle', comm: 'swapper', kthread: true, initialMm: null, mm: null, origin: 'start', declared: false, exited: false, byName: false };
-    this.run();
   }
 
   /** Whether the trace gave thread groups (record-tgid column, or perf's pid/tid). */
   get threadGroupsKnown(): boolean {
     return this.c.tgidOf.size > 0;
+  }
+
+  /** Most records the collector held at once (waiting for a flush to be judged). */
+  get heldMost(): number {
+    return this.c.maxHeld;
   }
 
   /** Distinct mmap_lock mm pointers seen (reported only: during a fork, dup_mmap locks the child's mm too). */
@@ -170,28 +225,44 @@ export class Reconstruction {
     return { steps: this.o.maxSteps ?? LIMITS.steps, tasks: this.o.maxTasks ?? LIMITS.tasks, mms: this.o.maxMms ?? LIMITS.mms };
   }
 
-  private run(): void {
-    for (const r of this.c.records) {
-      if (this.steps.length >= this.limits.steps) {
-        this.stop(r, `the scenario format allows at most ${this.limits.steps.toLocaleString('en-US')} steps`);
-        break;
-      }
-      if (this.declaredTasks > this.limits.tasks - 2 || this.declaredMms > this.limits.mms - 2) {
-        this.stop(r, this.declaredTasks > this.limits.tasks - 2 ? `the scenario format allows at most ${this.limits.tasks} tasks` : `the scenario format allows at most ${this.limits.mms} mms`);
-        break;
-      }
-      this.firstTs ??= r.ts;
-      this.lastTs = r.ts;
-      this.record(r);
+  /** The next record, in trace order (the collector's sink); nothing once the window is full. */
+  add(r: Rec): void {
+    if (this.stoppedAt) return;
+    if (this.steps.length >= this.limits.steps) return this.stop(r, `the scenario format allows at most ${this.limits.steps.toLocaleString('en-US')} steps`);
+    if (this.declaredTasks > this.limits.tasks - 2 || this.declaredMms > this.limits.mms - 2) {
+      return this.stop(r, this.declaredTasks > this.limits.tasks - 2 ? `the scenario format allows at most ${this.limits.tasks} tasks` : `the scenario format allows at most ${this.limits.mms} mms`);
     }
-    if (!this.stoppedAt && this.c.stoppedAt) this.stoppedAt = this.c.stoppedAt;
+    this.firstTs ??= r.ts;
+    this.lastTs = r.ts;
+    this.record(r);
+  }
+
+  /** The input ended: close what is open, and judge the switches once every mm merge is known. */
+  end(): void {
     for (const [cpu, s] of this.cpus) {
       this.closeIpi(s);
       if (s.interval) this.closeLazy(cpu, s, this.lastTs ?? s.interval.from, 'end of window');
     }
+    this.lazyPrelude();
     // An mm_id that no exec explained: the task's mm changed without a traced exec.
     this.mmIdConflicts += this.pendingMmId.size;
     this.classify();
+  }
+
+  /**
+   * Setup for the CPUs the trace shows lazily on a user mm when the window starts: switch a task of that mm in and
+   * out again (first, while every CPU is idle), so the CPU starts lazy on it, as the kernel's did.
+   */
+  private lazyPrelude(): void {
+    const pre: ScenarioStep[] = [];
+    for (const [c, { mm, line }] of this.initialLazy) {
+      const sc = this.o.cpuIndex(c);
+      const t = this.tasks.find((x) => x.declared && !x.kthread && x.initialMm && find(x.initialMm) === find(mm));
+      if (sc === null || !t) continue;
+      const note = `trace line ${line}: a flush IPI found CPU${c} lazily on ${t.name}'s mm before its first switch`;
+      pre.push({ cpu: sc, do: 'switch', to: t.name, note }, { cpu: sc, do: 'switch', to: 'idle', note });
+    }
+    this.setup.unshift(...pre);
   }
 
   private stop(r: Rec, reason: string): void {
@@ -227,7 +298,8 @@ export class Reconstruction {
     const t = this.byPid.get(pid);
     // A pid seen again after its exit is the same task until a fork record reuses the pid (newTask replaces it).
     if (t) return t;
-    const name = this.c.commOf.get(pid) ?? comm ?? '<...>';
+    // The records stream: a comm a later sched_switch gives is not known yet; the line prefix's is the fallback.
+    const name = this.c.commOf.get(pid) ?? comm ?? this.c.prefixCommOf.get(pid) ?? '<...>';
     const tgid = this.c.tgidOf.get(pid);
     const user = this.c.userEvidence.has(pid);
     const byName = !user && kthreadByName(name);
@@ -242,7 +314,7 @@ export class Reconstruction {
     let s = this.cpus.get(c);
     if (!s) {
       const t = current();
-      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle };
+      s = { curr: t, lazy: t.mm && !t.exited ? null : 'unknown', interval: null, pendingSwitch: null, pendingIpi: null, scenarioCurr: this.idle, flush: null, execWindow: [], execCr3: false, unswitched: true };
       this.cpus.set(c, s);
       // The scenario starts with every CPU idle on init_mm: put the CPU's first task there in setup.
       const sc = this.o.cpuIndex(c);
@@ -272,7 +344,8 @@ export class Reconstruction {
     this.notWritten[reason] = (this.notWritten[reason] ?? 0) + 1;
   }
 
-  private step(r: Rec, s: Omit<ScenarioStep, 'cpu' | 'note' | 'time'>): boolean {
+  /** Write a step for the event at `r` (its CPU, trace line and time). */
+  private step(r: { cpu: number; line: number; ts: number }, s: Omit<ScenarioStep, 'cpu' | 'note' | 'time'>): boolean {
     const sc = this.o.cpuIndex(r.cpu);
     if (sc === null) return false;
     this.steps.push({ cpu: sc, ...s, time: r.ts, note: `trace line ${r.line}, t=${r.ts}` });
@@ -294,6 +367,18 @@ export class Reconstruction {
       case 'ipi': {
         const s = this.cpu(r.cpu, () => this.task(r.pid));
         if (s.pendingIpi) s.pendingIpi.sent = true;
+        // Which CPUs the open flush IPI'd: csd_queue_cpu names the function; without csd events, ipi_send_* after reason 4.
+        const f = s.flush;
+        if (f && (r.flush === true || (r.flush === null && !this.c.sawCsdQueue && f.remote))) {
+          for (const t of r.targets) if (!f.targets.has(t)) f.targets.set(t, r.line);
+          if (r.csd) this.csdFacts.set(r.csd, f);
+        }
+        return;
+      }
+      case 'csd': {
+        if (!r.entry || r.local) return;
+        const f = this.csdFacts.get(r.csd);
+        if (f && f.targets.has(r.cpu) && !f.handlers.has(r.cpu)) f.handlers.set(r.cpu, { outcome: 'none', line: r.line });
         return;
       }
       case 'mmid':
@@ -311,9 +396,13 @@ export class Reconstruction {
     const prevUser = prev.mm !== null && !prev.exited;
     const nextUser = next.mm !== null && !next.exited;
     const from: SwitchFact['from'] = prevUser ? prev.mm : s.lazy;
-    const fact: SwitchFact = { line: r.line, cpu: r.cpu, prevUser, from, to: nextUser ? next.mm : null, cr3: null };
+    const fact: SwitchFact = { line: r.line, cpu: r.cpu, step: null, prevUser, from, to: nextUser ? next.mm : null, cr3: null };
     this.facts.push(fact);
     s.pendingSwitch = fact;
+    s.flush = null;
+    s.execWindow = [];
+    s.execCr3 = false;
+    s.unswitched = false;
     if (prevUser && !nextUser) {
       s.lazy = prev.mm;
       s.interval = { from: r.ts, fromLine: r.line, mm: prev.mm as MmNode };
@@ -326,7 +415,7 @@ export class Reconstruction {
     if (this.o.cpuIndex(r.cpu) === null || s.scenarioCurr === next) return;
     if (next !== this.idle && next.exited) return this.skip('switch to a task that has exited');
     if (next !== this.idle && this.runningElsewhere(next, r.cpu)) return this.skip('switch to a task still current on another CPU (an event is missing)');
-    this.step(r, { do: 'switch', to: next === this.idle ? 'idle' : next.name });
+    if (this.step(r, { do: 'switch', to: next === this.idle ? 'idle' : next.name })) fact.step = this.steps.length - 1;
     this.setScenarioCurr(s, r.cpu, next);
   }
 
@@ -349,6 +438,12 @@ export class Reconstruction {
       else this.skip('thread created while its parent is not current in the scenario (declared in tasks)');
       return;
     }
+    // dup_mmap ends with flush_tlb_mm(oldmm), which x86 runs with freed_tables (arch/x86/include/asm/tlbflush.h).
+    const f = s.flush;
+    if (f && f.pid === parent.pid && f.pages === -1) {
+      f.freedTables = true;
+      if (f.step !== null) this.steps[f.step].freed_tables = true;
+    }
     const mm = this.node('fork', r.child, `mm-${r.child}`);
     this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: true, byName: false });
     this.skip('process forked (declared in tasks with its own mm: the format has no fork of a new mm)');
@@ -367,8 +462,19 @@ export class Reconstruction {
     t.mm = mm;
     t.kthread = false;
     if (s.curr === t) s.lazy = null;
-    if (s.scenarioCurr === t) this.step(r, { do: 'exec', mm: mm.name });
-    else this.skip('exec by a task that is not current in the scenario');
+    if (s.scenarioCurr === t && this.step(r, { do: 'exec', mm: mm.name })) {
+      const exec = this.steps.length - 1;
+      // The new program's image: page tables the mm's teardown frees (exit_mmap flushes with freed_tables).
+      this.step(r, { do: 'map', va: IMAGE_VA });
+      for (const f of s.execWindow) {
+        if (f.pid !== r.pid) continue;
+        // The old mm's teardown is the exec step's own; a flush after exec's CR3 write is of the new mm (its setup,
+        // setup_arg_pages and the like, before sched_process_exec is traced): a flush step after the exec.
+        if (f.teardown) (f.step = exec), (f.why = null);
+        else if (f.afterExecCr3 && this.step(f, flushArgs(f.pages))) (f.step = this.steps.length - 1), (f.why = null);
+      }
+    } else this.skip('exec by a task that is not current in the scenario');
+    s.execWindow = [];
   }
 
   private onExit(r: Extract<Rec, { k: 'exit' }>): void {
@@ -382,13 +488,14 @@ export class Reconstruction {
     }
     const user = t.mm !== null && !t.exited;
     t.exited = true;
-    if (user && s.scenarioCurr === t) this.step(r, { do: 'exit' });
+    if (user && s.scenarioCurr === t && this.step(r, { do: 'exit' })) this.exitStep.set(t, this.steps.length - 1);
     else this.skip(user ? 'exit of a task that is not current in the scenario' : 'exit of a kernel thread');
   }
 
   private onFlush(r: Extract<Rec, { k: 'flush' }>): void {
     const s = this.cpu(r.cpu, () => this.task(r.pid));
     this.flushByReason[r.code] = (this.flushByReason[r.code] ?? 0) + 1;
+    this.flushFact(r, s);
     this.closeIpi(s);
     if (r.code === 4) {
       this.remoteSend++;
@@ -415,6 +522,7 @@ export class Reconstruction {
     if (s.curr.mm && !s.curr.exited) {
       // A running user task's CR3 write outside a switch: exec's activate_mm (traced before sched_process_exec).
       this.runningReason0++;
+      s.execCr3 = true;
       return;
     }
     // A flush on this lazy CPU (say, the exiting task's own exit_mmap) left the mm for init_mm (flush_tlb_func ->
@@ -422,6 +530,55 @@ export class Reconstruction {
     this.localReason0++;
     if (s.interval) this.closeLazy(r.cpu, s, r.ts, 'init_mm in a local flush');
     s.lazy = 'init_mm';
+  }
+
+  /**
+   * The flush facts: inside flush_tlb_func (between csd_function_entry and _exit) an event is a handler's outcome, or
+   * the initiator's own part; outside it, reason 4 starts a flush that found other CPUs in the mask, and reason 3 (or
+   * reason 0 on a lazy CPU, which flush_tlb_func moves to init_mm) a local-only one.
+   */
+  private flushFact(r: Extract<Rec, { k: 'flush' }>, s: CpuState): void {
+    const outcome: HandlerOutcome | null = r.code === 0 ? 'init_mm' : r.code === 1 || r.code === 3 ? 'shootdown' : r.code === 5 ? 'wrong-cpu' : null;
+    if (r.csd !== null) {
+      if (/^(?:0x)?0+$/.test(r.csd)) {
+        if (s.flush && s.flush.local === null) s.flush.local = outcome;
+        return;
+      }
+      const f = this.csdFacts.get(r.csd);
+      const h = f?.handlers.get(r.cpu);
+      if (h && h.outcome === 'none' && outcome) (h.outcome = outcome), (h.line = r.line);
+      // A CPU that started the window in a kernel thread and has not switched yet: the handler found the flushed mm
+      // loaded (it moved it to init_mm, or flushed it), so the CPU was lazily on that mm when the window started.
+      const by = f ? this.byPid.get(f.pid) : undefined;
+      if (f && by?.mm && !f.inExec && s.unswitched && s.lazy === 'unknown' && (outcome === 'init_mm' || outcome === 'shootdown') && !this.initialLazy.has(r.cpu)) {
+        this.initialLazy.set(r.cpu, { mm: by.mm, line: r.line });
+      }
+      return;
+    }
+    if (r.hardirq || r.afterSwitch) return;
+    if (r.code === 4) return this.openFlush(r, s, true, null);
+    if (r.code === 3) return this.openFlush(r, s, false, 'shootdown');
+    // Reason 0 outside a switch and a handler on a CPU with no running user task: a local flush of its lazy mm.
+    if (r.code === 0 && !(s.curr.mm && !s.curr.exited)) return this.openFlush(r, s, false, 'init_mm');
+  }
+
+  private openFlush(r: Extract<Rec, { k: 'flush' }>, s: CpuState, remote: boolean, local: HandlerOutcome | null): void {
+    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: r.inExec === true, afterExecCr3: s.execCr3, freedTables: false, step: null, why: null };
+    this.flushes.push(f);
+    s.flush = f;
+    const t = r.pid > IDLE_PID ? this.byPid.get(r.pid) : undefined;
+    if (this.o.cpuIndex(r.cpu) === null) f.why = 'on a CPU not in the scenario';
+    else if (f.inExec) {
+      f.why = f.afterExecCr3 ? 'of the new mm inside exec, but the exec step was not written' : 'inside exec, before its CR3 write (the old mm, before exec_mmap)';
+      s.execWindow.push(f);
+    }
+    else if (!t || t.kthread || !t.mm) f.why = 'by a kernel thread or idle (the trace does not say which mm)';
+    else if (t.exited) f.why = 'by a task that has exited, not its mm\'s teardown';
+    else if (s.scenarioCurr !== t) f.why = 'by a task that is not current in the scenario';
+    else {
+      this.step(r, flushArgs(r.pages));
+      f.step = this.steps.length - 1;
+    }
   }
 
   private onMmId(r: Extract<Rec, { k: 'mmid' }>): void {
@@ -451,6 +608,14 @@ export class Reconstruction {
    */
   private onExitMmap(r: Extract<Rec, { k: 'exit_mmap' }>): void {
     const t = this.byPid.get(r.pid);
+    // The flush just before exit_mmap by the same task is the teardown's (exit_mmap traces after its tlb_finish_mmu).
+    const s = this.cpus.get(r.cpu);
+    const f = s?.flush;
+    if (s && f && f.pid === r.pid && !f.teardown) {
+      f.teardown = true;
+      if (f.inExec) f.why = 'the exec\'s teardown of the old mm, but the exec step was not written';
+      else if (t && t.exited && this.exitStep.has(t)) (f.step = this.exitStep.get(t)!), (f.why = null);
+    }
     if (!t || !t.mm) return;
     const root = find(t.mm);
     if (root.mmId !== null && this.mmIdOwner.get(root.mmId) === root) this.mmIdOwner.delete(root.mmId);
@@ -491,6 +656,14 @@ export class Reconstruction {
 
 interface CpuState {
   curr: TaskRec;
+  /** The flush this CPU started last, until its next switch. */
+  flush: FlushFact | null;
+  /** Flushes inside the exec to come: its teardown of the old mm (the exec step runs it) and the new mm's. */
+  execWindow: FlushFact[];
+  /** The running task wrote CR3 outside a switch (exec's activate_mm) since the last switch. */
+  execCr3: boolean;
+  /** No sched_switch seen on this CPU yet. */
+  unswitched: boolean;
   /** The mm a lazy CPU keeps loaded; null while it runs a user task. */
   lazy: MmNode | 'init_mm' | 'unknown' | null;
   interval: OpenLazy | null;

@@ -7,6 +7,8 @@
 import type { Arch } from '../model/types.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
 import { find } from './identity.ts';
+import type { Conformance } from './conformance.ts';
+import type { EraChoice } from './era.ts';
 import type { IssueKind, LineIssue, ParseStats } from './parser.ts';
 import type { KindCount, Reconstruction, SwitchKind } from './reconstruct.ts';
 
@@ -28,6 +30,8 @@ export interface TraceReport {
   format: string;
   cpus: { header: number | null; seen: number[]; scenario: number; map: Record<string, number> | null };
   arch: { chosen: Arch; source: 'given' | 'trace' | 'default'; evidence: { x86Only: number; notX86: number }; warning: string | null };
+  /** The x86_lazy era the scenario runs with, and why. */
+  era: EraChoice;
   lines: number;
   events: Record<string, number>;
   unparsedLines: number;
@@ -68,9 +72,13 @@ export interface TraceReport {
     tasks: number;
     mms: number;
     notWritten: Record<string, number>;
+    /** Flushes the trace shows an initiator start: run by a step (a flush step, or an exec or exit teardown), and not. */
+    flushesWritten: number;
     flushesNotWritten: number;
+    flushesNotWrittenBy: Record<string, number>;
     note: string;
   };
+  conformance: Conformance;
 }
 
 export interface ReportInput {
@@ -86,6 +94,8 @@ export interface ReportInput {
   scenarioError: string | null;
   from: number | null;
   to: number | null;
+  era: EraChoice;
+  conformance: Conformance;
 }
 
 const plain = <T>(r: Record<string, T>): Record<string, T> => ({ ...r });
@@ -105,13 +115,16 @@ export function traceReport(i: ReportInput): TraceReport {
   }
   const byReason: Record<string, number> = {};
   for (const [code, n] of Object.entries(r.flushByReason)) byReason[`${code} ${TLB_FLUSH_REASONS[+code] ?? 'unknown'}`] = n;
-  const flushes = Object.values(r.flushByReason).reduce((a, b) => a + b, 0);
+  const notBy: Record<string, number> = {};
+  for (const f of r.flushes) if (f.step === null) notBy[f.why ?? 'not written'] = (notBy[f.why ?? 'not written'] ?? 0) + 1;
+  const written = r.flushes.filter((f) => f.step !== null).length;
   const tgidColumn = r.threadGroupsKnown;
   return {
     file: i.name,
     format: s.format,
     cpus: { header: s.headerCpus, seen: s.cpusSeen, scenario: i.scenarioCpus, map: i.cpuMap ? Object.fromEntries(i.cpuMap.map((c, k) => [String(c), k])) : null },
     arch: { chosen: i.arch, source: i.archSource, evidence: { x86Only: s.archEvidence.x86, notX86: s.archEvidence.notX86 }, warning: i.archWarning },
+    era: i.era,
     lines: s.lines,
     events: plain(s.events),
     unparsedLines: s.unparsedLines,
@@ -162,8 +175,11 @@ export function traceReport(i: ReportInput): TraceReport {
       tasks: i.scenario?.tasks.length ?? 0,
       mms: i.scenario?.mms.length ?? 0,
       notWritten: plain(r.notWritten),
-      flushesNotWritten: flushes,
-      note: flushes ? 'tlb_flush events are not scenario steps: lazytlb/1 has no generic flush operation (see flushes.byReason)' : '',
+      flushesWritten: written,
+      flushesNotWritten: r.flushes.length - written,
+      flushesNotWrittenBy: notBy,
+      note: r.flushes.length ? 'a flush a user task starts is a flush step; teardown flushes of exec and exit are run by those steps' : '',
     },
+    conformance: i.conformance,
   };
 }

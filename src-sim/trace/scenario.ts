@@ -1,13 +1,13 @@
 /**
  * The reconstruction as a `lazytlb/1` scenario (docs/scenario-format.md): the tasks that exist when the window starts
  * (and the forked processes, which the format can only declare up front), their mms, a setup that puts each CPU's
- * first task on it, and the switches, clones, execs and exits as steps. The format has no operation for "a flush of
- * M's range" without a mapping to unmap, so the trace's `tlb_flush` events are not steps: the report lists them.
+ * first task on it (after a prelude for CPUs the trace shows lazy on a user mm at its start), and the switches, clones,
+ * execs, exits and flushes as steps.
  */
 import type { Arch } from '../model/types.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
 import { find, type MmNode } from './identity.ts';
-import type { Reconstruction } from './reconstruct.ts';
+import { IMAGE_VA, type Reconstruction } from './reconstruct.ts';
 
 export interface ScenarioMeta {
   id: string;
@@ -38,7 +38,8 @@ export function writeScenario(r: Reconstruction, meta: ScenarioMeta): ScenarioFi
     title: meta.title,
     summary: meta.summary,
     machine: { arch: meta.arch, cpus: meta.cpus, kernel: 'from a trace' },
-    mms: [...mms.values()].map((name) => ({ name })),
+    // One mapped page per mm (its program image): page tables for exit_mmap to free, as every real mm has.
+    mms: [...mms.values()].map((name) => ({ name, mappings: [{ va: IMAGE_VA, page: `${name}.image` }] })),
     tasks,
     setup: r.setup.map((s) => ({ ...s })),
     steps: r.steps.map((s) => ({ ...s })),

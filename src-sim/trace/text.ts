@@ -43,7 +43,25 @@ export function reportLines(r: TraceReport, out: string | null): string[] {
   if (sc.error) L.push(`scenario: not written: ${sc.error}`);
   else L.push(`scenario: ${sc.steps} steps, ${sc.setup} setup, ${sc.tasks} tasks, ${sc.mms} mms${out ? `, written to ${out}` : ' (write it with --out FILE)'}`);
   for (const [k, v] of Object.entries(sc.notWritten)) L.push(`  ${k}: ${v}`);
-  if (sc.note) L.push(`  ${sc.note}`);
+  if (sc.note) L.push(`  ${sc.note}: ${sc.flushesWritten} flushes run by steps, ${sc.flushesNotWritten} not`);
+  for (const [k, v] of Object.entries(sc.flushesNotWrittenBy)) L.push(`  flush ${k}: ${v}`);
+  const e = r.era;
+  if (e.value !== null) L.push(`era: x86_lazy ${e.value} (${e.source === 'trace' ? 'from the trace' : e.source}): ${e.evidence}`);
+  if (e.configNote) L.push(`  ${e.configNote}`);
+  if (e.warning) L.push(`  warning: ${e.warning}`);
+  const c = r.conformance;
+  if (!c.ran) L.push(`conformance: not checked: ${c.skipped}`);
+  else {
+    const pct = (a: number, d: number) => (a + d ? `${((100 * a) / (a + d)).toFixed(1)}%` : '-');
+    L.push(`conformance (model ${c.variant.arch}${c.variant.config.x86_lazy ? ` x86_lazy ${c.variant.config.x86_lazy}` : ''} against the trace): ${c.agree} agree, ${c.disagree} disagree (${pct(c.agree, c.disagree)})`);
+    for (const [k, v] of Object.entries(c.kinds)) if (v.agree + v.disagree) L.push(`  ${k.padEnd(16)} agree ${String(v.agree).padStart(5)}  disagree ${String(v.disagree).padStart(5)}  ${pct(v.agree, v.disagree)}`);
+    for (const [k, v] of Object.entries(c.kinds)) {
+      for (const d of v.disagreements.slice(0, 20)) L.push(`  ${k} line ${d.line} CPU${d.cpu}: trace ${d.trace}; model ${d.model} (step ${d.step}${d.at ? `, micro-step ${d.microstep} ${d.at}` : ''}): ${d.reason}`);
+      if (v.disagreements.length > 20) L.push(`  … ${v.disagree - 20} more ${k} disagreements (--json lists up to ${v.disagreements.length})`);
+    }
+    for (const [k, v] of Object.entries(c.notCompared)) L.push(`  not compared: ${k}: ${v}`);
+    if (c.violations) L.push(`  the model raised ${c.violations} invariant violations on this run`);
+  }
   if (w.next) L.push(w.next);
   return L;
 }

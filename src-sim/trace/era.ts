@@ -1,0 +1,89 @@
+/**
+ * The kernel era a trace is run under: the x86 `x86_lazy` knob (docs/scenario-format.md §5.2), given with `--era` or
+ * read from what the trace shows (ftrace-formats.md §3):
+ *   - switches from a user task to a kernel thread followed by a CR3 write: the kernel left the user mm at once
+ *     (4.14–4.19 with PCID): `v4.14`;
+ *   - `tlb_flush` reason 5 (TLB_REMOTE_WRONG_CPU): flush_tlb_func found a CPU that had switched away still in
+ *     mm_cpumask, which only kernels whose context switch leaves the old mm's bit set do (Rik van Riel's lazy
+ *     mm_cpumask series, about 6.13–6.14): the model's newest x86 era, if it has one newer than `v4.20`;
+ *   - switches to kernel threads with no CR3 write: lazy TLB (4.20+): `v4.20`.
+ * Other arches have no era the trace can show (no `tlb_flush`), and `--era` is refused there.
+ */
+import type { Arch } from '../model/types.ts';
+import { configSchema } from '../scenario/schema.ts';
+import type { Reconstruction } from './reconstruct.ts';
+import { printsTlbFlush } from './arch.ts';
+
+export interface EraChoice {
+  /** The x86_lazy value the scenario runs with, or null (not x86). */
+  value: string | null;
+  source: 'given' | 'trace' | 'default' | 'not x86';
+  evidence: string;
+  /** What the trace shows that the chosen era does not model. */
+  warning: string | null;
+  /** Knobs set with the era, and why (the lazy mm_cpumask era's trim rule). */
+  config: Record<string, unknown>;
+  configNote: string | null;
+}
+
+/** The x86_lazy values the scenario format accepts. */
+export const x86Eras = (): readonly string[] => configSchema.shape.x86_lazy.unwrap().options;
+
+const version = (v: string): number => {
+  const m = /(\d+)\.(\d+)/.exec(v);
+  return m ? +m[1] * 1000 + +m[2] : 0;
+};
+
+/** The model's x86 era newer than v4.20 (the lazy mm_cpumask rule), or null while the model has none. */
+export function lazyCpumaskEra(): string | null {
+  const newer = x86Eras().filter((v) => version(v) > version('v4.20'));
+  return newer.sort((a, b) => version(b) - version(a))[0] ?? null;
+}
+
+/**
+ * With the lazy mm_cpumask era, when flushes trim the mask. The kernel trims an mm at most once a second, the first
+ * time a second after the mm was made (should_trim_cpumask); the model has no clock and trims every
+ * x86_trim_cpumask_every-th flush generation. Within a window shorter than a second no mm made in it trims, and an
+ * older mm trims at most once at a time the trace does not show: the import runs with trimming off and says so.
+ */
+function trimConfig(value: string | null, seconds: number): Pick<EraChoice, 'config' | 'configNote'> {
+  if (value === null || value !== lazyCpumaskEra() || !('x86_trim_cpumask_every' in configSchema.shape)) return { config: {}, configNote: null };
+  const span = `${(seconds * 1000).toFixed(3)} ms`;
+  return {
+    config: { x86_trim_cpumask_every: 0 },
+    configNote:
+      seconds < 1
+        ? `x86_trim_cpumask_every 0: the window (${span}) is shorter than the kernel's once-a-second trim of an mm's cpumask, so no mm made in it trims; one older than the window may trim once, which the trace cannot place`
+        : `x86_trim_cpumask_every 0: the kernel trims each mm's cpumask about once a second (${span} here); the model has no clock, so those trims show as disagreements`,
+  };
+}
+
+export function chooseEra(arch: Arch, given: string | null, rec: Reconstruction): EraChoice {
+  const r = chooseValue(arch, given, rec);
+  return { ...r, ...trimConfig(r.value, (rec.lastTs ?? 0) - (rec.firstTs ?? 0)) };
+}
+
+function chooseValue(arch: Arch, given: string | null, rec: Reconstruction): Omit<EraChoice, 'config' | 'configNote'> {
+  if (!printsTlbFlush(arch)) return { value: null, source: 'not x86', evidence: 'only x86 kernels trace tlb_flush: no era to choose', warning: given ? `--era ${given} ignored: it selects x86_lazy, and the scenario is ${arch}` : null };
+  const uk = rec.switchKinds['user→kernel'];
+  const wrongCpu = rec.flushByReason[5] ?? 0;
+  const newest = lazyCpumaskEra();
+  let value: string;
+  let evidence: string;
+  let warning: string | null = null;
+  if (uk.n > 0 && uk.reason0 * 2 > uk.n) {
+    value = 'v4.14';
+    evidence = `${uk.reason0} of ${uk.n} switches from a user task to a kernel thread wrote CR3: not lazy (4.14–4.19 with PCID)`;
+  } else if (wrongCpu > 0) {
+    value = newest ?? 'v4.20';
+    evidence = `${wrongCpu} tlb_flush reason 5 (remote wrong CPU): switching away leaves the CPU in mm_cpumask (the lazy mm_cpumask rule)`;
+    if (!newest) warning = 'the trace shows the lazy mm_cpumask rule (reason 5), which the model has no era for: v4.20 clears the bit on switching away';
+  } else if (uk.n > 0) {
+    value = 'v4.20';
+    evidence = `${uk.n} switches from a user task to a kernel thread, ${uk.reason0} with a CR3 write: lazy TLB`;
+  } else {
+    return { value: given ?? 'v4.20', source: given ? 'given' : 'default', evidence: 'no switch from a user task to a kernel thread: the trace does not show the era', warning: null };
+  }
+  if (given) return { value: given, source: 'given', evidence, warning: given !== value ? `the trace looks like x86_lazy ${value} (${evidence}), but --era ${given} was given` : null };
+  return { value, source: 'trace', evidence, warning };
+}
