@@ -464,6 +464,20 @@ function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): bool
   return slot.tlb_gen < m.tlb_gen;
 }
 
+/**
+ * Does the era's bare-metal x86 kernel free page tables through RCU (MMU_GATHER_RCU_TABLE_FREE)? 3.x: no. 4.14–4.18:
+ * yes, for every x86 since 9e52fc2b50de (Vitaly Kuznetsov; believed, not checked for every config). 4.19–6.14: only
+ * paravirt guests (Peter Zijlstra, 2018, "x86/mm: Only use tlb_remove_table() for paravirt"): bare metal's
+ * native_tlb_remove_table is tlb_remove_page, freed right after the flush. 6.15+: unconditional (a37259732a7d, Rik van
+ * Riel, with the INVLPGB series). The eras: v3 = 3.10, v4.14, v4.20 = up to 6.13, v6.14 = read at 6.18.
+ */
+export function x86RcuTableFree(cfg: Readonly<Config>): { value: boolean; why: string } {
+  if (cfg.x86_invlpgb || cfg.x86_lazy === 'v6.14') return { value: true, why: 'x86 selects MMU_GATHER_RCU_TABLE_FREE unconditionally since 6.15 (a37259732a7d)' };
+  if (cfg.x86_lazy === 'v4.14') return { value: true, why: 'x86 4.14–4.18 freed page tables through RCU (9e52fc2b50de)' };
+  if (cfg.x86_lazy === 'v3') return { value: false, why: 'x86 before 4.14 had no RCU table freeing' };
+  return { value: false, why: 'x86 4.19–6.14 on bare metal frees page tables right after the flush (native_tlb_remove_table is tlb_remove_page; RCU freeing only for paravirt guests): set rcu_table_free "on" for a guest' };
+}
+
 export const x86: ArchPolicy = defineArch({
   name: 'x86',
   mmDetail: (m) => [
@@ -494,8 +508,5 @@ export const x86: ArchPolicy = defineArch({
   secondaryInFlush: true,
   flushTlbMmFreesTables: true,
   invariants: { cpuTlbstate: true },
-  // a37259732a7d (Rik van Riel, 6.15): unconditional. 4.19–6.14: only with PARAVIRT, and bare metal still freed
-  // tables with tlb_remove_page (native_tlb_remove_table): rcu_table_free "off" is that. 4.14–4.18: selected by
-  // 9e52fc2b50de (Vitaly Kuznetsov, 2017; believed for every x86), before it never.
-  rcuTableFree: () => ({ value: true, why: 'x86 selects MMU_GATHER_RCU_TABLE_FREE unconditionally since 6.15 (a37259732a7d)' }),
+  rcuTableFree: (k) => x86RcuTableFree(k.s.config),
 });
