@@ -21,7 +21,9 @@ import { hexVa, vpnOf } from '../ops/def.ts';
 import { beginStep } from '../ops/resolve.ts';
 import { resolveVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
-import { ExploreState, canonicalKey } from './state.ts';
+import { ExploreState } from './state.ts';
+import { hashState, type ObjectHashes } from './hash.ts';
+import { StateSet } from './seen.ts';
 
 /** A transition: an engine choice, or an actor beginning its next step. */
 export type Move = Choice | { kind: 'begin'; actor: number };
@@ -41,6 +43,11 @@ export interface ExploreOptions {
   /** Told every `progressEvery` new states. */
   onProgress?: (p: { states: number; transitions: number; depth: number }) => void;
   progressEvery?: number;
+  /**
+   * Told every new state met (tests): the state, what the explorer adds to it (program counters, hardware budget) and
+   * its hash. The state must not be changed.
+   */
+  onState?: (x: ExploreState, extra: number[], hash: [number, number]) => void;
 }
 
 export interface ExploreViolation {
@@ -99,6 +106,8 @@ interface Node {
   pc: number[];
   /** Hardware moves (speculative walks, device accesses at any point) still allowed. */
   hw: number;
+  /** Its objects' hashes (explore/hash.ts), once hashed: a child rehashes only what it wrote. */
+  oh?: ObjectHashes;
 }
 
 /**
@@ -170,7 +179,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const maxDepth = opts.maxDepth ?? 10_000;
   const actors = actorsOf(file, v.name);
   const root = rootOf(file, v.name);
-  const seen = new Set<string>();
+  const seen = new StateSet();
   const found = new Map<string, ExploreViolation>();
   let transitions = 0;
   let finals = 0;
@@ -180,7 +189,12 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const path: Move[] = [];
   const texts: string[] = [];
 
-  const keyOf = (n: Node) => canonicalKey(n.x) + '\u0002' + n.pc.join(',') + '\u0002' + n.hw;
+  /** A node's hash; `parent` gives the object hashes to start from. */
+  const keyOf = (n: Node, parent?: Node): [number, number] => {
+    const { h, objects } = hashState(n.x, [...n.pc, n.hw], parent?.oh);
+    n.oh = objects;
+    return h;
+  };
   const offers = hardwareOffers(file);
 
   /** The moves at a node: the engine's choices, then each actor that may begin its next step. */
@@ -247,14 +261,15 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   /** Whether c is a new state within the bound (then it is counted as seen). */
-  const fresh = (c: Node, depth: number): boolean => {
-    const key = keyOf(c);
-    if (seen.has(key)) return false;
+  const fresh = (c: Node, parent: Node, depth: number): boolean => {
+    const [a, b] = keyOf(c, parent);
+    if (seen.has(a, b)) return false;
     if (seen.size >= maxStates) {
       bound = `${maxStates} states`;
       return false;
     }
-    seen.add(key);
+    seen.add(a, b);
+    opts.onState?.(c.x, [...c.pc, c.hw], [a, b]);
     if (opts.onProgress && seen.size % (opts.progressEvery ?? 10_000) === 0) opts.onProgress({ states: seen.size, transitions, depth });
     return true;
   };
@@ -264,7 +279,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       path.push(m);
       texts.push(text);
       note(c, () => path.slice(), () => texts.slice(), path.length);
-      if (fresh(c, depth + 1)) visit(c, depth + 1);
+      if (fresh(c, n, depth + 1)) visit(c, depth + 1);
       path.pop();
       texts.pop();
     });
@@ -286,7 +301,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
         expand(n, depth, (c, m, text) => {
           const steps = () => [...back(id), { move: m, text }];
           note(c, () => steps().map((x) => x.move), () => steps().map((x) => x.text), depth + 1);
-          if (!fresh(c, depth + 1)) return;
+          if (!fresh(c, n, depth + 1)) return;
           trail.push({ parent: id, move: m, text });
           next.push({ n: c, id: trail.length - 1 });
         });
@@ -296,7 +311,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   const start: Node = { x: root, pc: actors.map(() => 0), hw: opts.hardware ?? 0 };
-  seen.add(keyOf(start));
+  seen.add(...keyOf(start));
   if (opts.order === 'bfs') breadthFirst(start);
   else visit(start, 0);
   const ms = performance.now() - t0;
