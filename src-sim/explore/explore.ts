@@ -24,6 +24,8 @@ import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
 import { ExploreState } from './state.ts';
 import { hashState, type ObjectHashes } from './hash.ts';
 import { StateSet } from './seen.ts';
+import { Footprint, track } from './footprint.ts';
+import { maskOf, noteMove, sleepBit, type Asleep } from './por.ts';
 
 /** A transition: an engine choice, or an actor beginning its next step. */
 export type Move = Choice | { kind: 'begin'; actor: number };
@@ -38,6 +40,11 @@ export interface ExploreOptions {
   order?: 'dfs' | 'bfs';
   maxStates?: number;
   maxDepth?: number;
+  /**
+   * Partial-order reduction (sleep sets, explore/por.ts; default on, depth-first only): fewer transitions, the same
+   * states and the same violated invariants. `false` explores every interleaving (`--no-por`).
+   */
+  por?: boolean;
   /** How many speculative walks and device accesses may happen at any point in a run, besides the steps' (default 0). */
   hardware?: number;
   /** Told every `progressEvery` new states. */
@@ -74,6 +81,8 @@ export interface ExploreResult {
   /** Runs where some actor's steps never began (its guard never held again). */
   stuck: number;
   maxDepth: number;
+  /** The partial-order reduction used: 'sleep-sets' or 'none'. */
+  reduction: 'sleep-sets' | 'none';
   ms: number;
   statesPerSec: number;
   violations: ExploreViolation[];
@@ -100,7 +109,7 @@ export function actorsOf(file: ScenarioFile, variant: string): Actor[] {
   return out;
 }
 
-interface Node {
+export interface Node {
   x: ExploreState;
   /** Per actor, how many of its steps have begun. */
   pc: number[];
@@ -141,18 +150,42 @@ export function rootOf(file: ScenarioFile, variant: string): ExploreState {
   return root;
 }
 
-/** Perform a move on a copy of n; null if the step's guard does not hold (refused). */
-function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
+/**
+ * Perform a move on a copy of n; null if the step's guard does not hold (refused). With `fp`, what the move touches is
+ * recorded in it (explore/footprint.ts).
+ */
+export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint): Node | null {
   const x = n.x.clone();
   const pc = n.pc;
-  if (m.kind !== 'begin') {
-    x.step(m);
-    return { x, pc, hw: m.kind === 'speculate' || m.kind === 'device' ? n.hw - 1 : n.hw };
-  }
-  const st = actors[m.actor].steps[pc[m.actor]];
-  const hw = opDef(st.do).hardware;
-  if (hw) hw.run(x.k, st);
-  else if (beginStep(x.k, st.cpu!, st) !== null) return null;
+  const run = (): boolean => {
+    if (m.kind !== 'begin') {
+      x.step(m);
+      return true;
+    }
+    const st = actors[m.actor].steps[pc[m.actor]];
+    const hw = opDef(st.do).hardware;
+    if (hw) hw.run(x.k, st);
+    else if (beginStep(x.k, st.cpu!, st) !== null) return false;
+    return true;
+  };
+  let ok: boolean;
+  if (fp) {
+    const raw = x.k.s;
+    try {
+      ok = track(raw, fp, (view) => {
+        x.k.s = view;
+        return run();
+      });
+    } finally {
+      x.k.s = raw;
+    }
+    if (ok) {
+      const cpu = m.kind === 'begin' ? (opDef(actors[m.actor].steps[pc[m.actor]].do).hardware ? null : actors[m.actor].steps[pc[m.actor]].cpu!) : m.kind === 'device' ? null : m.cpu;
+      noteMove(fp, m, cpu, n.x, x);
+    }
+  } else ok = run();
+  if (!ok) return null;
+  if (m.kind !== 'begin') return { x, pc, hw: m.kind === 'speculate' || m.kind === 'device' ? n.hw - 1 : n.hw };
   const next = pc.slice();
   next[m.actor]++;
   return { x, pc: next, hw: n.hw };
@@ -196,6 +229,9 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     return h;
   };
   const offers = hardwareOffers(file);
+  const cpus = root.s.cpus.length;
+  /** Partial-order reduction: depth-first search only (breadth-first explores every interleaving). */
+  const reduce = opts.por !== false && opts.order !== 'bfs';
 
   /** The moves at a node: the engine's choices, then each actor that may begin its next step. */
   const movesAt = (n: Node): Move[] => {
@@ -264,11 +300,16 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const fresh = (c: Node, parent: Node, depth: number): boolean => {
     const [a, b] = keyOf(c, parent);
     if (seen.has(a, b)) return false;
+    return admit(c, a, b, depth, 0);
+  };
+
+  /** Count a state not met before (hash a, b; `word` kept with it), if within the bound. */
+  const admit = (c: Node, a: number, b: number, depth: number, word: number): boolean => {
     if (seen.size >= maxStates) {
       bound = `${maxStates} states`;
       return false;
     }
-    seen.add(a, b);
+    seen.add(a, b, word);
     opts.onState?.(c.x, [...c.pc, c.hw], [a, b]);
     if (opts.onProgress && seen.size % (opts.progressEvery ?? 10_000) === 0) opts.onProgress({ states: seen.size, transitions, depth });
     return true;
@@ -283,6 +324,56 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       path.pop();
       texts.pop();
     });
+  };
+
+  /**
+   * Depth-first with sleep sets (explore/por.ts): `z` the moves asleep here (each explored already from an equivalent
+   * interleaving, with its footprint there); `only` on a revisit, the moves asleep at an earlier visit and awake now,
+   * which are explored now (the sleep set stored with the state becomes the intersection); -1 on a first visit.
+   */
+  const visitReduced = (n: Node, depth: number, z: Asleep[], only: number): void => {
+    if (depth > deepest) deepest = depth;
+    const moves = movesAt(n);
+    if (!moves.length) {
+      if (only === -1) {
+        finals++;
+        if (n.pc.some((p, a) => p < actors[a].steps.length)) stuck++;
+      }
+      return;
+    }
+    if (depth >= maxDepth) {
+      bound = `depth ${maxDepth}`;
+      return;
+    }
+    const sleep = z.slice();
+    for (const m of moves) {
+      const bit = sleepBit(m, cpus, actors.length);
+      if (bit >= 0 && sleep.some((a) => a.bit === bit)) continue;
+      if (only !== -1 && (bit < 0 || !(only & (1 << bit)))) continue;
+      const text = describe(n, m);
+      const fp = new Footprint();
+      const c = applyMove(actors, n, m, fp);
+      if (!c) continue;
+      transitions++;
+      path.push(m);
+      texts.push(text);
+      note(c, () => path.slice(), () => texts.slice(), path.length);
+      const cz = sleep.filter((a) => a.fp.independent(fp));
+      const [a, b] = keyOf(c, n);
+      const had = seen.word(a, b);
+      if (had === undefined) {
+        if (admit(c, a, b, depth + 1, maskOf(cz))) visitReduced(c, depth + 1, cz, -1);
+      } else {
+        const again = (had & ~maskOf(cz)) >>> 0;
+        if (again) {
+          seen.setWord(a, b, (had & maskOf(cz)) >>> 0);
+          visitReduced(c, depth + 1, cz, again);
+        }
+      }
+      path.pop();
+      texts.pop();
+      if (bit >= 0) sleep.push({ bit, fp });
+    }
   };
 
   /** Breadth-first: states in order of distance, so the first schedule met for a violation is a shortest one. */
@@ -313,6 +404,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const start: Node = { x: root, pc: actors.map(() => 0), hw: opts.hardware ?? 0 };
   seen.add(...keyOf(start));
   if (opts.order === 'bfs') breadthFirst(start);
+  else if (reduce) visitReduced(start, 0, [], -1);
   else visit(start, 0);
   const ms = performance.now() - t0;
   return {
@@ -326,6 +418,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     finals,
     stuck,
     maxDepth: deepest,
+    reduction: reduce ? 'sleep-sets' : 'none',
     ms: Math.round(ms),
     statesPerSec: Math.round(seen.size / Math.max(ms / 1000, 1e-3)),
     violations: [...found.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
