@@ -378,14 +378,13 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
   mixAll(objects.devices);
   mix(0x12);
   num(s.next_ctx_id);
-  const { standing, pendingI2 } = x.checker.futureKey();
+  const { standing, i2Due } = x.checker.futureKey(x.k);
   mix(0x13);
   val(standing);
   mix(0x14);
-  val(pendingI2);
+  val(i2Due);
   const k = x.k;
   mix(0x15);
-  idSet(k.opMms.ids, k.opMms.n);
   idSet(k.dirtyCpus.ids, k.dirtyCpus.n);
   idSet(k.dirtyTasks.ids, k.dirtyTasks.n);
   idSet(k.dirtyMms.ids, k.dirtyMms.n);

@@ -35,9 +35,8 @@ const judging = new WeakMap<ExploreState, string>();
 function judgingOf(x: ExploreState): string {
   let j = judging.get(x);
   if (j === undefined) {
-    const { standing, pendingI2 } = x.checker.futureKey();
-    const o = x.k.opMms;
-    j = `${standing.join(',')}|${pendingI2.join(',')}|${o.ids.slice(0, o.n).sort((a, b) => a - b).join(',')}`;
+    const { standing, i2Due } = x.checker.futureKey(x.k);
+    j = `${standing.join(',')}|${i2Due.join(',')}`;
     judging.set(x, j);
   }
   return j;

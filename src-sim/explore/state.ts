@@ -125,10 +125,9 @@ export function canonicalKey(x: ExploreState): string {
     out.push('D', JSON.stringify(rest), tlbKey(tlb));
   }
   out.push('X', String(s.next_ctx_id));
-  const { standing, pendingI2 } = x.checker.futureKey();
-  out.push('S', standing.join(','), 'P2', pendingI2.join(','));
+  const { standing, i2Due } = x.checker.futureKey(x.k);
+  out.push('S', standing.join(','), 'I2', i2Due.join(','));
   const k = x.k;
-  out.push('O', sortedIds(k.opMms.ids, k.opMms.n));
   out.push('W', sortedIds(k.dirtyCpus.ids, k.dirtyCpus.n), sortedIds(k.dirtyTasks.ids, k.dirtyTasks.n), sortedIds(k.dirtyMms.ids, k.dirtyMms.n), k.deviceTouched ? '1' : '0');
   return out.join('\u0001');
 }
