@@ -25,7 +25,7 @@ import { ExploreState } from './state.ts';
 import { hashState, type ObjectHashes } from './hash.ts';
 import { StateSet } from './seen.ts';
 import { Footprint, track } from './footprint.ts';
-import { maskOf, noteMove, sleepBit, type Asleep } from './por.ts';
+import { carries, maskOf, noteMove, sleepBit, type Asleep } from './por.ts';
 
 /** A transition: an engine choice, or an actor beginning its next step. */
 export type Move = Choice | { kind: 'begin'; actor: number };
@@ -169,7 +169,10 @@ export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint): No
     return true;
   };
   let ok: boolean;
-  if (fp) {
+  if (fp && (m.kind === 'irq' || m.kind === 'speculate' || m.kind === 'device' || carries(n.x))) {
+    fp.all = true; // dependent on every move whatever it touches (explore/por.ts): no need to record
+    ok = run();
+  } else if (fp) {
     const raw = x.k.s;
     try {
       ok = track(raw, fp, (view) => {
@@ -346,19 +349,25 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       return;
     }
     const sleep = z.slice();
-    for (const m of moves) {
+    const todo = moves.filter((m) => {
       const bit = sleepBit(m, cpus, actors.length);
-      if (bit >= 0 && sleep.some((a) => a.bit === bit)) continue;
-      if (only !== -1 && (bit < 0 || !(only & (1 << bit)))) continue;
+      if (bit >= 0 && sleep.some((a) => a.bit === bit)) return false;
+      return only === -1 || (bit >= 0 && (only & (1 << bit)) !== 0);
+    });
+    for (let i = 0; i < todo.length; i++) {
+      const m = todo[i];
+      const bit = sleepBit(m, cpus, actors.length);
       const text = describe(n, m);
-      const fp = new Footprint();
+      // A footprint serves to keep asleep moves asleep in the child and to put this move to sleep for its later
+      // siblings: with neither, it is not recorded.
+      const fp = sleep.length || (bit >= 0 && i < todo.length - 1) ? new Footprint() : undefined;
       const c = applyMove(actors, n, m, fp);
       if (!c) continue;
       transitions++;
       path.push(m);
       texts.push(text);
       note(c, () => path.slice(), () => texts.slice(), path.length);
-      const cz = sleep.filter((a) => a.fp.independent(fp));
+      const cz = fp ? sleep.filter((a) => a.fp.independent(fp)) : [];
       const [a, b] = keyOf(c, n);
       const had = seen.word(a, b);
       if (had === undefined) {
@@ -372,7 +381,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       }
       path.pop();
       texts.pop();
-      if (bit >= 0) sleep.push({ bit, fp });
+      if (bit >= 0 && fp && !fp.all) sleep.push({ bit, fp });
     }
   };
 

@@ -60,8 +60,9 @@ export class Footprint {
 
 let current: Footprint | null = null;
 
-function listProxy<T extends object>(list: T[], kind: number): T[] {
-  return new Proxy(list, {
+/** The handlers of a list's view, one per kind of object (no allocation per move). */
+function listHandler(kind: number): ProxyHandler<object[]> {
+  return {
     get(target, prop, receiver) {
       if (current && typeof prop === 'string') {
         const i = prop.charCodeAt(0) - 48;
@@ -77,39 +78,47 @@ function listProxy<T extends object>(list: T[], kind: number): T[] {
       }
       return Reflect.set(target, prop, value, receiver);
     },
-  });
+  };
 }
+const LIST_HANDLERS: Record<string, ProxyHandler<object[]>> = Object.fromEntries(Object.entries(LISTS).map(([name, kind]) => [name, listHandler(kind)]));
+
+/** The views of the lists of the state being tracked, made when first used. */
+let views: Record<string, object[] | undefined> = {};
+
+const STATE_HANDLER: ProxyHandler<SimState> = {
+  get(target, prop, receiver) {
+    if (typeof prop === 'string') {
+      const h = LIST_HANDLERS[prop];
+      if (h) return (views[prop] ??= new Proxy(target[prop as 'cpus'] as object[], h));
+      if (current && !IGNORED.has(prop)) {
+        const id = globalOf(prop);
+        current.reads.add(id);
+        if (IN_PLACE.has(prop)) current.writes.add(id);
+      }
+    }
+    return Reflect.get(target, prop, receiver);
+  },
+  set(target, prop, value, receiver) {
+    if (current && typeof prop === 'string' && !IGNORED.has(prop)) current.writes.add(globalOf(prop));
+    if (typeof prop === 'string' && LIST_HANDLERS[prop]) views[prop] = undefined;
+    return Reflect.set(target, prop, value, receiver);
+  },
+};
 
 /**
- * A view of `s` that records into `fp` what is used through it, for as long as `track` runs; the state is changed only
+ * A view of `s` that records into `fp` what is used through it, for as long as `run` runs; the state is changed only
  * through the view's forwarding.
  */
 export function track<T>(s: SimState, fp: Footprint, run: (view: SimState) => T): T {
-  const lists: Record<string, unknown> = {};
-  const view = new Proxy(s, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'string') {
-        const kind = LISTS[prop];
-        if (kind !== undefined) return (lists[prop] ??= listProxy(target[prop as 'cpus'] as object[], kind));
-        if (current && !IGNORED.has(prop)) {
-          const id = globalOf(prop);
-          current.reads.add(id);
-          if (IN_PLACE.has(prop)) current.writes.add(id);
-        }
-      }
-      return Reflect.get(target, prop, receiver);
-    },
-    set(target, prop, value, receiver) {
-      if (current && typeof prop === 'string' && !IGNORED.has(prop)) current.writes.add(globalOf(prop));
-      return Reflect.set(target, prop, value, receiver);
-    },
-  });
   const was = current;
+  const wasViews = views;
   current = fp;
+  views = {};
   try {
-    return run(view);
+    return run(new Proxy(s, STATE_HANDLER));
   } finally {
     current = was;
+    views = wasViews;
   }
 }
 

@@ -43,7 +43,7 @@ function judgingOf(x: ExploreState): string {
 }
 
 /** Objects left for the next check by the last move (an IPI delivery writes its CPU between micro-steps). */
-function carries(x: ExploreState): boolean {
+export function carries(x: ExploreState): boolean {
   const k = x.k;
   return k.dirtyCpus.n > 0 || k.dirtyTasks.n > 0 || k.dirtyMms.n > 0 || k.deviceTouched;
 }
