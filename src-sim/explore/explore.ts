@@ -224,6 +224,8 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   let bound: string | null = null;
   const path: Move[] = [];
   const texts: string[] = [];
+  /** With the reduced search: the node each move of `path` was taken from. */
+  const from: Node[] = [];
 
   /** A node's hash; `parent` gives the object hashes to start from. */
   const keyOf = (n: Node, parent?: Node): [number, number] => {
@@ -357,7 +359,6 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     for (let i = 0; i < todo.length; i++) {
       const m = todo[i];
       const bit = sleepBit(m, cpus, actors.length);
-      const text = describe(n, m);
       // A footprint serves to keep asleep moves asleep in the child and to put this move to sleep for its later
       // siblings: with neither, it is not recorded.
       const fp = sleep.length || (bit >= 0 && i < todo.length - 1) ? new Footprint() : undefined;
@@ -365,8 +366,9 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       if (!c) continue;
       transitions++;
       path.push(m);
-      texts.push(text);
-      note(c, () => path.slice(), () => texts.slice(), path.length);
+      from.push(n);
+      // the moves' texts only when a violation needs its schedule (each from the state it was taken in)
+      note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
       const cz = fp ? sleep.filter((a) => a.fp.independent(fp)) : [];
       const [a, b] = keyOf(c, n);
       const had = seen.word(a, b);
@@ -380,7 +382,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
         }
       }
       path.pop();
-      texts.pop();
+      from.pop();
       if (bit >= 0 && fp && !fp.all) sleep.push({ bit, fp });
     }
   };

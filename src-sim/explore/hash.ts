@@ -66,6 +66,8 @@ const T_ARR = 0x51ed2705;
 const T_OBJ = 0x51ed2706;
 const T_END = 0x51ed2707;
 const T_STR = 0x51ed2708;
+/** A local whose value is undefined (the key text writes it as `undefined`, unlike null). */
+const T_UNDEFINED = 0x51ed2709;
 
 /**
  * Any plain value as JSON.stringify would write it: object keys in their order, a key with an undefined value left
@@ -221,17 +223,34 @@ function ipiOf(id: number): number {
   return n;
 }
 
-/** Frame locals or IPI arguments: keys sorted, the IPI id renumbered. */
+/**
+ * Frame locals or IPI arguments, the IPI id renumbered: each (key, value) pair hashed apart and the pairs summed, which
+ * is the key's sorted order without sorting (a frame's locals may have been set in any order).
+ */
 function locals(l: Record<string, unknown>): void {
-  const keys = Object.keys(l);
-  if (keys.length > 1) keys.sort();
-  mix(T_OBJ);
-  for (const key of keys) {
+  const a0 = h1;
+  const b0 = h2;
+  let s1 = 0;
+  let s2 = 0;
+  let n = 0;
+  for (const key in l) {
+    const v = l[key];
+    h1 = 0x2545f491;
+    h2 = 0x68e31da4;
     str(key);
-    if (key === 'ipi') mix(ipiOf(l[key] as number));
-    else val(l[key]);
+    if (key === 'ipi') mix(ipiOf(v as number));
+    else if (v === undefined) mix(T_UNDEFINED);
+    else val(v);
+    s1 = (s1 + h1) | 0;
+    s2 = (s2 + h2) | 0;
+    n++;
   }
-  mix(T_END);
+  h1 = a0;
+  h2 = b0;
+  mix(T_OBJ);
+  mix(n);
+  mix(s1);
+  mix(s2);
 }
 
 /** A set of small ids given as the first n of `ids` (order-free: summed mixes). */
@@ -244,11 +263,11 @@ function idSet(ids: number[], n: number): void {
 
 /** Each object's own hash (two lanes per object, by id), kept with a state so that a child rehashes what it wrote. */
 export interface ObjectHashes {
-  cpus: Int32Array;
-  tasks: Int32Array;
-  mms: Int32Array;
-  pages: Int32Array;
-  devices: Int32Array;
+  cpus: number[];
+  tasks: number[];
+  mms: number[];
+  pages: number[];
+  devices: number[];
 }
 
 /** A CPU without its stack and IPI queue (hashed with the whole state: their IPI ids are renumbered state-wide). */
@@ -284,24 +303,26 @@ function deviceHash(d: Device): void {
 function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
   const s = x.k.s;
   const dirty = x.k.kfDirty;
-  const part = <T>(list: T[], before: Int32Array | undefined, written: Set<number>, f: (o: T) => void): Int32Array => {
-    const out = new Int32Array(list.length * 2);
+  const part = <T>(list: T[], before: number[] | undefined, written: Set<number>, f: (o: T) => void): number[] => {
+    let out: number[];
     let from = 0;
+    const hashAt = (i: number): void => {
+      const a0 = h1;
+      const b0 = h2;
+      h1 = 0x2545f491;
+      h2 = 0x68e31da4;
+      f(list[i]);
+      out[i * 2] = h1;
+      out[i * 2 + 1] = h2;
+      h1 = a0;
+      h2 = b0;
+    };
     if (before) {
       from = Math.min(before.length >> 1, list.length);
-      out.set(before.length > out.length ? before.subarray(0, out.length) : before);
-      for (const i of written) {
-        if (i >= from) continue;
-        const [a, b] = apart(() => f(list[i]));
-        out[i * 2] = a;
-        out[i * 2 + 1] = b;
-      }
-    }
-    for (let i = from; i < list.length; i++) {
-      const [a, b] = apart(() => f(list[i]));
-      out[i * 2] = a;
-      out[i * 2 + 1] = b;
-    }
+      out = before.length === list.length * 2 ? before.slice() : before.slice(0, from * 2);
+      for (const i of written) if (i < from) hashAt(i);
+    } else out = [];
+    for (let i = from; i < list.length; i++) hashAt(i);
     return out;
   };
   return {
@@ -313,7 +334,7 @@ function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
   };
 }
 
-function mixAll(h: Int32Array): void {
+function mixAll(h: number[]): void {
   mix(h.length);
   for (let i = 0; i < h.length; i++) mix(h[i]);
 }
