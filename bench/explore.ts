@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --explore [--json] [--explore-large] [--no-por]`: the explorer's benchmark (issue 9). Prints one
+ * `npm run bench -- --explore [--json] [--explore-large] [--por]`: the explorer's benchmark (issue 9). Prints one
  * JSON object:
  *   fixedPresetsMs     "preset --variant V" -> ms to exhaust, for every fixed variant (no `expect`) of the 2-CPU presets
  *   fixedPresets       the same runs: states, transitions, whether exhaustive, violations found
@@ -22,7 +22,8 @@ import { expectOf, variantNames } from '../src-sim/scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../src-sim/scenario/schema.ts';
 
 const args = process.argv.slice(2);
-const por = !args.includes('--no-por');
+/** The explorer's default (every interleaving), or with `--por` the sleep-set reduction. */
+const por = args.includes('--por');
 const large = args.includes('--explore-large');
 const MAX_STATES = 5_000_000;
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -5,7 +5,7 @@
 // @sparticuz/chromium) stay outside the bundle, which goes under node_modules/.cache so that node resolves them.
 // `npm run bench -- --cases`: bench/cases.ts, the cases of issue 8 whose cost grew with the size of the mm or a TLB.
 // `npm run bench -- --trace`: bench/trace.ts, trace import throughput on a synthesized 1 GB trace (issue 11).
-// `npm run bench -- --explore [--json] [--explore-large] [--no-por]`: bench/explore.ts, the explorer against SPIN (issue 9).
+// `npm run bench -- --explore [--json] [--explore-large] [--por]`: bench/explore.ts, the explorer against SPIN (issue 9).
 // The core benchmarks get a heap of three quarters of the machine's (or the container's) memory when that is more than
 // node's default (about 4 GB): the scale rows of bench/bench.ts run 2,000,000 steps.
 import { build } from 'esbuild';

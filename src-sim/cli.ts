@@ -56,7 +56,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--no-por] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--por|--no-por] [--json] | trace <file> [--arch A] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -156,14 +156,14 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
 }
 
 /** Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with a schedule. */
-function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null; noPor: boolean }, json: boolean): number {
+function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null; por: boolean }, json: boolean): number {
   let r: ExploreResult;
   try {
     r = explore(file, variant, {
       ...(o.maxStates !== null ? { maxStates: o.maxStates } : {}),
       ...(o.hardware !== null ? { hardware: o.hardware } : {}),
       order: o.bfs ? 'bfs' : 'dfs',
-      por: !o.noPor,
+      por: o.por,
       onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}\n`),
       progressEvery: 50_000,
     });
@@ -314,8 +314,8 @@ interface Args {
   json: boolean;
   maxStates: number | null;
   bfs: boolean;
-  /** `--no-por`: explore every interleaving (no partial-order reduction). */
-  noPor: boolean;
+  /** `--por`: the sleep-set reduction (docs/engine.md); `--no-por` (the default): every interleaving. */
+  por: boolean;
   hardware: number | null;
   arch: Arch | null;
   cpus: number[] | null;
@@ -343,7 +343,7 @@ function seconds(opt: string, v: string): number {
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, noPor: false, hardware: null, arch: null, cpus: null, from: null, to: null, out: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, por: false, hardware: null, arch: null, cpus: null, from: null, to: null, out: null };
   const seen = new Set<string>();
   const value = (i: number, opt: string, what: string): string => {
     if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
@@ -356,7 +356,8 @@ function parseArgs(argv: string[]): Args {
     const x = rest[i];
     if (x === '--json') a.json = true;
     else if (x === '--bfs') a.bfs = true;
-    else if (x === '--no-por') a.noPor = true;
+    else if (x === '--por') a.por = true;
+    else if (x === '--no-por') a.por = false;
     else if (x === '--variant') {
       if (a.variant !== null) throw new UsageError('--variant given twice');
       const v = rest[++i];
@@ -402,7 +403,7 @@ function main(out: Out, argv: string[]): number {
     case 'explore':
       if (traceOpts) throw new UsageError(`--arch, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
-      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware, noPor: a.noPor }, a.json);
+      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware, por: a.por }, a.json);
     case 'run':
       if (a.maxStates !== null || a.bfs || a.hardware !== null) throw new UsageError(`--max-states, --hardware and --bfs are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);

@@ -3,6 +3,7 @@
  * same states, the same final states and the same violated invariants as the search without it; and every pair of
  * moves it takes as independent at a state commutes there (both orders reach one state).
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { actorsOf, applyMove, explore, replay, rootOf, type Move, type Node } from '../src-sim/explore/explore.ts';
 import { Footprint } from '../src-sim/explore/footprint.ts';
@@ -20,7 +21,7 @@ describe('sleep sets keep every state and every violation', () => {
       const file = presetById(id)!;
       for (const v of variantNames(file)) {
         const all = explore(file, v, { por: false });
-        const reduced = explore(file, v);
+        const reduced = explore(file, v, { por: true });
         expect(reduced.reduction).toBe('sleep-sets');
         expect(all.reduction).toBe('none');
         const figures = (r: typeof all) => [v, r.exhaustive, r.states, r.finals, r.stuck, r.violations.map((x) => x.id)];
@@ -36,7 +37,7 @@ describe('sleep sets keep every state and every violation', () => {
     const t5 = presetById('t5-fullmm-upfront-flush')!;
     const bare = { ...t5, steps: t5.steps.filter((s) => s.do !== 'speculate') };
     const all = explore(bare, 'buggy', { hardware: 1, por: false });
-    const reduced = explore(bare, 'buggy', { hardware: 1 });
+    const reduced = explore(bare, 'buggy', { hardware: 1, por: true });
     expect([reduced.states, reduced.violations.map((x) => x.id)]).toEqual([all.states, all.violations.map((x) => x.id)]);
   });
 });
@@ -83,5 +84,19 @@ describe('moves taken as independent commute', () => {
       go({ x: rootOf(file, v), pc: actors.map(() => 0), hw: 0 });
       expect(pairs, `${id} ${v}: some moves are independent`).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('npm run sim -- explore --por', () => {
+  it('says which reduction ran, and finds the same violations', () => {
+    const run = (...flags: string[]) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src-sim/cli.ts', 'explore', 't2-use-mm-mm-users', '--variant', 'buggy', '--json', ...flags], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as { reduction: string; states: number; violations: Array<{ id: string }> };
+    };
+    const [plain, por] = [run(), run('--por')];
+    expect([plain.reduction, por.reduction]).toEqual(['none', 'sleep-sets']);
+    expect(por.states).toBe(plain.states);
+    expect(por.violations.map((v) => v.id)).toEqual(plain.violations.map((v) => v.id));
   });
 });
