@@ -224,8 +224,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   let deepest = 0;
   let bound: string | null = null;
   const path: Move[] = [];
-  const texts: string[] = [];
-  /** With the reduced search: the node each move of `path` was taken from. */
+  /** The node each move of `path` was taken from. */
   const from: Node[] = [];
 
   /** A node's hash; `parent` gives the object hashes to start from. */
@@ -268,7 +267,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   /** A node's moves, each performed on a copy: `onChild` gets the child, the move and its text. */
-  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: string) => void): void => {
+  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: () => string) => void): void => {
     if (depth > deepest) deepest = depth;
     const moves = movesAt(n);
     if (!moves.length) {
@@ -281,11 +280,10 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       return;
     }
     for (const m of moves) {
-      const text = describe(n, m);
       const c = apply(n, m);
       if (!c) continue;
       transitions++;
-      onChild(c, m, text);
+      onChild(c, m, () => describe(n, m));
     }
   };
 
@@ -322,13 +320,14 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   const visit = (n: Node, depth: number): void => {
-    expand(n, depth, (c, m, text) => {
+    expand(n, depth, (c, m) => {
       path.push(m);
-      texts.push(text);
-      note(c, () => path.slice(), () => texts.slice(), path.length);
+      from.push(n);
+      // the moves' texts only when a violation needs its schedule (each from the state it was taken in)
+      note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
       if (fresh(c, n, depth + 1)) visit(c, depth + 1);
       path.pop();
-      texts.pop();
+      from.pop();
     });
   };
 
@@ -402,10 +401,10 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       const next: Array<{ n: Node; id: number }> = [];
       for (const { n, id } of level) {
         expand(n, depth, (c, m, text) => {
-          const steps = () => [...back(id), { move: m, text }];
+          const steps = () => [...back(id), { move: m, text: text() }];
           note(c, () => steps().map((x) => x.move), () => steps().map((x) => x.text), depth + 1);
           if (!fresh(c, n, depth + 1)) return;
-          trail.push({ parent: id, move: m, text });
+          trail.push({ parent: id, move: m, text: text() });
           next.push({ n: c, id: trail.length - 1 });
         });
       }
