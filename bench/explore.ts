@@ -159,7 +159,8 @@ for (const cpus of large ? [3, 4] : [3]) {
     exhaustMs: r.ms,
     statesPerSec: r.statesPerSec,
     violations: r.violations.map((x) => x.id),
-    ...(s ? { spin: s, ratioToSpin: +(s.exhaustMs / Math.max(r.ms, 1)).toFixed(4), statesToSpin: +(r.states / s.states).toFixed(2) } : {}),
+    // a ratio only for a search that exhausted the space (else ours stopped at the state bound: no time to exhaust)
+    ...(s ? { spin: s, ratioToSpin: r.exhaustive ? +(s.exhaustMs / Math.max(r.ms, 1)).toFixed(4) : null, statesToSpin: +(r.states / s.states).toFixed(2) } : {}),
   };
 }
 const three = races['3cpu'] as { states: number; exhaustMs: number; spin?: Spin; ratioToSpin?: number };
