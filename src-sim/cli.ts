@@ -59,7 +59,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] [--ftrace FILE] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--era E] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] [--ftrace FILE] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--por|--no-por] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--era E] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -170,7 +170,7 @@ const outName = (file: string, id: string): string => `${file.slice(0, -'.json'.
  * Every interleaving of the scenario's actors (explore/explore.ts), each violated invariant with its shortest schedule
  * met, the race in it and the schedule as a counterexample scenario (explore/counterexample.ts).
  */
-function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null; target: string | null; out: string | null }, json: boolean): number {
+function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { maxStates: number | null; bfs: boolean; hardware: number | null; por: boolean; target: string | null; out: string | null }, json: boolean): number {
   let r: ExploreResult;
   const t0 = performance.now();
   try {
@@ -179,6 +179,7 @@ function exploreCmd(out: Out, file: ScenarioFile, variant: string | null, o: { m
       ...(o.hardware !== null ? { hardware: o.hardware } : {}),
       ...(o.target !== null ? { target: o.target } : {}),
       order: o.bfs ? 'bfs' : 'dfs',
+      por: o.por,
       onProgress: (p) => process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${Math.round(p.states / Math.max((performance.now() - t0) / 1000, 1e-3))} states/s\n`),
       progressEvery: 50_000,
     });
@@ -359,6 +360,8 @@ interface Args {
   json: boolean;
   maxStates: number | null;
   bfs: boolean;
+  /** `--por`: the sleep-set reduction (docs/engine.md); `--no-por` (the default): every interleaving. */
+  por: boolean;
   hardware: number | null;
   target: string | null;
   arch: Arch | null;
@@ -389,7 +392,7 @@ function seconds(opt: string, v: string): number {
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, hardware: null, target: null, arch: null, era: null, ftrace: null, cpus: null, from: null, to: null, out: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, por: false, hardware: null, target: null, arch: null, era: null, ftrace: null, cpus: null, from: null, to: null, out: null };
   const seen = new Set<string>();
   const value = (i: number, opt: string, what: string): string => {
     if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
@@ -402,6 +405,8 @@ function parseArgs(argv: string[]): Args {
     const x = rest[i];
     if (x === '--json') a.json = true;
     else if (x === '--bfs') a.bfs = true;
+    else if (x === '--por') a.por = true;
+    else if (x === '--no-por') a.por = false;
     else if (x === '--variant') {
       if (a.variant !== null) throw new UsageError('--variant given twice');
       const v = rest[++i];
@@ -460,7 +465,7 @@ function main(out: Out, argv: string[]): number {
       if (traceOnly) throw new UsageError(`--arch, --era, --cpus, --from and --to are options of trace; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`explore takes one preset id or file; ${USAGE}`);
       if (a.out !== null && !/\.json$/.test(a.out)) throw new UsageError(`--out of explore takes a file name ending in .json (one FILE-ID.json is written per violated invariant), not ${arg(a.out)}`);
-      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware, target: a.target, out: a.out }, a.json);
+      return exploreCmd(out, load(a.positional[0]), a.variant, { maxStates: a.maxStates, bfs: a.bfs, hardware: a.hardware, por: a.por, target: a.target, out: a.out }, a.json);
     case 'run':
       if (exploreOpts) throw new UsageError(`--max-states, --hardware, --bfs and --target are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);

@@ -20,8 +20,10 @@ import { presetById, presets } from '../src-sim/scenario/presets.ts';
  * switch_mm_irqs_off (up to ~6.12) takes the CPU out of the old mm's mm_cpumask before it loads the new CR3, with
  * interrupts off; a freed-tables flush in that window skips the CPU, and exit_mmap freed the page tables while its CR3
  * still pointed at them. RCU table freeing (x86: with PARAVIRT, and always since a37259732a7d, "x86/mm: Make
- * MMU_GATHER_RCU_TABLE_FREE unconditional", 6.15) waits for that CPU to turn interrupts back on, after its CR3 write:
- * those I9s are gone, also from the whole state spaces. The I4 it found in t1's powerpc shootdown variants was a model
+ * MMU_GATHER_RCU_TABLE_FREE unconditional", 6.15) waits for that CPU to turn interrupts back on, after its CR3 write.
+ * x86 now frees page tables as its era's bare-metal kernel did (ArchPolicy.rcuTableFree): the default era (v4.20,
+ * kernels up to 6.13) frees them at once, so the race is back, as real: the t0 x86 and t1 refcount texts say so, and
+ * it is gone in era v6.14 (the CPU stays in the mask) and with rcu_table_free "on" (6.15+, or a paravirt guest). The I4 it found in t1's powerpc shootdown variants was a model
  * error (a task run on a second CPU while the first was still switching away from it; ops/switch.ts
  * switchingAwayFrom): gone too.
  */
@@ -31,11 +33,11 @@ const TABLE: Row[] = [
   ['t0-lazy-tlb-basics', 'x86', 1500, false, []],
   ['t0-lazy-tlb-basics', 'arm64', 1500, false, []],
   ['t0-lazy-tlb-basics', 'powerpc', 1500, false, []],
-  ['t1-lazy-refcount-optout', 'refcount', 2500, false, []],
-  ['t1-lazy-refcount-optout', 'optout-no-shootdown', 2500, false, ['I3']],
+  ['t1-lazy-refcount-optout', 'refcount', 2500, false, ['I9'], 'bare-metal x86 4.19–6.13 (era v4.20 frees page tables at once): a CPU inside switch_mm_irqs_off, out of the mask with CR3 still on M, is skipped by the freed-tables flush; real, closed by 6.14 and 6.15'],
+  ['t1-lazy-refcount-optout', 'optout-no-shootdown', 2500, false, ['I3', 'I9'], 'bare-metal x86 4.19–6.13 (era v4.20 frees page tables at once): a CPU inside switch_mm_irqs_off, out of the mask with CR3 still on M, is skipped by the freed-tables flush; real, closed by 6.14 and 6.15'],
   ['t1-lazy-refcount-optout', 'shootdown-powerpc', 2500, false, []],
   ['t1-lazy-refcount-optout', 'shootdown-powerpc-6.4', 2500, false, []],
-  ['t1-lazy-refcount-optout', 'shootdown-x86-style', 2500, false, ['I3', 'I10b']],
+  ['t1-lazy-refcount-optout', 'shootdown-x86-style', 2500, false, ['I3', 'I9', 'I10b'], 'bare-metal x86 4.19–6.13 (era v4.20 frees page tables at once): a CPU inside switch_mm_irqs_off, out of the mask with CR3 still on M, is skipped by the freed-tables flush; real, closed by 6.14 and 6.15'],
   ['t2-use-mm-mm-users', 'buggy', 10_000, true, ['I7', 'I8', 'I10c', 'I11']],
   ['t2-use-mm-mm-users', 'fixed', 10_000, true, []],
   ['t2-use-mm-mm-users', 'mips', 10_000, true, ['I7', 'I8', 'I11']],

@@ -22,7 +22,11 @@ import { beginStep } from '../ops/resolve.ts';
 import { idMatches } from '../invariants/catalog.ts';
 import { resolveVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
-import { ExploreState, canonicalKey } from './state.ts';
+import { ExploreState } from './state.ts';
+import { hashState, type ObjectHashes } from './hash.ts';
+import { StateSet } from './seen.ts';
+import { Footprint, track } from './footprint.ts';
+import { carries, maskOf, noteMove, sleepBit, type Asleep } from './por.ts';
 
 /** A transition: an engine choice, or an actor beginning its next step. */
 export type Move = Choice | { kind: 'begin'; actor: number };
@@ -37,6 +41,12 @@ export interface ExploreOptions {
   order?: 'dfs' | 'bfs';
   maxStates?: number;
   maxDepth?: number;
+  /**
+   * Partial-order reduction (sleep sets, explore/por.ts; depth-first only): fewer transitions, the same states and the
+   * same violated invariants (`--por`). Off by default: on the presets it skips about 1 % of the transitions and its
+   * footprints cost more than that (docs/engine.md).
+   */
+  por?: boolean;
   /** How many speculative walks and device accesses may happen at any point in a run, besides the steps' (default 0). */
   hardware?: number;
   /** Only this invariant id (or the ids it covers, `I13` → `I13a`..): breadth-first search stops at its first hit. */
@@ -46,6 +56,11 @@ export interface ExploreOptions {
   /** Told every `progressEvery` new states. */
   onProgress?: (p: { states: number; transitions: number; depth: number }) => void;
   progressEvery?: number;
+  /**
+   * Told every new state met (tests): the state, what the explorer adds to it (program counters, hardware budget) and
+   * its hash. The state must not be changed.
+   */
+  onState?: (x: ExploreState, extra: number[], hash: [number, number]) => void;
 }
 
 export interface ExploreViolation {
@@ -77,6 +92,8 @@ export interface ExploreResult {
   /** Runs where some actor's steps never began (its guard never held again). */
   stuck: number;
   maxDepth: number;
+  /** The partial-order reduction used: 'sleep-sets' or 'none'. */
+  reduction: 'sleep-sets' | 'none';
   ms: number;
   statesPerSec: number;
   violations: ExploreViolation[];
@@ -109,6 +126,8 @@ export interface Node {
   pc: number[];
   /** Hardware moves (speculative walks, device accesses at any point) still allowed. */
   hw: number;
+  /** Its objects' hashes (explore/hash.ts), once hashed: a child rehashes only what it wrote. */
+  oh?: ObjectHashes;
 }
 
 /**
@@ -142,18 +161,45 @@ export function rootOf(file: ScenarioFile, variant: string): ExploreState {
   return root;
 }
 
-/** Perform a move on a copy of n; null if the step's guard does not hold (refused). */
-export function applyMove(actors: Actor[], n: Node, m: Move): Node | null {
+/**
+ * Perform a move on a copy of n; null if the step's guard does not hold (refused). With `fp`, what the move touches is
+ * recorded in it (explore/footprint.ts).
+ */
+export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint): Node | null {
   const x = n.x.clone();
   const pc = n.pc;
-  if (m.kind !== 'begin') {
-    x.step(m);
-    return { x, pc, hw: m.kind === 'speculate' || m.kind === 'device' ? n.hw - 1 : n.hw };
-  }
-  const st = actors[m.actor].steps[pc[m.actor]];
-  const hw = opDef(st.do).hardware;
-  if (hw) hw.run(x.k, st);
-  else if (beginStep(x.k, st.cpu!, st) !== null) return null;
+  const run = (): boolean => {
+    if (m.kind !== 'begin') {
+      x.step(m);
+      return true;
+    }
+    const st = actors[m.actor].steps[pc[m.actor]];
+    const hw = opDef(st.do).hardware;
+    if (hw) hw.run(x.k, st);
+    else if (beginStep(x.k, st.cpu!, st) !== null) return false;
+    return true;
+  };
+  let ok: boolean;
+  if (fp && (m.kind === 'irq' || m.kind === 'speculate' || m.kind === 'device' || carries(n.x))) {
+    fp.all = true; // dependent on every move whatever it touches (explore/por.ts): no need to record
+    ok = run();
+  } else if (fp) {
+    const raw = x.k.s;
+    try {
+      ok = track(raw, fp, (view) => {
+        x.k.s = view;
+        return run();
+      });
+    } finally {
+      x.k.s = raw;
+    }
+    if (ok) {
+      const cpu = m.kind === 'begin' ? (opDef(actors[m.actor].steps[pc[m.actor]].do).hardware ? null : actors[m.actor].steps[pc[m.actor]].cpu!) : m.kind === 'device' ? null : m.cpu;
+      noteMove(fp, m, cpu, n.x, x);
+    }
+  } else ok = run();
+  if (!ok) return null;
+  if (m.kind !== 'begin') return { x, pc, hw: m.kind === 'speculate' || m.kind === 'device' ? n.hw - 1 : n.hw };
   const next = pc.slice();
   next[m.actor]++;
   return { x, pc: next, hw: n.hw };
@@ -180,7 +226,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const maxDepth = opts.maxDepth ?? 10_000;
   const actors = actorsOf(file, v.name);
   const root = rootOf(file, v.name);
-  const seen = new Set<string>();
+  const seen = new StateSet();
   const found = new Map<string, ExploreViolation>();
   let transitions = 0;
   let finals = 0;
@@ -188,16 +234,27 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   let deepest = 0;
   let bound: string | null = null;
   const path: Move[] = [];
-  const texts: string[] = [];
-  /** Per distinct state (by key), the complete runs from it (depth-first): `interleavings`. */
+  /** The node each move of `path` was taken from. */
+  const from: Node[] = [];
+  /** Per distinct state (by hash), the complete runs from it (depth-first): `interleavings`. */
   const runs = new Map<string, number>();
   let cyclic = false;
   let lastKey = '';
+  let lastA = 0;
+  let lastB = 0;
   /** Breadth-first with a target: stop at its first (shortest) hit. */
   let hit = false;
 
-  const keyOf = (n: Node) => canonicalKey(n.x) + '\u0002' + n.pc.join(',') + '\u0002' + n.hw;
+  /** A node's hash; `parent` gives the object hashes to start from. */
+  const keyOf = (n: Node, parent?: Node): [number, number] => {
+    const { h, objects } = hashState(n.x, [...n.pc, n.hw], parent?.oh);
+    n.oh = objects;
+    return h;
+  };
   const offers = hardwareOffers(file);
+  const cpus = root.s.cpus.length;
+  /** Partial-order reduction: depth-first search only (breadth-first explores every interleaving). */
+  const reduce = opts.por === true && opts.order !== 'bfs';
 
   /** The moves at a node: the engine's choices, then each actor that may begin its next step. */
   const movesAt = (n: Node): Move[] => {
@@ -228,7 +285,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   /** A node's moves, each performed on a copy: `onChild` gets the child, the move and its text. */
-  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: string) => void): boolean => {
+  const expand = (n: Node, depth: number, onChild: (c: Node, m: Move, text: () => string) => void): boolean => {
     if (depth > deepest) deepest = depth;
     const moves = movesAt(n);
     if (!moves.length) {
@@ -241,11 +298,10 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       return false;
     }
     for (const m of moves) {
-      const text = describe(n, m);
       const c = apply(n, m);
       if (!c) continue;
       transitions++;
-      onChild(c, m, text);
+      onChild(c, m, () => describe(n, m));
     }
     return false;
   };
@@ -266,38 +322,103 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   };
 
   /** Whether c is a new state within the bound (then it is counted as seen). */
-  const fresh = (c: Node, depth: number): boolean => {
-    const key = keyOf(c);
-    lastKey = key;
-    if (seen.has(key)) return false;
+  const fresh = (c: Node, parent: Node, depth: number): boolean => {
+    const [a, b] = keyOf(c, parent);
+    lastKey = `${a}:${b}`;
+    lastA = a;
+    lastB = b;
+    if (seen.has(a, b)) return false;
+    return admit(c, a, b, depth, 0);
+  };
+
+  /** Count a state not met before (hash a, b; `word` kept with it), if within the bound. */
+  const admit = (c: Node, a: number, b: number, depth: number, word: number): boolean => {
     if (seen.size >= maxStates) {
       bound = `${maxStates} states`;
       return false;
     }
-    seen.add(key);
+    seen.add(a, b, word);
+    opts.onState?.(c.x, [...c.pc, c.hw], [a, b]);
     if (opts.onProgress && seen.size % (opts.progressEvery ?? 10_000) === 0) opts.onProgress({ states: seen.size, transitions, depth });
     return true;
   };
 
   const visit = (n: Node, depth: number, key: string): void => {
     let count = 0;
-    const final = expand(n, depth, (c, m, text) => {
+    const final = expand(n, depth, (c, m) => {
       path.push(m);
-      texts.push(text);
-      note(c, () => path.slice(), () => texts.slice(), path.length);
-      if (fresh(c, depth + 1)) {
+      from.push(n);
+      // the moves' texts only when a violation needs its schedule (each from the state it was taken in)
+      note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
+      if (fresh(c, n, depth + 1)) {
         const ck = lastKey;
         visit(c, depth + 1, ck);
         count += runs.get(ck)!;
       } else {
         const known = runs.get(lastKey);
-        if (known === undefined) cyclic ||= seen.has(lastKey) && bound === null;
+        if (known === undefined) cyclic ||= seen.has(lastA, lastB) && bound === null;
         else count += known;
       }
       path.pop();
-      texts.pop();
+      from.pop();
     });
     runs.set(key, final ? 1 : count);
+  };
+
+  /**
+   * Depth-first with sleep sets (explore/por.ts): `z` the moves asleep here (each explored already from an equivalent
+   * interleaving, with its footprint there); `only` on a revisit, the moves asleep at an earlier visit and awake now,
+   * which are explored now (the sleep set stored with the state becomes the intersection); -1 on a first visit.
+   */
+  const visitReduced = (n: Node, depth: number, z: Asleep[], only: number): void => {
+    if (depth > deepest) deepest = depth;
+    const moves = movesAt(n);
+    if (!moves.length) {
+      if (only === -1) {
+        finals++;
+        if (n.pc.some((p, a) => p < actors[a].steps.length)) stuck++;
+      }
+      return;
+    }
+    if (depth >= maxDepth) {
+      bound = `depth ${maxDepth}`;
+      return;
+    }
+    const sleep = z.slice();
+    const todo = moves.filter((m) => {
+      const bit = sleepBit(m, cpus, actors.length);
+      if (bit >= 0 && sleep.some((a) => a.bit === bit)) return false;
+      return only === -1 || (bit >= 0 && (only & (1 << bit)) !== 0);
+    });
+    for (let i = 0; i < todo.length; i++) {
+      const m = todo[i];
+      const bit = sleepBit(m, cpus, actors.length);
+      // A footprint serves to keep asleep moves asleep in the child and to put this move to sleep for its later
+      // siblings: with neither, it is not recorded.
+      const fp = sleep.length || (bit >= 0 && i < todo.length - 1) ? new Footprint() : undefined;
+      const c = applyMove(actors, n, m, fp);
+      if (!c) continue;
+      transitions++;
+      path.push(m);
+      from.push(n);
+      // the moves' texts only when a violation needs its schedule (each from the state it was taken in)
+      note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
+      const cz = fp ? sleep.filter((a) => a.fp.independent(fp)) : [];
+      const [a, b] = keyOf(c, n);
+      const had = seen.word(a, b);
+      if (had === undefined) {
+        if (admit(c, a, b, depth + 1, maskOf(cz))) visitReduced(c, depth + 1, cz, -1);
+      } else {
+        const again = (had & ~maskOf(cz)) >>> 0;
+        if (again) {
+          seen.setWord(a, b, (had & maskOf(cz)) >>> 0);
+          visitReduced(c, depth + 1, cz, again);
+        }
+      }
+      path.pop();
+      from.pop();
+      if (bit >= 0 && fp && !fp.all) sleep.push({ bit, fp });
+    }
   };
 
   /** Breadth-first: states in order of distance, so the first schedule met for a violation is a shortest one. */
@@ -314,10 +435,10 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       const next: Array<{ n: Node; id: number }> = [];
       for (const { n, id } of level) {
         expand(n, depth, (c, m, text) => {
-          const steps = () => [...back(id), { move: m, text }];
-          note(c, () => [...path, ...steps().map((x) => x.move)], () => [...texts, ...steps().map((x) => x.text)], path.length + depth + 1);
-          if (!fresh(c, depth + 1)) return;
-          trail.push({ parent: id, move: m, text });
+          const steps = () => [...back(id), { move: m, text: text() }];
+          note(c, () => [...path, ...steps().map((x) => x.move)], () => [...path.map((x, j) => describe(from[j], x)), ...steps().map((x) => x.text)], path.length + depth + 1);
+          if (!fresh(c, n, depth + 1)) return;
+          trail.push({ parent: id, move: m, text: text() });
           next.push({ n: c, id: trail.length - 1 });
         });
       }
@@ -332,12 +453,14 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     c.x.rec.violations.length = 0;
     c.x.rec.warnings.length = 0;
     path.push(m);
-    texts.push(describe(start, m));
+    from.push(start);
     start = c;
   }
-  const startKey = keyOf(start);
-  seen.add(startKey);
+  const [sa, sb] = keyOf(start);
+  const startKey = `${sa}:${sb}`;
+  seen.add(sa, sb);
   if (opts.order === 'bfs') breadthFirst(start);
+  else if (reduce) visitReduced(start, path.length, [], -1);
   else visit(start, path.length, startKey);
   const ms = performance.now() - t0;
   return {
@@ -349,9 +472,10 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     states: seen.size,
     transitions,
     finals,
-    interleavings: opts.order === 'bfs' || cyclic ? null : runs.get(startKey) ?? null,
+    interleavings: opts.order === 'bfs' || reduce || cyclic ? null : runs.get(startKey) ?? null,
     stuck,
     maxDepth: deepest,
+    reduction: reduce ? 'sleep-sets' : 'none',
     ms: Math.round(ms),
     statesPerSec: Math.round(seen.size / Math.max(ms / 1000, 1e-3)),
     violations: [...found.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),

@@ -129,10 +129,9 @@ export function canonicalKey(x: ExploreState): string {
   out.push('X', String(s.next_ctx_id));
   // arm64's ASID allocator (bounded ASID space): generation, taken ASIDs, cur_idx and tlb_flush_pending decide the future
   if (s.asid_alloc) out.push('A', JSON.stringify(s.asid_alloc));
-  const { standing, pendingI2 } = x.checker.futureKey();
-  out.push('S', standing.join(','), 'P2', pendingI2.join(','));
+  const { standing, i2Due } = x.checker.futureKey(x.k);
+  out.push('S', standing.join(','), 'I2', i2Due.join(','));
   const k = x.k;
-  out.push('O', sortedIds(k.opMms.ids, k.opMms.n));
   out.push('W', sortedIds(k.dirtyCpus.ids, k.dirtyCpus.n), sortedIds(k.dirtyTasks.ids, k.dirtyTasks.n), sortedIds(k.dirtyMms.ids, k.dirtyMms.n), k.deviceTouched ? '1' : '0');
   return out.join('\u0001');
 }

@@ -33,11 +33,21 @@ export class Checker implements InvariantHooks {
   }
 
   /**
-   * What this checker holds that the state does not and that changes what it will report: the violations standing
-   * (reported again only once they stopped), and the mms whose I2 accounting waits for a quiescent point. Sorted.
+   * What this checker (with the engine's mms of the operations in flight) holds that the state does not and that
+   * changes what it will report: the violations standing (reported again only once they stopped), and the mms whose I2
+   * recount is due at the next quiescent point and whose count does not match now. Sorted. A due mm whose count
+   * matches now is left out: the recount would report it only after a change to its count or to a reference to it,
+   * and any such change makes it due again (a write to the mm notes it in the operation's mms, a reference moving
+   * notes it here), so from here on it is reported exactly when it would be had it not been due (docs/engine.md).
    */
-  futureKey(): { standing: number[]; pendingI2: MmId[] } {
-    return { standing: this.state.standingKeys(), pendingI2: [...this.pendingI2].sort((a, b) => a - b) };
+  futureKey(k: Kernel): { standing: number[]; i2Due: MmId[] } {
+    const due: MmId[] = [];
+    for (const mm of this.pendingI2) if (!this.refs.holds(k, mm)) due.push(mm);
+    for (let i = 0; i < k.opMms.n; i++) {
+      const mm = k.opMms.ids[i];
+      if (!this.pendingI2.has(mm) && !this.refs.holds(k, mm)) due.push(mm);
+    }
+    return { standing: this.state.standingKeys(), i2Due: due.sort((a, b) => a - b) };
   }
 
   afterMicrostep(k: Kernel): void {

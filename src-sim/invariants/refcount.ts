@@ -118,10 +118,13 @@ export class RefTracker {
 
   /** I2 for these mms; the detailed recount (expectedMmCount) only runs to explain a mismatch. */
   check(k: Kernel, mms: Iterable<MmId>): void {
-    for (const mm of mms) {
-      const m = k.s.mms[mm];
-      if (mm === INIT_MM || m.state === 'freed') continue;
-      if (m.mm_count !== this.refs[mm] + (m.users_ref ? 1 : 0) + m.extra_pins) checkMmCount(k, mm);
-    }
+    for (const mm of mms) if (!this.holds(k, mm)) checkMmCount(k, mm);
+  }
+
+  /** Whether I2's count matches for mm now (`check` would find nothing). */
+  holds(k: Kernel, mm: MmId): boolean {
+    const m = k.s.mms[mm];
+    if (mm === INIT_MM || m.state === 'freed') return true;
+    return m.mm_count === this.refs[mm] + (m.users_ref ? 1 : 0) + m.extra_pins;
   }
 }

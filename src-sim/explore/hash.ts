@@ -1,0 +1,431 @@
+/**
+ * The state hash the explorer deduplicates by: the canonical key of explore/state.ts (`canonicalKey`, the reference
+ * definition of which states are the same), computed straight from the structure into two 32-bit lanes, without
+ * building the text. It leaves out and renumbers exactly what the key does (docs/engine.md "The exploration state and
+ * its hash"); a test checks, over whole explorations, that two states have the same hash iff they have the same key
+ * (tests/explore_hash.test.ts).
+ *
+ * Why this shape: building the key text (JSON.stringify of every object, then one long string) was a third of the
+ * explorer's time. Here numbers are mixed in directly, strings through an intern table (V8 caches a string's own hash,
+ * so a repeated string costs one Map lookup), and values that are replaced, never written in place (TLBs, radix maps,
+ * reverse maps, may_walk lists: model/clone.ts) are hashed once and cached by identity. Unordered collections (a TLB's
+ * entries, a page's reverse map) are summed, which is order-independent without sorting.
+ */
+import { tlbEach, type Tlb } from '../model/tlb.ts';
+import { rforEach, type RadixMap } from '../model/radix.ts';
+import type { Cpu, Device, Mm, Page, Task } from '../model/types.ts';
+import type { ExploreState } from './state.ts';
+
+/** Two 32-bit lanes, mixed independently (murmur3-style rounds with different constants). */
+let h1 = 0;
+let h2 = 0;
+
+function mix(x: number): void {
+  let k = Math.imul(x, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h1 ^= Math.imul(k, 0x1b873593);
+  h1 = ((h1 << 13) | (h1 >>> 19)) * 5 + 0xe6546b64;
+  h1 |= 0;
+  let j = Math.imul(x ^ 0x5bd1e995, 0x85ebca6b);
+  j ^= j >>> 13;
+  h2 = Math.imul(h2 ^ j, 0x27d4eb2f) + 0x165667b1;
+  h2 |= 0;
+}
+
+/** A number: small integers mixed as they are; others (fractions, large) by their two 32-bit halves of a float. */
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+function num(x: number): void {
+  if ((x | 0) === x) mix(x);
+  else {
+    f64[0] = x;
+    mix(u32[0] ^ 0x9e3779b9);
+    mix(u32[1]);
+  }
+}
+
+/** Strings by an intern table: each distinct string gets a 32-bit code (FNV-1a of its text, once). */
+const interned = new Map<string, number>();
+function strCode(s: string): number {
+  let c = interned.get(s);
+  if (c === undefined) {
+    c = 0x811c9dc5 ^ s.length;
+    for (let i = 0; i < s.length; i++) c = Math.imul(c ^ s.charCodeAt(i), 0x01000193);
+    c = (c ^ (c >>> 15)) | 0;
+    if (interned.size > 100_000) interned.clear();
+    interned.set(s, c);
+  }
+  return c;
+}
+const str = (s: string): void => mix(strCode(s));
+
+const T_NULL = 0x51ed2702;
+const T_TRUE = 0x51ed2703;
+const T_FALSE = 0x51ed2704;
+const T_ARR = 0x51ed2705;
+const T_OBJ = 0x51ed2706;
+const T_END = 0x51ed2707;
+const T_STR = 0x51ed2708;
+/** A local whose value is undefined (the key text writes it as `undefined`, unlike null). */
+const T_UNDEFINED = 0x51ed2709;
+
+/**
+ * Any plain value as JSON.stringify would write it: object keys in their order, a key with an undefined value left
+ * out, an array's holes and undefined items as null.
+ */
+function val(v: unknown): void {
+  switch (typeof v) {
+    case 'number':
+      num(v);
+      return;
+    case 'string':
+      mix(T_STR);
+      str(v);
+      return;
+    case 'boolean':
+      mix(v ? T_TRUE : T_FALSE);
+      return;
+    case 'undefined':
+      mix(T_NULL);
+      return;
+    default:
+      if (v === null) mix(T_NULL);
+      else if (Array.isArray(v)) {
+        mix(T_ARR);
+        for (let i = 0; i < v.length; i++) val(v[i]);
+        mix(T_END);
+      } else obj(v as Record<string, unknown>, NONE);
+  }
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** An object's fields in their order, those in `skip` left out (as JSON.stringify of the rest would). */
+function obj(o: Record<string, unknown>, skip: ReadonlySet<string>): void {
+  mix(T_OBJ);
+  for (const key in o) {
+    const v = o[key];
+    if (v === undefined || skip.has(key)) continue;
+    str(key);
+    val(v);
+  }
+  mix(T_END);
+}
+
+/** The hash of a sub-value into a fresh pair of lanes, returned as [h1, h2]; the outer lanes are kept. */
+function apart(f: () => void): [number, number] {
+  const a = h1;
+  const b = h2;
+  h1 = 0x2545f491;
+  h2 = 0x68e31da4;
+  f();
+  const out: [number, number] = [h1, h2];
+  h1 = a;
+  h2 = b;
+  return out;
+}
+
+/**
+ * Values replaced and never written in place (model/clone.ts), hashed once: a TLB's entries (without fill numbers,
+ * summed: no lookup depends on their order), a radix map's entries, a page's reverse map (pairs summed: its order
+ * tells history), a may_walk or unhooked list (in order, as the key has it).
+ */
+const cache = new WeakMap<object, [number, number]>();
+function cached(o: object, f: () => void): void {
+  let c = cache.get(o);
+  if (!c) cache.set(o, (c = apart(f)));
+  mix(c[0]);
+  mix(c[1]);
+}
+
+function tlbHash(t: Tlb): void {
+  cached(t, () => {
+    let s1 = 0;
+    let s2 = 0;
+    let n = 0;
+    tlbEach(t, (e) => {
+      const [a, b] = apart(() => {
+        mix(e.tag);
+        mix(e.mm);
+        num(e.va);
+        mix(e.page);
+        mix((e.walk ? 1 : 0) | (e.write ? 2 : 0) | (e.speculative ? 4 : 0));
+        mix(e.gen);
+      });
+      s1 = (s1 + a) | 0;
+      s2 = (s2 + b) | 0;
+      n++;
+    });
+    mix(n);
+    mix(s1);
+    mix(s2);
+  });
+}
+
+function radixHash(m: RadixMap<unknown>): void {
+  cached(m as object, () => {
+    mix(T_ARR);
+    rforEach(m, (key, v) => {
+      num(key);
+      val(v);
+    });
+    mix(T_END);
+  });
+}
+
+function rmapHash(rmap: number[]): void {
+  cached(rmap, () => {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i + 1 < rmap.length; i += 2) {
+      const [a, b] = apart(() => {
+        mix(rmap[i]);
+        num(rmap[i + 1]);
+      });
+      s1 = (s1 + a) | 0;
+      s2 = (s2 + b) | 0;
+    }
+    mix(rmap.length >> 1);
+    mix(s1);
+    mix(s2);
+  });
+}
+
+const listHash = (l: unknown[]): void => cached(l, () => val(l));
+
+/** Frame names the kernel generates (see GENERATED in state.ts): hashed as the empty name. */
+const GENERATED = /^(pfn\d+|pt:.*|pgd:.*)$/;
+const pageNames = new Map<string, number>();
+function pageName(name: string): void {
+  let c = pageNames.get(name);
+  if (c === undefined) {
+    c = GENERATED.test(name) ? strCode('') : strCode(name);
+    if (pageNames.size > 100_000) pageNames.clear();
+    pageNames.set(name, c);
+  }
+  mix(c);
+}
+
+// full_mb is a count of barriers and asid_gen is for display: the key leaves both out (explore/state.ts)
+const CPU_SKIP = new Set(['id', 'ipi_queue', 'stack', 'op', 'tlb', 'full_mb', 'asid_gen']);
+const ID_SKIP = new Set(['id']);
+const MM_SKIP = new Set(['id', 'pte', 'pt', 'unflushed', 'sec_unflushed', 'unhooked']);
+const PAGE_SKIP = new Set(['id', 'name', 'owner', 'freed_by', 'rmap', 'may_walk']);
+const DEVICE_SKIP = new Set(['id', 'tlb']);
+
+/** IPI ids renumbered in the order met (CPUs in order, each stack bottom up, then each queue). */
+const ipiIds: number[] = [];
+function ipiOf(id: number): number {
+  let n = ipiIds.indexOf(id);
+  if (n < 0) {
+    n = ipiIds.length;
+    ipiIds.push(id);
+  }
+  return n;
+}
+
+/**
+ * Frame locals or IPI arguments, the IPI id renumbered: each (key, value) pair hashed apart and the pairs summed, which
+ * is the key's sorted order without sorting (a frame's locals may have been set in any order).
+ */
+function locals(l: Record<string, unknown>): void {
+  const a0 = h1;
+  const b0 = h2;
+  let s1 = 0;
+  let s2 = 0;
+  let n = 0;
+  for (const key in l) {
+    const v = l[key];
+    h1 = 0x2545f491;
+    h2 = 0x68e31da4;
+    str(key);
+    if (key === 'ipi') mix(ipiOf(v as number));
+    else if (v === undefined) mix(T_UNDEFINED);
+    else val(v);
+    s1 = (s1 + h1) | 0;
+    s2 = (s2 + h2) | 0;
+    n++;
+  }
+  h1 = a0;
+  h2 = b0;
+  mix(T_OBJ);
+  mix(n);
+  mix(s1);
+  mix(s2);
+}
+
+/** A set of small ids given as the first n of `ids` (order-free: summed mixes). */
+function idSet(ids: number[], n: number): void {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = (s + Math.imul(ids[i] + 0x3c6ef372, 0x9e3779b1)) | 0;
+  mix(n);
+  mix(s);
+}
+
+/** Each object's own hash (two lanes per object, by id), kept with a state so that a child rehashes what it wrote. */
+export interface ObjectHashes {
+  cpus: number[];
+  tasks: number[];
+  mms: number[];
+  pages: number[];
+  devices: number[];
+}
+
+/** A CPU without its stack and IPI queue (hashed with the whole state: their IPI ids are renumbered state-wide). */
+function cpuHash(c: Cpu): void {
+  obj(c as unknown as Record<string, unknown>, CPU_SKIP);
+  str(c.op === 'blocked' ? 'running' : c.op);
+  tlbHash(c.tlb);
+}
+const taskHash = (t: Task): void => obj(t as unknown as Record<string, unknown>, ID_SKIP);
+function mmHash(m: Mm): void {
+  obj(m as unknown as Record<string, unknown>, MM_SKIP);
+  radixHash(m.pte);
+  radixHash(m.pt);
+  radixHash(m.unflushed);
+  radixHash(m.sec_unflushed);
+  listHash(m.unhooked);
+}
+function pageHash(p: Page): void {
+  pageName(p.name);
+  obj(p as unknown as Record<string, unknown>, PAGE_SKIP);
+  listHash(p.may_walk);
+  rmapHash(p.rmap);
+}
+function deviceHash(d: Device): void {
+  obj(d as unknown as Record<string, unknown>, DEVICE_SKIP);
+  tlbHash(d.tlb);
+}
+
+/**
+ * The objects' hashes of a state: all of them, or (given its parent's and the objects written since, `Kernel.kfDirty`
+ * of the state's own kernel, which starts empty at a fork) only those written or created.
+ */
+function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
+  const s = x.k.s;
+  const dirty = x.k.kfDirty;
+  const part = <T>(list: T[], before: number[] | undefined, written: Set<number>, f: (o: T) => void): number[] => {
+    let out: number[];
+    let from = 0;
+    const hashAt = (i: number): void => {
+      const a0 = h1;
+      const b0 = h2;
+      h1 = 0x2545f491;
+      h2 = 0x68e31da4;
+      f(list[i]);
+      out[i * 2] = h1;
+      out[i * 2 + 1] = h2;
+      h1 = a0;
+      h2 = b0;
+    };
+    if (before) {
+      from = Math.min(before.length >> 1, list.length);
+      out = before.length === list.length * 2 ? before.slice() : before.slice(0, from * 2);
+      for (const i of written) if (i < from) hashAt(i);
+    } else out = [];
+    for (let i = from; i < list.length; i++) hashAt(i);
+    return out;
+  };
+  return {
+    cpus: part(s.cpus, parent?.cpus, dirty.cpus, cpuHash),
+    tasks: part(s.tasks, parent?.tasks, dirty.tasks, taskHash),
+    mms: part(s.mms, parent?.mms, dirty.mms, mmHash),
+    pages: part(s.pages, parent?.pages, dirty.pages, pageHash),
+    devices: part(s.devices, parent?.devices, dirty.devices, deviceHash),
+  };
+}
+
+function mixAll(h: number[]): void {
+  mix(h.length);
+  for (let i = 0; i < h.length; i++) mix(h[i]);
+}
+
+/**
+ * The 64-bit hash of an exploration state, as two 32-bit numbers, with `extra` (the explorer's program counters and
+ * hardware budget) mixed in. Same hash iff same `canonicalKey` (up to hash collisions). Given the parent's object
+ * hashes, only the objects this state's kernel wrote since its fork are hashed again; `objects` is what a child needs.
+ */
+export function hashState(x: ExploreState, extra: readonly number[] = [], parent?: ObjectHashes): { h: [number, number]; objects: ObjectHashes } {
+  const objects = objectHashes(x, parent);
+  const s = x.k.s;
+  h1 = 0x3a8f05c5;
+  h2 = 0x1b56c4e9;
+  ipiIds.length = 0;
+  mixAll(objects.cpus);
+  for (const c of s.cpus) {
+    mix(0xc0);
+    for (const f of c.stack) {
+      mix(0xf0);
+      str(f.fn);
+      str(f.pc);
+      str(f.ret);
+      mix(f.irq ? 1 : 0);
+      locals(f.l);
+    }
+    for (const q of c.ipi_queue) {
+      mix(0xa0);
+      mix(ipiOf(q.id));
+      str(q.kind);
+      mix(q.from);
+      locals(q.args);
+    }
+  }
+  // In-flight IPIs in the order of their renumbered ids (every such IPI is met above: its sender waits on it, or a
+  // target holds it in its queue or its stack).
+  const inflight = s.ipis_inflight;
+  const byNo: Array<number[] | undefined> = [];
+  let extraIpis = 0;
+  for (const id in inflight) {
+    const n = ipiOf(Number(id));
+    byNo[n] = inflight[id];
+    extraIpis++;
+  }
+  mix(0xe0);
+  mix(extraIpis);
+  for (let n = 0; n < byNo.length; n++) {
+    const targets = byNo[n];
+    if (!targets) continue;
+    mix(n);
+    val(targets);
+  }
+  mix(0x70);
+  mixAll(objects.tasks);
+  mix(0x30);
+  mixAll(objects.mms);
+  mix(0x90);
+  mixAll(objects.pages);
+  mix(0x11);
+  val(s.free_list);
+  mix(0xd0);
+  mixAll(objects.devices);
+  mix(0x12);
+  num(s.next_ctx_id);
+  // arm64's ASID allocator, with a bounded ASID space (null otherwise)
+  mix(0x17);
+  if (s.asid_alloc) val(s.asid_alloc);
+  const { standing, i2Due } = x.checker.futureKey(x.k);
+  mix(0x13);
+  val(standing);
+  mix(0x14);
+  val(i2Due);
+  const k = x.k;
+  mix(0x15);
+  idSet(k.dirtyCpus.ids, k.dirtyCpus.n);
+  idSet(k.dirtyTasks.ids, k.dirtyTasks.n);
+  idSet(k.dirtyMms.ids, k.dirtyMms.n);
+  mix(k.deviceTouched ? 1 : 0);
+  mix(0x16);
+  for (const e of extra) num(e);
+  // final avalanche of each lane
+  let a = h1 ^ (h1 >>> 16);
+  a = Math.imul(a, 0x85ebca6b);
+  a ^= a >>> 13;
+  a = Math.imul(a, 0xc2b2ae35);
+  a ^= a >>> 16;
+  let b = h2 ^ (h2 >>> 15);
+  b = Math.imul(b, 0x2c1b3c6d);
+  b ^= b >>> 12;
+  b = Math.imul(b, 0x297a2d39);
+  b ^= b >>> 15;
+  return { h: [a | 0, b | 0], objects };
+}
