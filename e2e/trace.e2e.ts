@@ -13,7 +13,7 @@ const { open } = usePages();
 const FILE = 'tests/fixtures/traces/x86-6.18-lazytlb-demo.tracefs.txt';
 const NAME = 'x86-6.18-lazytlb-demo.tracefs.txt';
 
-function importHere(options: { cpus?: number[]; from?: number; to?: number } = {}) {
+function importHere(options: { cpus?: number[]; from?: number; to?: number; era?: string } = {}) {
   const imp = new TraceImport({ name: NAME, ...options });
   imp.push(readFileSync(FILE, 'utf8'));
   return imp.finish();
@@ -38,7 +38,33 @@ describe('kernel trace import', () => {
       .map(([k, c]) => [k, String(c.n), String(c.reason0), `${c.flushed} / ${c.pcidKept}`]);
     expect(rows).toEqual(expected);
     expect(await page.getByTestId('trace-scenario').textContent()).toContain(`${here.report.scenario.steps} steps`);
+    // the model against the trace, in the era the trace shows
+    expect(here.conformance.ran).toBe(true);
+    expect(await page.getByTestId('trace-era').textContent()).toContain(`x86 era ${here.report.era.value} (the trace shows it)`);
+    expect(await page.getByTestId('trace-conformance-total').textContent()).toContain(
+      `${here.conformance.agree.toLocaleString('en')} predictions agree, ${here.conformance.disagree} disagree`,
+    );
     await screenshot(page, 'trace-report', { fullPage: false });
+
+    // an older era: its disagreements are listed, each can be shown on the timeline
+    await page.getByTestId('trace-era-choice').selectOption('v4.20');
+    await page.getByTestId('trace-reimport').click();
+    const older = importHere({ era: 'v4.20' });
+    expect(older.conformance.disagree).toBeGreaterThan(0);
+    await expect.poll(async () => (await page.getByTestId('trace-conformance-total').textContent()) ?? '').toContain(`${older.conformance.disagree} disagree`);
+    const listed = page.getByTestId('trace-disagreement');
+    expect(await listed.count()).toBe(Math.min(40, older.conformance.disagree));
+    const first = Object.values(older.conformance.kinds).flatMap((k) => k.disagreements)[0];
+    expect(await listed.first().textContent()).toContain(`line ${first.line}, CPU${first.cpu}:`);
+    await listed.first().scrollIntoViewIfNeeded();
+    await screenshot(page, 'trace-disagreements', { fullPage: false });
+    await listed.first().getByTestId('trace-disagreement-show').click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await settled(page)).toBe(first.microstep! + 1);
+    await page.keyboard.press('Escape');
+    // back to the era the trace shows, for the timeline below
+    await page.getByTestId('file-input').setInputFiles({ name: NAME, mimeType: 'text/plain', buffer: readFileSync(FILE) });
+    await page.getByTestId('trace-report').waitFor();
 
     await page.getByTestId('trace-show').click();
     await dialog.waitFor({ state: 'hidden' });

@@ -15,6 +15,7 @@ import { ARCHES } from './arch/index.ts';
 import { TraceImport } from './trace/import.ts';
 import { feedStream } from './trace/stream.ts';
 import { scenarioPieces } from './trace/scenario.ts';
+import { x86Eras } from './trace/era.ts';
 import { ScenarioError, locateScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
@@ -217,10 +218,10 @@ async function importTrace(req: Extract<SimRequest, { type: 'sim/traceRequested'
   });
   const { report, scenario } = imp.finish();
   if (report.fatal) throw new ScenarioError('', `${quote(name)}: ${report.fatal}`);
-  return { type: 'sim/traceImported', seq: req.seq, report, scenario: scenario ? [...scenarioPieces(scenario)].join('') : null };
+  return { type: 'sim/traceImported', seq: req.seq, report, scenario: scenario ? [...scenarioPieces(scenario)].join('') : null, eras: x86Eras() };
 }
 
-function traceOptions(v: unknown): { arch: Arch | null; cpus: number[] | null; from: number | null; to: number | null } {
+function traceOptions(v: unknown): { arch: Arch | null; cpus: number[] | null; from: number | null; to: number | null; era: string | null } {
   const o = (v ?? {}) as Partial<Record<keyof TraceOptions, unknown>>;
   const arch = o.arch ?? null;
   if (arch !== null && !(typeof arch === 'string' && Object.hasOwn(ARCHES, arch))) throw new ScenarioError('options.arch', `no architecture ${typeof arch === 'string' ? quote(arch) : shown(arch)} (${Object.keys(ARCHES).join(', ')})`);
@@ -238,7 +239,9 @@ function traceOptions(v: unknown): { arch: Arch | null; cpus: number[] | null; f
   const from = time('from');
   const to = time('to');
   if (from !== null && to !== null && to < from) throw new ScenarioError('options.to', `the window ends (${to}) before it starts (${from})`);
-  return { arch: arch as Arch | null, cpus, from, to };
+  const era = o.era ?? null;
+  if (era !== null && !(typeof era === 'string' && x86Eras().includes(era))) throw new ScenarioError('options.era', `no era ${typeof era === 'string' ? quote(era) : shown(era)} (${x86Eras().join(', ')})`);
+  return { arch: arch as Arch | null, cpus, from, to, era };
 }
 
 /** The scenario a request names: a preset by id, or a user's JSON text (validated by the loader). */

@@ -177,9 +177,9 @@ export class SimClient {
   }
 
   /** Imports a kernel trace file: its report, and the scenario reconstructed from it (JSON text, or null). */
-  async importTrace(file: Blob, name: string, options: TraceOptions): Promise<{ report: TraceReport; scenario: string | null }> {
-    const { report, scenario } = await this.request({ type: 'sim/traceRequested', file, name, options });
-    return { report, scenario };
+  async importTrace(file: Blob, name: string, options: TraceOptions): Promise<{ report: TraceReport; scenario: string | null; eras: readonly string[] }> {
+    const { report, scenario, eras } = await this.request({ type: 'sim/traceRequested', file, name, options });
+    return { report, scenario, eras };
   }
 
   /** Runs another variant beside the loaded one (null: stop comparing). */

@@ -52,6 +52,8 @@ export interface TraceOptions {
   /** A window, in seconds as the trace prints them. */
   from?: number | null;
   to?: number | null;
+  /** The x86 era to run the reconstruction under (an `x86_lazy` value); null: as the trace shows it. */
+  era?: string | null;
 }
 
 /** Which loaded timeline a request is about: the main one (default) or the variant it is compared with. */
@@ -81,8 +83,11 @@ export type SimEvent =
   /** A search's progress (before `sim/explored`, any number of times). */
   | { type: 'sim/exploreProgress'; seq: number; progress: ExploreProgress }
   | { type: 'sim/explored'; seq: number; report: ExploreReport }
-  /** The import's report, and the scenario it wrote as JSON text (null when the window does not fit the format). */
-  | { type: 'sim/traceImported'; seq: number; report: TraceReport; scenario: string | null }
+  /**
+   * The import's report (with the model's conformance to the trace), the scenario it wrote as JSON text (null when the
+   * window does not fit the format), and the eras the import can be asked for.
+   */
+  | { type: 'sim/traceImported'; seq: number; report: TraceReport; scenario: string | null; eras: readonly string[] }
   | { type: 'sim/failed'; seq: number; error: SimError };
 
 /** What the loader says of a scenario text: its first error, placed in the text, or what the file holds. */

@@ -19,6 +19,8 @@ export interface TraceState {
   report: TraceReport | null;
   /** The reconstructed scenario (JSON text), or null when the window does not fit the format. */
   scenario: string | null;
+  /** The x86 eras the import can be asked for (`x86_lazy` values). */
+  eras: readonly string[];
   error: string | null;
 }
 
@@ -30,6 +32,7 @@ export const traceStore = createStore<TraceState>(() => ({
   progress: null,
   report: null,
   scenario: null,
+  eras: [],
   error: null,
 }));
 
@@ -51,9 +54,9 @@ export async function importTrace(file: File, options: TraceOptions = {}): Promi
     },
   });
   try {
-    const { report, scenario } = await client.importTrace(file, file.name, options);
+    const { report, scenario, eras } = await client.importTrace(file, file.name, options);
     if (mine !== generation) return;
-    traceStore.setState({ status: 'done', report, scenario, progress: { done: file.size, total: file.size } });
+    traceStore.setState({ status: 'done', report, scenario, eras, progress: { done: file.size, total: file.size } });
   } catch (e) {
     if (mine !== generation) return;
     traceStore.setState({ status: 'failed', error: (e as Error).message });
@@ -65,11 +68,14 @@ export async function importTrace(file: File, options: TraceOptions = {}): Promi
   }
 }
 
-/** Shows the reconstructed scenario on the timeline (as the user's own scenario: it can be edited and explored). */
-export async function showTraceOnTimeline(): Promise<boolean> {
+/**
+ * Shows the reconstructed scenario on the timeline (as the user's own scenario: it can be edited and explored); with
+ * `microstep`, at the position right after that micro-step (a conformance disagreement's).
+ */
+export async function showTraceOnTimeline(microstep?: number | null): Promise<boolean> {
   const { scenario } = traceStore.getState();
   if (!scenario) return false;
-  const ok = await loadSource({ kind: 'json', text: scenario });
+  const ok = await loadSource({ kind: 'json', text: scenario }, null, microstep == null ? null : () => microstep + 1);
   if (ok) traceStore.setState({ open: false });
   return ok;
 }

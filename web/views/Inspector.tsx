@@ -44,6 +44,21 @@ export function Inspector() {
               <dd>
                 {mmName(c.loaded.mm)} <span className="hint">tag {c.loaded.tag}</span>
               </dd>
+              {c.asid ? (
+                <>
+                  <dt>ASID</dt>
+                  <dd data-testid="inspect-asid">
+                    generation {c.asid.gen}
+                    {c.asid.active !== null || c.asid.reserved !== null ? (
+                      <span className="hint">
+                        {' '}
+                        · active {pair(c.asid.active)} · reserved {pair(c.asid.reserved)}
+                      </span>
+                    ) : null}
+                    {c.asid.flushPending ? <span className="bad-text"> · flush pending</span> : null}
+                  </dd>
+                </>
+              ) : null}
               <dt>interrupts</dt>
               <dd>{c.irqsOff > 0 ? `off (depth ${c.irqsOff})` : 'on'}</dd>
             </dl>
@@ -53,7 +68,14 @@ export function Inspector() {
                   <li key={i} className={f.irq ? 'is-irq' : undefined}>
                     {f.irq ? <span className="hint">IPI </span> : null}
                     <code>
-                      {f.fn} › {f.label}
+                      {f.link ? (
+                        <a href={f.link} target="_blank" rel="noreferrer noopener" title={`${f.fn} in the kernel source of this era`}>
+                          {f.fn}
+                        </a>
+                      ) : (
+                        f.fn
+                      )}{' '}
+                      › {f.label}
                     </code>
                   </li>
                 ))}
@@ -215,3 +237,8 @@ const MmRow = memo(
   },
   (a, b) => a.mm === b.mm && a.name === b.name && a.cells.every((v, i) => v === b.cells[i]),
 );
+
+/** An ASID as generation:number (arm64 active_asids / reserved_asids), or — for none. */
+function pair(p: [number, number] | null): string {
+  return p ? `${p[0]}:${p[1]}` : '—';
+}

@@ -49,6 +49,14 @@ export function Narration() {
           </code>{' '}
           <span className="hint">
             in <code>{ms.src}</code>
+            {ms.link ? (
+              <>
+                {' '}
+                <a href={ms.link} target="_blank" rel="noreferrer noopener" data-testid="narration-source-link" title={`${ms.fn} in the ${summary.kernelSource?.version ?? ''} kernel source`}>
+                  source ({summary.kernelSource?.version ?? 'kernel'})
+                </a>
+              </>
+            ) : null}
           </span>
         </p>
       ) : null}

@@ -178,6 +178,7 @@ function Report({ report }: { report: TraceReport }) {
           ))}
         </tbody>
       </table>
+      <ConformanceView report={report} />
       <p data-testid="trace-scenario">
         {report.scenario.written ? (
           <>
@@ -198,6 +199,8 @@ function Options({ file, report }: { file: File; report: TraceReport | null }) {
   const [from, setFrom] = useState(options.from?.toString() ?? '');
   const [to, setTo] = useState(options.to?.toString() ?? '');
   const [arch, setArch] = useState<string>(options.arch ?? '');
+  const [era, setEra] = useState<string>(options.era ?? '');
+  const eras = useStore(traceStore, (s) => s.eras);
   const [problem, setProblem] = useState('');
   const submit = () => {
     const list = parseCpuList(cpus);
@@ -212,7 +215,7 @@ function Options({ file, report }: { file: File; report: TraceReport | null }) {
     if (typeof f === 'string') return setProblem(f);
     if (typeof t === 'string') return setProblem(t);
     setProblem('');
-    const o: TraceOptions = { cpus: list, from: f, to: t, arch: arch === '' ? null : (arch as TraceOptions['arch']) };
+    const o: TraceOptions = { cpus: list, from: f, to: t, arch: arch === '' ? null : (arch as TraceOptions['arch']), era: era === '' ? null : era };
     void importTrace(file, o);
   };
   return (
@@ -246,6 +249,19 @@ function Options({ file, report }: { file: File; report: TraceReport | null }) {
           ))}
         </select>
       </label>
+      {eras.length ? (
+        <label className="field">
+          <span className="field-label">x86 era</span>
+          <select value={era} onChange={(e) => setEra(e.target.value)} data-testid="trace-era-choice">
+            <option value="">as the trace shows</option>
+            {eras.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       <button type="submit" className="button" data-testid="trace-reimport">
         Import again
       </button>
@@ -257,3 +273,92 @@ function Options({ file, report }: { file: File; report: TraceReport | null }) {
     </form>
   );
 }
+
+/** How many disagreements are listed (all are counted). */
+const LISTED = 40;
+
+/** The model run on the reconstruction against what the kernel printed, per kind of prediction (trace/conformance.ts). */
+function ConformanceView({ report }: { report: TraceReport }) {
+  const c = report.conformance;
+  const era = report.era;
+  const all = Object.entries(c.kinds).flatMap(([kind, k]) => k.disagreements.map((d) => ({ kind, ...d })));
+  return (
+    <section className="trace-conformance" aria-label="The model against the trace" data-testid="trace-conformance">
+      <h3>The model against the trace</h3>
+      <p data-testid="trace-era">
+        {era.value !== null ? (
+          <>
+            Run as x86 era <b>{era.value}</b> ({era.source === 'given' ? 'as chosen' : era.source === 'trace' ? 'the trace shows it' : 'a default'}): {era.evidence}
+            {era.warning ? <span className="bad-text"> — {era.warning}</span> : null}
+          </>
+        ) : (
+          era.evidence
+        )}
+      </p>
+      {!c.ran ? (
+        <p className="hint" data-testid="trace-conformance-skipped">
+          Nothing compared: {c.skipped}
+        </p>
+      ) : (
+        <>
+          <p data-testid="trace-conformance-total">
+            <b className={c.disagree ? 'bad-text' : 'good-text'}>
+              {fmt.format(c.agree)} predictions agree, {fmt.format(c.disagree)} disagree
+            </b>
+            {c.rate !== null ? ` (${(100 * c.rate).toFixed(1)}%)` : ''}; every switch and flush of the trace is compared with what the model did at that step.
+          </p>
+          <table className="trace-table" data-testid="trace-conformance-kinds">
+            <thead>
+              <tr>
+                <th scope="col">prediction</th>
+                <th scope="col">agree</th>
+                <th scope="col">disagree</th>
+              </tr>
+            </thead>
+            <tbody>
+              {Object.entries(c.kinds).map(([kind, k]) => (
+                <tr key={kind}>
+                  <th scope="row">{KIND_TEXT[kind] ?? kind}</th>
+                  <td>{k.agree}</td>
+                  <td className={k.disagree ? 'bad-text' : undefined}>{k.disagree}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {all.length ? (
+            <ol className="trace-disagreements" data-testid="trace-disagreements">
+              {all.slice(0, LISTED).map((d, i) => (
+                <li key={i} data-testid="trace-disagreement">
+                  <span className="hint">line {d.line}, CPU{d.cpu}:</span> the kernel: {d.trace}; the model: {d.model}
+                  {d.at ? (
+                    <>
+                      {' '}
+                      at <code>{d.at}</code>
+                    </>
+                  ) : null}
+                  . <span className="hint">{d.reason}</span>{' '}
+                  {d.microstep !== null ? (
+                    <button type="button" className="link-button" onClick={() => void showTraceOnTimeline(d.microstep)} data-testid="trace-disagreement-show">
+                      show on the timeline
+                    </button>
+                  ) : null}
+                </li>
+              ))}
+              {all.length > LISTED ? <li className="hint">… and {all.length - LISTED} more</li> : null}
+            </ol>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}
+
+const KIND_TEXT: Record<string, string> = {
+  switchCr3: 'a switch writes CR3 (tlb_flush reason 0) or not',
+  cr3Flush: 'that CR3 write flushes or keeps the PCID',
+  remoteSend: 'a flush finds another CPU in mm_cpumask (reason 4)',
+  flushIpi: 'a flush IPI sent to a CPU, or not',
+  handlerInitMm: 'the IPI handler moves a lazy CPU to init_mm',
+  remoteShootdown: 'the IPI handler flushes (reason 1)',
+  localFlush: "the initiator's own flush (reason 3, 0 or 5)",
+};
