@@ -51,6 +51,12 @@ describe('explore', () => {
     await expect.poll(() => steps.count()).toBe((presetById('t2-use-mm-mm-users')!.setup?.length ?? 0) + model.violations[0].schedule.length);
     expect(await steps.last().getAttribute('data-violations')).toContain(model.violations[0].id);
     expect(await page.locator('[data-testid="step"][data-race]').evaluateAll((els) => els.map((e) => e.getAttribute('data-race')))).toEqual(['first', 'second']);
+    // and over the lanes: two columns, in the order they ran
+    const marks = page.getByTestId('race-mark');
+    expect(await marks.evaluateAll((els) => els.map((e) => e.getAttribute('data-race')))).toEqual(['first', 'second']);
+    const [a, b] = await marks.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().left));
+    expect(a).toBeLessThan(b);
+    await screenshot(page, 'explore-counterexample', { fullPage: false });
     expect(problems).toEqual([]);
   });
 
