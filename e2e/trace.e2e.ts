@@ -61,6 +61,11 @@ describe('kernel trace import', () => {
     await listed.first().getByTestId('trace-disagreement-show').click();
     await dialog.waitFor({ state: 'hidden' });
     expect(await settled(page)).toBe(first.microstep! + 1);
+    // every disagreement is marked over the lanes at its micro-step
+    const withStep = Object.values(older.conformance.kinds).flatMap((k) => k.disagreements).filter((d) => d.microstep !== null);
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByTestId('conformance-mark').count()).toBe(Math.min(200, withStep.length));
+    await screenshot(page, 'trace-marks', { fullPage: false });
     await page.keyboard.press('Escape');
     // back to the era the trace shows, for the timeline below
     await page.getByTestId('file-input').setInputFiles({ name: NAME, mimeType: 'text/plain', buffer: readFileSync(FILE) });

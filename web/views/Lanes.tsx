@@ -10,6 +10,7 @@ import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src
 import { fetchCompareTracks, fetchTracks, focusViolation, seek, setWindow, store, type AppState } from '../store.ts';
 import { stepEnd } from '../position.ts';
 import { RaceMarks } from './RaceMarks.tsx';
+import { ConformanceMarks } from './ConformanceMarks.tsx';
 import { DEFAULT_GEOMETRY, LARGE_GEOMETRY, layoutBlocks, layoutIpis, layoutMarkers, layoutRows, type Band, type RowBox } from '../layout/lanes.ts';
 import { mmSwatch } from '../layout/palette.ts';
 import { drawLanes } from './draw-lanes.ts';
@@ -202,6 +203,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
             <canvas ref={canvas} className="lane-canvas" style={{ width: plotWidth, height: viewHeight }} aria-hidden="true" />
           </div>
           <RaceMarks x={x} slot={slot} />
+          {slot === 'main' ? <ConformanceMarks x={x} /> : null}
           <Playhead x={x} slot={slot} />
           <Markers markers={markers} slot={slot} maxX={plotWidth - 18} />
           <LanesText blocks={blocks} rows={rows} />

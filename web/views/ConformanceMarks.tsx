@@ -1,0 +1,48 @@
+import type { ScaleLinear } from 'd3';
+import { useMemo } from 'react';
+import { useStore } from 'zustand';
+import { store } from '../store.ts';
+import { traceStore } from '../trace/state.ts';
+
+/** Most marks drawn (all are listed in the trace dialog). */
+const MAX_MARKS = 200;
+
+/**
+ * Where the model disagreed with the kernel trace the scenario on screen was reconstructed from (the trace dialog's
+ * conformance): a thin mark at each disagreement's micro-step, with what the kernel and the model did as its tooltip.
+ * Shown only while the timeline is that trace's scenario.
+ */
+export function ConformanceMarks({ x }: { x: ScaleLinear<number, number> }) {
+  const source = useStore(store, (s) => s.source);
+  const scenario = useStore(traceStore, (s) => s.scenario);
+  const report = useStore(traceStore, (s) => s.report);
+  const marks = useMemo(() => {
+    if (!report || !scenario || source?.kind !== 'json' || source.text !== scenario) return [];
+    return Object.values(report.conformance.kinds)
+      .flatMap((k) => k.disagreements)
+      .filter((d) => d.microstep !== null)
+      .slice(0, MAX_MARKS);
+  }, [report, scenario, source]);
+  if (!marks.length) return null;
+  const [, right] = x.range();
+  return (
+    <>
+      {marks.map((d, i) => {
+        const px = x(d.microstep! + 1);
+        if (px < 0 || px > right) return null;
+        return (
+          <div
+            key={i}
+            className="conformance-mark"
+            style={{ transform: `translateX(${px}px)` }}
+            data-testid="conformance-mark"
+          >
+            <span className="conformance-label" title={`trace line ${d.line}, CPU${d.cpu}: the kernel: ${d.trace}; the model: ${d.model}. ${d.reason}`}>
+              ≠
+            </span>
+          </div>
+        );
+      })}
+    </>
+  );
+}
