@@ -219,11 +219,20 @@ export class Timeline implements Recorder {
     }
     if (lo >= this.decAt.n || at[lo] !== i) return undefined;
     const out: DecisionInfo[] = [];
-    for (let j = lo; j < this.decAt.n && at[j] === i; j++) {
-      const w = this.decWhat.a[j];
-      const cpu = Math.floor(w / DECISION_IDS) - 1;
-      out.push({ ...(cpu >= 0 ? { cpu: `cpu${cpu}` } : {}), ...this.decTexts[w % DECISION_IDS] });
-    }
+    for (let j = lo; j < this.decAt.n && at[j] === i; j++) out.push(this.decisionOf(j));
+    return out;
+  }
+
+  private decisionOf(j: number): DecisionInfo {
+    const w = this.decWhat.a[j];
+    const cpu = Math.floor(w / DECISION_IDS) - 1;
+    return { ...(cpu >= 0 ? { cpu: `cpu${cpu}` } : {}), ...this.decTexts[w % DECISION_IDS] };
+  }
+
+  /** Every decision of the run, in order, with the micro-step that took it. */
+  decisionList(): Array<DecisionInfo & { microstep: number }> {
+    const out: Array<DecisionInfo & { microstep: number }> = [];
+    for (let j = 0; j < this.decAt.n; j++) out.push({ microstep: this.decAt.a[j], ...this.decisionOf(j) });
     return out;
   }
 
