@@ -11,6 +11,7 @@ import { exitLazyDecision, flushTypeNeeded } from '../src-sim/arch/powerpc.ts';
 import { mipsFlushDecision } from '../src-sim/arch/mips.ts';
 import { alphaIpiDecision, alphaLocalDecision, alphaUsersDecision } from '../src-sim/arch/alpha.ts';
 import { lazyFlushDecision, pteClearDecision } from '../src-sim/arch/s390.ts';
+import { asidFlushPendingDecision, asidNewContextDecision, asidPathDecision } from '../src-sim/arch/arm64_context.ts';
 import type { Config, Snapshot } from '../src-sim/model/types.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
 
@@ -188,13 +189,14 @@ function frozen<T>(v: T): T {
 }
 
 describe('the decision functions are pure: same state, same answer, state untouched', () => {
-  const cases: Array<{ arch: 'x86' | 'powerpc' | 'mips' | 'alpha' | 's390'; config?: Partial<Config>; ask: (s: Snapshot, M: number) => unknown }> = [
+  const cases: Array<{ arch: 'x86' | 'powerpc' | 'mips' | 'alpha' | 's390' | 'arm64'; config?: Partial<Config>; ask: (s: Snapshot, M: number) => unknown }> = [
     { arch: 'x86', config: { x86_lazy: 'v6.14' }, ask: (s, M) => [0, 1].map((c) => { const d = flushDecision(s, c, { mm: M, freed_tables: false, trim_cpumask: true }); return [remoteDecision(s.config, d), localDecision(s.config, d)]; }) },
     { arch: 'x86', config: { x86_invlpgb: true }, ask: (s, M) => [flushPath(s.config, s.mms[M]), asidTransitionDecision(s, s.mms[M])] },
     { arch: 'powerpc', ask: (s, M) => [flushTypeNeeded(s, 0, M, false), flushTypeNeeded(s, 0, M, true), exitLazyDecision(s, 1, M)] },
     { arch: 'powerpc', config: { ppc_lazy_flush: 'pre2020' }, ask: (s, M) => [flushTypeNeeded(s, 0, M, false), exitLazyDecision(s, 1, M)] },
     { arch: 'mips', ask: (s, M) => [mipsFlushDecision(s, 0, s.mms[M]), mipsFlushDecision(s, 1, s.mms[M])] },
     { arch: 'alpha', ask: (s, M) => [alphaLocalDecision(s, 0, M), alphaUsersDecision(s.mms[M]), alphaIpiDecision(s, 1, M, 'ipi_flush_tlb_page')] },
+    { arch: 'arm64', config: { asid_bits: 3 }, ask: (s, M) => [0, 1].map((c) => [asidPathDecision(s, c, s.mms[M].context_id), asidNewContextDecision(s, s.mms[M].context_id), asidFlushPendingDecision(s, c)]) },
     { arch: 's390', ask: (s, M) => [pteClearDecision(s.mms[M], 0, false), pteClearDecision(s.mms[M], 0, true), lazyFlushDecision(s.mms[M])] },
   ];
   for (const c of cases) {
@@ -209,4 +211,26 @@ describe('the decision functions are pure: same state, same answer, state untouc
       expect(JSON.stringify(s)).toBe(text);
     });
   }
+});
+
+describe('arm64 with a bounded ASID space: check_and_switch_context\'s paths', () => {
+  const V = '0x400000';
+  const mms = ['M', 'N', 'P', 'Q'].map((name, i) => ({ name, map: { [V]: `pg${i}` } }));
+  const tasks = [{ name: 'A1', mm: 'M' }, { name: 'B', mm: 'N' }, { name: 'C', mm: 'P' }, { name: 'D', mm: 'Q' }, { name: 'K', kthread: true }];
+  const sw = (cpu: number, to: string): StepFile => ({ cpu, do: 'switch', to });
+  it('a new context rolls the generation over; the lazy CPU takes its pending flush on its next slow path', () => {
+    const r = new Run({ arch: 'arm64', config: { asid_bits: 2 }, mms, tasks, setup: [sw(1, 'A1'), sw(1, 'K'), sw(0, 'B'), sw(0, 'C')], steps: [sw(0, 'D'), sw(1, 'B')] });
+    expect(decided(r, 0)).toEqual([
+      'check_and_switch_context: CPU0 slow path: the mm\'s context is not of the current generation (asid_gen_match fails, check_and_switch_context)',
+      'cpu_asid_lock: CPU0 new context: the mm\'s context is not of the current generation: its reserved ASID or a free one, rolling over if none (new_context)',
+      'cpu_asid_lock: CPU0 local TLB flush: tlb_flush_pending set by a rollover (check_and_switch_context: local_flush_tlb_all)',
+    ]);
+    expect(decided(r, 1)).toEqual([
+      'check_and_switch_context: CPU1 slow path: active_asids is 0: a rollover since this CPU last switched (check_and_switch_context)',
+      'cpu_asid_lock: CPU1 new context: the mm\'s context is not of the current generation: its reserved ASID or a free one, rolling over if none (new_context)',
+      'cpu_asid_lock: CPU1 local TLB flush: tlb_flush_pending set by a rollover (check_and_switch_context: local_flush_tlb_all)',
+    ]);
+    const back = new Run({ arch: 'arm64', config: { asid_bits: 2 }, mms, tasks, setup: [sw(0, 'A1'), sw(0, 'B')], steps: [sw(0, 'A1')] });
+    expect(decided(back, 0)).toEqual(['check_and_switch_context: CPU0 fast path: the mm\'s ASID is of the current generation and active_asids is set (cmpxchg_relaxed, check_and_switch_context)']);
+  });
 });
