@@ -225,6 +225,8 @@ const result = {
   seekMsMax: +Math.max(...seeks).toFixed(3),
   bytesPerMicrostep: gc ? +((after - before) / n).toFixed(1) : null,
   tracksBytesPerMicrostep: +(timeline.tracks.retainedBytes() / n).toFixed(1),
+  /** Arch decisions the run recorded (Kernel.decided: 8 bytes each, in bytesPerMicrostep). */
+  decisions: timeline.decisionCount,
   tracksQueryMs: +percentile(queries, 0.5).toFixed(2),
   tracksQueryCpuLaneItems: tracksItems,
   viewMsP50: +percentile(views, 0.5).toFixed(2),

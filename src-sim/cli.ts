@@ -14,7 +14,7 @@ import { MAX_SCENARIO_CHARS, ScenarioError, expectOf, mib, parseScenarioText, va
 import { presetById, presets } from './scenario/presets.ts';
 import { oneLine, quote } from './scenario/quote.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
-import { findingsByStep } from './protocol/summary.ts';
+import { decisionText, findingsByStep } from './protocol/summary.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
 import { counterexample, findRace, soloActor, type Race } from './explore/counterexample.ts';
 import { CHECK_SCHEMA, EXPLORE_SCHEMA, TRACE_SCHEMA, jsonPieces, runReport } from './timeline/report.ts';
@@ -59,7 +59,7 @@ function roomFor(bytes: number): void {
 }
 
 const USAGE =
-  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] [--ftrace FILE] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--por|--no-por] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--era E] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
+  'usage: npm run sim -- list | run <preset-id|file.json> [--variant NAME] [--json] [--decisions] [--ftrace FILE] | check [preset|file.json|dir ...] [--json] | explore <preset-id|file.json> [--variant NAME] [--max-states N] [--hardware N] [--bfs] [--por|--no-por] [--target ID] [--json] [--out FILE.json: writes FILE-ID.json per violated id] | trace <file> [--arch A] [--era E] [--cpus LIST] [--from T --to T] [--json] [--out FILE]';
 
 /** An argument in a message: bare if it is plain (a preset id, an ordinary path), else quoted, escaped and cut. */
 const arg = (a: string): string => (/^[A-Za-z0-9_./:+@,=~-]{1,120}$/.test(a) ? a : quote(a, 80));
@@ -120,7 +120,7 @@ function list(out: Out): void {
 }
 
 
-function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean, ftrace: string | null): number {
+function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean, ftrace: string | null, decisions: boolean): number {
   let t: Timeline;
   try {
     t = new Timeline(file, variant);
@@ -133,7 +133,7 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
   const setupCount = file.setup?.length ?? 0;
   const stepNo = (i: number) => (i < setupCount ? `setup ${i}` : `step ${i - setupCount}`);
   if (json) {
-    const report = runReport(t);
+    const report = runReport(t, { decisions });
     for (const piece of jsonPieces(report)) out.put(piece);
     out.put('\n');
     // The verdict on stderr too (the JSON has it as `expect`), for scripts that keep stdout for the report.
@@ -151,6 +151,12 @@ function run(out: Out, file: ScenarioFile, variant: string | null, json: boolean
     out.line(`${raced.has(s.index) ? '>' : ' '} ${stepNo(s.index).padEnd(8)} ${s.actor.padEnd(5)} ${s.text.padEnd(48)} ${mark}${s.error ? `: ${s.error}` : ''}`);
     for (const v of violations.get(s.index) ?? []) out.line(`      ! ${v.id} at ${v.fn}.${v.label} [${v.cpus.join(',')}]: ${v.message}`);
     for (const w of warnings.get(s.index) ?? []) out.line(`      ~ ${w.id}: ${w.message}`);
+    if (decisions) {
+      for (let m = s.firstMicrostep; m < s.firstMicrostep + s.microstepCount; m++) {
+        const row = t.microstepRow(m);
+        for (const d of row.decisions ?? []) out.line(`      = ${row.fn}.${row.label}: ${decisionText(d)}`);
+      }
+    }
   }
   if (file.race) out.line(`race (>): ${file.race.note ?? `steps ${file.race.first} and ${file.race.second}`}`);
   const c = t.totals();
@@ -358,6 +364,8 @@ interface Args {
   positional: string[];
   variant: string | null;
   json: boolean;
+  /** run: list the arch's decisions (text: under each step; --json: `decisions`). */
+  decisions: boolean;
   maxStates: number | null;
   bfs: boolean;
   /** `--por`: the sleep-set reduction (docs/engine.md); `--no-por` (the default): every interleaving. */
@@ -392,7 +400,7 @@ function seconds(opt: string, v: string): number {
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv;
-  const a: Args = { cmd, positional: [], variant: null, json: false, maxStates: null, bfs: false, por: false, hardware: null, target: null, arch: null, era: null, ftrace: null, cpus: null, from: null, to: null, out: null };
+  const a: Args = { cmd, positional: [], variant: null, json: false, decisions: false, maxStates: null, bfs: false, por: false, hardware: null, target: null, arch: null, era: null, ftrace: null, cpus: null, from: null, to: null, out: null };
   const seen = new Set<string>();
   const value = (i: number, opt: string, what: string): string => {
     if (seen.has(opt)) throw new UsageError(`${opt} given twice`);
@@ -404,6 +412,7 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < rest.length; i++) {
     const x = rest[i];
     if (x === '--json') a.json = true;
+    else if (x === '--decisions') a.decisions = true;
     else if (x === '--bfs') a.bfs = true;
     else if (x === '--por') a.por = true;
     else if (x === '--no-por') a.por = false;
@@ -455,6 +464,7 @@ function main(out: Out, argv: string[]): number {
   const noArgs = () => {
     if (a.positional.length || a.variant !== null || a.json || exploreOpts || traceOpts || a.ftrace !== null) throw new UsageError(`${a.cmd} takes no arguments; ${USAGE}`);
   };
+  if (a.decisions && a.cmd !== 'run') throw new UsageError(`--decisions is an option of run; ${USAGE}`);
   switch (a.cmd) {
     case 'list':
       noArgs();
@@ -470,7 +480,7 @@ function main(out: Out, argv: string[]): number {
       if (exploreOpts) throw new UsageError(`--max-states, --hardware, --bfs and --target are options of explore; ${USAGE}`);
       if (a.positional.length !== 1) throw new UsageError(`run takes one preset id or file; ${USAGE}`);
       if (traceOpts) throw new UsageError(`--arch, --era, --cpus, --from, --to and --out are options of trace; ${USAGE}`);
-      return run(out, load(a.positional[0]), a.variant, a.json, a.ftrace);
+      return run(out, load(a.positional[0]), a.variant, a.json, a.ftrace, a.decisions);
     case 'check':
       if (a.ftrace !== null) throw new UsageError(`--ftrace is an option of run; ${USAGE}`);
       if (a.variant !== null || exploreOpts || traceOpts) throw new UsageError(`check takes preset ids, files, folders and --json; ${USAGE}`);

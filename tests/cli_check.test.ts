@@ -58,6 +58,15 @@ describe('versioned --json shapes (docs/cli-json.md)', () => {
     expect(JSON.parse(cli('explore', 't2-use-mm-mm-users', '--variant', 'buggy', '--json').stdout).schema).toBe('lazytlb-explore/1');
     expect(JSON.parse(cli('trace', 'tests/fixtures/traces/x86-6.18-lazytlb-demo.tracefs.txt', '--json').stdout).schema).toBe('lazytlb-trace/2');
   });
+  it('run --decisions lists each arch decision with its reason (--json: `decisions`, absent without the flag)', () => {
+    const j = JSON.parse(cli('run', 't2-use-mm-mm-users', '--variant', 'buggy', '--json', '--decisions').stdout);
+    expect(j.decisions).toContainEqual({ microstep: expect.any(Number), step: 2, fn: 'do_exit_flush_lazy_tlb', label: 'do_exit_flush_lazy_tlb', cpu: 'cpu1', decision: 'no flush', reason: 'current->mm == mm: taken for the flushing CPU itself (do_exit_flush_lazy_tlb)' });
+    expect(JSON.parse(cli('run', 't2-use-mm-mm-users', '--variant', 'buggy', '--json').stdout).decisions).toBeUndefined();
+    expect(cli('run', 't2-use-mm-mm-users', '--variant', 'buggy', '--decisions').stdout).toContain('      = do_exit_flush_lazy_tlb.do_exit_flush_lazy_tlb: CPU1 no flush: current->mm == mm');
+    const bad = cli('check', '--decisions');
+    expect(bad.stderr).toMatch(/^lazytlb: --decisions is an option of run/);
+    expect(bad.status).toBe(2);
+  });
   it('every schema the code names is documented', () => {
     const doc = readFileSync('docs/cli-json.md', 'utf8');
     for (const s of ['lazytlb-run/1', 'lazytlb-check/1', 'lazytlb-explore/1', 'lazytlb-trace/2']) expect(doc).toContain(`"schema": "${s}"`);

@@ -26,7 +26,8 @@ import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
+import { INIT_MM, type CpuId, type Mm, type MmId, type TaskId } from '../model/types.ts';
+import type { Decision } from '../engine/policy.ts';
 import { defineArch, type ArchPolicy } from './policy.ts';
 
 const SMP = 'arch/alpha/kernel/smp.c';
@@ -73,9 +74,33 @@ function flushTlbCurrent(k: Kernel, c: CpuId, mm: MmId, va: number): void {
   tlbInvalidate(k, c, cpu.tag, cpu.loaded_mm, va, va + 1);
 }
 
-/** The handlers' test: is mm this CPU's current->active_mm? (asn_lock not modelled.) */
-function isActiveMm(k: Kernel, c: CpuId, mm: MmId): boolean {
-  return k.s.tasks[k.s.cpus[c].curr].active_mm === mm;
+/** What alpha's flush decisions read: a working state or a snapshot. */
+type AlphaState = { readonly cpus: ReadonlyArray<{ readonly curr: TaskId }>; readonly tasks: ReadonlyArray<{ readonly active_mm: MmId }> };
+
+/** The flush's and the handlers' test: is mm this CPU's current->active_mm? (asn_lock not modelled.) */
+function isActiveMm(s: AlphaState, c: CpuId, mm: MmId): boolean {
+  return s.tasks[s.cpus[c].curr].active_mm === mm;
+}
+
+/** flush_tlb_mm / flush_tlb_page: flush here first only if mm is current->active_mm. Pure. */
+export function alphaLocalDecision(s: AlphaState, c: CpuId, mm: MmId): Decision & { local: boolean } {
+  return isActiveMm(s, c, mm)
+    ? { local: true, decision: 'flush current TLB set', reason: 'mm == current->active_mm (flush_tlb_mm: flush_tlb_current)' }
+    : { local: false, decision: 'IPI every other CPU', reason: 'mm != current->active_mm: nothing to flush here (flush_tlb_mm)' };
+}
+
+/** After the local flush: mm_users <= 1 drops the other CPUs' contexts instead of sending IPIs (the T2 shortcut). Pure. */
+export function alphaUsersDecision(m: Readonly<Mm>): Decision & { zero: boolean } {
+  return m.mm_users <= 1
+    ? { zero: true, decision: 'zero other contexts, no IPI', reason: 'mm_users <= 1: the other CPUs only lose mm->context[cpu] (flush_tlb_mm)' }
+    : { zero: false, decision: 'IPI every other CPU', reason: 'mm_users > 1 (flush_tlb_mm: smp_call_function)' };
+}
+
+/** A flush IPI on CPU c: flush "the current TLB set" if mm is its current->active_mm, else drop its context. Pure. */
+export function alphaIpiDecision(s: AlphaState, c: CpuId, mm: MmId, handler: 'ipi_flush_tlb_mm' | 'ipi_flush_tlb_page'): Decision & { current: boolean } {
+  return isActiveMm(s, c, mm)
+    ? { current: true, decision: 'flush current TLB set', reason: `mm == current->active_mm (${handler})` }
+    : { current: false, decision: 'drop context', reason: `mm != current->active_mm: flush_tlb_other (${handler})` };
 }
 
 defineFn('switch_mm_irqs_off@alpha', CTX, {
@@ -102,12 +127,16 @@ defineFn('flush_tlb_mm_range@alpha', SMP, {
     const end = f.l.end as number;
     f.l.covered = coveredChanges(k, mm, start, end);
     f.l.va = end === start + 1 ? start : -1;
-    return isActiveMm(k, c.id, mm) ? 'flush_tlb_current' : 'smp_call_function';
+    const d = alphaLocalDecision(k.s, c.id, mm);
+    k.decided(d);
+    return d.local ? 'flush_tlb_current' : 'smp_call_function';
   },
   flush_tlb_current(k, c, f) {
     const mm = f.l.mm as MmId;
     flushTlbCurrent(k, c.id, mm, f.l.va as number);
-    return k.s.mms[mm].mm_users <= 1 ? 'zero_other_contexts' : 'smp_call_function';
+    const d = alphaUsersDecision(k.s.mms[mm]);
+    k.decided(d);
+    return d.zero ? 'zero_other_contexts' : 'smp_call_function';
   },
   /** mm_users <= 1: the other CPUs only lose their context for the mm; no IPI. */
   zero_other_contexts(k, c, f) {
@@ -134,7 +163,9 @@ defineFn('ipi_flush_tlb_mm@alpha', SMP, {
   /** The mm is current->active_mm: a new ASN, loaded; otherwise drop the context. */
   ipi_flush_tlb_mm(k, c, f) {
     const mm = f.l.mm as MmId;
-    if (isActiveMm(k, c.id, mm)) flushTlbCurrent(k, c.id, mm, -1);
+    const d = alphaIpiDecision(k.s, c.id, mm, 'ipi_flush_tlb_mm');
+    k.decided(d, c.id);
+    if (d.current) flushTlbCurrent(k, c.id, mm, -1);
     else flushTlbOther(k, c.id, mm);
     return RET;
   },
@@ -144,7 +175,9 @@ defineFn('ipi_flush_tlb_page@alpha', SMP, {
   /** The mm is current->active_mm: tbi() under the ASN in the hardware now; otherwise drop the context. */
   ipi_flush_tlb_page(k, c, f) {
     const mm = f.l.mm as MmId;
-    if (isActiveMm(k, c.id, mm)) flushTlbCurrent(k, c.id, mm, f.l.va as number);
+    const d = alphaIpiDecision(k.s, c.id, mm, 'ipi_flush_tlb_page');
+    k.decided(d, c.id);
+    if (d.current) flushTlbCurrent(k, c.id, mm, f.l.va as number);
     else flushTlbOther(k, c.id, mm);
     return RET;
   },

@@ -17,7 +17,7 @@ import { hwLoad, tlbFlushAll, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { INIT_MM, type MmId } from '../model/types.ts';
-import { asidConfigError, asidOf, asidsInit, generationMatches, generationOf, newContext, takeFlushPending } from './arm64_context.ts';
+import { asidConfigError, asidOf, asidFlushPendingDecision, asidNewContextDecision, asidPathDecision, asidsInit, generationOf, newContext, takeFlushPending } from './arm64_context.ts';
 import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
 /** ASID(mm): the number TLBI by ASID uses (the low bits of context.id; unbounded, the mm's one ASID). */
@@ -44,7 +44,9 @@ defineFn('switch_mm_irqs_off@arm64', 'arch/arm64/include/asm/mmu_context.h', {
       return RET;
     }
     const ctx = k.s.mms[next].context_id;
-    if (c.active_asids !== 0 && generationMatches(k, ctx)) {
+    const d = asidPathDecision(k.s, c.id, ctx);
+    k.decided(d, c.id);
+    if (d.fast) {
       k.cpu(c.id).active_asids = ctx;
       f.l.ctx = ctx;
       return 'cpu_switch_mm';
@@ -58,10 +60,14 @@ defineFn('switch_mm_irqs_off@arm64', 'arch/arm64/include/asm/mmu_context.h', {
   cpu_asid_lock(k, c, f) {
     const next = f.l.next as MmId;
     let ctx = k.s.mms[next].context_id;
-    if (!generationMatches(k, ctx)) {
+    const fresh = asidNewContextDecision(k.s, ctx);
+    if (fresh) {
+      k.decided(fresh, c.id);
       ctx = newContext(k, next);
       k.mm(next).context_id = ctx;
     }
+    const flush = asidFlushPendingDecision(k.s, c.id);
+    if (flush) k.decided(flush, c.id);
     if (takeFlushPending(k, c.id)) tlbFlushAll(k, c.id);
     k.cpu(c.id).active_asids = ctx;
     f.l.ctx = ctx;

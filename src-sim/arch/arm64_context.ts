@@ -15,6 +15,7 @@
  * cpu_asid_lock) is one atomic micro-step; 2^asid_bits may be any power of two (the hardware has 8 or 16 bits).
  */
 import type { Kernel } from '../engine/kernel.ts';
+import type { Decision } from '../engine/policy.ts';
 import type { AsidAlloc, Config, CpuId, MmId, SimState } from '../model/types.ts';
 
 /** NUM_USER_ASIDS (also ASID_FIRST_VERSION: one generation step). */
@@ -37,6 +38,37 @@ export function asidConfigError(config: Readonly<Config>, cpus: number): string 
     return `asid_bits ${config.asid_bits} gives ${n} ASIDs, too few for ${cpus} CPUs on arm64: after a rollover each CPU may hold one reserved and ASID 0 is init_mm's (asids_init wants ASIDs - 1 > CPUs; use asid_bits ${Math.ceil(Math.log2(cpus + 2))} or more)`;
   }
   return null;
+}
+
+/** What the ASID decisions read: a working state or a snapshot. */
+export interface AsidState {
+  readonly config: Readonly<Config>;
+  readonly asid_alloc: Readonly<AsidAlloc> | null;
+  readonly cpus: ReadonlyArray<{ readonly active_asids: number }>;
+}
+
+const sameGeneration = (s: AsidState, ctx: number): boolean =>
+  Math.floor(ctx / numAsids(s.config)) === Math.floor(s.asid_alloc!.asid_generation / numAsids(s.config));
+
+/**
+ * check_and_switch_context with a bounded ASID space: the lock-free fast path (the mm's ASID is of the current
+ * generation and this CPU's active_asids was not zeroed by a rollover since its last switch), or the slow path under
+ * cpu_asid_lock, and why. Pure.
+ */
+export function asidPathDecision(s: AsidState, c: CpuId, ctx: number): Decision & { fast: boolean } {
+  if (s.cpus[c].active_asids === 0) return { fast: false, decision: 'slow path', reason: 'active_asids is 0: a rollover since this CPU last switched (check_and_switch_context)' };
+  if (!sameGeneration(s, ctx)) return { fast: false, decision: 'slow path', reason: 'the mm\'s context is not of the current generation (asid_gen_match fails, check_and_switch_context)' };
+  return { fast: true, decision: 'fast path', reason: 'the mm\'s ASID is of the current generation and active_asids is set (cmpxchg_relaxed, check_and_switch_context)' };
+}
+
+/** The slow path under cpu_asid_lock, first: a new context if the mm's is not of the current generation, or none. Pure. */
+export function asidNewContextDecision(s: AsidState, ctx: number): Decision | null {
+  return sameGeneration(s, ctx) ? null : { decision: 'new context', reason: 'the mm\'s context is not of the current generation: its reserved ASID or a free one, rolling over if none (new_context)' };
+}
+
+/** Then: a local TLB flush if a rollover (this one or an earlier one) left one pending for this CPU, or none. Pure. */
+export function asidFlushPendingDecision(s: AsidState, c: CpuId): Decision | null {
+  return s.asid_alloc!.tlb_flush_pending[c] ? { decision: 'local TLB flush', reason: 'tlb_flush_pending set by a rollover (check_and_switch_context: local_flush_tlb_all)' } : null;
 }
 
 /** The mm's ASID is of the current generation (asid_gen_match). */

@@ -22,7 +22,8 @@ import { RET, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbFlushAll, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, type CpuId, type MmId, type SimState } from '../model/types.ts';
+import { INIT_MM, type CpuId, type Mm, type MmId, type SimState, type TaskId } from '../model/types.ts';
+import type { Decision } from '../engine/policy.ts';
 import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
 const SMP = 'arch/mips/kernel/smp.c';
@@ -83,12 +84,24 @@ function localFlush(k: Kernel, c: CpuId, mm: MmId, start: number, end: number): 
   else k.s.counters.flushes++;
 }
 
+/**
+ * flush_tlb_range / flush_tlb_mm (arch/mips/kernel/smp.c): with mm_users == 1 and current->mm == mm only the local TLB
+ * is flushed and the other CPUs' ASID contexts for the mm are zeroed; otherwise every other CPU gets the IPI. Pure.
+ */
+export function mipsFlushDecision(s: { readonly cpus: ReadonlyArray<{ readonly curr: TaskId }>; readonly tasks: ReadonlyArray<{ readonly mm: MmId }> }, c: CpuId, m: Readonly<Mm>): Decision & { single: boolean } {
+  return m.mm_users === 1 && s.tasks[s.cpus[c].curr].mm === m.id
+    ? { single: true, decision: 'local only, zero other contexts', reason: 'mm_users == 1 and current->mm == mm: no IPI, the other CPUs only lose their ASID context (flush_tlb_range)' }
+    : { single: false, decision: 'IPI every other CPU', reason: 'mm_users != 1 or current->mm != mm (flush_tlb_range, smp_on_other_tlbs)' };
+}
+
 defineFn('flush_tlb_mm_range@mips', SMP, {
   flush_tlb_range(k, c, f) {
     const mm = f.l.mm as MmId;
     const m = k.s.mms[mm];
     f.l.covered = coveredChanges(k, mm, f.l.start as number, f.l.end as number);
-    const single = m.mm_users === 1 && k.s.tasks[c.curr].mm === mm;
+    const d = mipsFlushDecision(k.s, c.id, m);
+    k.decided(d);
+    const single = d.single;
     f.l.single = single;
     if (single) return 'zero_other_contexts';
     const targets: CpuId[] = [];

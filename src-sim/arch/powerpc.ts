@@ -15,15 +15,14 @@
  * broadcast tlbie reaches every CPU at once.
  */
 import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
-import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { mmgrab, mmgrab_lazy_tlb } from '../kernel/sched_mm.ts';
 import { smp_mb } from '../kernel/barrier.ts';
 import { PRIVATE_EXPEDITED, PRIVATE_EXPEDITED_SYNC_CORE } from '../kernel/membarrier.ts';
-import { INIT_MM, type CpuId, type MmId } from '../model/types.ts';
+import { INIT_MM, type Config, type CpuId, type Mm, type MmId, type TaskId } from '../model/types.ts';
 import { defineArch, type ArchPolicy } from './policy.ts';
-import type { KernelEra } from '../engine/policy.ts';
+import type { Decision, KernelEra } from '../engine/policy.ts';
 
 const RADIX = 'arch/powerpc/mm/book3s64/radix_tlb.c';
 
@@ -66,22 +65,60 @@ defineFn('enter_lazy_tlb@powerpc', 'arch/powerpc/include/asm/mmu_context.h', {
 
 type FlushType = 'none' | 'local' | 'global' | 'exit_lazy_then_local';
 
-/** flush_type_needed (v6) / the mm_is_thread_local + mm_is_singlethreaded tests (pre2020), with the reason shown. */
-export function flushTypeNeeded(k: Kernel, c: CpuId, mm: MmId, fullmm: boolean): { type: FlushType; reason: string } {
-  const m = k.s.mms[mm];
-  const cur = k.s.tasks[k.s.cpus[c].curr];
-  if (m.active_cpus === 0) return { type: 'none', reason: 'active_cpus == 0' };
+/** What flushTypeNeeded reads: a working state or a snapshot. */
+export interface PpcFlushState {
+  readonly config: Readonly<Config>;
+  readonly cpus: ReadonlyArray<{ readonly curr: TaskId }>;
+  readonly tasks: ReadonlyArray<{ readonly mm: MmId; readonly active_mm: MmId }>;
+  readonly mms: ReadonlyArray<Readonly<Mm>>;
+}
+
+const TLBIE = 'tlbie broadcast';
+const EXIT_LAZY = 'IPI lazy users, then local';
+
+/**
+ * Which flush CPU c needs for mm, and the kernel condition (shown in the UI): flush_type_needed (v6), or the
+ * mm_is_thread_local / mm_is_singlethreaded tests of radix__flush_tlb_mm (pre2020). Pure: reads the state only.
+ */
+export function flushTypeNeeded(s: PpcFlushState, c: CpuId, mm: MmId, fullmm: boolean): Decision & { type: FlushType } {
+  const m = s.mms[mm];
+  const cur = s.tasks[s.cpus[c].curr];
+  if (m.active_cpus === 0) return { type: 'none', decision: 'no flush', reason: 'context.active_cpus == 0: no CPU has the mm in its TLB' };
   const local = m.active_cpus <= 1 && m.cpumask[c];
-  if (k.s.config.ppc_lazy_flush === 'pre2020') {
-    if (local) return { type: 'local', reason: 'mm_is_thread_local' };
-    if (m.copros === 0 && m.mm_users <= 1 && cur.mm === mm) return { type: 'exit_lazy_then_local', reason: 'mm_is_singlethreaded: mm_users <= 1 and current->mm == mm' };
-    return { type: 'global', reason: 'other CPUs may hold entries' };
+  if (s.config.ppc_lazy_flush === 'pre2020') {
+    if (local) return { type: 'local', decision: 'local only', reason: 'active_cpus <= 1 and this CPU is in mm_cpumask (mm_is_thread_local)' };
+    if (m.copros === 0 && m.mm_users <= 1 && cur.mm === mm) {
+      return { type: 'exit_lazy_then_local', decision: EXIT_LAZY, reason: 'no copros, mm_users <= 1 and current->mm == mm (mm_is_singlethreaded)' };
+    }
+    return { type: 'global', decision: TLBIE, reason: 'neither mm_is_thread_local nor mm_is_singlethreaded: other CPUs may hold entries' };
   }
-  if (local) return { type: 'local', reason: 'only this CPU is in mm_cpumask' };
-  if (m.copros > 0) return { type: 'global', reason: 'coprocessors attached' };
-  if (fullmm) return { type: 'global', reason: 'fullmm' };
-  if (m.mm_users <= 1 && cur.mm === mm) return { type: 'exit_lazy_then_local', reason: 'mm_users <= 1 and current->mm == mm' };
-  return { type: 'global', reason: 'other CPUs may hold entries' };
+  if (local) return { type: 'local', decision: 'local only', reason: 'active_cpus == 1 and this CPU is in mm_cpumask (flush_type_needed)' };
+  if (m.copros > 0) return { type: 'global', decision: TLBIE, reason: 'copros > 0: the nest MMU needs tlbie (flush_type_needed)' };
+  if (fullmm) return { type: 'global', decision: TLBIE, reason: 'fullmm: the mm is torn down, one tlbie beats IPIs (flush_type_needed)' };
+  if (m.mm_users <= 1 && cur.mm === mm) {
+    return { type: 'exit_lazy_then_local', decision: EXIT_LAZY, reason: 'mm_users <= 1 and current->mm == mm: trim the mask (flush_type_needed, exit_flush_lazy_tlbs)' };
+  }
+  return { type: 'global', decision: TLBIE, reason: 'other CPUs in mm_cpumask may hold entries (flush_type_needed)' };
+}
+
+/**
+ * What an exit_flush_lazy_tlbs IPI does on CPU c (do_exit_flush_lazy_tlb pre2020, exit_lazy_flush_tlb v6), and why.
+ * `next` is the handler's next label. Pure.
+ */
+export function exitLazyDecision(s: PpcFlushState, c: CpuId, mm: MmId): Decision & { next: '_tlbiel_pid' | 'switch_to_init_mm' | 'trim' | 'return' } {
+  const t = s.tasks[s.cpus[c].curr];
+  const pre = s.config.ppc_lazy_flush === 'pre2020';
+  if (t.mm === mm) {
+    return pre
+      ? { next: 'return', decision: 'no flush', reason: 'current->mm == mm: taken for the flushing CPU itself (do_exit_flush_lazy_tlb)' }
+      : { next: '_tlbiel_pid', decision: 'flush only', reason: 'current->mm == mm: a kthread_use_mm user, stays (exit_lazy_flush_tlb)' };
+  }
+  if (t.active_mm === mm) {
+    return { next: 'switch_to_init_mm', decision: 'switch to init_mm', reason: `lazy user: current->active_mm == mm (${pre ? 'do_exit_flush_lazy_tlb' : 'exit_lazy_flush_tlb'})` };
+  }
+  return pre
+    ? { next: '_tlbiel_pid', decision: 'flush only', reason: 'not using the mm: flush its PID here (do_exit_flush_lazy_tlb)' }
+    : { next: 'trim', decision: 'leave mm_cpumask', reason: 'not using the mm: clear own bit, then flush (exit_lazy_flush_tlb)' };
 }
 
 /**
@@ -98,7 +135,9 @@ defineFn('flush_tlb_mm_range@powerpc', RADIX, {
   flush_type_needed(k, c, f) {
     const mm = f.l.mm as MmId;
     f.l.covered = coveredChanges(k, mm, f.l.start as number, f.l.end as number);
-    const { type } = flushTypeNeeded(k, c.id, mm, !!f.l.fullmm);
+    const d = flushTypeNeeded(k.s, c.id, mm, !!f.l.fullmm);
+    k.decided(d);
+    const type = d.type;
     f.l.type = type;
     if (type === 'none') return 'done';
     if (type === 'local') return '_tlbiel_pid';
@@ -149,12 +188,10 @@ defineFn('exit_flush_lazy_tlbs@powerpc', RADIX, {
 /** pre2020 IPI handler. */
 defineFn('do_exit_flush_lazy_tlb@powerpc', RADIX, {
   do_exit_flush_lazy_tlb(k, c, f) {
-    const mm = f.l.mm as MmId;
-    const t = k.s.tasks[c.curr];
     // "Local CPU": assumed to be the sender, since the sender is single-threaded. A kthread in use_mm also has mm == M.
-    if (t.mm === mm) return RET;
-    if (t.active_mm === mm) return 'switch_to_init_mm';
-    return '_tlbiel_pid';
+    const d = exitLazyDecision(k.s, c.id, f.l.mm as MmId);
+    k.decided(d, c.id);
+    return d.next === 'return' ? RET : d.next;
   },
   switch_to_init_mm(k, c, f) {
     mmgrab(k, INIT_MM);
@@ -172,11 +209,10 @@ defineFn('do_exit_flush_lazy_tlb@powerpc', RADIX, {
 /** v6 IPI handler of exit_flush_lazy_tlbs. */
 defineFn('exit_lazy_flush_tlb@powerpc', RADIX, {
   exit_lazy_flush_tlb(k, c, f) {
-    const mm = f.l.mm as MmId;
-    const t = k.s.tasks[c.curr];
-    if (t.mm === mm) return '_tlbiel_pid'; // kthread_use_mm in progress or active: just flush
-    if (t.active_mm === mm) return 'switch_to_init_mm';
-    return 'trim';
+    // kthread_use_mm in progress or active: just flush
+    const d = exitLazyDecision(k.s, c.id, f.l.mm as MmId);
+    k.decided(d, c.id);
+    return d.next === 'return' ? RET : d.next;
   },
   switch_to_init_mm(k, c, f) {
     mmgrab_lazy_tlb(k, INIT_MM);

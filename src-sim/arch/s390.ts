@@ -19,7 +19,8 @@ import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
-import { INIT_MM, NONE, type CpuId, type MmId } from '../model/types.ts';
+import { INIT_MM, NONE, type CpuId, type Mm, type MmId } from '../model/types.ts';
+import type { Decision } from '../engine/policy.ts';
 import { defineArch, type ArchPolicy } from './policy.ts';
 
 const SRC = 'arch/s390/include/asm/mmu_context.h';
@@ -85,11 +86,32 @@ defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
   __tlb_flush_mm_lazy(k, c, f) {
     const mm = f.l.mm as MmId;
     const covered = coveredChanges(k, mm, 0, -1);
-    if (k.s.mms[mm].flush_mm) flushMmEverywhere(k, c.id, mm);
+    const d = lazyFlushDecision(k.s.mms[mm]);
+    k.decided(d);
+    if (d.flush) flushMmEverywhere(k, c.id, mm);
     completeFlush(k, c.id, mm, covered, null);
     return RET;
   },
 });
+
+/**
+ * A PTE change of mm on CPU c (ptep_flush_lazy / ptep_get_and_clear_full, arch/s390/mm/pgtable.c): IPTE at once when
+ * another CPU is attached, else a plain store and a deferred flush (flush_mm). Pure.
+ */
+export function pteClearDecision(m: Readonly<Mm>, c: CpuId, fullmm: boolean): Decision & { ipte: boolean } {
+  if (fullmm) return { ipte: false, decision: 'defer (flush_mm)', reason: 'fullmm: the mm is torn down, plain store, flushed at the end (ptep_get_and_clear_full)' };
+  const others = m.cpumask.some((on, i) => on && i !== c);
+  return others
+    ? { ipte: true, decision: 'IPTE', reason: 'another CPU is attached: invalidate on every CPU at once (ptep_flush_lazy)' }
+    : { ipte: false, decision: 'defer (flush_mm)', reason: 'cpu_attach_mask is this CPU only: plain store, flush_mm set (ptep_flush_lazy)' };
+}
+
+/** __tlb_flush_mm_lazy: flush only when a deferred flush is pending. Pure. */
+export function lazyFlushDecision(m: Readonly<Mm>): Decision & { flush: boolean } {
+  return m.flush_mm
+    ? { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_lazy)' }
+    : { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_lazy)' };
+}
 
 export const s390: ArchPolicy = defineArch({
   name: 's390',
@@ -105,8 +127,9 @@ export const s390: ArchPolicy = defineArch({
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */
   pteClear(k, c, mm, va, fullmm) {
     const m = k.s.mms[mm];
-    const others = m.cpumask.some((on, i) => on && i !== c);
-    if (fullmm || !others) {
+    const d = pteClearDecision(m, c, fullmm);
+    k.decided(d);
+    if (!d.ipte) {
       k.mm(mm).flush_mm = true;
       return;
     }

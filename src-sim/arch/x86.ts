@@ -27,7 +27,7 @@ import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type CpuId, type Mm, type MmId } from '../model/types.ts';
 import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
-import type { KernelEra } from '../engine/policy.ts';
+import type { Decision, KernelEra } from '../engine/policy.ts';
 
 export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
 import { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
@@ -219,7 +219,9 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     smp_mb(k, c.id); // atomic64_inc_return: a full barrier before mm_cpumask and is_lazy are read
     f.l.covered = coveredChanges(k, mm, start, end);
     // 6.15+: an mm with a global ASID is flushed by INVLPGB broadcast, whoever is in its mask.
-    return mmGlobalAsid(k.s.config, m) ? 'broadcast_tlb_flush' : 'flush_tlb_multi';
+    const path = flushPath(k.s.config, m);
+    if (invlpgb(k.s.config)) k.decided(path);
+    return path.broadcast ? 'broadcast_tlb_flush' : 'flush_tlb_multi';
   },
   /** INVLPGB for the mm's global ASID (range or whole PCID), then TLBSYNC: every CPU's TLB, no IPI, no handler. */
   broadcast_tlb_flush(k, _c, f) {
@@ -238,12 +240,9 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     const mm = f.l.mm as MmId;
     const m = k.s.mms[mm];
     if (!m.asid_transition) return 'wait_ipis';
-    const global = mmGlobalAsid(k.s.config, m);
-    for (let i = 0; i < m.cpumask.length; i++) {
-      if (!m.cpumask[i]) continue;
-      const cpu = k.s.cpus[i];
-      if (cpu.loaded_mm === LOADED_MM_SWITCHING || (cpu.loaded_mm === mm && cpu.tag !== global)) return 'flush_tlb_multi';
-    }
+    const d = asidTransitionDecision(k.s, m);
+    k.decided(d);
+    if (d.ipi) return 'flush_tlb_multi';
     k.mm(mm).asid_transition = false;
     return 'wait_ipis';
   },
@@ -265,12 +264,18 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     for (let i = 0; i < m.cpumask.length; i++) {
       if (!m.cpumask[i] || i === c.id) continue;
       others = true;
-      if (flushDecision(k.s, i, info).flush) targets.push(i);
+      const d = flushDecision(k.s, i, info);
+      k.decided(remoteDecision(cfg, d), i);
+      if (d.flush) targets.push(i);
     }
     f.l.ipi = k.sendIpi(c.id, targets, 'flush_tlb_func@x86', info);
     f.l.consider = invlpgb(cfg) && others && !f.l.broadcast;
     let local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
-    if (others && local && lazyCpumask(cfg)) local = flushDecision(k.s, c.id, info).flush;
+    if (others && local && lazyCpumask(cfg)) {
+      const d = flushDecision(k.s, c.id, info);
+      k.decided(localDecision(cfg, d), c.id);
+      local = d.flush;
+    } else if (!others) k.decided(local ? LOCAL_ONLY : NO_FLUSH_HERE, c.id);
     if (!local) return 'wait_ipis';
     // The local flush runs with interrupts off, like the remote handlers.
     k.cpu(c.id).irqs_off++;
@@ -289,6 +294,7 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     const mm = f.l.mm as MmId;
     const m = k.s.mms[mm];
     if (m.global_asid === undefined && mmActiveCpusExceeds(k.s, m, k.s.config.x86_global_asid_cpus)) {
+      k.decided(USE_GLOBAL_ASID);
       const w = k.mm(mm);
       w.global_asid = TLB_NR_DYN_ASIDS + mm;
       w.asid_transition = true;
@@ -369,6 +375,73 @@ export function flushDecision(s: FlushState, c: CpuId, info: { freed_tables: unk
   if (cpu.loaded_mm === info.mm) return { flush: true, reason: 'loaded' };
   if (info.trim_cpumask) return { flush: true, reason: 'trim_cpumask' };
   return { flush: false, reason: 'other-mm' };
+}
+
+/** The kernel function that asks flushDecision's lazy question in this era: should_flush_tlb from 6.14, tlb_is_not_lazy before. */
+function lazyTest(cfg: Readonly<Config>): string {
+  return lazyCpumask(cfg) ? 'should_flush_tlb' : 'tlb_is_not_lazy';
+}
+
+/** The kernel condition behind each flushDecision reason, in the era's names (constants: the timeline interns them). */
+export function flushReasonText(cfg: Readonly<Config>, r: FlushReason): string {
+  switch (r) {
+    case 'v4.14-all':
+      return 'every CPU in mm_cpumask, lazy or not (native_flush_tlb_others before 4.20)';
+    case 'freed_tables':
+      return 'freed_tables: page-table pages are freed, so lazy CPUs too (native_flush_tlb_multi)';
+    case 'asid_transition':
+      return 'mm_in_asid_transition: every CPU of mm_cpumask moves to the global ASID (native_flush_tlb_multi)';
+    case 'lazy':
+      return `is_lazy: catches up through tlb_gen when it switches back (${lazyTest(cfg)})`;
+    case 'not-lazy':
+      return 'in mm_cpumask and not lazy (tlb_is_not_lazy)';
+    case 'switching':
+      return 'loaded_mm == LOADED_MM_SWITCHING: may hold either mm (should_flush_tlb)';
+    case 'loaded':
+      return 'loaded_mm == mm and not lazy (should_flush_tlb)';
+    case 'trim_cpumask':
+      return 'another mm loaded and this flush trims mm_cpumask: it clears its bit (should_trim_cpumask)';
+    case 'other-mm':
+      return 'another mm loaded: its ASID slot is behind tlb_gen, choose_new_asid flushes it (should_flush_tlb)';
+  }
+}
+
+/** A CPU of the mask other than the flusher: IPI'd with flush_tlb_func, or skipped. */
+export function remoteDecision(cfg: Readonly<Config>, d: FlushDecision): Decision {
+  return { decision: d.flush ? 'IPI' : 'skip', reason: flushReasonText(cfg, d.reason) };
+}
+
+/** 6.14+: the flusher asks itself the same question (on_each_cpu_cond_mask includes the local CPU). */
+export function localDecision(cfg: Readonly<Config>, d: FlushDecision): Decision {
+  return { decision: d.flush ? 'flush locally' : 'no local flush', reason: flushReasonText(cfg, d.reason) };
+}
+
+/** No other CPU in mm_cpumask: flush_tlb_mm_range flushes only here, if the mm is loaded here. */
+const LOCAL_ONLY: Decision = { decision: 'local only', reason: 'no other CPU in mm_cpumask and loaded_mm == mm (flush_tlb_mm_range, cpumask_any_but)' };
+const NO_FLUSH_HERE: Decision = { decision: 'no flush', reason: 'no other CPU in mm_cpumask and the mm is not loaded here (flush_tlb_mm_range)' };
+const USE_GLOBAL_ASID: Decision = { decision: 'global ASID', reason: 'active on more than x86_global_asid_cpus CPUs (consider_global_asid, mm_active_cpus_exceeds)' };
+
+/** 6.15+ (INVLPGB): broadcast the flush (the mm has a global ASID) or IPI the mask (flush_tlb_mm_range). Pure. */
+export function flushPath(cfg: Readonly<Config>, m: Readonly<Mm>): Decision & { broadcast: boolean } {
+  return mmGlobalAsid(cfg, m)
+    ? { broadcast: true, decision: 'INVLPGB broadcast', reason: 'the mm has a global ASID: no IPI, flush_tlb_func does not run (mm_global_asid, broadcast_tlb_flush)' }
+    : { broadcast: false, decision: 'IPI', reason: 'no global ASID yet (mm_global_asid == 0): flush_tlb_multi' };
+}
+
+/**
+ * 6.15+, after an INVLPGB of an mm in asid_transition: is a CPU of the mask still mid-switch or on a dynamic slot (then
+ * the mask gets flush_tlb_multi's IPIs), or is the transition over (finish_asid_transition)? Pure.
+ */
+export function asidTransitionDecision(s: FlushState & { cpus: ReadonlyArray<{ tag: number }> }, m: Readonly<Mm>): Decision & { ipi: boolean } {
+  const global = mmGlobalAsid(s.config, m);
+  for (let i = 0; i < m.cpumask.length; i++) {
+    if (!m.cpumask[i]) continue;
+    const cpu = s.cpus[i];
+    if (cpu.loaded_mm === LOADED_MM_SWITCHING || (cpu.loaded_mm === m.id && cpu.tag !== global)) {
+      return { ipi: true, decision: 'IPI the mask', reason: 'a CPU of mm_cpumask still runs the mm on a dynamic ASID (finish_asid_transition)' };
+    }
+  }
+  return { ipi: false, decision: 'transition over', reason: 'every CPU running the mm uses the global ASID (finish_asid_transition)' };
 }
 
 defineFn('flush_tlb_func@x86', SRC, {

@@ -15,7 +15,7 @@
  * The step ends when nothing can move. A sender whose target keeps interrupts off (paused inside an irqs-off region)
  * stays blocked until a later `continue` on the target lets the IPI in.
  */
-import type { ArchPolicy } from './policy.ts';
+import type { ArchPolicy, Decision } from './policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
@@ -45,6 +45,8 @@ export interface Recorder {
   ipiCompleted?(c: CpuId, id: number): void;
   pageFreed?(p: PageId): void;
   pageReused?(p: PageId): void;
+  /** The arch decided something (Kernel.decided), about CPU `cpu` (null: the flush as a whole). */
+  decided?(d: Decision, cpu: CpuId | null): void;
 }
 
 /** The checker's hooks: after every micro-step and operation, and the kernel's events (engine/events.ts). */
@@ -235,6 +237,14 @@ export class Kernel {
   }
   warn(id: string, cpus: CpuId[], objects: string[], message: string): void {
     this.rec.warning({ id, cpus, objects, message }, this.curLabel);
+  }
+
+  /**
+   * Record an arch decision on the micro-step taking it (the recording timeline keeps it for the UI; replays and the
+   * explorer ignore it). Changes nothing in the state.
+   */
+  decided(d: Decision, cpu: CpuId | null = null): void {
+    this.rec.decided?.(d, cpu);
   }
 
   // ---- names for messages ----

@@ -22,6 +22,19 @@ export interface KernelEra {
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */
 export type TraceEvidence = 'x86-only' | 'ipi-raise';
 
+/**
+ * A choice an arch's flush code made (which CPUs get the flush, which kind of flush), with the kernel condition that
+ * made it: what the arch's pure decision functions return, and what the kernel records on the micro-step that took it
+ * (Kernel.decided). Both texts are constants of the arch (a small set), never built from the state: the timeline
+ * interns them.
+ */
+export interface Decision {
+  /** What was decided, short: `skip`, `IPI`, `local only`, `tlbie broadcast`, ... */
+  decision: string;
+  /** The kernel condition, naming the kernel function or test, e.g. `is_lazy (should_flush_tlb)`. */
+  reason: string;
+}
+
 /** A decision of the arch with the reason for it, as the kernel's comments give it. */
 export interface Reasoned {
   value: boolean;

@@ -8,5 +8,5 @@ export type * from './tracks.ts';
 export type * from './explore.ts';
 export type { TraceReport } from '../trace/report.ts';
 export { isBusy } from './tracks.ts';
-export { findingsByStep } from './summary.ts';
+export { decisionText, findingsByStep } from './summary.ts';
 export type { Snapshot } from '../model/types.ts';

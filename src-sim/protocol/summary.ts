@@ -75,6 +75,26 @@ export interface MicrostepRow {
   link?: string;
   /** The file at the era's release. */
   srcLink?: string;
+  /** What the arch decided at this micro-step and why (absent when it decided nothing); see DecisionInfo. */
+  decisions?: DecisionInfo[];
+}
+
+/**
+ * A decision an arch's flush code took at a micro-step (arch/*.ts decision functions, e.g. x86's flushDecision, the
+ * kernel's should_flush_tlb): what, about which CPU, and the kernel condition that made it.
+ */
+export interface DecisionInfo {
+  /** The CPU the decision is about (`cpu1`), absent for a decision about the flush as a whole. */
+  cpu?: string;
+  /** What was decided, short: `skip`, `IPI`, `local only`, `tlbie broadcast`, `IPTE`, ... */
+  decision: string;
+  /** The kernel condition that made it, naming the kernel function or test: `is_lazy (should_flush_tlb)`. */
+  reason: string;
+}
+
+/** One line for the narration: `CPU1 skip: is_lazy (should_flush_tlb)`, or `IPI: ...` for a whole-flush decision. */
+export function decisionText(d: DecisionInfo): string {
+  return `${d.cpu ? `${d.cpu.toUpperCase()} ` : ''}${d.decision}: ${d.reason}`;
 }
 
 /** The kernel release the variant's era is read at (ArchPolicy.era), and where its source can be browsed. */

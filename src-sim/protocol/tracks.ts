@@ -16,6 +16,8 @@
  * what a 6-step preset costs.
  */
 
+import type { DecisionInfo } from './summary.ts';
+
 /** Who acts: a CPU or a device (secondary MMU), by number. Never a string to parse back. */
 export type Actor = { kind: 'cpu'; n: number } | { kind: 'device'; n: number };
 
@@ -283,7 +285,7 @@ export interface PlayheadView {
   /** Index of the step that position t belongs to (the step whose micro-step ran at t; at t = 0 the first step). */
   step: number;
   /** The micro-step that ran at t (null at t = 0). */
-  microstep: { index: number; actor: Actor; fn: string; label: string; src: string; link?: string } | null;
+  microstep: { index: number; actor: Actor; fn: string; label: string; src: string; link?: string; decisions?: DecisionInfo[] } | null;
   cpus: CpuView[];
   devices: DeviceView[];
   mms: MmView[];

@@ -11,7 +11,11 @@ export const CHECK_SCHEMA = 'lazytlb-check/1';
 export const EXPLORE_SCHEMA = 'lazytlb-explore/1';
 export const TRACE_SCHEMA = 'lazytlb-trace/2';
 
-export function runReport(t: Timeline) {
+/**
+ * `decisions` (run --decisions): also list every arch decision with the micro-step that took it (off by default: the
+ * golden timelines hash the default report).
+ */
+export function runReport(t: Timeline, opts: { decisions?: boolean } = {}) {
   const file = t.file;
   const setupCount = file.setup?.length ?? 0;
   const where = (i: number) => (i < setupCount ? { setup: true, step: i } : { step: i - setupCount });
@@ -34,10 +38,19 @@ export function runReport(t: Timeline) {
     countersPerStep: t.counters(),
     expect: t.expectResult(),
     final: summarizeState(t.finalState()),
+    ...(opts.decisions ? { decisions: decisionsReport(t, where) } : {}),
   };
 }
 
 export type RunReport = ReturnType<typeof runReport>;
+
+/** Every arch decision: the micro-step, its step, function and label, the CPU it is about (if one), what and why. */
+function decisionsReport(t: Timeline, where: (i: number) => { setup?: boolean; step: number }) {
+  return t.decisionList().map((d) => {
+    const row = t.microstepRow(d.microstep);
+    return { microstep: d.microstep, ...where(row.step), fn: row.fn, label: row.label, cpu: d.cpu ?? null, decision: d.decision, reason: d.reason };
+  });
+}
 
 /** Containers with at most this many values inside are serialised in one piece. */
 const PIECE_NODES = 256;

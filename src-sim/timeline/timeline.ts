@@ -24,7 +24,8 @@ import { describeStep, opDef } from '../ops/index.ts';
 import { beginStep, makeChoice } from '../ops/resolve.ts';
 import { ScenarioError, expectOf, noteOf, resolveVariant, variantInfos, type ResolvedVariant } from '../scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../scenario/schema.ts';
-import type { Counters, ExpectResult, KernelSourceInfo, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
+import type { Decision } from '../engine/policy.ts';
+import type { Counters, DecisionInfo, ExpectResult, KernelSourceInfo, MicrostepRow, StepInfo, TimelineSummary, ViolationInfo } from '../protocol/summary.ts';
 import type { Actor, MachineInfo, Provenance } from '../protocol/tracks.ts';
 import { TracksRecorder, trimmed } from './tracks.ts';
 import '../kernel/all.ts';
@@ -33,6 +34,8 @@ import '../kernel/all.ts';
 export const KEYFRAME_EVERY = 2048;
 /** Steps between progress reports of a long run. */
 export const PROGRESS_EVERY = 4096;
+/** Distinct decision texts a run may intern (Timeline.decided packs the CPU above them). */
+const DECISION_IDS = 1 << 22;
 
 interface Keyframe {
   /** Micro-steps recorded before this state. */
@@ -80,6 +83,14 @@ export class Timeline implements Recorder {
   /** Per micro-step: (step << 0) and (actor << 16 | label). */
   private msStep = new GrowArray();
   private msWhat = new GrowArray();
+  /**
+   * Arch decisions (Kernel.decided), sparse and in micro-step order: the micro-step of each, and (cpu + 1) << 22 | the
+   * id of its interned (decision, reason) pair (0 for no CPU). The texts are a small set of arch constants.
+   */
+  private decAt = new GrowArray(64);
+  private decWhat = new GrowArray(64);
+  private decTexts: Array<{ decision: string; reason: string }> = [];
+  private decIds = new Map<string, number>();
   private keyframes: Keyframe[] = [];
   /** Number of setup steps; step i < setupLen is setup[i], else steps[i - setupLen]. */
   private setupLen: number;
@@ -182,6 +193,53 @@ export class Timeline implements Recorder {
   pageReused(p: number): void {
     if (this.recording) this.tracks.pageReused(this.k.s, p, this.eventT);
   }
+  decided(d: Decision, cpu: number | null): void {
+    if (!this.recording) return;
+    const key = `${d.decision}\n${d.reason}`;
+    let id = this.decIds.get(key);
+    if (id === undefined) {
+      id = this.decTexts.length;
+      if (id >= DECISION_IDS) throw new Error(`more than ${DECISION_IDS} distinct decision texts: they must be constants`);
+      this.decTexts.push({ decision: d.decision, reason: d.reason });
+      this.decIds.set(key, id);
+    }
+    this.decAt.push(this.eventT - 1);
+    this.decWhat.push((((cpu ?? -1) + 1) * DECISION_IDS + id) >>> 0);
+  }
+
+  /** The decisions taken at micro-step i, in the order taken (absent: none). */
+  decisionsAt(i: number): DecisionInfo[] | undefined {
+    const at = this.decAt.a;
+    let lo = 0;
+    let hi = this.decAt.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= this.decAt.n || at[lo] !== i) return undefined;
+    const out: DecisionInfo[] = [];
+    for (let j = lo; j < this.decAt.n && at[j] === i; j++) out.push(this.decisionOf(j));
+    return out;
+  }
+
+  private decisionOf(j: number): DecisionInfo {
+    const w = this.decWhat.a[j];
+    const cpu = Math.floor(w / DECISION_IDS) - 1;
+    return { ...(cpu >= 0 ? { cpu: `cpu${cpu}` } : {}), ...this.decTexts[w % DECISION_IDS] };
+  }
+
+  /** Every decision of the run, in order, with the micro-step that took it. */
+  decisionList(): Array<DecisionInfo & { microstep: number }> {
+    const out: Array<DecisionInfo & { microstep: number }> = [];
+    for (let j = 0; j < this.decAt.n; j++) out.push({ microstep: this.decAt.a[j], ...this.decisionOf(j) });
+    return out;
+  }
+
+  /** How many decisions the run recorded. */
+  get decisionCount(): number {
+    return this.decAt.n;
+  }
 
   private info(f: Finding, labelId: number): ViolationInfo {
     const l = labelNames[labelId] ?? { fn: '', label: '' };
@@ -236,7 +294,7 @@ export class Timeline implements Recorder {
         lastKf = this.msStep.n;
       }
     }
-    for (const a of [this.msStep, this.msWhat, this.stepFirst, this.stepCount, this.stepOutcome, this.stepCounters]) a.trim();
+    for (const a of [this.msStep, this.msWhat, this.decAt, this.decWhat, this.stepFirst, this.stepCount, this.stepOutcome, this.stepCounters]) a.trim();
     this.tracks.finish();
   }
 
@@ -360,6 +418,7 @@ export class Timeline implements Recorder {
     const what = this.msWhat.a[i];
     const actor = what >>> 16;
     const l = labelNames[what & 0xffff];
+    const decisions = this.decisionsAt(i);
     return {
       index: i,
       step: this.msStep.a[i],
@@ -369,6 +428,7 @@ export class Timeline implements Recorder {
       src: l.src,
       link: this.k.era.identLink(l.fn),
       srcLink: this.k.era.fileLink(l.src),
+      ...(decisions ? { decisions } : {}),
     };
   }
 

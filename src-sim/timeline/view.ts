@@ -82,7 +82,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
   let microstep: PlayheadView['microstep'] = null;
   if (t > 0) {
     const row = tl.microstepRow(t - 1);
-    microstep = { index: t - 1, actor: tl.actorOf(t - 1), fn: row.fn, label: row.label, src: row.src, link: row.link };
+    microstep = { index: t - 1, actor: tl.actorOf(t - 1), fn: row.fn, label: row.label, src: row.src, link: row.link, ...(row.decisions ? { decisions: row.decisions } : {}) };
   }
   return {
     t,
