@@ -60,6 +60,17 @@ export function Narration() {
           </span>
         </p>
       ) : null}
+      {ms?.decisions?.length ? (
+        <ul className="narration-decisions" aria-label="What this micro-step decided, and why" data-testid="narration-decisions">
+          {ms.decisions.map((d, i) => (
+            <li key={i}>
+              <span aria-hidden="true">⤷ </span>
+              {d.cpu ? <b>{d.cpu.toUpperCase()} </b> : null}
+              <b>{d.decision}</b>: <Glossed text={d.reason} linked={linked} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {summary.source ? (
         <p className="narration-source hint" data-testid="narration-source">
           From the thread “{summary.source.subject}”, {summary.source.authors.join(', ')}, {summary.source.date}
