@@ -3,7 +3,7 @@
  * older era shows that era's function and label names, and its source links point at that release.
  */
 import type { Config } from '../model/types.ts';
-import { shownName } from './fn.ts';
+import { fnDef, shownName } from './fn.ts';
 import type { ArchPolicy, KernelEra } from './policy.ts';
 
 /** What the model reads when an arch states no era: the release the docs describe (kernel-semantics.md, v6.12). */
@@ -35,13 +35,21 @@ export class EraNames {
     return `${BROWSER}/${this.era.version}`;
   }
 
-  /** The file at this era's release. */
-  fileLink(src: string): string {
-    return `${BROWSER}/${this.era.version}/source/${src}`;
+  /** The file at this era's release; none for what is not a kernel source file (the MMU, a device). */
+  fileLink(src: string): string | undefined {
+    return isKernelSource(src) ? `${BROWSER}/${this.era.version}/source/${src}` : undefined;
   }
 
-  /** Where this era's function of that name is defined and used (the browser's identifier search). */
-  identLink(registered: string): string {
-    return `${BROWSER}/${this.era.version}/A/ident/${this.fn(registered)}`;
+  /**
+   * Where this era's function of that name is defined and used (the browser's identifier search); none for the
+   * hardware's own steps (a speculative walk, a device access), which are no kernel function.
+   */
+  identLink(registered: string): string | undefined {
+    return isKernelSource(fnDef(registered).src) ? `${BROWSER}/${this.era.version}/A/ident/${this.fn(registered)}` : undefined;
   }
+}
+
+/** A path in the kernel tree (`arch/x86/mm/tlb.c`), not a description of hardware (`hardware MMU`). */
+function isKernelSource(src: string): boolean {
+  return /^[\w.+-]+(\/[\w.+-]+)*\.[chS]$/.test(src);
 }

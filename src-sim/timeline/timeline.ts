@@ -250,7 +250,7 @@ export class Timeline implements Recorder {
       microstep: this.k.inLabel ? this.msStep.n : Math.max(0, this.msStep.n - 1),
       fn: this.k.era.fn(l.fn),
       label: this.k.era.label(l.fn, l.label),
-      ...(l.fn ? { link: this.k.era.identLink(l.fn) } : {}),
+      ...(l.fn && this.k.era.identLink(l.fn) ? { link: this.k.era.identLink(l.fn) } : {}),
       cpus: [...new Set(f.cpus)].map((c) => `cpu${c}`),
       objects: f.objects.filter((o) => o),
       message: f.message,
@@ -426,8 +426,7 @@ export class Timeline implements Recorder {
       fn: this.k.era.fn(l.fn),
       label: this.k.era.label(l.fn, l.label),
       src: l.src,
-      link: this.k.era.identLink(l.fn),
-      srcLink: this.k.era.fileLink(l.src),
+      ...(this.k.era.identLink(l.fn) ? { link: this.k.era.identLink(l.fn), srcLink: this.k.era.fileLink(l.src) } : {}),
       ...(decisions ? { decisions } : {}),
     };
   }
