@@ -44,20 +44,23 @@ export function checkMmCount(k: Kernel, mm: MmId): void {
  * dirty tasks and CPUs), so that checking I2 costs O(1) per mm instead of a pass over every task.
  */
 export class RefTracker {
-  private refs = new Int32Array(16);
-  private taskRef = new Int32Array(16).fill(-1);
-  private cpuRef = new Int32Array(16).fill(-1);
-  private ready = false;
+  private refs: Int32Array;
+  private taskRef: Int32Array;
+  private cpuRef: Int32Array;
+  private ready: boolean;
+
+  /** Empty, or a copy of `from` (built once rather than built empty and replaced: the explorer clones one per move). */
+  constructor(from?: RefTracker) {
+    this.refs = from ? from.refs.slice() : new Int32Array(16);
+    this.taskRef = from ? from.taskRef.slice() : new Int32Array(16).fill(-1);
+    this.cpuRef = from ? from.cpuRef.slice() : new Int32Array(16).fill(-1);
+    this.ready = from ? from.ready : false;
+    this.touched = from ? from.touched.slice() : [];
+  }
 
   /** A copy for another branch of an exploration (the recount is derived from the state; copying is cheaper). */
   clone(): RefTracker {
-    const c = new RefTracker();
-    c.refs = this.refs.slice();
-    c.taskRef = this.taskRef.slice();
-    c.cpuRef = this.cpuRef.slice();
-    c.ready = this.ready;
-    c.touched.push(...this.touched);
-    return c;
+    return new RefTracker(this);
   }
 
   private counted(k: Kernel): boolean {
@@ -87,7 +90,7 @@ export class RefTracker {
   }
 
   /** Mms whose reference recount changed since the caller last took them (`takeTouched`). */
-  readonly touched: number[] = [];
+  readonly touched: number[];
 
   private set(arr: Int32Array, i: number, mm: number): void {
     const old = arr[i];

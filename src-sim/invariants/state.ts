@@ -31,29 +31,33 @@ const NO_MM = -1000;
 
 export class StateChecker {
   /** Keys of the violations currently standing, so each is reported once when it starts. */
-  private standing = new Set<number>();
+  private standing: Set<number>;
   /** x86 ctx_id -> mm, for the mms seen so far (a ctx_id is given once, at mm creation, and never changes). */
-  private ctxToMm = new Map<number, MmId>();
-  private ctxSeen = 0;
+  private ctxToMm: Map<number, MmId>;
+  private ctxSeen: number;
   /**
    * Per task, the active_mm last seen; per mm, the tasks whose active_mm it is. Kept up to date from the dirty tasks
    * of every micro-step, so that the free of an mm re-checks the tasks pointing at it without a pass over every task
    * (tasks are never removed: a scan would grow with the run).
    */
-  private activeOf = new Int32Array(16);
-  private activeSeen = 0;
-  private byActive = new Map<MmId, Set<TaskId>>();
+  private activeOf: Int32Array;
+  private activeSeen: number;
+  private byActive: Map<MmId, Set<TaskId>>;
+
+  /** Empty, or a copy of `from` (built once rather than built empty and replaced: the explorer clones one per move). */
+  constructor(from?: StateChecker) {
+    this.standing = from ? new Set(from.standing) : new Set();
+    this.ctxToMm = from ? new Map(from.ctxToMm) : new Map();
+    this.ctxSeen = from ? from.ctxSeen : 0;
+    this.activeOf = from ? from.activeOf.slice() : new Int32Array(16);
+    this.activeSeen = from ? from.activeSeen : 0;
+    this.byActive = new Map();
+    if (from) for (const [mm, set] of from.byActive) this.byActive.set(mm, new Set(set));
+  }
 
   /** A copy for another branch of an exploration: what it judges next depends on all of this. */
   clone(): StateChecker {
-    const c = new StateChecker();
-    c.standing = new Set(this.standing);
-    c.ctxToMm = new Map(this.ctxToMm);
-    c.ctxSeen = this.ctxSeen;
-    c.activeOf = this.activeOf.slice();
-    c.activeSeen = this.activeSeen;
-    for (const [mm, set] of this.byActive) c.byActive.set(mm, new Set(set));
-    return c;
+    return new StateChecker(this);
   }
 
   /**
