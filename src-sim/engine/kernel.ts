@@ -192,6 +192,15 @@ export class Kernel {
     }
   }
 
+  /**
+   * Whether object `id` of list `kind` is shared with another state and not yet copied here: then nobody writes it in
+   * place any more (whoever writes it copies it first), so what is derived from it may be cached by its identity.
+   */
+  isShared(kind: 0 | 1 | 2 | 3 | 4, id: number): boolean {
+    const c = this.cow;
+    return c !== null && id < c.n[kind] && c.own[c.at[kind] + id] === 0;
+  }
+
   // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
 
   cpu(id: CpuId): Cpu {
