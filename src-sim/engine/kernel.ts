@@ -19,6 +19,7 @@ import type { ArchPolicy, Decision } from './policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
+import { cloneCpu, cloneDevice, cloneMm, clonePage, cloneTask } from '../model/clone.ts';
 import { EraNames } from './era.ts';
 import type { KernelEvents } from './events.ts';
 
@@ -94,6 +95,18 @@ export class Kernel {
   busyCpus = 0;
   /** RCU callbacks queued and not yet invoked (Cpu.rcu_cbs), derived from the state like the counters above. */
   rcuPending = 0;
+  /**
+   * Copy-on-write (explore/state.ts): the state's object lists as they are (not a view), the objects they held when
+   * sharing began (each kind's count and where its flags start in `own`), which of those were copied since, and
+   * whether none was. Objects created after are this state's own. Null: every object is this state's own.
+   */
+  private cow: {
+    lists: [Cpu[], SimState['tasks'], SimState['mms'], SimState['pages'], SimState['devices']];
+    n: [number, number, number, number, number];
+    at: [number, number, number, number, number];
+    own: Uint8Array;
+    none: boolean;
+  } | null = null;
   /** Mms touched during the current operation (for afterOperation checks). */
   readonly opMms = { ids: [] as MmId[], n: 0, flag: new Uint8Array(16) };
 
@@ -144,6 +157,52 @@ export class Kernel {
     }
   }
 
+  /**
+   * From now on this state's objects may be shared with another state's (a branch of an exploration, see
+   * model/clone.ts shareState): each is copied here before its first write, through the write accessors below.
+   */
+  shareObjects(): void {
+    const s = this.s;
+    const c = this.cow;
+    if (c && c.none && c.lists[0] === s.cpus && c.n[1] === s.tasks.length && c.n[2] === s.mms.length && c.n[3] === s.pages.length) return;
+    const n: [number, number, number, number, number] = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
+    const at: [number, number, number, number, number] = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
+    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true };
+  }
+
+  /** Copy-on-write: make object `id` of list `kind` (0 cpus, 1 tasks, 2 mms, 3 pages, 4 devices) this state's own. */
+  private own(kind: 0 | 1 | 2 | 3 | 4, id: number): void {
+    const c = this.cow!;
+    if (id >= c.n[kind] || c.own[c.at[kind] + id]) return;
+    c.own[c.at[kind] + id] = 1;
+    c.none = false;
+    switch (kind) {
+      case 0:
+        c.lists[0][id] = cloneCpu(c.lists[0][id]);
+        break;
+      case 1:
+        c.lists[1][id] = cloneTask(c.lists[1][id]);
+        break;
+      case 2:
+        c.lists[2][id] = cloneMm(c.lists[2][id]);
+        break;
+      case 3:
+        c.lists[3][id] = clonePage(c.lists[3][id]);
+        break;
+      default:
+        c.lists[4][id] = cloneDevice(c.lists[4][id]);
+    }
+  }
+
+  /**
+   * Whether object `id` of list `kind` is shared with another state and not yet copied here: then nobody writes it in
+   * place any more (whoever writes it copies it first), so what is derived from it may be cached by its identity.
+   */
+  isShared(kind: 0 | 1 | 2 | 3 | 4, id: number): boolean {
+    const c = this.cow;
+    return c !== null && id < c.n[kind] && c.own[c.at[kind] + id] === 0;
+  }
+
   // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
 
   cpu(id: CpuId): Cpu {
@@ -152,6 +211,7 @@ export class Kernel {
       this.dirtyCpus.ids[this.dirtyCpus.n++] = id;
       this.kfDirty.cpus.add(id);
     }
+    if (this.cow !== null) this.own(0, id);
     return this.s.cpus[id];
   }
   task(id: TaskId) {
@@ -160,11 +220,13 @@ export class Kernel {
       this.dirtyTasks.ids[this.dirtyTasks.n++] = id;
       this.kfDirty.tasks.add(id);
     }
+    if (this.cow !== null) this.own(1, id);
     return this.s.tasks[id];
   }
   mm(id: MmId) {
     this.markMmDirty(id);
     this.noteOpMm(id);
+    if (this.cow !== null) this.own(2, id);
     return this.s.mms[id];
   }
   private markMmDirty(id: MmId): void {
@@ -188,11 +250,13 @@ export class Kernel {
   }
   page(id: PageId) {
     this.kfDirty.pages.add(id);
+    if (this.cow !== null) this.own(3, id);
     return this.s.pages[id];
   }
   device(id: number) {
     this.kfDirty.devices.add(id);
     this.deviceTouched = true;
+    if (this.cow !== null) this.own(4, id);
     return this.s.devices[id];
   }
   /** A device was written in the current micro-step. */
@@ -393,6 +457,7 @@ export class Kernel {
 
   /** Execute one micro-step on CPU c: the effect of its next label, whose guard holds (see `canStep`). */
   runLabel(c: CpuId): void {
+    if (this.cow !== null) this.own(0, c); // the label writes its CPU (and its frame) through `cpu`
     const cpu = this.s.cpus[c];
     const f = cpu.stack[cpu.stack.length - 1];
     const def = fnDef(f.fn);

@@ -98,15 +98,29 @@ function val(v: unknown): void {
   }
 }
 
-const NONE: ReadonlySet<string> = new Set();
+/**
+ * The keys of one kind of object: each key's string code (strCode) or SKIPPED for a key the hash leaves out, learnt
+ * as met: one lookup per field.
+ */
+const SKIPPED = 2 ** 32;
+class Keys {
+  readonly codes = new Map<string, number>();
+  constructor(readonly skip: ReadonlySet<string>) {}
+}
 
-/** An object's fields in their order, those in `skip` left out (as JSON.stringify of the rest would). */
-function obj(o: Record<string, unknown>, skip: ReadonlySet<string>): void {
+const NONE = new Keys(new Set());
+
+/** An object's fields in their order, those in `keys.skip` left out (as JSON.stringify of the rest would). */
+function obj(o: Record<string, unknown>, keys: Keys): void {
   mix(T_OBJ);
+  const codes = keys.codes;
   for (const key in o) {
     const v = o[key];
-    if (v === undefined || skip.has(key)) continue;
-    str(key);
+    if (v === undefined) continue;
+    let c = codes.get(key);
+    if (c === undefined) codes.set(key, (c = keys.skip.has(key) ? SKIPPED : strCode(key)));
+    if (c === SKIPPED) continue;
+    mix(c);
     val(v);
   }
   mix(T_END);
@@ -207,11 +221,11 @@ function pageName(name: string): void {
 }
 
 // full_mb is a count of barriers and asid_gen is for display: the key leaves both out (explore/state.ts)
-const CPU_SKIP = new Set(['id', 'ipi_queue', 'stack', 'op', 'tlb', 'full_mb', 'asid_gen']);
-const ID_SKIP = new Set(['id']);
-const MM_SKIP = new Set(['id', 'pte', 'pt', 'unflushed', 'sec_unflushed', 'unhooked']);
-const PAGE_SKIP = new Set(['id', 'name', 'owner', 'freed_by', 'rmap', 'may_walk']);
-const DEVICE_SKIP = new Set(['id', 'tlb']);
+const CPU_SKIP = new Keys(new Set(['id', 'ipi_queue', 'stack', 'op', 'tlb', 'full_mb', 'asid_gen']));
+const ID_SKIP = new Keys(new Set(['id']));
+const MM_SKIP = new Keys(new Set(['id', 'pte', 'pt', 'unflushed', 'sec_unflushed', 'unhooked']));
+const PAGE_SKIP = new Keys(new Set(['id', 'name', 'owner', 'freed_by', 'rmap', 'may_walk']));
+const DEVICE_SKIP = new Keys(new Set(['id', 'tlb']));
 
 /** IPI ids renumbered in the order met (CPUs in order, each stack bottom up, then each queue). */
 const ipiIds: number[] = [];
@@ -341,19 +355,25 @@ function mixAll(h: number[]): void {
 }
 
 /**
- * The 64-bit hash of an exploration state, as two 32-bit numbers, with `extra` (the explorer's program counters and
- * hardware budget) mixed in. Same hash iff same `canonicalKey` (up to hash collisions). Given the parent's object
- * hashes, only the objects this state's kernel wrote since its fork are hashed again; `objects` is what a child needs.
+ * A CPU's stack and IPI queue, as one pair of lanes mixed in (nothing if both are empty). Their IPI ids are renumbered
+ * state-wide, so the pair depends on the ids met before this CPU too. A CPU object shared between states is never
+ * written in place again (Kernel.isShared): its pair is cached by identity, with the ids met before it and the ids it
+ * met, and reused while the ids met before it are the same (most moves change one CPU; the others are shared).
  */
-export function hashState(x: ExploreState, extra: readonly number[] = [], parent?: ObjectHashes): { h: [number, number]; objects: ObjectHashes } {
-  const objects = objectHashes(x, parent);
-  const s = x.k.s;
-  h1 = 0x3a8f05c5;
-  h2 = 0x1b56c4e9;
-  ipiIds.length = 0;
-  mixAll(objects.cpus);
-  for (const c of s.cpus) {
-    mix(0xc0);
+const framesCache = new WeakMap<Cpu, { before: number[]; met: number[]; a: number; b: number }>();
+function cpuFrames(c: Cpu, shared: boolean): void {
+  if (!c.stack.length && !c.ipi_queue.length) return;
+  if (shared) {
+    const e = framesCache.get(c);
+    if (e && e.before.length === ipiIds.length && e.before.every((id, i) => id === ipiIds[i])) {
+      for (const id of e.met) ipiIds.push(id);
+      mix(e.a);
+      mix(e.b);
+      return;
+    }
+  }
+  const n0 = ipiIds.length;
+  const [a, b] = apart(() => {
     for (const f of c.stack) {
       mix(0xf0);
       str(f.fn);
@@ -369,6 +389,27 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
       mix(q.from);
       locals(q.args);
     }
+  });
+  mix(a);
+  mix(b);
+  if (shared) framesCache.set(c, { before: ipiIds.slice(0, n0), met: ipiIds.slice(n0), a, b });
+}
+
+/**
+ * The 64-bit hash of an exploration state, as two 32-bit numbers, with `extra` (the explorer's program counters and
+ * hardware budget) mixed in. Same hash iff same `canonicalKey` (up to hash collisions). Given the parent's object
+ * hashes, only the objects this state's kernel wrote since its fork are hashed again; `objects` is what a child needs.
+ */
+export function hashState(x: ExploreState, extra: readonly number[] = [], parent?: ObjectHashes): { h: [number, number]; objects: ObjectHashes } {
+  const objects = objectHashes(x, parent);
+  const s = x.k.s;
+  h1 = 0x3a8f05c5;
+  h2 = 0x1b56c4e9;
+  ipiIds.length = 0;
+  mixAll(objects.cpus);
+  for (let i = 0; i < s.cpus.length; i++) {
+    mix(0xc0);
+    cpuFrames(s.cpus[i], x.k.isShared(0, i));
   }
   // In-flight IPIs in the order of their renumbered ids (every such IPI is met above: its sender waits on it, or a
   // target holds it in its queue or its stack).

@@ -17,7 +17,7 @@ import { enabled, step, type Choice, type HardwareOffers } from '../engine/choic
 import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
 import { ARCHES } from '../arch/index.ts';
 import { Checker } from '../invariants/index.ts';
-import { cloneState } from '../model/clone.ts';
+import { shareState } from '../model/clone.ts';
 import { tlbList, type Tlb } from '../model/tlb.ts';
 import type { SimState } from '../model/types.ts';
 import { initialState } from '../scenario/initial.ts';
@@ -61,11 +61,18 @@ export class ExploreState {
     return this.k.s;
   }
 
-  /** An independent copy: stepping one never changes the other. Findings start empty. */
+  /**
+   * An independent copy: stepping one never changes the other. Findings start empty. The two share their CPU, task,
+   * mm, page and device objects, each copied by the one that writes it first (copy-on-write, Kernel.shareObjects):
+   * a move writes few of them.
+   */
   clone(): ExploreState {
     const checker = this.checker.clone();
     const rec = new Findings();
-    return new ExploreState(this.k.fork(cloneState(this.k.s), rec, checker), checker, rec);
+    this.k.shareObjects();
+    const k = this.k.fork(shareState(this.k.s), rec, checker);
+    k.shareObjects();
+    return new ExploreState(k, checker, rec);
   }
 
   enabled(offers?: HardwareOffers): Choice[] {

@@ -18,18 +18,21 @@ import * as refs from './references.ts';
 import { StateChecker, checkIpiDelivery } from './state.ts';
 
 export class Checker implements InvariantHooks {
-  private state = new StateChecker();
+  private state: StateChecker;
   /** Mms whose I2 accounting waits for a quiescent point. */
-  private pendingI2 = new Set<MmId>();
-  private refs = new RefTracker();
+  private pendingI2: Set<MmId>;
+  private refs: RefTracker;
+
+  /** Empty, or a copy of `from` (see `clone`). */
+  constructor(from?: Checker) {
+    this.state = from ? from.state.clone() : new StateChecker();
+    this.pendingI2 = from ? new Set(from.pendingI2) : new Set();
+    this.refs = from ? from.refs.clone() : new RefTracker();
+  }
 
   /** A copy for another branch of an exploration (explore/state.ts). */
   clone(): Checker {
-    const c = new Checker();
-    c.state = this.state.clone();
-    c.pendingI2 = new Set(this.pendingI2);
-    c.refs = this.refs.clone();
-    return c;
+    return new Checker(this);
   }
 
   /**

@@ -44,20 +44,39 @@ export function checkMmCount(k: Kernel, mm: MmId): void {
  * dirty tasks and CPUs), so that checking I2 costs O(1) per mm instead of a pass over every task.
  */
 export class RefTracker {
-  private refs = new Int32Array(16);
-  private taskRef = new Int32Array(16).fill(-1);
-  private cpuRef = new Int32Array(16).fill(-1);
-  private ready = false;
+  private refs: Int32Array;
+  private taskRef: Int32Array;
+  private cpuRef: Int32Array;
+  private ready: boolean;
+  /**
+   * Whether the three arrays above are shared with a clone (or the original): each side copies them before its first
+   * write (`own`); most moves of the explorer move no reference.
+   */
+  private shared: boolean;
+
+  /** Empty, or a copy of `from` sharing its arrays (built once rather than built empty and replaced). */
+  constructor(from?: RefTracker) {
+    this.refs = from ? from.refs : new Int32Array(16);
+    this.taskRef = from ? from.taskRef : new Int32Array(16).fill(-1);
+    this.cpuRef = from ? from.cpuRef : new Int32Array(16).fill(-1);
+    this.ready = from ? from.ready : false;
+    this.touched = from ? from.touched.slice() : [];
+    this.shared = !!from;
+  }
 
   /** A copy for another branch of an exploration (the recount is derived from the state; copying is cheaper). */
   clone(): RefTracker {
-    const c = new RefTracker();
-    c.refs = this.refs.slice();
-    c.taskRef = this.taskRef.slice();
-    c.cpuRef = this.cpuRef.slice();
-    c.ready = this.ready;
-    c.touched.push(...this.touched);
-    return c;
+    this.shared = true;
+    return new RefTracker(this);
+  }
+
+  /** Before a write to the arrays: copy them if they are shared. */
+  private own(): void {
+    if (!this.shared) return;
+    this.shared = false;
+    this.refs = this.refs.slice();
+    this.taskRef = this.taskRef.slice();
+    this.cpuRef = this.cpuRef.slice();
   }
 
   private counted(k: Kernel): boolean {
@@ -87,11 +106,14 @@ export class RefTracker {
   }
 
   /** Mms whose reference recount changed since the caller last took them (`takeTouched`). */
-  readonly touched: number[] = [];
+  readonly touched: number[];
 
-  private set(arr: Int32Array, i: number, mm: number): void {
-    const old = arr[i];
+  /** Task (`cpu` false) or CPU i now holds a reference on mm (-1: none). */
+  private set(cpu: boolean, i: number, mm: number): void {
+    const old = cpu ? this.cpuRef[i] : this.taskRef[i];
     if (old === mm) return;
+    this.own();
+    const arr = cpu ? this.cpuRef : this.taskRef;
     if (old >= 0) {
       this.refs[old]--;
       this.touched.push(old);
@@ -106,14 +128,14 @@ export class RefTracker {
   update(k: Kernel): void {
     this.grow(k);
     if (!this.ready) {
-      for (let t = 0; t < k.s.tasks.length; t++) this.set(this.taskRef, t, this.taskHolds(k, t));
-      for (const c of k.s.cpus) this.set(this.cpuRef, c.id, this.counted(k) ? c.prev_mm : -1);
+      for (let t = 0; t < k.s.tasks.length; t++) this.set(false, t, this.taskHolds(k, t));
+      for (const c of k.s.cpus) this.set(true, c.id, this.counted(k) ? c.prev_mm : -1);
       this.ready = true;
       return;
     }
     const { dirtyTasks, dirtyCpus } = k;
-    for (let i = 0; i < dirtyTasks.n; i++) this.set(this.taskRef, dirtyTasks.ids[i], this.taskHolds(k, dirtyTasks.ids[i]));
-    if (this.counted(k)) for (let i = 0; i < dirtyCpus.n; i++) this.set(this.cpuRef, dirtyCpus.ids[i], k.s.cpus[dirtyCpus.ids[i]].prev_mm);
+    for (let i = 0; i < dirtyTasks.n; i++) this.set(false, dirtyTasks.ids[i], this.taskHolds(k, dirtyTasks.ids[i]));
+    if (this.counted(k)) for (let i = 0; i < dirtyCpus.n; i++) this.set(true, dirtyCpus.ids[i], k.s.cpus[dirtyCpus.ids[i]].prev_mm);
   }
 
   /** I2 for these mms; the detailed recount (expectedMmCount) only runs to explain a mismatch. */

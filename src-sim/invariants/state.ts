@@ -31,29 +31,52 @@ const NO_MM = -1000;
 
 export class StateChecker {
   /** Keys of the violations currently standing, so each is reported once when it starts. */
-  private standing = new Set<number>();
+  private standing: Set<number>;
   /** x86 ctx_id -> mm, for the mms seen so far (a ctx_id is given once, at mm creation, and never changes). */
-  private ctxToMm = new Map<number, MmId>();
-  private ctxSeen = 0;
+  private ctxToMm: Map<number, MmId>;
+  private ctxSeen: number;
   /**
    * Per task, the active_mm last seen; per mm, the tasks whose active_mm it is. Kept up to date from the dirty tasks
    * of every micro-step, so that the free of an mm re-checks the tasks pointing at it without a pass over every task
    * (tasks are never removed: a scan would grow with the run).
    */
-  private activeOf = new Int32Array(16);
-  private activeSeen = 0;
-  private byActive = new Map<MmId, Set<TaskId>>();
+  private activeOf: Int32Array;
+  private activeSeen: number;
+  private byActive: Map<MmId, Set<TaskId>>;
+
+  /**
+   * Whether the four collections above are shared with a clone (or the original): each side copies them before its
+   * first write (`own`). The explorer clones one checker per move and most moves write none of them.
+   */
+  private shared: boolean;
+
+  /** Empty, or a copy of `from` sharing its collections (built once rather than built empty and replaced). */
+  constructor(from?: StateChecker) {
+    this.standing = from ? from.standing : new Set();
+    this.ctxToMm = from ? from.ctxToMm : new Map();
+    this.ctxSeen = from ? from.ctxSeen : 0;
+    this.activeOf = from ? from.activeOf : new Int32Array(16);
+    this.activeSeen = from ? from.activeSeen : 0;
+    this.byActive = from ? from.byActive : new Map();
+    this.shared = !!from;
+  }
 
   /** A copy for another branch of an exploration: what it judges next depends on all of this. */
   clone(): StateChecker {
-    const c = new StateChecker();
-    c.standing = new Set(this.standing);
-    c.ctxToMm = new Map(this.ctxToMm);
-    c.ctxSeen = this.ctxSeen;
-    c.activeOf = this.activeOf.slice();
-    c.activeSeen = this.activeSeen;
-    for (const [mm, set] of this.byActive) c.byActive.set(mm, new Set(set));
-    return c;
+    this.shared = true;
+    return new StateChecker(this);
+  }
+
+  /** Before a write to the collections: copy them if they are shared. */
+  private own(): void {
+    if (!this.shared) return;
+    this.shared = false;
+    this.standing = new Set(this.standing);
+    this.ctxToMm = new Map(this.ctxToMm);
+    this.activeOf = this.activeOf.slice();
+    const byActive = new Map<MmId, Set<TaskId>>();
+    for (const [mm, set] of this.byActive) byActive.set(mm, new Set(set));
+    this.byActive = byActive;
   }
 
   /**
@@ -67,6 +90,7 @@ export class StateChecker {
   private setActive(t: TaskId, mm: MmId): void {
     const was = this.activeOf[t];
     if (was === mm) return;
+    this.own();
     this.byActive.get(was)?.delete(t);
     this.activeOf[t] = mm;
     let set = this.byActive.get(mm);
@@ -77,6 +101,7 @@ export class StateChecker {
   private syncActive(k: Kernel): void {
     const tasks = k.s.tasks;
     if (tasks.length > this.activeSeen) {
+      this.own();
       if (tasks.length > this.activeOf.length) {
         const a = new Int32Array(tasks.length * 2);
         a.set(this.activeOf);
@@ -98,10 +123,14 @@ export class StateChecker {
   private starts(kind: K, subject: number, bad: boolean): boolean {
     const key = kind * KEY_SPAN + subject;
     if (!bad) {
-      if (this.standing.size) this.standing.delete(key);
+      if (this.standing.size && this.standing.has(key)) {
+        this.own();
+        this.standing.delete(key);
+      }
       return false;
     }
     if (this.standing.has(key)) return false;
+    this.own();
     this.standing.add(key);
     return true;
   }
@@ -174,6 +203,7 @@ export class StateChecker {
 
   private mmOfCtx(k: Kernel, ctx: number): MmId {
     const mms = k.s.mms;
+    if (this.ctxSeen < mms.length) this.own();
     for (; this.ctxSeen < mms.length; this.ctxSeen++) this.ctxToMm.set(mms[this.ctxSeen].ctx_id, this.ctxSeen);
     return this.ctxToMm.get(ctx) ?? -1;
   }

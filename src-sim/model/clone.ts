@@ -28,11 +28,12 @@ export function deepClone<T>(v: T): T {
   return out as T;
 }
 
-const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: deepClone(c.stack) });
-const cloneTask = (t: Task): Task => ({ ...t });
-const cloneMm = (m: Mm): Mm => ({ ...m, cpumask: m.cpumask.slice(), notifiers: m.notifiers.slice() });
-const clonePage = (p: Page): Page => ({ ...p });
-const cloneDevice = (d: Device): Device => ({ ...d, inflight: d.inflight.slice() });
+/** One object's copy: itself and what is written in place inside it (see the contract above). */
+export const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: deepClone(c.stack) });
+export const cloneTask = (t: Task): Task => ({ ...t });
+export const cloneMm = (m: Mm): Mm => ({ ...m, cpumask: m.cpumask.slice(), notifiers: m.notifiers.slice() });
+export const clonePage = (p: Page): Page => ({ ...p });
+export const cloneDevice = (d: Device): Device => ({ ...d, inflight: d.inflight.slice() });
 
 export interface DirtySets {
   cpus: Set<number>;
@@ -180,6 +181,29 @@ export function cloneState(s: SimState): SimState {
     pages: s.pages.map(clonePage),
     free_list: s.free_list.slice(),
     devices: s.devices.map(cloneDevice),
+    next_ctx_id: s.next_ctx_id,
+    next_ipi_id: s.next_ipi_id,
+    asid_alloc: s.asid_alloc,
+    ipis_inflight: deepClone(s.ipis_inflight),
+    counters: { ...s.counters },
+  };
+}
+
+/**
+ * A working copy of a working state that shares its CPU, task, mm, page and device objects with `s` (new lists holding
+ * the same objects): only for a kernel in copy-on-write mode (Kernel.shareObjects), whose write accessors copy an
+ * object before its first write, and whose source state is not written in place after (it shares too).
+ */
+export function shareState(s: SimState): SimState {
+  return {
+    arch: s.arch,
+    config: s.config,
+    cpus: s.cpus.slice(),
+    tasks: s.tasks.slice(),
+    mms: s.mms.slice(),
+    pages: s.pages.slice(),
+    free_list: s.free_list.slice(),
+    devices: s.devices.slice(),
     next_ctx_id: s.next_ctx_id,
     next_ipi_id: s.next_ipi_id,
     asid_alloc: s.asid_alloc,
