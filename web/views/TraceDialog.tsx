@@ -124,6 +124,7 @@ function Report({ report }: { report: TraceReport }) {
           </ul>
         </details>
       ) : null}
+      <ConformanceView report={report} />
       <h3>Reconstructed</h3>
       <p>
         {r.tasks.total} tasks ({r.tasks.user} user, {r.tasks.kernelThreads} kernel threads), {r.mms.total} mms; identity by {r.mms.identity}.
@@ -178,7 +179,6 @@ function Report({ report }: { report: TraceReport }) {
           ))}
         </tbody>
       </table>
-      <ConformanceView report={report} />
       <p data-testid="trace-scenario">
         {report.scenario.written ? (
           <>
