@@ -7,22 +7,27 @@ import { traceClock, type TraceClock } from './trace-clock.ts';
 
 /**
  * The time axis above the lanes: integer micro-step ticks from the shared scale (d3 computes, React draws). A scenario
- * imported from a kernel trace (its steps carry `time`) is labelled in microseconds of trace time instead: each tick
- * reads the time of the step that micro-step belongs to (the axis stays one micro-step per unit, so it is not to scale).
+ * imported from a kernel trace (its steps carry `time`) is labelled in trace time instead: ticks at round times (µs,
+ * or ms past 10 ms), each placed where the run reaches that time (the axis stays one micro-step per unit, so the ticks
+ * are not evenly spaced).
  */
 export function Axis({ x, width, slot }: { x: ScaleLinear<number, number>; width: number; slot: 'main' | 'compare' }) {
   const steps = useStore(store, (s) => (slot === 'main' ? s.summary?.steps : s.compare?.summary.steps));
   const clock = useMemo(() => traceClock(steps ?? NO_STEPS), [steps]);
-  const ticks = x.ticks(Math.max(2, Math.floor(width / (clock ? 110 : 90)))).filter(Number.isInteger);
   const [d0, d1] = x.domain().map(Math.round);
+  const count = Math.max(2, Math.floor(width / (clock ? 110 : 90)));
+  // A trace's scenario: ticks at round trace times, each where that time is reached; otherwise micro-step ticks.
+  const ticks = clock ? spaced(clock.ticks(d0, d1, 4 * count), x) : x.ticks(count).filter(Number.isInteger).map((p) => ({ p, s: 0 }));
+  // One unit along the axis: milliseconds once the window reaches 10 ms
+  const unit = clock && clock.at(d1) >= 0.01 ? 'ms' : 'µs';
   const label = clock ? `time axis, trace time ${clock.label(d0)} to ${clock.label(d1)} after the first step` : `time axis, micro-steps ${d0} to ${d1}`;
   return (
     <svg className="axis" width={width} height={26} role="img" aria-label={label} data-axis={clock ? 'trace' : 'microsteps'}>
-      {ticks.map((v) => (
-        <g key={v} transform={`translate(${x(v)},0)`}>
+      {ticks.map(({ p, s }) => (
+        <g key={`${p}:${s}`} transform={`translate(${x(p)},0)`}>
           <line y1={18} y2={26} className="axis-tick" />
           <text y={13} textAnchor="middle" className="axis-label">
-            {clock ? clock.label(v) : v}
+            {clock ? clock.format(s, unit) : p}
           </text>
         </g>
       ))}
@@ -32,6 +37,21 @@ export function Axis({ x, width, slot }: { x: ScaleLinear<number, number>; width
 }
 
 const NO_STEPS: StepInfo[] = [];
+/** Least room between two trace-time tick labels, in pixels. */
+const TICK_ROOM = 72;
+
+/** Trace-time ticks thinned so that labels do not overlap (time is uneven along the axis: some crowd, some spread). */
+function spaced(ticks: Array<{ p: number; s: number }>, x: ScaleLinear<number, number>): Array<{ p: number; s: number }> {
+  const out: Array<{ p: number; s: number }> = [];
+  let last = -Infinity;
+  for (const t of ticks) {
+    const px = x(t.p);
+    if (px - last < TICK_ROOM) continue;
+    out.push(t);
+    last = px;
+  }
+  return out;
+}
 
 /** The playhead's mark on the axis: re-renders alone when the playhead moves. */
 function AxisPlayhead({ x, width, slot, clock }: { x: ScaleLinear<number, number>; width: number; slot: 'main' | 'compare'; clock: TraceClock | null }) {
