@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { Run, mm } from './harness.ts';
 import { decisionText } from '../src-sim/protocol/summary.ts';
 import { playheadView } from '../src-sim/timeline/view.ts';
-import { asidTransitionDecision, flushDecision, flushPath, localDecision, remoteDecision } from '../src-sim/arch/x86.ts';
+import { asidTransitionDecision, flushDecision, flushFuncDecision, flushPath, localDecision, remoteDecision } from '../src-sim/arch/x86.ts';
 import { exitLazyDecision, flushTypeNeeded } from '../src-sim/arch/powerpc.ts';
-import { mipsFlushDecision } from '../src-sim/arch/mips.ts';
+import { mipsAsidCycleDecision, mipsFlushDecision } from '../src-sim/arch/mips.ts';
 import { alphaIpiDecision, alphaLocalDecision, alphaUsersDecision } from '../src-sim/arch/alpha.ts';
-import { lazyFlushDecision, pteClearDecision } from '../src-sim/arch/s390.ts';
+import { lazyFlushDecision, postSwitchFlushDecision, pteClearDecision } from '../src-sim/arch/s390.ts';
 import { asidFlushPendingDecision, asidNewContextDecision, asidPathDecision } from '../src-sim/arch/arm64_context.ts';
 import type { Config, Snapshot } from '../src-sim/model/types.ts';
 import type { StepFile } from '../src-sim/scenario/schema.ts';
@@ -40,7 +40,10 @@ const lazySetup: StepFile[] = [
 describe('x86: what native_flush_tlb_multi decided per CPU, and why', () => {
   it('4.20-6.13: the lazy CPU is skipped by tlb_is_not_lazy', () => {
     const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, setup: lazySetup, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
-    expect(decided(r, 0)).toEqual(['flush_tlb_multi: CPU1 skip: is_lazy: catches up through tlb_gen when it switches back (tlb_is_not_lazy)']);
+    expect(decided(r, 0)).toEqual([
+      'flush_tlb_multi: CPU1 skip: is_lazy: catches up through tlb_gen when it switches back (tlb_is_not_lazy)',
+      'flush_tlb_func: CPU0 flush the range: new_tlb_gen == local_tlb_gen + 1 == mm_tlb_gen: only this flush is missing, flush its range (flush_tlb_func)',
+    ]);
   });
 
   it('6.14: the same question is should_flush_tlb', () => {
@@ -48,6 +51,7 @@ describe('x86: what native_flush_tlb_multi decided per CPU, and why', () => {
     expect(decided(r, 0)).toEqual([
       'flush_tlb_multi: CPU1 skip: is_lazy: catches up through tlb_gen when it switches back (should_flush_tlb)',
       'flush_tlb_multi: CPU0 flush locally: loaded_mm == mm and not lazy (should_flush_tlb)',
+      'flush_tlb_func: CPU0 flush the range: new_tlb_gen == local_tlb_gen + 1 == mm_tlb_gen: only this flush is missing, flush its range (flush_tlb_func)',
     ]);
   });
 
@@ -66,7 +70,10 @@ describe('x86: what native_flush_tlb_multi decided per CPU, and why', () => {
 
   it('the only CPU in the mask flushes locally', () => {
     const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
-    expect(decided(r, 0)).toEqual(['flush_tlb_multi: CPU0 local only: no other CPU in mm_cpumask and loaded_mm == mm (flush_tlb_mm_range, cpumask_any_but)']);
+    expect(decided(r, 0)).toEqual([
+      'flush_tlb_multi: CPU0 local only: no other CPU in mm_cpumask and loaded_mm == mm (flush_tlb_mm_range, cpumask_any_but)',
+      'flush_tlb_func: CPU0 flush the range: new_tlb_gen == local_tlb_gen + 1 == mm_tlb_gen: only this flush is missing, flush its range (flush_tlb_func)',
+    ]);
   });
 
   it('INVLPGB: IPI until the mm has a global ASID, then broadcast; the transition ends when every CPU uses it', () => {
@@ -91,18 +98,16 @@ describe('x86: what native_flush_tlb_multi decided per CPU, and why', () => {
 
   it('the playhead view carries the decisions of the micro-step at t; other micro-steps have none', () => {
     const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, setup: lazySetup, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
-    let seen = 0;
+    const labels: string[] = [];
     for (let i = 0; i < r.t.microstepCount; i++) {
       const v = playheadView(r.t, i + 1);
       const row = r.t.microstepRow(i);
       expect(v.microstep!.decisions).toEqual(row.decisions);
-      if (row.decisions) {
-        seen++;
-        expect(row.label).toBe('flush_tlb_multi');
-      }
+      if (row.decisions) labels.push(row.label);
     }
-    expect(seen).toBe(1);
-    expect(r.t.decisionCount).toBe(1);
+    // the sender's choice per CPU of the mask, then the local flush_tlb_func's
+    expect(labels).toEqual(['flush_tlb_multi', 'flush_tlb_func']);
+    expect(r.t.decisionCount).toBe(2);
   });
 });
 
@@ -197,7 +202,9 @@ describe('the decision functions are pure: same state, same answer, state untouc
     { arch: 'mips', ask: (s, M) => [mipsFlushDecision(s, 0, s.mms[M]), mipsFlushDecision(s, 1, s.mms[M])] },
     { arch: 'alpha', ask: (s, M) => [alphaLocalDecision(s, 0, M), alphaUsersDecision(s.mms[M]), alphaIpiDecision(s, 1, M, 'ipi_flush_tlb_page')] },
     { arch: 'arm64', config: { asid_bits: 3 }, ask: (s, M) => [0, 1].map((c) => [asidPathDecision(s, c, s.mms[M].context_id), asidNewContextDecision(s, s.mms[M].context_id), asidFlushPendingDecision(s, c)]) },
-    { arch: 's390', ask: (s, M) => [pteClearDecision(s.mms[M], 0, false), pteClearDecision(s.mms[M], 0, true), lazyFlushDecision(s.mms[M])] },
+    { arch: 's390', ask: (s, M) => [pteClearDecision(s.mms[M], 0, false), pteClearDecision(s.mms[M], 0, true), lazyFlushDecision(s.mms[M]), postSwitchFlushDecision(s.mms[M])] },
+    { arch: 'x86', config: { x86_lazy: 'v6.14' }, ask: (s, M) => [0, 1].map((c) => [0, 1].map((g) => flushFuncDecision(s, c, { mm: M, local: c === 0, g, end: -1 }))) },
+    { arch: 'mips', config: { asid_bits: 2 }, ask: (s) => [7, 8].map((asid) => mipsAsidCycleDecision(s.config, asid)) },
   ];
   for (const c of cases) {
     it(`${c.arch} ${JSON.stringify(c.config ?? {})}`, () => {
@@ -232,5 +239,69 @@ describe('arm64 with a bounded ASID space: check_and_switch_context\'s paths', (
     ]);
     const back = new Run({ arch: 'arm64', config: { asid_bits: 2 }, mms, tasks, setup: [sw(0, 'A1'), sw(0, 'B')], steps: [sw(0, 'A1')] });
     expect(decided(back, 0)).toEqual(['check_and_switch_context: CPU0 fast path: the mm\'s ASID is of the current generation and active_asids is set (cmpxchg_relaxed, check_and_switch_context)']);
+  });
+});
+
+describe('x86 flush_tlb_func: what the receiving CPU does, and why', () => {
+  it('4.14 without PCID: the lazy CPU is IPI\'d and switches to init_mm; 3.x says leave_mm', () => {
+    const run = (config: Partial<Config>) => new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: { pcid: false, ...config }, setup: lazySetup, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
+    const lazy = run({ x86_lazy: 'v4.14' });
+    expect(decided(lazy, 0)).toContain('flush_tlb_func: CPU1 switch to init_mm: is_lazy: switch_mm_irqs_off to init_mm rather than flush (flush_tlb_func)');
+    expect(mm(lazy.after(0), 'M').cpumask).toEqual([true, false]);
+    expect(decided(run({ x86_lazy: 'v3' }), 0)).toContain('flush_tlb_func: CPU1 leave the mm: cpu_tlbstate.state != TLBSTATE_OK: lazy, leave_mm rather than flush (flush_tlb_func)');
+  });
+
+  it('6.14: a trimming flush makes the CPU on another mm clear its bit, nothing flushed', () => {
+    const away: StepFile[] = [{ cpu: 1, do: 'switch', to: 'B' }, { cpu: 1, do: 'access', va: '0x401000' }, { cpu: 1, do: 'switch', to: 'C' }, { cpu: 0, do: 'switch', to: 'A' }];
+    const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: 1 }, setup: away, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
+    expect(decided(r, 0)).toContain('flush_tlb_func: CPU1 clear mm_cpumask bit: loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush (flush_tlb_func)');
+    expect(r.labels(0)).toContain('flush_tlb_func.cpumask_clear_cpu');
+  });
+
+  it('the generations: already up to date, only this flush missing (range), or more (full flush)', () => {
+    const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [] });
+    const s = r.after(-1);
+    const M = mm(s, 'M').id;
+    const tag = s.cpus[0].tag;
+    expect(s.cpus[0].ctxs[tag].tlb_gen).toBe(0);
+    const at = (mmGen: number, g: number, end = 0x402) => {
+      const st = { ...s, mms: s.mms.map((m) => (m.id === M ? { ...m, tlb_gen: mmGen } : m)) };
+      const d = flushFuncDecision(st, 0, { mm: M, local: true, g, end });
+      return `${d.next}: ${d.reason}`;
+    };
+    expect(at(0, 1)).toBe('return: already up to date: local_tlb_gen == mm_tlb_gen (flush_tlb_func)');
+    expect(at(1, 0)).toBe('return: new_tlb_gen <= local_tlb_gen: already up to date for this flush (flush_tlb_func)');
+    expect(at(1, 1)).toBe('flush_range: new_tlb_gen == local_tlb_gen + 1 == mm_tlb_gen: only this flush is missing, flush its range (flush_tlb_func)');
+    expect(at(2, 1)).toMatch(/^flush_all: more than this flush is missing/);
+    expect(at(1, 1, -1)).toMatch(/^flush_all: /);
+  });
+});
+
+describe('mips: a new ASID cycle flushes the local TLB', () => {
+  it('the fourth new context with 2 ASID bits wraps the ASID to 0: local_flush_tlb_all, recorded on the switch', () => {
+    const V = '0x400000';
+    const mms = ['M', 'N', 'P', 'Q'].map((name, i) => ({ name, map: { [V]: `pg${i}` } }));
+    const tasks = [{ name: 'A', mm: 'M' }, { name: 'B', mm: 'N' }, { name: 'C', mm: 'P' }, { name: 'D', mm: 'Q' }];
+    const sw = (to: string): StepFile => ({ cpu: 0, do: 'switch', to });
+    const r = new Run({ arch: 'mips', config: { asid_bits: 2 }, mms, tasks, setup: [], steps: [sw('A'), sw('B'), sw('C'), sw('D')] });
+    expect([0, 1, 2].map((i) => decided(r, i))).toEqual([[], [], []]);
+    expect(decided(r, 3)).toEqual(['switch_mm_irqs_off: CPU0 local TLB flush, new ASID version: the ASID bits of asid_cache wrapped to 0: start new asid cycle, every older context is stale (get_new_mmu_context: local_flush_tlb_all)']);
+    expect(mipsAsidCycleDecision({ ...r.final.config, asid_bits: 0 }, 8)).toBeNull();
+  });
+});
+
+describe('s390 (2016 rule): a deferred flush pending at finish_arch_post_lock_switch', () => {
+  it('flush_mm set by a paused unmap is flushed when another CPU switches to the mm; otherwise none', () => {
+    const r = new Run({ arch: 's390', tasks: ctxTasks, mms: ppcMms, setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [
+      { cpu: 0, do: 'munmap', va: '0x400000', until: '__tlb_flush_mm_lazy' },
+      { cpu: 1, do: 'switch', to: 'B' },
+      { cpu: 0, do: 'continue' },
+      { cpu: 1, do: 'switch', to: 'K' },
+      { cpu: 1, do: 'switch', to: 'B' },
+    ] });
+    expect(mm(r.after(0), 'M').flush_mm).toBe(true);
+    expect(decided(r, 1)).toContain('finish_arch_post_lock_switch: CPU1 flush (IDTE): flush_mm set: the deferred flush runs before the user ASCE is loaded (finish_arch_post_lock_switch: __tlb_flush_mm)');
+    expect(mm(r.after(1), 'M').flush_mm).toBe(false);
+    expect(decided(r, 4)).toContain('finish_arch_post_lock_switch: CPU1 no flush: flush_mm clear: no deferred flush pending for the mm (finish_arch_post_lock_switch)');
   });
 });

@@ -22,7 +22,7 @@ import { RET, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbFlushAll, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, type CpuId, type Mm, type MmId, type SimState, type TaskId } from '../model/types.ts';
+import { INIT_MM, type Config, type CpuId, type Mm, type MmId, type SimState, type TaskId } from '../model/types.ts';
 import type { Decision } from '../engine/policy.ts';
 import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 
@@ -40,11 +40,25 @@ function contextValid(k: Kernel, c: CpuId, ctx: number): boolean {
   return !k.s.config.asid_bits || versionOf(k, ctx) === versionOf(k, k.s.cpus[c].asid_next - 1);
 }
 
+/**
+ * get_new_mmu_context (arch/mips/mm/context.c): does taking ASID number `asid` (asid_cache after the increment) start a
+ * new ASID cycle, which flushes this CPU's whole TLB? Only with a bounded ASID space, when the ASID bits wrap to 0.
+ * Pure. Null: an ordinary new ASID (not recorded).
+ */
+export function mipsAsidCycleDecision(cfg: Readonly<Config>, asid: number): Decision | null {
+  if (!cfg.asid_bits || asid % 2 ** cfg.asid_bits !== 0) return null;
+  return { decision: 'local TLB flush, new ASID version', reason: 'the ASID bits of asid_cache wrapped to 0: start new asid cycle, every older context is stale (get_new_mmu_context: local_flush_tlb_all)' };
+}
+
 /** get_new_mmu_context: the next ASID of this CPU for mm; wrapping into a new version flushes the local TLB. */
 function newContext(k: Kernel, c: CpuId, mm: MmId): number {
   const cpu = k.cpu(c);
   const asid = cpu.asid_next++;
-  if (k.s.config.asid_bits && hwAsid(k, asid) === 0) tlbFlushAll(k, c); // start new asid cycle
+  const cycle = mipsAsidCycleDecision(k.s.config, asid);
+  if (cycle) {
+    k.decided(cycle, c);
+    tlbFlushAll(k, c); // start new asid cycle
+  }
   cpu.asid_of = { ...cpu.asid_of, [mm]: asid };
   return asid;
 }

@@ -52,8 +52,9 @@ defineFn('finish_arch_post_lock_switch@s390', SRC, {
     if (k.s.config.s390_rule !== '2016') return RET;
     if (k.s.cpus[c.id].loaded_mm !== INIT_MM) hwLoad(k, c.id, INIT_MM, 0);
     if (t.mm === NONE) return RET;
-    const m = k.s.mms[t.mm];
-    if (m.flush_mm) flushMmEverywhere(k, c.id, t.mm);
+    const d = postSwitchFlushDecision(k.s.mms[t.mm]);
+    k.decided(d, c.id);
+    if (d.flush) flushMmEverywhere(k, c.id, t.mm);
     k.s.counters.cr3Writes++;
     const asce = k.s.cpus[c.id].user_asce; // lowcore user_asce, set by switch_mm
     hwLoad(k, c.id, asce, k.s.mms[asce].ctx_id);
@@ -111,6 +112,17 @@ export function lazyFlushDecision(m: Readonly<Mm>): Decision & { flush: boolean 
   return m.flush_mm
     ? { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_lazy)' }
     : { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_lazy)' };
+}
+
+/**
+ * 2016 rule, after the switch to a task with an mm (finish_arch_post_lock_switch, arch/s390/include/asm/mmu_context.h):
+ * a deferred flush still pending for the mm (flush_mm) runs before the user ASCE is loaded (__tlb_flush_mm; later
+ * kernels call __tlb_flush_mm_lazy, the same test). Pure.
+ */
+export function postSwitchFlushDecision(m: Readonly<Mm>): Decision & { flush: boolean } {
+  return m.flush_mm
+    ? { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: the deferred flush runs before the user ASCE is loaded (finish_arch_post_lock_switch: __tlb_flush_mm)' }
+    : { flush: false, decision: 'no flush', reason: 'flush_mm clear: no deferred flush pending for the mm (finish_arch_post_lock_switch)' };
 }
 
 export const s390: ArchPolicy = defineArch({

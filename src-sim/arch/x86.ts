@@ -444,32 +444,74 @@ export function asidTransitionDecision(s: FlushState & { cpus: ReadonlyArray<{ t
   return { ipi: false, decision: 'transition over', reason: 'every CPU running the mm uses the global ASID (finish_asid_transition)' };
 }
 
+/** What flush_tlb_func does on the CPU that runs it (flushFuncDecision). */
+export type FlushFuncNext = 'cpumask_clear_cpu' | 'return' | 'reload_global_asid' | 'unlazy' | 'flush_range' | 'flush_all';
+
+/**
+ * The receiving side (flush_tlb_func, arch/x86/mm/tlb.c; flush_tlb_func_common in 4.14-5.x, flush_tlb_func in 3.x):
+ * what CPU c does with a flush of `mm` to generation `g` (`end` < 0: the whole mm), and the kernel condition why, as
+ * ordered early returns. Pure: reads the state, writes nothing. The 3.x era has no tlb_gen (the model's generations
+ * stand in for "this CPU already flushed it"), and drops a lazy CPU with leave_mm.
+ */
+export function flushFuncDecision(
+  s: FlushState & {
+    readonly cpus: ReadonlyArray<{ readonly tag: number; readonly ctxs: ReadonlyArray<{ readonly tlb_gen: number }> }>;
+    readonly mms: ReadonlyArray<Readonly<Mm>>;
+  },
+  c: CpuId,
+  info: { mm: MmId; local: boolean; g: number; end: number },
+): Decision & { next: FlushFuncNext } {
+  const cfg = s.config;
+  const cpu = s.cpus[c];
+  const v3 = cfg.x86_lazy === 'v3';
+  if (lazyCpumask(cfg) && cpu.loaded_mm !== info.mm) return { next: 'cpumask_clear_cpu', decision: 'clear mm_cpumask bit', reason: 'loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush (flush_tlb_func)' };
+  if (!info.local && cpu.loaded_mm !== info.mm) return { next: 'return', decision: 'nothing to flush', reason: 'loaded_mm != mm: the CPU switched away after the IPI was sent (flush_tlb_func)' };
+  if (cpu.loaded_mm === INIT_MM) return { next: 'return', decision: 'nothing to flush', reason: 'loaded_mm == init_mm: no user mm loaded here (flush_tlb_func)' };
+  if (mmNeedsGlobalAsid(cfg, s.mms[cpu.loaded_mm], cpu.tag)) return { next: 'reload_global_asid', decision: 'reload with the global ASID', reason: 'the mm got a global ASID: switch to it, INVLPGB keeps it current (flush_tlb_func, mm_needs_global_asid)' };
+  if (isGlobalAsid(cpu.tag)) return { next: 'return', decision: 'nothing to flush', reason: 'on the global ASID: the INVLPGB broadcast already flushed it (flush_tlb_func, is_global_asid)' };
+  if (cpu.is_lazy) {
+    return v3
+      ? { next: 'unlazy', decision: 'leave the mm', reason: 'cpu_tlbstate.state != TLBSTATE_OK: lazy, leave_mm rather than flush (flush_tlb_func)' }
+      : { next: 'unlazy', decision: 'switch to init_mm', reason: 'is_lazy: switch_mm_irqs_off to init_mm rather than flush (flush_tlb_func)' };
+  }
+  const localGen = cpu.ctxs[cpu.tag].tlb_gen;
+  const mmGen = s.mms[info.mm].tlb_gen;
+  if (info.g <= localGen || localGen === mmGen) {
+    return v3
+      ? { next: 'return', decision: 'already flushed', reason: 'a later flush of the mm already ran here (flush_tlb_func; 3.x keeps no tlb_gen)' }
+      : info.g <= localGen
+        ? { next: 'return', decision: 'already flushed', reason: 'new_tlb_gen <= local_tlb_gen: already up to date for this flush (flush_tlb_func)' }
+        : { next: 'return', decision: 'already flushed', reason: 'already up to date: local_tlb_gen == mm_tlb_gen (flush_tlb_func)' };
+  }
+  if (info.end >= 0 && info.g === localGen + 1 && info.g === mmGen) {
+    return { next: 'flush_range', decision: 'flush the range', reason: v3 ? 'a range flush: invalidate its pages (flush_tlb_func, __flush_tlb_single)' : 'new_tlb_gen == local_tlb_gen + 1 == mm_tlb_gen: only this flush is missing, flush its range (flush_tlb_func)' };
+  }
+  return { next: 'flush_all', decision: 'full flush', reason: v3 ? 'a whole-mm flush: local_flush_tlb (flush_tlb_func)' : 'more than this flush is missing (or the whole mm is flushed): flush everything, catch up to mm_tlb_gen (flush_tlb_func)' };
+}
+
 defineFn('flush_tlb_func@x86', SRC, {
   flush_tlb_func(k, c, f) {
-    const cpu = k.s.cpus[c.id];
     const mm = f.l.mm as MmId;
-    // 6.14+: the CPU was left in the mask of an mm it no longer has loaded (local or remote): clear it.
-    if (lazyCpumask(k.s.config) && cpu.loaded_mm !== mm) return 'cpumask_clear_cpu';
-    if (!f.l.local && cpu.loaded_mm !== mm) return RET;
-    if (cpu.loaded_mm === INIT_MM) return RET;
-    // 6.15+: move to the mm's global ASID if it has one since (a reload without flush); a global ASID is kept up to
-    // date by INVLPGB, so there is nothing more to do, lazy or not.
-    if (mmNeedsGlobalAsid(k.s.config, k.s.mms[cpu.loaded_mm], cpu.tag)) return call('switch_mm_irqs_off@x86', { prev: NONE, next: cpu.loaded_mm }, 'ret');
-    if (isGlobalAsid(cpu.tag)) return RET;
-    if (cpu.is_lazy) {
+    const d = flushFuncDecision(k.s, c.id, { mm, local: !!f.l.local, g: f.l.g as number, end: f.l.end as number });
+    k.decided(d, c.id);
+    switch (d.next) {
+      case 'cpumask_clear_cpu':
+        return 'cpumask_clear_cpu';
+      case 'return':
+        return RET;
+      // 6.15+: move to the mm's global ASID (a reload without flush)
+      case 'reload_global_asid':
+        return call('switch_mm_irqs_off@x86', { prev: NONE, next: k.s.cpus[c.id].loaded_mm }, 'ret');
       // Unlazy: switch to init_mm; current->active_mm still says mm.
-      return call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
+      case 'unlazy':
+        return call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
     }
-    const a = cpu.tag;
-    const localGen = cpu.ctxs[a].tlb_gen;
-    const g = f.l.g as number;
-    if (g <= localGen) return RET;
+    const a = k.s.cpus[c.id].tag;
+    const ctxId = k.s.cpus[c.id].ctxs[a].ctx_id;
     const mmGen = k.s.mms[mm].tlb_gen;
-    if (localGen === mmGen) return RET;
-    const end = f.l.end as number;
-    const partial = end >= 0 && g === localGen + 1 && g === mmGen;
-    tlbInvalidate(k, c.id, a, mm, partial ? (f.l.start as number) : 0, partial ? end : -1);
-    k.cpu(c.id).ctxs[a] = { ctx_id: cpu.ctxs[a].ctx_id, tlb_gen: mmGen };
+    const partial = d.next === 'flush_range';
+    tlbInvalidate(k, c.id, a, mm, partial ? (f.l.start as number) : 0, partial ? (f.l.end as number) : -1);
+    k.cpu(c.id).ctxs[a] = { ctx_id: ctxId, tlb_gen: mmGen };
     return RET;
   },
   /** 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. */

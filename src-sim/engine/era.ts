@@ -3,7 +3,7 @@
  * older era shows that era's function and label names, and its source links point at that release.
  */
 import type { Config } from '../model/types.ts';
-import { fnDef, shownName } from './fn.ts';
+import { fnDef, labelNames, shownName } from './fn.ts';
 import type { ArchPolicy, KernelEra } from './policy.ts';
 
 /** What the model reads when an arch states no era: the release the docs describe (kernel-semantics.md, v6.12). */
@@ -30,6 +30,36 @@ export class EraNames {
     return this.era.rename?.[`${shownName(registered)}.${label}`] ?? label;
   }
 
+  /**
+   * Is `name` how this era shows label `label` of the registered function, bare or as `fn.label` with the era's names
+   * (`flush_tlb_others`, `switch_mm.load_cr3` in the 3.x x86 era)? What `until` and `at` accept besides the
+   * registered names (Kernel.atLabel), so a label read on screen can be pasted.
+   */
+  shows(registered: string, label: string, name: string): boolean {
+    const l = this.label(registered, label);
+    if (name === l) return true;
+    const dot = name.indexOf('.');
+    return dot >= 0 && name.slice(dot + 1) === l && name.slice(0, dot) === this.fn(registered);
+  }
+
+  /** Every label as this era shows it, bare and as `fn.label`; only the names that differ from the registered ones. */
+  shownLabels(): ReadonlySet<string> {
+    if (!this.era.rename) return NONE;
+    const key = `${this.era.version}|${JSON.stringify(this.era.rename)}`;
+    const hit = shownCache.get(key);
+    if (hit && hit.size === labelNames.length) return hit.names;
+    const registered = new Set<string>();
+    const names = new Set<string>();
+    for (const { fn, label } of labelNames) {
+      registered.add(label).add(`${shownName(fn)}.${label}`);
+      const l = this.label(fn, label);
+      names.add(l).add(`${this.fn(fn)}.${l}`);
+    }
+    for (const n of registered) names.delete(n);
+    shownCache.set(key, { size: labelNames.length, names });
+    return names;
+  }
+
   /** The base of this era's links (protocol KernelSourceInfo.browser). */
   get browser(): string {
     return `${BROWSER}/${this.era.version}`;
@@ -48,6 +78,10 @@ export class EraNames {
     return isKernelSource(fnDef(registered).src) ? `${BROWSER}/${this.era.version}/A/ident/${this.fn(registered)}` : undefined;
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();
+/** EraNames.shownLabels by era (version and renames), with the registry size it was built at. */
+const shownCache = new Map<string, { size: number; names: Set<string> }>();
 
 /** A path in the kernel tree (`arch/x86/mm/tlb.c`), not a description of hardware (`hardware MMU`). */
 function isKernelSource(src: string): boolean {

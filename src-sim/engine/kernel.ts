@@ -441,13 +441,15 @@ export class Kernel {
     return this.eraOf.names;
   }
 
-  /** Is the CPU's next micro-step the one named (`label` or `fn.label`, fn as shown)? */
+  /** Is the CPU's next micro-step the one named (`label` or `fn.label`, fn as shown, registered or as the era shows it)? */
   atLabel(cpu: Cpu, name: string): boolean {
     const f = cpu.stack[cpu.stack.length - 1];
     if (!f) return false;
     if (name === f.pc) return true;
     const dot = name.indexOf('.');
-    return dot >= 0 && name.slice(dot + 1) === f.pc && name.slice(0, dot) === shownName(f.fn);
+    if (dot >= 0 && name.slice(dot + 1) === f.pc && name.slice(0, dot) === shownName(f.fn)) return true;
+    // The label as the variant's era shows it (engine/era.ts), so a name read on screen can be pasted.
+    return this.era.era.rename !== undefined && this.era.shows(f.fn, f.pc, name);
   }
 
   inIrq(cpu: Cpu): boolean {

@@ -14,7 +14,7 @@ export interface KernelEra {
   version: string;
   /**
    * Names that differ in this era: a function (`fn`, registered name without @arch) or a label (`fn.label`) -> the
-   * era's name. Labels are still matched by `until` under their registered names.
+   * era's name. `until` and `at` match a label under its registered names and under these (Kernel.atLabel).
    */
   rename?: Readonly<Record<string, string>>;
 }

@@ -5,6 +5,7 @@
  * an object key without an own-property check (a variant may be called `constructor`).
  */
 import { labelNames, shownName } from '../engine/fn.ts';
+import { EraNames } from '../engine/era.ts';
 import { ARCHES } from '../arch/index.ts';
 import { DEFAULT_CONFIG } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
@@ -188,8 +189,9 @@ function checkNames(f: ScenarioFile): void {
       if (s.cpu === undefined) throw new ScenarioError(`${path}.cpu`, 'which CPU runs this step? (a number from 0)');
       if (s.cpu >= ncpu) throw new ScenarioError(`${path}.cpu`, `CPU ${s.cpu} does not exist (machine has ${ncpu})`);
     }
-    if (s.until !== undefined && !knownLabels().has(s.until)) throw new ScenarioError(`${path}.until`, `no micro-step is called ${quote(s.until)} (see docs/scenario-format.md)`);
-    if (s.do === 'step' && s.at !== undefined && !knownLabels().has(s.at)) throw new ScenarioError(`${path}.at`, `no micro-step is called ${quote(s.at)} (see docs/scenario-format.md)`);
+    const runsIn = s.only ?? (variantList.length ? variantList : ['default']);
+    if (s.until !== undefined) checkLabel(f, runsIn, `${path}.until`, s.until);
+    if (s.do === 'step' && s.at !== undefined) checkLabel(f, runsIn, `${path}.at`, s.at);
     const bad = def.check?.(s, names);
     if (bad) throw new ScenarioError(`${path}.${bad[0]}`, bad[1]);
   }
@@ -299,6 +301,23 @@ export function expectOf(f: ScenarioFile, name: string): NonNullable<ScenarioFil
 /** Names in a message: the first few, then how many more. */
 function listOf(names: string[], max = 8): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/**
+ * A label named by `until` or `at`: a registered name, or a name the era of every variant the step runs in shows
+ * (engine/era.ts: `flush_tlb_others` in the 4.14 x86 era). The error suggests the era's own names.
+ */
+function checkLabel(f: ScenarioFile, variants: string[], path: string, name: string): void {
+  if (knownLabels().has(name)) return;
+  for (const v of variants) {
+    const { arch, config } = resolveVariant(f, v);
+    const era = EraNames.of(ARCHES[arch], config);
+    const shown = era.shownLabels();
+    if (shown.has(name)) continue;
+    if (!shown.size) throw new ScenarioError(path, `no micro-step is called ${quote(name)} (see docs/scenario-format.md)`);
+    const bare = [...shown].filter((n) => !n.includes('.'));
+    throw new ScenarioError(path, `no micro-step is called ${quote(name)} in variant ${v} (its era, ${era.era.version}, also names ${listOf(bare)}; see docs/scenario-format.md §11)`);
+  }
 }
 
 /** Every `label` and `fn.label` (fn as shown) of the registered kernel functions, as `until` may name them. */
