@@ -2,6 +2,7 @@
  * What the app asks of the explorer and what it hears back (src-sim/explore/). Plain data: the worker builds it from
  * an `ExploreResult`, the UI only shows it.
  */
+import type { ExploreResult, ExploreViolation } from '../explore/explore.ts';
 
 /** The search's bounds and shape, as the user sets them in the Explore dialog (the CLI's flags, same meaning). */
 export interface ExploreSettings {
@@ -23,13 +24,8 @@ export interface ExploreProgress {
   maxStates: number;
 }
 
-export interface ExploreFinding {
-  id: string;
-  message: string;
-  /** `fn.label` that raised it. */
-  at: string;
-  /** The schedule that reaches it, move by move, as text. */
-  schedule: string[];
+/** A violated invariant as the app shows it: the explorer's violation (explore/explore.ts) without its moves. */
+export interface ExploreFinding extends Pick<ExploreViolation, 'id' | 'message' | 'at' | 'schedule'> {
   /** The schedule written as a scenario file that replays to the violation (JSON text), when the format can say it. */
   counterexample: string | null;
   /**
@@ -39,20 +35,5 @@ export interface ExploreFinding {
   race?: { first: number; second: number; note: string } | null;
 }
 
-export interface ExploreReport {
-  scenario: string;
-  variant: string;
-  /** The actors whose steps were interleaved (a CPU's kernel steps, its MMU, a device). */
-  actors: string[];
-  exhaustive: boolean;
-  /** Why not, if not: the state or depth bound met. */
-  bound: string | null;
-  states: number;
-  transitions: number;
-  finals: number;
-  stuck: number;
-  maxDepth: number;
-  ms: number;
-  statesPerSec: number;
-  violations: ExploreFinding[];
-}
+/** The explorer's result (explore/explore.ts), its violations as findings. */
+export type ExploreReport = Omit<ExploreResult, 'violations'> & { violations: ExploreFinding[] };
