@@ -26,7 +26,7 @@ import { RET, call, defineFn, ipisDone, when } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbDropTag, tlbInvalidate } from '../kernel/tlb_hw.ts';
-import { INIT_MM, type CpuId, type Mm, type MmId, type TaskId } from '../model/types.ts';
+import { INIT_MM, type Cpu, type CpuId, type Frame, type Mm, type MmId, type TaskId } from '../model/types.ts';
 import type { Decision } from '../engine/policy.ts';
 import { defineArch, type ArchPolicy } from './policy.ts';
 
@@ -159,29 +159,22 @@ defineFn('flush_tlb_mm_range@alpha', SMP, {
   },
 });
 
-defineFn('ipi_flush_tlb_mm@alpha', SMP, {
-  /** The mm is current->active_mm: a new ASN, loaded; otherwise drop the context. */
-  ipi_flush_tlb_mm(k, c, f) {
-    const mm = f.l.mm as MmId;
-    const d = alphaIpiDecision(k.s, c.id, mm, 'ipi_flush_tlb_mm');
-    k.decided(d, c.id);
-    if (d.current) flushTlbCurrent(k, c.id, mm, -1);
-    else flushTlbOther(k, c.id, mm);
-    return RET;
-  },
-});
-
-defineFn('ipi_flush_tlb_page@alpha', SMP, {
-  /** The mm is current->active_mm: tbi() under the ASN in the hardware now; otherwise drop the context. */
-  ipi_flush_tlb_page(k, c, f) {
-    const mm = f.l.mm as MmId;
-    const d = alphaIpiDecision(k.s, c.id, mm, 'ipi_flush_tlb_page');
-    k.decided(d, c.id);
-    if (d.current) flushTlbCurrent(k, c.id, mm, f.l.va as number);
-    else flushTlbOther(k, c.id, mm);
-    return RET;
-  },
-});
+/**
+ * The flush IPI handlers, whole mm (`ipi_flush_tlb_mm`) or one page (`ipi_flush_tlb_page`, tbi() under the ASN in the
+ * hardware now): if the mm is current->active_mm, flush; otherwise only drop this CPU's context for it.
+ */
+for (const [name, page] of [['ipi_flush_tlb_mm', false], ['ipi_flush_tlb_page', true]] as const) {
+  defineFn(`${name}@alpha`, SMP, {
+    [name](k: Kernel, c: Cpu, f: Frame) {
+      const mm = f.l.mm as MmId;
+      const d = alphaIpiDecision(k.s, c.id, mm, name);
+      k.decided(d, c.id);
+      if (d.current) flushTlbCurrent(k, c.id, mm, page ? (f.l.va as number) : -1);
+      else flushTlbOther(k, c.id, mm);
+      return RET;
+    },
+  });
+}
 
 defineFn('tlb_flush@alpha', 'arch/alpha/include/asm/tlb.h', {
   tlb_flush: (_k, _c, f) => call('flush_tlb_mm_range@alpha', { mm: f.l.mm, start: 0, end: -1 }, 'ret'),
