@@ -5,7 +5,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { ExploreProgress, ExploreReport, ExploreSettings, ScenarioSource } from '../../src-sim/protocol/index.ts';
-import { SimClient } from '../sim-client.ts';
+import { OwnWorker } from '../own-worker.ts';
 import { loadSource, store } from '../store.ts';
 
 export type ExploreStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -34,8 +34,7 @@ export const exploreStore = createStore<ExploreState>(() => ({
   error: null,
 }));
 
-let client: SimClient | null = null;
-let generation = 0;
+const worker = new OwnWorker();
 
 export function setExploreOpen(open: boolean): void {
   exploreStore.setState({ open });
@@ -54,41 +53,31 @@ export async function startExplore(source?: ScenarioSource, variant?: string): P
   const src = source ?? app.source;
   const v = variant ?? (source ? undefined : app.summary?.variant);
   if (!src) return;
-  cancelExplore('idle');
-  const mine = ++generation;
   const { settings } = exploreStore.getState();
   const title = source ? 'The scenario in the editor' : `${app.summary?.title ?? 'The scenario on screen'} — ${v}`;
   exploreStore.setState({ open: true, status: 'running', target: { source: src, variant: v ?? null, title }, progress: null, report: null, error: null });
   // A search is silent between progress events; give its worker longer than the timeline's before calling it hung.
-  client = new SimClient({ livenessMs: 60_000 });
-  try {
-    const report = await client.explore(src, v, settings, (progress) => {
-      if (mine === generation) exploreStore.setState({ progress });
-    });
-    if (mine !== generation) return;
-    exploreStore.setState((s) => ({
-      status: 'done',
-      report,
-      target: s.target && source ? { ...s.target, variant: report.variant, title: `${report.scenario} — ${report.variant}` } : s.target,
-    }));
-  } catch (e) {
-    if (mine !== generation) return;
-    exploreStore.setState({ status: 'failed', error: (e as Error).message });
-  } finally {
-    if (mine === generation) {
-      client?.dispose();
-      client = null;
-    }
+  const run = await worker.run(() => ({ livenessMs: 60_000 }), (client, current) =>
+    client.explore(src, v, settings, (progress) => {
+      if (current()) exploreStore.setState({ progress });
+    }),
+  );
+  if (!run) return;
+  if (!run.ok) {
+    exploreStore.setState({ status: 'failed', error: run.error.message });
+    return;
   }
+  const report = run.value;
+  exploreStore.setState((s) => ({
+    status: 'done',
+    report,
+    target: s.target && source ? { ...s.target, variant: report.variant, title: `${report.scenario} — ${report.variant}` } : s.target,
+  }));
 }
 
 /** Stops the search in flight (its worker is terminated). */
-export function cancelExplore(status: ExploreStatus = 'cancelled'): void {
-  if (!client) return;
-  generation++;
-  client.dispose();
-  client = null;
-  exploreStore.setState({ status });
+export function cancelExplore(): void {
+  if (worker.cancel()) exploreStore.setState({ status: 'cancelled' });
 }
 
 /** Opens a finding's counterexample on the timeline, as the user's own scenario. */

@@ -4,7 +4,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { TraceOptions, TraceReport } from '../../src-sim/protocol/index.ts';
-import { SimClient } from '../sim-client.ts';
+import { OwnWorker } from '../own-worker.ts';
 import { loadSource } from '../store.ts';
 
 export type TraceStatus = 'idle' | 'reading' | 'done' | 'failed';
@@ -36,8 +36,7 @@ export const traceStore = createStore<TraceState>(() => ({
   error: null,
 }));
 
-let client: SimClient | null = null;
-let generation = 0;
+const worker = new OwnWorker();
 
 export function setTraceOpen(open: boolean): void {
   traceStore.setState({ open });
@@ -45,27 +44,18 @@ export function setTraceOpen(open: boolean): void {
 
 /** Reads `file` as a kernel trace (with `options`: CPUs, window, arch), replacing any import in flight. */
 export async function importTrace(file: File, options: TraceOptions = {}): Promise<void> {
-  client?.dispose();
-  const mine = ++generation;
   traceStore.setState({ open: true, status: 'reading', file, options, progress: { done: 0, total: file.size }, report: null, scenario: null, error: null });
-  client = new SimClient({
-    onProgress: (done, total) => {
-      if (mine === generation) traceStore.setState({ progress: { done, total } });
-    },
-  });
-  try {
-    const { report, scenario, eras } = await client.importTrace(file, file.name, options);
-    if (mine !== generation) return;
-    traceStore.setState({ status: 'done', report, scenario, eras, progress: { done: file.size, total: file.size } });
-  } catch (e) {
-    if (mine !== generation) return;
-    traceStore.setState({ status: 'failed', error: (e as Error).message });
-  } finally {
-    if (mine === generation) {
-      client?.dispose();
-      client = null;
-    }
-  }
+  const run = await worker.run(
+    (current) => ({
+      onProgress: (done, total) => {
+        if (current()) traceStore.setState({ progress: { done, total } });
+      },
+    }),
+    (client) => client.importTrace(file, file.name, options),
+  );
+  if (!run) return;
+  if (!run.ok) traceStore.setState({ status: 'failed', error: run.error.message });
+  else traceStore.setState({ status: 'done', ...run.value, progress: { done: file.size, total: file.size } });
 }
 
 /**
