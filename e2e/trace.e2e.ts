@@ -8,8 +8,24 @@ import { readFileSync } from 'node:fs';
 import { screenshot, usePages } from './browser.ts';
 import { settled } from './model-check.ts';
 import { TraceImport } from '../src-sim/trace/import.ts';
+import { Timeline } from '../src-sim/timeline/timeline.ts';
+import type { Page } from 'playwright-core';
 
 const { open } = usePages();
+
+/** The axis ticks on screen: page x, label, and the trace time the label reads (µs). */
+async function tickPositions(page: Page): Promise<Array<{ x: number; label: string; us: number }>> {
+  const ticks = page.locator('svg.axis').first().getByTestId('axis-tick');
+  const out: Array<{ x: number; label: string; us: number }> = [];
+  for (let i = 0; i < (await ticks.count()); i++) {
+    const line = (await ticks.nth(i).locator('line').boundingBox())!;
+    const label = (await ticks.nth(i).locator('text').textContent()) ?? '';
+    const m = /^(-?[\d,.]+) (µs|ms)$/.exec(label);
+    if (!m) throw new Error(`tick label ${label}`);
+    out.push({ x: line.x + line.width / 2, label, us: Number(m[1].replace(/,/g, '')) * (m[2] === 'ms' ? 1000 : 1) });
+  }
+  return out;
+}
 const FILE = 'tests/fixtures/traces/x86-6.18-lazytlb-demo.tracefs.txt';
 const NAME = 'x86-6.18-lazytlb-demo.tracefs.txt';
 
@@ -75,11 +91,39 @@ describe('kernel trace import', () => {
     await dialog.waitFor({ state: 'hidden' });
     await settled(page);
     expect(await page.getByTestId('step').count()).toBeGreaterThan(0);
-    // the axis reads trace time, from the steps' `time`
-    const axis = page.locator('svg.axis[data-axis="trace"]').first();
+    // the lanes are drawn to scale in trace time: round times, evenly spaced, each where the core's clock puts it
+    const axis = page.locator('svg.axis[data-axis="trace-time"]').first();
     await axis.waitFor();
-    expect(await axis.getAttribute('aria-label')).toMatch(/^time axis, trace time .* after the first step$/);
-    expect((await axis.locator('text').allTextContents()).some((t) => /µs|ms$/.test(t))).toBe(true);
+    expect(await axis.getAttribute('aria-label')).toMatch(/^time axis, trace time .* after the first traced event, to scale$/);
+    expect(await page.getByTestId('trace-axis-toggle').getAttribute('aria-pressed')).toBe('true');
+    const clock = new Timeline(here.scenario!, null).clock!;
+    const ticks = await tickPositions(page);
+    expect(ticks.length).toBeGreaterThan(3);
+    const gaps = ticks.slice(1).map((t, i) => t.x - ticks[i].x);
+    for (const g of gaps) expect(Math.abs(g - gaps[0])).toBeLessThan(1.5);
+    // a click on a tick seeks to the state the core's clock has at that time
+    const plot = page.getByTestId('lane-plot');
+    const box = (await plot.boundingBox())!;
+    const tick = ticks[2];
+    await page.mouse.click(tick.x + 0.5, box.y + 10);
+    expect(await settled(page)).toBe(Math.floor(clock.toPosition(tick.us) + 1e-9));
+    await screenshot(page, 'trace-time-axis', { fullPage: false });
+    // zoomed in around the playhead, the ticks are finer (and still in step with the clock)
+    for (let i = 0; i < 8; i++) await page.keyboard.press('w');
+    await expect.poll(async () => { const t = await tickPositions(page); return t.length > 2 && t[1].us - t[0].us <= 100; }).toBe(true);
+    const fine = await tickPositions(page);
+    await page.mouse.click(fine[1].x + 0.5, box.y + 10);
+    expect(await settled(page)).toBe(Math.floor(clock.toPosition(fine[1].us) + 1e-9));
+    await screenshot(page, 'trace-time-axis-zoomed', { fullPage: false });
+    for (let i = 0; i < 8; i++) await page.keyboard.press('s');
+    // one micro-step per unit instead: ticks at round times where the run reaches them
+    await page.getByTestId('trace-axis-toggle').click();
+    const steps = page.locator('svg.axis[data-axis="trace"]').first();
+    await steps.waitFor();
+    expect(await steps.getAttribute('aria-label')).toMatch(/in micro-steps$/);
+    expect((await steps.locator('text').allTextContents()).some((t) => /µs|ms$/.test(t))).toBe(true);
+    await page.getByTestId('trace-axis-toggle').click();
+    await axis.waitFor();
     await screenshot(page, 'trace-timeline', { fullPage: false });
     expect(problems).toEqual([]);
   });

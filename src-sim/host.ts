@@ -19,7 +19,7 @@ import { x86Eras } from './trace/era.ts';
 import { ScenarioError, locateScenarioError, parseScenarioText, variantNames } from './scenario/load.ts';
 import { presetById, presetInfos } from './scenario/presets.ts';
 import { Timeline } from './timeline/timeline.ts';
-import { tracksWindow } from './timeline/tracks_query.ts';
+import { timeAxis, tracksWindow } from './timeline/tracks_query.ts';
 import { playheadView } from './timeline/view.ts';
 import { compareTimelines } from './timeline/compare.ts';
 import { jsonPieces, runReport } from './timeline/report.ts';
@@ -117,7 +117,10 @@ export function createHost(): SimHost {
         const from = intIn('from', req.from, 0, n);
         const to = intIn('to', req.to, from, n);
         const buckets = intIn('buckets', req.buckets, 1, MAX_BUCKETS);
-        return { type: 'sim/tracksReady', seq: req.seq, window: tracksWindow(t, from, to, buckets) };
+        if (req.axis !== undefined && req.axis !== 'microstep' && req.axis !== 'time') throw new ScenarioError('axis', `expected "microstep" or "time", got ${shown(req.axis)}`);
+        // Buckets even in trace time when asked and the run has a trace clock; otherwise in micro-steps.
+        const clock = req.axis === 'time' ? t.clock : null;
+        return { type: 'sim/tracksReady', seq: req.seq, window: tracksWindow(t, from, to, buckets, clock ? timeAxis(clock) : undefined) };
       }
       case 'sim/compareRequested': {
         const t = need();

@@ -143,9 +143,9 @@ export class SimClient {
     return (await this.request({ type: 'sim/snapshotRequested', microstep })).snapshot;
   }
 
-  /** Tracks for positions [from, to] at a resolution of `buckets` (src-sim/protocol/tracks.ts). */
-  async tracks(from: number, to: number, buckets: number, of: TimelineSlot = 'main'): Promise<TracksWindow> {
-    return (await this.request({ type: 'sim/tracksRequested', from, to, buckets, of })).window;
+  /** Tracks for positions [from, to] at a resolution of `buckets`, even in micro-steps or a trace's time (src-sim/protocol/tracks.ts). */
+  async tracks(from: number, to: number, buckets: number, of: TimelineSlot = 'main', axis: 'microstep' | 'time' = 'microstep'): Promise<TracksWindow> {
+    return (await this.request({ type: 'sim/tracksRequested', from, to, buckets, of, ...(axis === 'time' ? { axis } : {}) })).window;
   }
 
   /** The state at position t, as the UI shows it. */

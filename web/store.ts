@@ -7,6 +7,7 @@ import type { CompareInfo, PlayheadView, PresetInfo, ScenarioCheck, ScenarioSour
 import { clampPosition, lockstep, startPosition } from './position.ts';
 import type { Deck } from './deck.ts';
 import { SimClient } from './sim-client.ts';
+import { axisMapOf, clampTimeWindow, type AxisMap } from './axis-map.ts';
 
 export type PresetsStatus = 'idle' | 'loading' | 'ready' | 'failed';
 
@@ -53,6 +54,8 @@ export interface AppState {
   notesShown: boolean;
   /** Another variant shown beside the main one, in lockstep by step. */
   compare: CompareSlot | null;
+  /** Lanes of a run imported from a kernel trace are drawn on the trace's time (axis-map.ts); false: in micro-steps. */
+  timeAxis: boolean;
 }
 
 export interface CompareSlot {
@@ -86,6 +89,7 @@ export const initialState: AppState = {
   deckIndex: null,
   notesShown: false,
   compare: null,
+  timeAxis: true,
 };
 
 export const store = createStore<AppState>()(() => ({ ...initialState }));
@@ -207,7 +211,7 @@ export async function loadSource(
       t,
       view: null,
       tracks: null,
-      domain: clampWindow(0, summary.microstepCount, summary.microstepCount),
+      domain: clampOn(axisMapOf(summary, previous.timeAxis), 0, summary.microstepCount, summary.microstepCount),
       playing: false,
       focusedViolation: null,
     });
@@ -318,7 +322,8 @@ export async function fetchCompareTracks(buckets: number): Promise<void> {
   const c = store.getState().compare;
   if (!c) return;
   try {
-    const tracks = await sim().tracks(0, c.summary.microstepCount, Math.max(1, Math.min(10_000, Math.round(buckets))), 'compare');
+    const axis = axisMapOf(c.summary, store.getState().timeAxis).kind;
+    const tracks = await sim().tracks(0, c.summary.microstepCount, Math.max(1, Math.min(10_000, Math.round(buckets))), 'compare', axis);
     const now = store.getState().compare;
     if (now && now.summary === c.summary) store.setState({ compare: { ...now, tracks } });
   } catch {
@@ -347,7 +352,8 @@ export async function fetchTracks(from: number, to: number, buckets: number): Pr
   const hi = Math.max(lo, Math.min(n, Math.ceil(to)));
   const generation = ++tracksGeneration;
   try {
-    const tracks = await sim().tracks(lo, hi, Math.max(1, Math.min(10_000, Math.round(buckets))));
+    const axis = selectAxis(store.getState()).kind;
+    const tracks = await sim().tracks(lo, hi, Math.max(1, Math.min(10_000, Math.round(buckets))), 'main', axis);
     if (generation === tracksGeneration) store.setState({ tracks });
   } catch (error) {
     if (generation === tracksGeneration) showError(`Could not fetch the lanes: ${messageOf(error)}`);
@@ -366,34 +372,61 @@ export function clampWindow(from: number, to: number, n: number): [number, numbe
   return [lo, lo + width];
 }
 
+/** The main lanes' axis: the run's trace time when it has one and it is wanted, else micro-steps (axis-map.ts). */
+export const selectAxis = (s: AppState): AxisMap => axisMapOf(s.summary, s.timeAxis);
+
+/** A window clamped to the timeline on `map`'s axis. */
+function clampOn(map: AxisMap, from: number, to: number, n: number): [number, number] {
+  return map.kind === 'microstep' ? clampWindow(from, to, n) : clampTimeWindow(map, from, to, n);
+}
+
 /** Shows [from, to] of the axis (clamped to the timeline). */
 export function setWindow(from: number, to: number): void {
-  const { summary, domain } = store.getState();
-  if (!summary) return;
-  const next = clampWindow(from, to, summary.microstepCount);
+  const s = store.getState();
+  if (!s.summary) return;
+  const next = clampOn(selectAxis(s), from, to, s.summary.microstepCount);
+  const { domain } = s;
   // The same window again (a sync echo, a no-op gesture) is not a change: no re-render, no loop.
   if (Math.abs(next[0] - domain[0]) < 1e-6 && Math.abs(next[1] - domain[1]) < 1e-6) return;
   store.setState({ domain: next });
 }
 
-/** Zooms the visible window by `factor` (< 1 zooms in) around position `around` (default: the playhead). */
+/**
+ * Zooms the visible window by `factor` (< 1 zooms in) around position `around` (default: the playhead), evenly on the
+ * lanes' axis (on a trace's time, the idle stretches grow with the rest).
+ */
 export function zoomWindow(factor: number, around?: number): [number, number] | null {
-  const { summary, domain, t } = store.getState();
+  const s = store.getState();
+  const { summary, domain, t } = s;
   if (!summary) return null;
-  const c = around ?? (t >= domain[0] && t <= domain[1] ? t : (domain[0] + domain[1]) / 2);
-  const next = clampWindow(c - (c - domain[0]) * factor, c + (domain[1] - c) * factor, summary.microstepCount);
+  const map = selectAxis(s);
+  const c = map.of(around ?? (t >= domain[0] && t <= domain[1] ? t : (domain[0] + domain[1]) / 2));
+  const [u0, u1] = [map.of(domain[0]), map.of(domain[1])];
+  const next = clampOn(map, map.position(c - (c - u0) * factor), map.position(c + (u1 - c) * factor), summary.microstepCount);
   store.setState({ domain: next });
   return next;
 }
 
-/** Pans the visible window by a fraction of its width (negative: left). */
+/** Pans the visible window by a fraction of its width on the lanes' axis (negative: left). */
 export function panWindow(fraction: number): [number, number] | null {
-  const { summary, domain } = store.getState();
+  const s = store.getState();
+  const { summary, domain } = s;
   if (!summary) return null;
-  const d = (domain[1] - domain[0]) * fraction;
-  const next = clampWindow(domain[0] + d, domain[1] + d, summary.microstepCount);
+  const map = selectAxis(s);
+  const [u0, u1] = [map.of(domain[0]), map.of(domain[1])];
+  const d = (u1 - u0) * fraction;
+  const next = clampOn(map, map.position(u0 + d), map.position(u1 + d), summary.microstepCount);
   store.setState({ domain: next });
   return next;
+}
+
+/** Draws the lanes of a trace's run on its time, or in micro-steps; the window keeps the same stretch of the run. */
+export function setTimeAxis(timeAxis: boolean): void {
+  const s = store.getState();
+  if (s.timeAxis === timeAxis) return;
+  const n = s.summary?.microstepCount ?? 0;
+  const map = axisMapOf(s.summary, timeAxis);
+  store.setState({ timeAxis, tracks: null, domain: s.summary ? clampOn(map, s.domain[0], s.domain[1], n) : s.domain });
 }
 
 export function setPlaying(playing: boolean): void {

@@ -21,8 +21,11 @@ export type SimRequest =
   | { type: 'sim/loadRequested'; seq: number; source: ScenarioSource; variant?: string }
   | { type: 'sim/microstepsRequested'; seq: number; from: number; to: number }
   | { type: 'sim/snapshotRequested'; seq: number; microstep: number }
-  /** Tracks for positions [from, to] of the axis (tracks.ts), at most about one item per bucket per row. */
-  | { type: 'sim/tracksRequested'; seq: number; from: number; to: number; buckets: number; of?: TimelineSlot }
+  /**
+   * Tracks for positions [from, to] of the axis (tracks.ts), at most about one item per bucket per row; with
+   * `axis: 'time'` the buckets are even in the trace's time (clock.ts) when the run has one.
+   */
+  | { type: 'sim/tracksRequested'; seq: number; from: number; to: number; buckets: number; of?: TimelineSlot; axis?: 'microstep' | 'time' }
   /** The state at position t (0 = initial state, N = final), as the UI shows it. */
   | { type: 'sim/viewRequested'; seq: number; t: number; of?: TimelineSlot }
   /** Run another variant of the loaded scenario beside it (variant null: stop comparing). */

@@ -157,7 +157,7 @@ export interface TimelineSummary {
   scenarioId: string;
   /** Everything that exists at some point of the run (lanes are laid out from it before any state is fetched). */
   machine: MachineInfo;
-  /** The axis positions are on (tracks.ts): micro-steps done, or real time for an imported trace. */
+  /** Positions are micro-steps done (tracks.ts); `time` when the run also has a trace clock (clock.ts). */
   axis: { kind: 'microstep' } | TrackAxis;
   /** One-line titles of the invariants (docs/kernel-semantics.md §4), by id, for the UI. */
   invariants: Record<string, string>;

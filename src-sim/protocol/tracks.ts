@@ -3,9 +3,10 @@
  *
  * The time axis. `t` counts micro-steps done: t = 0 is the initial state (every CPU idle on init_mm), micro-step i
  * (0-based, as in MicrostepRow.index and ViolationInfo.microstep) happens at t = i + 1, and t = N (N = microstepCount)
- * is the final state. The state at t is the snapshot of micro-step t - 1 (t = 0: the initial state). An imported kernel
- * trace will later carry real time; `TrackAxis` says which axis a timeline uses, and every position is a plain number
- * on it, so the UI's scales do not care which.
+ * is the final state. The state at t is the snapshot of micro-step t - 1 (t = 0: the initial state). Positions are
+ * always micro-steps done. A scenario imported from a kernel trace also has a trace clock (clock.ts), which places every
+ * position in the trace's time: `TrackAxis` says whether a run has one, and a tracks request may ask for buckets even in
+ * that time.
  *
  * Segments are half-open, [from, to): the value holds from `from` until just before `to`; the last segment of a row
  * ends at `to = N` and also holds at t = N. Rows cover [0, N] without gaps.
@@ -21,6 +22,7 @@ import type { DecisionInfo } from './summary.ts';
 /** Who acts: a CPU or a device (secondary MMU), by number. Never a string to parse back. */
 export type Actor = { kind: 'cpu'; n: number } | { kind: 'device'; n: number };
 
+/** `time`: the run has a trace clock (clock.ts), in µs. */
 export type TrackAxis = { kind: 'microstep' } | { kind: 'time'; unit: 'us' };
 
 /** A value held over [from, to). */

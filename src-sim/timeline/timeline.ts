@@ -10,6 +10,7 @@
  * produces, stopping after micro-step n. Replays do not re-check invariants (their findings are already recorded).
  * A test replays whole runs to check this.
  */
+import { traceClockOf, type TraceClock } from '../protocol/clock.ts';
 import { ARCHES } from '../arch/index.ts';
 import { labelNames } from '../engine/fn.ts';
 import { EraNames } from '../engine/era.ts';
@@ -335,6 +336,14 @@ export class Timeline implements Recorder {
     return out;
   }
 
+  /** Where each position falls in the kernel trace the scenario was imported from (protocol/clock.ts); null without one. */
+  get clock(): TraceClock | null {
+    const steps = this.steps;
+    if (this.clockCache?.steps !== steps) this.clockCache = { steps, clock: traceClockOf(steps) };
+    return this.clockCache.clock;
+  }
+  private clockCache: { steps: StepInfo[]; clock: TraceClock | null } | null = null;
+
   private clearKf(): void {
     for (const set of Object.values(this.k.kfDirty)) set.clear();
   }
@@ -532,7 +541,7 @@ export class Timeline implements Recorder {
     return {
       scenarioId: f.id,
       machine: this.machine(),
-      axis: { kind: 'microstep' },
+      axis: this.clock ? { kind: 'time', unit: 'us' } : { kind: 'microstep' },
       invariants: { ...INVARIANTS },
       title: f.title,
       summary: f.summary ?? '',

@@ -8,26 +8,51 @@
  */
 import type { Actor, CpuTrack, DeviceTrack, FindingMark, InFlight, IpiBusy, IpiMark, LaneItem, LoadedMm, PageEvent, RefcountPoint, RefcountTrack, TlbLife, TracksWindow } from '../protocol/tracks.ts';
 import type { ViolationInfo } from '../protocol/summary.ts';
+import type { TraceClock } from '../protocol/clock.ts';
 import type { Timeline } from './timeline.ts';
 import { IPI_LONG, LIFE_WALK, lowerBound, upperBound, type Log, type TracksRecorder } from './tracks.ts';
 
 /** At most this many TLB lives per window; the rest are counted in tlbTruncated. */
 export const TLB_CAP = 2000;
 
-/** A row's items over [from, to] (see the header). The row must have a value at `from`. */
-export function laneItems<V>(log: Log, from: number, to: number, w: number, value: (i: number) => V): LaneItem<V>[] {
+/**
+ * How far apart positions are, for bucketing: on the micro-step axis positions themselves; on a trace's time axis
+ * (protocol/clock.ts) their trace times, so that an idle millisecond gets buckets and a burst of micro-steps within
+ * one nanosecond does not.
+ */
+export interface BucketAxis {
+  /** The coordinate buckets are even in. */
+  of(p: number): number;
+  /** Its inverse (a fractional position between breakpoints). */
+  position(u: number): number;
+  /** True on the micro-step axis (a bucket narrower than one micro-step then returns every change). */
+  identity: boolean;
+}
+
+export const MICROSTEP_AXIS: BucketAxis = { of: (p) => p, position: (u) => u, identity: true };
+
+export function timeAxis(clock: TraceClock): BucketAxis {
+  return { of: clock.toTime, position: clock.toPosition, identity: false };
+}
+
+/** A row's items over [from, to] (see the header), w being the bucket width on `axis`. The row must have a value at `from`. */
+export function laneItems<V>(log: Log, from: number, to: number, w: number, value: (i: number) => V, axis: BucketAxis = MICROSTEP_AXIS): LaneItem<V>[] {
   const T = log.t;
   const out: LaneItem<V>[] = [];
   let cur = Math.max(0, upperBound(T, log.n, from) - 1);
   let segFrom = from;
   const end = upperBound(T, log.n, to);
+  const merges = axis.identity ? w > 1 : true;
+  const close = axis.identity ? (a: number, b: number) => b - a < w : (a: number, b: number) => axis.of(b) - axis.of(a) < w;
+  /** The first position w after p on the axis. */
+  const past = axis.identity ? (p: number) => p + w : (p: number) => axis.position(axis.of(p) + w);
   let i = cur + 1;
   while (i < end) {
-    if (w > 1 && i + 1 < end && T[i + 1] - T[i] < w) {
+    if (merges && i + 1 < end && close(T[i], T[i + 1])) {
       // A busy stretch: extend it while the next change is closer than w to the last one in it.
       let j = i + 1;
       for (;;) {
-        const e = lowerBound(T, end, T[j] + w, j + 1);
+        const e = lowerBound(T, end, past(T[j]), j + 1);
         if (e - 1 > j) j = e - 1;
         else break;
       }
@@ -48,7 +73,7 @@ export function laneItems<V>(log: Log, from: number, to: number, w: number, valu
 
 const actorOf = (ncpus: number, a: number): Actor => (a < ncpus ? { kind: 'cpu', n: a } : { kind: 'device', n: a - ncpus });
 
-function cpuTrack(r: TracksRecorder, c: number, from: number, to: number, w: number): CpuTrack {
+function cpuTrack(r: TracksRecorder, c: number, from: number, to: number, w: number, axis: BucketAxis): CpuTrack {
   const x = r.cpus[c];
   const num = (log: Log) => (i: number) => log.v[i];
   const bool = (log: Log) => (i: number) => log.v[i] !== 0;
@@ -59,21 +84,21 @@ function cpuTrack(r: TracksRecorder, c: number, from: number, to: number, w: num
   };
   return {
     cpu: c,
-    curr: laneItems(x.curr, from, to, w, num(x.curr)),
-    activeMm: laneItems(x.activeMm, from, to, w, num(x.activeMm)),
-    loadedMm: laneItems(x.loaded, from, to, w, loaded),
-    lazy: laneItems(x.lazy, from, to, w, bool(x.lazy)),
-    irqsOff: laneItems(x.irqsOff, from, to, w, bool(x.irqsOff)),
-    inFlight: laneItems(x.inFlight, from, to, w, fly),
+    curr: laneItems(x.curr, from, to, w, num(x.curr), axis),
+    activeMm: laneItems(x.activeMm, from, to, w, num(x.activeMm), axis),
+    loadedMm: laneItems(x.loaded, from, to, w, loaded, axis),
+    lazy: laneItems(x.lazy, from, to, w, bool(x.lazy), axis),
+    irqsOff: laneItems(x.irqsOff, from, to, w, bool(x.irqsOff), axis),
+    inFlight: laneItems(x.inFlight, from, to, w, fly, axis),
   };
 }
 
-function deviceTrack(r: TracksRecorder, d: number, from: number, to: number, w: number): DeviceTrack {
+function deviceTrack(r: TracksRecorder, d: number, from: number, to: number, w: number, axis: BucketAxis): DeviceTrack {
   const x = r.devices[d];
-  return { device: d, mm: laneItems(x.mm, from, to, w, (i) => x.mm.v[i]), entries: laneItems(x.entries, from, to, w, (i) => x.entries.v[i]) };
+  return { device: d, mm: laneItems(x.mm, from, to, w, (i) => x.mm.v[i], axis), entries: laneItems(x.entries, from, to, w, (i) => x.entries.v[i], axis) };
 }
 
-function refcountTrack(tl: Timeline, mm: number, from: number, to: number, w: number): RefcountTrack {
+function refcountTrack(tl: Timeline, mm: number, from: number, to: number, w: number, axis: BucketAxis): RefcountTrack {
   const r = tl.tracks;
   const log = r.mms[mm];
   const T = log.t;
@@ -87,9 +112,11 @@ function refcountTrack(tl: Timeline, mm: number, from: number, to: number, w: nu
   while (i < end) {
     // Changes in the same bucket merge into one point (w <= 1: every change is its own point).
     let j = i;
-    if (w > 1) {
-      const bucket = Math.floor((T[i] - from) / w);
-      while (j + 1 < end && Math.floor((T[j + 1] - from) / w) === bucket) j++;
+    if (!axis.identity || w > 1) {
+      const u0 = axis.of(from);
+      const bucketOf = (p: number) => Math.floor((axis.of(p) - u0) / w);
+      const bucket = bucketOf(T[i]);
+      while (j + 1 < end && bucketOf(T[j + 1]) === bucket) j++;
     }
     const pt: RefcountPoint = { ...tl.provenance(T[j]), users: users[j], count: count[j] };
     if (j > i) {
@@ -109,12 +136,15 @@ function refcountTrack(tl: Timeline, mm: number, from: number, to: number, w: nu
   return { mm, start, points, teardown: at(r.teardown[mm]), freed: at(r.freed[mm]) };
 }
 
-/** Bucket boundaries: bucket k is [edge(k), edge(k + 1)); the last one also holds `to`. */
-function edges(from: number, to: number, buckets: number): (k: number) => number {
-  return (k) => (k >= buckets ? to + 1 : from + Math.floor((k * (to - from)) / buckets));
+/** Bucket boundaries (positions, even on `axis`): bucket k is [edge(k), edge(k + 1)); the last one also holds `to`. */
+function edges(from: number, to: number, buckets: number, axis: BucketAxis): (k: number) => number {
+  if (axis.identity) return (k) => (k >= buckets ? to + 1 : from + Math.floor((k * (to - from)) / buckets));
+  const u0 = axis.of(from);
+  const u1 = axis.of(to);
+  return (k) => (k >= buckets ? to + 1 : Math.max(from, Math.floor(axis.position(u0 + (k * (u1 - u0)) / buckets))));
 }
 
-function ipis(r: TracksRecorder, from: number, to: number, buckets: number): Array<IpiMark | IpiBusy> {
+function ipis(r: TracksRecorder, from: number, to: number, buckets: number, axis: BucketAxis): Array<IpiMark | IpiBusy> {
   const p = r.ipi;
   const S = p.sent.a;
   const n = p.sent.n;
@@ -128,7 +158,7 @@ function ipis(r: TracksRecorder, from: number, to: number, buckets: number): Arr
     return rows.map((i) => ({ id: p.id.a[i], kind: r.kindNames[p.kind.a[i]], from: p.from.a[i], to: p.to.a[i], sent: S[i], delivered: opt(p.delivered.a[i]), done: opt(p.done.a[i]) }));
   }
   // Too many to draw one by one: how many were sent per bucket.
-  const edge = edges(from, to, buckets);
+  const edge = edges(from, to, buckets, axis);
   const out: IpiBusy[] = [];
   let lo = lowerBound(S, n, from);
   for (let k = 0; k < buckets && lo < hi; k++) {
@@ -202,7 +232,7 @@ function pages(r: TracksRecorder, from: number, to: number): PageEvent[] {
  * Findings in [from, to]. Violations are returned one by one; warnings (faults, mostly) too unless there are more
  * than `buckets` of them in the window, then the first of each kind per bucket.
  */
-function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: number, to: number, buckets: number, out: FindingMark[]): void {
+function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: number, to: number, buckets: number, axis: BucketAxis, out: FindingMark[]): void {
   // Findings are recorded in micro-step order; t = microstep + 1.
   let lo = 0;
   let hi = list.length;
@@ -214,12 +244,13 @@ function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: n
   let end = lo;
   while (end < list.length && list[end].microstep + 1 <= to) end++;
   const thin = warning && end - lo > buckets;
-  const w = (to - from) / buckets;
+  const u0 = axis.of(from);
+  const w = (axis.of(to) - u0) / buckets;
   const taken = new Set<string>();
   for (let i = lo; i < end; i++) {
     const v = list[i];
     if (thin) {
-      const key = `${Math.floor((v.microstep + 1 - from) / w)}:${v.id}`;
+      const key = `${Math.floor((axis.of(v.microstep + 1) - u0) / w)}:${v.id}`;
       if (taken.has(key)) continue;
       taken.add(key);
     }
@@ -229,23 +260,26 @@ function findings(tl: Timeline, list: ViolationInfo[], warning: boolean, from: n
   }
 }
 
-/** The tracks of positions [from, to] at about one item per bucket per row. Arguments must be valid (host.ts). */
-export function tracksWindow(tl: Timeline, from: number, to: number, buckets: number): TracksWindow {
+/**
+ * The tracks of positions [from, to] at about one item per bucket per row, the buckets even on `axis` (micro-steps, or
+ * a trace's time). Arguments must be valid (host.ts).
+ */
+export function tracksWindow(tl: Timeline, from: number, to: number, buckets: number, axis: BucketAxis = MICROSTEP_AXIS): TracksWindow {
   const r = tl.tracks;
-  const w = (to - from) / buckets;
+  const w = (axis.of(to) - axis.of(from)) / buckets;
   const tlb = tlbLives(r, from, to);
   const found: FindingMark[] = [];
-  findings(tl, tl.violations, false, from, to, buckets, found);
-  findings(tl, tl.warnings, true, from, to, buckets, found);
+  findings(tl, tl.violations, false, from, to, buckets, axis, found);
+  findings(tl, tl.warnings, true, from, to, buckets, axis, found);
   found.sort((a, b) => a.t - b.t);
   return {
     from,
     to,
     buckets,
-    cpus: r.cpus.map((_, c) => cpuTrack(r, c, from, to, w)),
-    devices: r.devices.map((_, d) => deviceTrack(r, d, from, to, w)),
-    mms: r.mms.map((_, m) => refcountTrack(tl, m, from, to, w)),
-    ipis: ipis(r, from, to, buckets),
+    cpus: r.cpus.map((_, c) => cpuTrack(r, c, from, to, w, axis)),
+    devices: r.devices.map((_, d) => deviceTrack(r, d, from, to, w, axis)),
+    mms: r.mms.map((_, m) => refcountTrack(tl, m, from, to, w, axis)),
+    ipis: ipis(r, from, to, buckets, axis),
     tlb: tlb.tlb,
     tlbTruncated: tlb.truncated,
     pages: pages(r, from, to),

@@ -2,7 +2,7 @@
  * The lanes and refcount graphs as a standalone SVG document, from the same layout the canvas draws: for slides,
  * papers and bug reports. Built as text with every user-provided string escaped (names come from scenario files).
  */
-import type { ScaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import type { Arrow, Block, Marker, RowsLayout } from './lanes.ts';
 import type { RefcountLayout } from './refcount.ts';
 import type { Theme } from './palette.ts';
@@ -20,7 +20,9 @@ export interface SvgInput {
   markers: Marker[];
   /** Each user mm's graph, with its name. */
   graphs: Array<{ name: string; layout: RefcountLayout; color: string }>;
-  x: ScaleLinear<number, number>;
+  x: AxisScale;
+  /** The axis's ticks: positions and their labels (micro-steps or trace time). */
+  ticks: Array<{ p: number; label: string }>;
   plotWidth: number;
   labelWidth: number;
   playhead: number | null;
@@ -49,8 +51,8 @@ export function lanesSvg(d: SvgInput): string {
   );
   // Axis.
   out.push(`<g transform="translate(${d.labelWidth},${HEAD})">`);
-  for (const v of d.x.ticks(Math.max(2, Math.floor(d.plotWidth / 90))).filter(Number.isInteger)) {
-    out.push(`<line x1="${n(d.x(v))}" x2="${n(d.x(v))}" y1="14" y2="${AXIS}" stroke="${t.muted}"/><text x="${n(d.x(v))}" y="11" text-anchor="middle" font-size="11" fill="${t.muted}">${v}</text>`);
+  for (const v of d.ticks) {
+    out.push(`<line x1="${n(d.x(v.p))}" x2="${n(d.x(v.p))}" y1="14" y2="${AXIS}" stroke="${t.muted}"/><text x="${n(d.x(v.p))}" y="11" text-anchor="middle" font-size="11" fill="${t.muted}">${escapeXml(v.label)}</text>`);
   }
   out.push('</g>');
   // Labels.

@@ -2,7 +2,7 @@
  * Lanes, as pure geometry: tracks + a time scale + names -> rows, blocks, IPI arrows and finding markers in pixels.
  * The canvas view draws exactly this; tests check it without a browser.
  */
-import type { ScaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import {
   isBusy,
   type Actor,
@@ -102,7 +102,7 @@ export interface Names {
   mms: MachineInfo['mms'];
 }
 
-type Scale = ScaleLinear<number, number>;
+type Scale = AxisScale;
 
 /**
  * The blocks of every row, clipped to [0, width]. Values that say "nothing" (no kernel code, not lazy) draw no block.

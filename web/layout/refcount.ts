@@ -2,7 +2,8 @@
  * Refcount graphs, as pure geometry: one mm's mm_users and mm_count as step lines over the shared time scale, the
  * teardown and free moments, and a hover target per change (naming the CPU and kernel code that made it).
  */
-import { line, curveStepAfter, scaleLinear, type ScaleLinear } from 'd3';
+import { line, curveStepAfter, scaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import type { Provenance, RefcountPoint, RefcountTrack } from '../../src-sim/protocol/index.ts';
 
 export interface RefcountLayout {
@@ -17,7 +18,7 @@ export interface RefcountLayout {
 
 export function layoutRefcount(
   track: RefcountTrack,
-  x: ScaleLinear<number, number>,
+  x: AxisScale,
   width: number,
   height: number,
   window: { from: number; to: number },

@@ -1,4 +1,4 @@
-import type { ScaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
@@ -12,7 +12,7 @@ const MAX_MARKS = 200;
  * conformance): a thin mark at each disagreement's micro-step, with what the kernel and the model did as its tooltip.
  * Shown only while the timeline is that trace's scenario.
  */
-export function ConformanceMarks({ x }: { x: ScaleLinear<number, number> }) {
+export function ConformanceMarks({ x }: { x: AxisScale }) {
   const source = useStore(store, (s) => s.source);
   const scenario = useStore(traceStore, (s) => s.scenario);
   const report = useStore(traceStore, (s) => s.report);

@@ -6,8 +6,9 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { scaleLinear, select, zoom, zoomIdentity, zoomTransform, type ZoomBehavior } from 'd3';
+import { axisMapOf, axisScale, type AxisMap, type AxisScale } from '../axis-map.ts';
 import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src-sim/protocol/index.ts';
-import { fetchCompareTracks, fetchTracks, focusViolation, seek, setWindow, store, type AppState } from '../store.ts';
+import { fetchCompareTracks, fetchTracks, focusViolation, seek, setTimeAxis, setWindow, store, type AppState } from '../store.ts';
 import { stepEnd } from '../position.ts';
 import { RaceMarks } from './RaceMarks.tsx';
 import { ConformanceMarks } from './ConformanceMarks.tsx';
@@ -22,6 +23,10 @@ import { Axis } from './Axis.tsx';
 import { exportJson, exportPng, exportSvg } from './export.ts';
 import { RefcountGraphs } from './RefcountGraphs.tsx';
 import { END_MARGIN, Playhead, pick, type Slot } from './Playhead.tsx';
+import { MICROSTEP_US } from '../../src-sim/protocol/index.ts';
+
+/** A micro-step's nominal time on a trace's axis, in ns (for the axis's explanation). */
+const MICROSTEP_NS = Math.round(MICROSTEP_US * 1000);
 
 export const LABEL_WIDTH = 230;
 /** Room kept for a vertical scrollbar. */
@@ -41,9 +46,9 @@ function seekFrom(slot: Slot, t: number): void {
 export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const machine = useStore(store, (s) => pick(s, slot).summary?.machine ?? null);
   const n = useStore(store, (s) => pick(s, slot).summary?.microstepCount ?? 0);
-  const steps = useStore(store, (s) => pick(s, slot).summary?.steps);
-  // A trace's scenario: the axis ticks read trace time, one micro-step per unit (Axis.tsx).
-  const timed = useMemo(() => !!steps?.some((st) => st.time !== undefined), [steps]);
+  // A trace's scenario is drawn on the trace's time (or, when asked, in micro-steps with trace-time ticks).
+  const map = useStore(store, (s) => axisMapOf(pick(s, slot).summary, s.timeAxis));
+  const timeAxis = useStore(store, (s) => s.timeAxis);
   const domain = useStore(store, (s) => pick(s, slot).domain);
   const tracks = useStore(store, (s) => pick(s, slot).tracks);
   const view = useStore(store, (s) => pick(s, slot).view);
@@ -60,7 +65,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const gutter = rows && rows.height > maxHeight ? SCROLLBAR : 0;
   const plotWidth = Math.max(100, outerWidth - LABEL_WIDTH - gutter);
   // A margin on the right keeps the final state's playhead and markers in view.
-  const x = useMemo(() => scaleLinear().domain(domain).range([0, plotWidth - END_MARGIN]), [domain, plotWidth]);
+  const x = useMemo(() => axisScale(map, domain, [0, plotWidth - END_MARGIN]), [map, domain, plotWidth]);
 
   // Fetch tracks for the window in view, about one bucket per 2 px; a burst of zoom events fetches once.
   useEffect(() => {
@@ -94,22 +99,41 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
     >
       <div className="lanes-axis-row">
         <div className="lanes-corner" style={{ width: LABEL_WIDTH }}>
-          <span className="hint">
-            {n} micro-steps{timed ? <span data-testid="trace-axis-note"> · ticks: trace time, not to scale</span> : null}
-          </span>
-          {slot === 'main' ? <span className="export-buttons" role="group" aria-label="Export the lanes">
-            <button type="button" className="mini-button" onClick={() => exportSvg(theme, plotWidth, LABEL_WIDTH)} data-testid="export-svg">
-              SVG
-            </button>
-            <button type="button" className="mini-button" onClick={() => void exportPng(theme, plotWidth, LABEL_WIDTH)} data-testid="export-png">
-              PNG
-            </button>
-            <button type="button" className="mini-button" onClick={() => void exportJson()} data-testid="export-json" title="The run as `npm run sim -- run --json` prints it">
-              JSON
-            </button>
-          </span> : null}
+          <div className="lanes-corner-line">
+            <span className="hint">{n} micro-steps</span>
+            {slot === 'main' ? <span className="export-buttons" role="group" aria-label="Export the lanes">
+              <button type="button" className="mini-button" onClick={() => exportSvg(theme, plotWidth, LABEL_WIDTH)} data-testid="export-svg">
+                SVG
+              </button>
+              <button type="button" className="mini-button" onClick={() => void exportPng(theme, plotWidth, LABEL_WIDTH)} data-testid="export-png">
+                PNG
+              </button>
+              <button type="button" className="mini-button" onClick={() => void exportJson()} data-testid="export-json" title="The run as `npm run sim -- run --json` prints it">
+                JSON
+              </button>
+            </span> : null}
+          </div>
+          {map.clock && slot === 'main' ? (
+            <div className="lanes-corner-line">
+              <span className="hint">axis</span>
+              <button
+                type="button"
+                className="mini-button"
+                aria-pressed={map.kind === 'time'}
+                data-testid="trace-axis-toggle"
+                onClick={() => setTimeAxis(!timeAxis)}
+                title={
+                  map.kind === 'time'
+                    ? `Drawn to scale in the trace's time: each traced event at its timestamp, its micro-steps ${MICROSTEP_NS} ns apart (closer if the next event comes sooner). Click for one micro-step per unit.`
+                    : "One micro-step per unit; ticks at round trace times where the run reaches them. Click to draw to scale in the trace's time."
+                }
+              >
+                {map.kind === 'time' ? 'trace time, to scale' : 'one micro-step per unit'}
+              </button>
+            </div>
+          ) : null}
         </div>
-        <Axis x={x} width={plotWidth} slot={slot} />
+        <Axis x={x} map={map} width={plotWidth} slot={slot} />
       </div>
       <LaneScroller
         machine={machine}
@@ -117,6 +141,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
         tracks={tracks}
         view={view}
         x={x}
+        map={map}
         plotWidth={plotWidth}
         n={n}
         maxHeight={maxHeight}
@@ -134,7 +159,8 @@ interface ScrollerProps {
   rows: ReturnType<typeof layoutRows>;
   tracks: TracksWindow | null;
   view: PlayheadView | null;
-  x: ReturnType<typeof scaleLinear<number, number>>;
+  x: AxisScale;
+  map: AxisMap;
   plotWidth: number;
   n: number;
   maxHeight: number;
@@ -149,7 +175,7 @@ function fontFamily(): string {
   return (family ??= getComputedStyle(document.documentElement).fontFamily);
 }
 
-function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight, theme, slot, fontPx }: ScrollerProps) {
+function LaneScroller({ machine, rows, tracks, view, x, map, plotWidth, n, maxHeight, theme, slot, fontPx }: ScrollerProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const plot = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -172,7 +198,7 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
     drawLanes(canvas.current, { rows, blocks, arrows: ipis.arrows, clusters: ipis.clusters, width: plotWidth, top: scrollTop, height: viewHeight, theme, font });
   }, [rows, blocks, ipis, plotWidth, scrollTop, viewHeight, theme, fontPx]);
 
-  useZoom(plot, x, plotWidth - END_MARGIN, n, rows.height > viewHeight, slot === 'main');
+  useZoom(plot, x, map, plotWidth - END_MARGIN, n, rows.height > viewHeight, slot === 'main');
 
   return (
     <div
@@ -195,7 +221,9 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
           style={{ width: plotWidth }}
           onClick={(e) => {
             const box = e.currentTarget.getBoundingClientRect();
-            seekFrom(slot, Math.round(x.invert(e.clientX - box.left)));
+            const p = x.invert(e.clientX - box.left);
+            // In micro-steps the nearest position; in time the state drawn under the pointer (it holds until the next).
+            seekFrom(slot, map.kind === 'time' ? Math.floor(p + 1e-9) : Math.round(p));
           }}
           data-testid={slot === 'main' ? 'lane-plot' : 'compare-plot'}
         >
@@ -213,18 +241,22 @@ function LaneScroller({ machine, rows, tracks, view, x, plotWidth, n, maxHeight,
   );
 }
 
-/** d3-zoom on the plot: wheel zooms (with ctrl when the lanes scroll vertically), drag pans; the store owns the window. */
-function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typeof scaleLinear<number, number>>, width: number, n: number, scrolls: boolean, enabled: boolean): void {
+/**
+ * d3-zoom on the plot: wheel zooms (with ctrl when the lanes scroll vertically), drag pans; the store owns the window.
+ * d3 works in the axis coordinate (micro-steps, or a trace's µs: axis-map.ts), the store in positions.
+ */
+function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: AxisScale, map: AxisMap, width: number, n: number, scrolls: boolean, enabled: boolean): void {
   const behavior = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
   /** True while we move d3's transform to the store's window ourselves (its zoom event must not echo back). */
   const syncing = useRef(false);
-  const base = useMemo(() => scaleLinear().domain([0, Math.max(1, n)]).range([0, width]), [n, width]);
+  const extent = useMemo<[number, number]>(() => (map.kind === 'time' ? [map.of(0), map.of(n)] : [0, Math.max(1, n)]), [map, n]);
+  const base = useMemo(() => scaleLinear().domain(extent).range([0, width]), [extent, width]);
 
   useEffect(() => {
     const el = plot.current;
     if (!el || !enabled) return;
     const z = zoom<HTMLDivElement, unknown>()
-      .scaleExtent([1, Math.max(1, n / 6)])
+      .scaleExtent([1, Math.max(1, (extent[1] - extent[0]) / map.minSpan)])
       .translateExtent([[0, 0], [width, 0]])
       .extent([[0, 0], [width, 0]])
       .filter((event: Event) => {
@@ -236,22 +268,23 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typ
         // Our own sync below: d3 may still attach the wheel gesture in progress as sourceEvent, so a flag says it.
         if (!event.sourceEvent || syncing.current) return;
         const [from, to] = event.transform.rescaleX(base).domain();
-        setWindow(from, to);
+        setWindow(map.position(from), map.position(to));
       });
     select(el).call(z);
     behavior.current = z;
     return () => {
       select(el).on('.zoom', null);
     };
-  }, [plot, base, width, n, scrolls, enabled]);
+  }, [plot, base, extent, map, width, scrolls, enabled]);
 
   // Keep d3-zoom's transform equal to the store's window (keyboard zoom, load, resize).
   useEffect(() => {
     const el = plot.current;
     const z = behavior.current;
     if (!el || !z) return;
-    const [from, to] = x.domain();
-    const k = Math.max(1, n) / Math.max(1e-9, to - from);
+    const [p0, p1] = x.domain();
+    const [from, to] = [map.of(p0), map.of(p1)];
+    const k = (extent[1] - extent[0]) / Math.max(1e-12, to - from);
     const now = zoomTransform(el);
     if (Math.abs(now.k - k) < 1e-9 * k && Math.abs(now.x + k * base(from)) < 0.01) return;
     syncing.current = true;
@@ -260,7 +293,7 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: ReturnType<typ
     } finally {
       syncing.current = false;
     }
-  }, [plot, x, base, n]);
+  }, [plot, x, map, base, extent]);
 }
 
 /** A band's labels and their values at the playhead: computed here, drawn by BandLabelsOf only when they change. */

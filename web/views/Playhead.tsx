@@ -2,7 +2,7 @@
  * Which timeline a view shows (the main one, or the variant compared with it), and the playhead line: a component of
  * its own that subscribes to the playhead, so that moving it re-renders nothing else.
  */
-import type { ScaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import { useStore } from 'zustand';
 import { store, type AppState } from '../store.ts';
 
@@ -27,7 +27,7 @@ export function pick(s: AppState, slot: Slot) {
 }
 
 /** The playhead's line at x(t): subscribes to the playhead itself and moves by transform (no layout). */
-export function Playhead({ x, slot, offset = 0 }: { x: ScaleLinear<number, number>; slot: Slot; offset?: number }) {
+export function Playhead({ x, slot, offset = 0 }: { x: AxisScale; slot: Slot; offset?: number }) {
   const t = useStore(store, (s) => pick(s, slot).t);
   const px = x(t);
   const [, right] = x.range();

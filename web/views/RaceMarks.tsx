@@ -1,4 +1,4 @@
-import type { ScaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import { useStore } from 'zustand';
 import { store } from '../store.ts';
 import { pick, type Slot } from './Playhead.tsx';
@@ -7,7 +7,7 @@ import { pick, type Slot } from './Playhead.tsx';
  * A counterexample's race (summary.race, format lazytlb/2): the two steps whose order made the difference, marked as
  * columns over the lanes at the micro-steps they ran, labelled 1 and 2 in the order they ran.
  */
-export function RaceMarks({ x, slot }: { x: ScaleLinear<number, number>; slot: Slot }) {
+export function RaceMarks({ x, slot }: { x: AxisScale; slot: Slot }) {
   const summary = useStore(store, (s) => pick(s, slot).summary);
   const race = summary?.race;
   if (!summary || !race) return null;

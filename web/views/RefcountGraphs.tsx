@@ -4,7 +4,7 @@
  */
 import { memo, useRef } from 'react';
 import { useStore } from 'zustand';
-import type { ScaleLinear } from 'd3';
+import type { AxisScale } from '../axis-map.ts';
 import type { Actor, RefcountTrack, StepInfo } from '../../src-sim/protocol/index.ts';
 import { stepName } from '../format.ts';
 import { store } from '../store.ts';
@@ -18,7 +18,7 @@ const GRAPH_HEIGHT = 54;
 /** Hover targets per graph; past this many changes in view, zoom in to name each. */
 const MAX_DOTS = 200;
 
-export function RefcountGraphs({ x, plotWidth, labelWidth, slot }: { x: ScaleLinear<number, number>; plotWidth: number; labelWidth: number; slot: 'main' | 'compare' }) {
+export function RefcountGraphs({ x, plotWidth, labelWidth, slot }: { x: AxisScale; plotWidth: number; labelWidth: number; slot: 'main' | 'compare' }) {
   const tracks = useStore(store, (s) => (slot === 'main' ? s.tracks : (s.compare?.tracks ?? null)));
   const mms = useStore(store, (s) => (slot === 'main' ? s.summary : s.compare?.summary)?.machine.mms ?? null);
   const view = useStore(store, (s) => (slot === 'main' ? s.view : (s.compare?.view ?? null)));
@@ -63,7 +63,7 @@ function actorText(a: Actor): string {
 
 const NO_STEPS: StepInfo[] = [];
 
-type GraphProps = { track: RefcountTrack; name: string; x: ScaleLinear<number, number>; width: number; window: { from: number; to: number }; steps: StepInfo[] };
+type GraphProps = { track: RefcountTrack; name: string; x: AxisScale; width: number; window: { from: number; to: number }; steps: StepInfo[] };
 
 /**
  * A graph is laid out and drawn only while it is on screen (or near it): a 64-CPU run has dozens of mms, and a zoom

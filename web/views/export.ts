@@ -2,8 +2,9 @@
  * Export what is on screen: the lanes and refcount graphs as SVG or PNG (from the same layout the canvas draws), and
  * the run as JSON (what `npm run sim -- run --json` prints, served by the worker).
  */
-import { scaleLinear } from 'd3';
-import { runReportText, store } from '../store.ts';
+import { axisScale } from '../axis-map.ts';
+import { axisTicks } from './trace-clock.ts';
+import { runReportText, selectAxis, store } from '../store.ts';
 import { layoutBlocks, layoutIpis, layoutMarkers, layoutRows } from '../layout/lanes.ts';
 import { layoutRefcount } from '../layout/refcount.ts';
 import { lanesSvg } from '../layout/export-svg.ts';
@@ -27,9 +28,11 @@ function baseName(): string {
 
 /** The SVG text of the current view, or null when nothing is loaded. */
 export function currentSvg(theme: Theme, plotWidth: number, labelWidth: number): string | null {
-  const { summary, tracks, domain, t } = store.getState();
+  const state = store.getState();
+  const { summary, tracks, domain, t } = state;
   if (!summary || !tracks) return null;
-  const x = scaleLinear().domain(domain).range([0, plotWidth]);
+  const map = selectAxis(state);
+  const x = axisScale(map, domain, [0, plotWidth]);
   const rows = layoutRows(summary.machine);
   const names = { tasks: summary.machine.tasks, mms: summary.machine.mms };
   const px = x(t);
@@ -44,6 +47,7 @@ export function currentSvg(theme: Theme, plotWidth: number, labelWidth: number):
       .filter((m) => m.mm > 0)
       .map((m) => ({ name: summary.machine.mms[m.mm]?.name ?? `mm ${m.mm}`, layout: layoutRefcount(m, x, plotWidth, 54, tracks), color: mmSwatch(m.mm).fill })),
     x,
+    ticks: axisTicks(map, x, plotWidth),
     plotWidth,
     labelWidth,
     playhead: px >= 0 && px <= plotWidth ? px : null,

@@ -1,77 +1,69 @@
 import { ticks as niceTicks } from 'd3';
-import type { StepInfo } from '../../src-sim/protocol/index.ts';
+import type { AxisMap, AxisScale } from '../axis-map.ts';
 
-/** Trace time at an axis position, for a scenario whose steps carry `time` (a kernel trace's import). */
-export interface TraceClock {
-  /** Seconds since the first timed step, at position p (micro-steps done). */
-  at(p: number): number;
-  /** The first position whose time is at least `s` seconds after the first timed step (the last position if none). */
-  positionOf(s: number): number;
-  /** Seconds as text: microseconds (`1,234.5 µs`), or milliseconds past 10 ms; or in the unit given. */
-  format(s: number, unit?: 'µs' | 'ms'): string;
-  /** `format(at(p))`. */
-  label(p: number): string;
-  /**
-   * Axis ticks at round trace times within positions [p0, p1], each placed at the position where that time is reached
-   * (so they are not evenly spaced: the axis is one micro-step per unit).
-   */
-  ticks(p0: number, p1: number, count: number): Array<{ p: number; s: number }>;
-}
+/**
+ * Axis ticks and labels in a kernel trace's time (the run's trace clock, src-sim/protocol/clock.ts, in µs after the
+ * first timed step).
+ */
 
-const us = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+const us = new Intl.NumberFormat('en', { maximumFractionDigits: 3 });
 const ms = new Intl.NumberFormat('en', { maximumFractionDigits: 3 });
 
-export function traceClock(steps: readonly StepInfo[]): TraceClock | null {
-  // Each timed step that ran micro-steps: where it starts on the axis, and its time.
-  const starts: number[] = [];
-  const times: number[] = [];
-  for (const s of steps) {
-    if (s.time === undefined || s.microstepCount === 0) continue;
-    starts.push(s.firstMicrostep);
-    times.push(s.time);
+/**
+ * The unit a window of trace time is labelled in: milliseconds once it spans 10 ms, or once it lies past 10 ms and its
+ * ticks are at least 1 µs apart (`19.05 ms` reads better than `19,050 µs`); microseconds otherwise.
+ */
+export const unitFor = (spanUs: number, endUs = 0): 'µs' | 'ms' => (spanUs >= 10_000 || (endUs >= 10_000 && spanUs >= 10) ? 'ms' : 'µs');
+
+/** Trace time (µs) as text in the unit given (by default the one its size calls for). */
+export function formatTraceTime(t: number, unit: 'µs' | 'ms' = unitFor(Math.abs(t))): string {
+  return unit === 'ms' ? `${ms.format(t / 1000)} ms` : `${us.format(t)} µs`;
+}
+
+/**
+ * Ticks at round trace times within positions [p0, p1], as {p: position, t: µs}. On the time axis they are evenly
+ * spaced; on the micro-step axis each sits at the first position whose time reaches it (a tick the time jumps over
+ * shares a position with the next: the later one is kept, which is true there).
+ */
+export function traceTicks(map: AxisMap, p0: number, p1: number, count: number): Array<{ p: number; t: number }> {
+  const clock = map.clock;
+  if (!clock) return [];
+  const out: Array<{ p: number; t: number }> = [];
+  for (const t of niceTicks(clock.toTime(p0), clock.toTime(p1), count)) {
+    const exact = clock.toPosition(t);
+    const p = map.kind === 'time' ? exact : Math.ceil(exact - 1e-9) || 0;
+    if (p < p0 - 1e-9 || p > p1 + 1e-9) continue;
+    if (out.length && out[out.length - 1].p === p) out[out.length - 1] = { p, t };
+    else out.push({ p, t });
   }
-  if (times.length < 2) return null;
-  const t0 = times[0];
-  const at = (p: number): number => {
-    // The last timed step starting at or before p (binary search; before the first: the first).
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= p) lo = mid;
-      else hi = mid - 1;
-    }
-    return times[lo] - t0;
-  };
-  const positionOf = (s: number): number => {
-    // The first timed step whose time is at least s (times never go backwards: the importer refuses that).
-    let lo = 0;
-    let hi = times.length - 1;
-    if (times[hi] - t0 < s) return starts[hi];
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (times[mid] - t0 >= s) hi = mid;
-      else lo = mid + 1;
-    }
-    return starts[lo];
-  };
-  const format = (s: number, unit?: 'µs' | 'ms'): string =>
-    (unit ?? (s >= 0.01 ? 'ms' : 'µs')) === 'ms' ? `${ms.format(s * 1000)} ms` : `${us.format(s * 1e6)} µs`;
-  return {
-    at,
-    positionOf,
-    format,
-    label: (p) => format(at(p)),
-    ticks(p0, p1, count) {
-      const out: Array<{ p: number; s: number }> = [];
-      for (const s of niceTicks(at(p0), at(p1), count)) {
-        const p = positionOf(s);
-        if (p < p0 || p > p1) continue;
-        // Several round times reached at one step (time jumped over them): keep the latest, which is true there.
-        if (out.length && out[out.length - 1].p === p) out[out.length - 1] = { p, s };
-        else out.push({ p, s });
-      }
-      return out;
-    },
-  };
+  return out;
+}
+
+/** Least room between two trace-time tick labels on the micro-step axis, in pixels. */
+const TICK_ROOM = 72;
+
+/**
+ * The axis's ticks over x's window, as positions and labels: micro-step numbers; or trace times, evenly spaced on the
+ * time axis, or each where the run reaches it on the micro-step axis (thinned so that labels do not overlap).
+ */
+export function axisTicks(map: AxisMap, x: AxisScale, width: number): Array<{ p: number; label: string }> {
+  const [d0, d1] = x.domain();
+  const clock = map.clock;
+  if (!clock) {
+    const count = Math.max(2, Math.floor(width / 90));
+    return x.ticks(count).filter(Number.isInteger).map((p) => ({ p, label: String(p) }));
+  }
+  const count = Math.max(2, Math.floor(width / 110));
+  const unit = unitFor(clock.toTime(d1) - clock.toTime(d0), clock.toTime(d1));
+  const label = (t: { p: number; t: number }) => ({ p: t.p, label: formatTraceTime(t.t, unit) });
+  if (map.kind === 'time') return traceTicks(map, d0, d1, count).map(label);
+  const out: Array<{ p: number; t: number }> = [];
+  let last = -Infinity;
+  for (const tick of traceTicks(map, Math.round(d0), Math.round(d1), 4 * count)) {
+    const px = x(tick.p);
+    if (px - last < TICK_ROOM) continue;
+    out.push(tick);
+    last = px;
+  }
+  return out.map(label);
 }
