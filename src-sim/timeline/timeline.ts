@@ -10,6 +10,7 @@
  * produces, stopping after micro-step n. Replays do not re-check invariants (their findings are already recorded).
  * A test replays whole runs to check this.
  */
+import { shownName } from '../engine/fn.ts';
 import { traceClockOf, type TraceClock } from '../protocol/clock.ts';
 import { ARCHES } from '../arch/index.ts';
 import { labelNames } from '../engine/fn.ts';
@@ -438,6 +439,15 @@ export class Timeline implements Recorder {
       ...(this.k.era.identLink(l.fn) ? { link: this.k.era.identLink(l.fn), srcLink: this.k.era.fileLink(l.src) } : {}),
       ...(decisions ? { decisions } : {}),
     };
+  }
+
+  /**
+   * Micro-step i's function and label in the names of the release the docs describe, whatever the variant's era shows
+   * on screen (no era renames): what code that matches on labels (trace conformance) must compare.
+   */
+  canonicalLabel(i: number): { fn: string; label: string } {
+    const l = labelNames[this.msWhat.a[i] & 0xffff];
+    return { fn: shownName(l.fn), label: l.label };
   }
 
   /** Who ran micro-step i, as an Actor. */

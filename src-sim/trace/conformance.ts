@@ -21,6 +21,7 @@ import type { ScenarioFile } from '../scenario/schema.ts';
 import { Timeline } from '../timeline/timeline.ts';
 import { lowerBound, upperBound } from '../timeline/tracks.ts';
 import type { HandlerOutcome, Reconstruction } from './reconstruct.ts';
+import { traceProof, type TraceProof } from './proof.ts';
 
 export const CONFORMANCE_KINDS = ['switchCr3', 'cr3Flush', 'remoteSend', 'flushIpi', 'handlerInitMm', 'remoteShootdown', 'localFlush'] as const;
 export type ConformanceKind = (typeof CONFORMANCE_KINDS)[number];
@@ -60,6 +61,8 @@ export interface Conformance {
   /** Trace events not compared, by reason (a step not written, refused by the model, ...). */
   notCompared: Record<string, number>;
   violations: number;
+  /** What the trace proves about each CPU's loaded mm, on the run's positions (proof.ts); null when nothing ran. */
+  proof: TraceProof | null;
 }
 
 /** Disagreements listed per kind (all are counted). */
@@ -74,7 +77,7 @@ interface Row {
 
 export function emptyConformance(skipped: string, file: ScenarioFile | null): Conformance {
   const kinds = Object.fromEntries(CONFORMANCE_KINDS.map((k) => [k, { agree: 0, disagree: 0, disagreements: [] }])) as unknown as Record<ConformanceKind, KindResult>;
-  return { ran: false, skipped, variant: { arch: file?.machine.arch ?? '', config: { ...(file?.machine.config ?? {}) } }, kinds, agree: 0, disagree: 0, rate: null, notCompared: {}, violations: 0 };
+  return { ran: false, skipped, variant: { arch: file?.machine.arch ?? '', config: { ...(file?.machine.config ?? {}) } }, kinds, agree: 0, disagree: 0, rate: null, notCompared: {}, violations: 0, proof: null };
 }
 
 /**
@@ -90,6 +93,7 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
   out.violations = tl.violations.length;
   const steps = tl.steps;
   const setup = file.setup?.length ?? 0;
+  out.proof = traceProof(rec, tl, setup, scenarioCpuOf);
   const skip = (why: string) => (out.notCompared[why] = (out.notCompared[why] ?? 0) + 1);
   const note = (kind: ConformanceKind, same: boolean, d: () => Disagreement) => {
     const k = out.kinds[kind];
@@ -103,7 +107,8 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
     const s = steps[setup + step];
     const rows: Row[] = [];
     for (let i = s.firstMicrostep; i < s.firstMicrostep + s.microstepCount; i++) {
-      const r = tl.microstepRow(i);
+      // Matched by the model's registered names: an older era shows others (flush_tlb_others, load_cr3) for the same code.
+      const r = tl.canonicalLabel(i);
       const a = tl.actorOf(i);
       if (a.kind === 'cpu') rows.push({ i, cpu: a.n, fn: r.fn, label: r.label });
     }

@@ -84,6 +84,14 @@ export interface FlushFact {
   why: string | null;
 }
 
+/** An exec written as a step: `cr3` when the trace showed its activate_mm writing CR3 (a reason-0 event) before it. */
+export interface ExecFact {
+  line: number;
+  cpu: number;
+  step: number;
+  cr3: boolean;
+}
+
 export interface LazyInterval {
   cpu: number;
   from: number;
@@ -138,6 +146,8 @@ export class Reconstruction {
   readonly steps: ScenarioStep[] = [];
   readonly setup: ScenarioStep[] = [];
   readonly lazy: LazyInterval[] = [];
+  /** Execs written as steps, and whether the trace showed their CR3 write (activate_mm's reason 0) before them. */
+  readonly execs: ExecFact[] = [];
   readonly notWritten: Record<string, number> = {};
   readonly switchKinds: Record<SwitchKind, KindCount>;
   readonly flushByReason: Record<string, number> = {};
@@ -464,6 +474,7 @@ export class Reconstruction {
     if (s.curr === t) s.lazy = null;
     if (s.scenarioCurr === t && this.step(r, { do: 'exec', mm: mm.name })) {
       const exec = this.steps.length - 1;
+      this.execs.push({ line: r.line, cpu: r.cpu, step: exec, cr3: s.execCr3 });
       // The new program's image: page tables the mm's teardown frees (exit_mmap flushes with freed_tables).
       this.step(r, { do: 'map', va: IMAGE_VA });
       for (const f of s.execWindow) {
