@@ -107,6 +107,24 @@ describe('kernel trace import', () => {
     const tick = ticks[2];
     await page.mouse.click(tick.x + 0.5, box.y + 10);
     expect(await settled(page)).toBe(Math.floor(clock.toPosition(tick.us) + 1e-9));
+    // what the trace proves, beside the model's rows: at a lazy stretch the trace proves on CPU0, the row says so,
+    // names the trace line on hover, and the model's loaded mm is the same
+    const proof = here.conformance.proof!.cpus[0];
+    const k = proof.findIndex((seg, i) => seg.lazy && i + 1 < proof.length && clock.toTime(proof[i + 1].from) - clock.toTime(seg.from) > 200);
+    expect(k).toBeGreaterThan(0);
+    const mid = (clock.toTime(proof[k].from) + clock.toTime(proof[k + 1].from)) / 2;
+    const pxAt = (us: number) => ticks[0].x + ((us - ticks[0].us) * (ticks[1].x - ticks[0].x)) / (ticks[1].us - ticks[0].us);
+    await page.mouse.click(pxAt(mid), box.y + 10);
+    const at = await settled(page);
+    expect(at).toBeGreaterThanOrEqual(proof[k].from);
+    expect(at).toBeLessThan(proof[k + 1].from);
+    const cpu0 = page.locator('[data-testid="lane-band"][data-actor="cpu0"]');
+    const traceValue = cpu0.locator('[data-row="trace"] [data-testid="lane-value"]');
+    const mmName = new Timeline(here.scenario!, null).summary().machine.mms[proof[k].mm!].name;
+    expect(await traceValue.textContent()).toBe(`${mmName} (lazy)`);
+    expect(await traceValue.getAttribute('title')).toContain(`(trace line ${proof[k].line})`);
+    expect(await cpu0.locator('[data-row="loaded"] [data-testid="lane-value"]').textContent()).toContain(mmName);
+    expect(await page.locator('[data-testid="lane-band"][data-actor="cpu1"] [data-row="trace"]').count()).toBe(1);
     await screenshot(page, 'trace-time-axis', { fullPage: false });
     // zoomed in around the playhead, the ticks are finer (and still in step with the clock)
     for (let i = 0; i < 8; i++) await page.keyboard.press('w');

@@ -8,6 +8,7 @@ export type * from './summary.ts';
 export type * from './tracks.ts';
 export type * from './explore.ts';
 export type { TraceReport } from '../trace/report.ts';
+export type { ProofSegment, TraceProof } from '../trace/proof.ts';
 export { isBusy } from './tracks.ts';
 export { traceClockOf, MICROSTEP_US } from './clock.ts';
 export type { TraceClock } from './clock.ts';

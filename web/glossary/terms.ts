@@ -46,6 +46,15 @@ export const TERMS: Term[] = [
     shown: 'The "loaded mm" row of each CPU\'s lane, with its tag; the inspector.',
   },
   {
+    id: 'trace_loaded',
+    term: 'trace: loaded',
+    words: ['trace: loaded'],
+    meaning:
+      'For a scenario reconstructed from a kernel trace: the mm the trace itself proves a CPU has loaded, beside the model\'s own rows. A switch followed by a CR3 write loads the new task\'s mm; a switch from a user task to a kernel thread without one leaves that mm loaded, lazily (hatched); a CR3 write inside flush_tlb_func moves a lazy CPU to init_mm; exec\'s CR3 write loads the new mm. Grey until the trace shows something. Where it differs from the model\'s "loaded mm" row, the model and the kernel disagree.',
+    kernel: 'tlb_flush events with reason 0 (TLB_FLUSH_ON_TASK_SWITCH) after sched_switch, in flush_tlb_func, and in exec\'s activate_mm (arch/x86/mm/tlb.c, switch_mm_irqs_off).',
+    shown: 'The "trace: loaded" row of each CPU\'s lane when a trace\'s scenario is on screen; hover its value for the trace line that proves it.',
+  },
+  {
     id: 'kthread',
     term: 'kernel thread',
     words: ['kernel thread', 'kernel threads'],

@@ -12,11 +12,12 @@ import {
   type LaneItem,
   type LoadedMm,
   type MachineInfo,
+  type ProofSegment,
   type TracksWindow,
 } from '../../src-sim/protocol/index.ts';
 import { mmSwatch, type Swatch, type Theme } from './palette.ts';
 
-export type CpuRow = 'current' | 'active_mm' | 'loaded' | 'lazy' | 'kernel';
+export type CpuRow = 'current' | 'active_mm' | 'loaded' | 'lazy' | 'kernel' | 'trace';
 export type DeviceRow = 'dev_mm' | 'dev_entries';
 export type RowKind = CpuRow | DeviceRow;
 
@@ -27,6 +28,9 @@ export const CPU_ROWS: ReadonlyArray<{ kind: CpuRow; label: string }> = [
   { kind: 'lazy', label: 'lazy' },
   { kind: 'kernel', label: 'kernel code' },
 ];
+
+/** Under a CPU's rows when the run is a kernel trace's scenario: the loaded mm as the trace proves it (proof.ts). */
+export const TRACE_ROW: { kind: CpuRow; label: string } = { kind: 'trace', label: 'trace: loaded' };
 
 export const DEVICE_ROWS: ReadonlyArray<{ kind: DeviceRow; label: string }> = [
   { kind: 'dev_mm', label: 'bound mm' },
@@ -64,8 +68,11 @@ export interface RowsLayout {
   height: number;
 }
 
-/** One band per CPU, then one per device; the band's rows stacked under its title. */
-export function layoutRows(machine: MachineInfo, g: Geometry = DEFAULT_GEOMETRY): RowsLayout {
+/**
+ * One band per CPU, then one per device; the band's rows stacked under its title. `traced`: each CPU band also has the
+ * row of what a kernel trace proves.
+ */
+export function layoutRows(machine: MachineInfo, g: Geometry = DEFAULT_GEOMETRY, traced = false): RowsLayout {
   const bands: Band[] = [];
   let y = 0;
   const add = (actor: Actor, title: string, kinds: ReadonlyArray<{ kind: RowKind; label: string }>) => {
@@ -79,7 +86,8 @@ export function layoutRows(machine: MachineInfo, g: Geometry = DEFAULT_GEOMETRY)
     bands.push({ actor, title, y: top, h: y - top, rows });
     y += g.bandGap;
   };
-  for (let c = 0; c < machine.cpus; c++) add({ kind: 'cpu', n: c }, `CPU ${c}`, CPU_ROWS);
+  const cpuRows = traced ? [...CPU_ROWS, TRACE_ROW] : CPU_ROWS;
+  for (let c = 0; c < machine.cpus; c++) add({ kind: 'cpu', n: c }, `CPU ${c}`, cpuRows);
   machine.devices.forEach((d, i) => add({ kind: 'device', n: i }, `${d.name} (${d.kind === 'shared' ? 'shares the page tables' : 'shadow page tables'})`, DEVICE_ROWS));
   return { bands, height: Math.max(0, y - g.bandGap) };
 }
@@ -108,7 +116,7 @@ type Scale = AxisScale;
  * The blocks of every row, clipped to [0, width]. Values that say "nothing" (no kernel code, not lazy) draw no block.
  * `yRange`, if given, limits the work to the bands that overlap it (a 64-CPU machine shows a few at a time).
  */
-export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, width: number, names: Names, theme: Theme, yRange?: [number, number]): Block[] {
+export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, width: number, names: Names, theme: Theme, yRange?: [number, number], proof?: ProofSegment[][] | null): Block[] {
   const out: Block[] = [];
   for (const band of rows.bands) {
     if (yRange && (band.y + band.h < yRange[0] || band.y > yRange[1])) continue;
@@ -134,6 +142,11 @@ export function layoutBlocks(rows: RowsLayout, tracks: TracksWindow, x: Scale, w
               f ? { swatch: f.irq ? theme.irq : theme.kernel, style: 'solid', text: f.irq ? `IPI: ${f.fn}` : f.fn } : null,
             );
             break;
+          case 'trace': {
+            const segments = proof?.[band.actor.n];
+            if (segments) push(out, proofItems(segments, tracks.from, tracks.to), row, x, width, theme, (seg) => proofBlock(seg, names, theme));
+            break;
+          }
           default:
             break;
         }
@@ -173,6 +186,28 @@ function push<V>(out: Block[], items: LaneItem<V>[], row: RowBox, x: Scale, widt
     const l = look(item.value);
     if (l) out.push({ x: x0, w, y, h, ...l });
   }
+}
+
+/** A CPU's proof segments over [from, to], as lane items (each holds until the next one starts). */
+function proofItems(segments: ProofSegment[], from: number, to: number): LaneItem<ProofSegment>[] {
+  const out: LaneItem<ProofSegment>[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const end = i + 1 < segments.length ? segments[i + 1].from : Infinity;
+    if (end <= from || segments[i].from > to) continue;
+    out.push({ from: Math.max(from, segments[i].from), to: Math.min(to, end), value: segments[i] });
+  }
+  return out;
+}
+
+/** What the trace proves loaded: the mm in its colour (hatched while a kernel thread runs on it lazily), or unknown. */
+export function proofText(seg: ProofSegment, names: Names): string {
+  if (seg.mm === null) return 'unknown';
+  return `${mmName(seg.mm, names)}${seg.lazy ? ' (lazy)' : ''}`;
+}
+
+function proofBlock(seg: ProofSegment, names: Names, theme: Theme): Look {
+  if (seg.mm === null) return { swatch: theme.idle, style: 'solid', text: 'unknown (nothing traced yet)' };
+  return { swatch: mmSwatch(seg.mm), style: seg.lazy ? 'hatch' : 'solid', text: proofText(seg, names) };
 }
 
 function mmName(mm: number, names: Names): string {

@@ -21,7 +21,7 @@ export function Axis({ x, map, width, slot }: { x: AxisScale; map: AxisMap; widt
       {ticks.map(({ p, label: text }) => (
         <g key={`${p}:${text}`} transform={`translate(${x(p)},0)`} data-testid="axis-tick">
           <line y1={18} y2={26} className="axis-tick" />
-          <text y={13} textAnchor="middle" className="axis-label">
+          <text y={13} textAnchor={x(p) < EDGE ? 'start' : x(p) > width - EDGE ? 'end' : 'middle'} className="axis-label">
             {text}
           </text>
         </g>
@@ -30,6 +30,9 @@ export function Axis({ x, map, width, slot }: { x: AxisScale; map: AxisMap; widt
     </svg>
   );
 }
+
+/** A tick this close to either end has its label turned inwards, so it never runs into the corner or off the axis. */
+const EDGE = 24;
 
 /** The playhead's mark on the axis: re-renders alone when the playhead moves. */
 function AxisPlayhead({ x, width, slot, map }: { x: AxisScale; width: number; slot: 'main' | 'compare'; map: AxisMap }) {

@@ -1,8 +1,6 @@
 import type { AxisScale } from '../axis-map.ts';
 import { useMemo } from 'react';
-import { useStore } from 'zustand';
-import { store } from '../store.ts';
-import { traceStore } from '../trace/state.ts';
+import { useTraceOnScreen } from './useTraceOnScreen.ts';
 
 /** Most marks drawn (all are listed in the trace dialog). */
 const MAX_MARKS = 200;
@@ -13,16 +11,14 @@ const MAX_MARKS = 200;
  * Shown only while the timeline is that trace's scenario.
  */
 export function ConformanceMarks({ x }: { x: AxisScale }) {
-  const source = useStore(store, (s) => s.source);
-  const scenario = useStore(traceStore, (s) => s.scenario);
-  const report = useStore(traceStore, (s) => s.report);
+  const report = useTraceOnScreen();
   const marks = useMemo(() => {
-    if (!report || !scenario || source?.kind !== 'json' || source.text !== scenario) return [];
+    if (!report) return [];
     return Object.values(report.conformance.kinds)
       .flatMap((k) => k.disagreements)
       .filter((d) => d.microstep !== null)
       .slice(0, MAX_MARKS);
-  }, [report, scenario, source]);
+  }, [report]);
   if (!marks.length) return null;
   const [, right] = x.range();
   return (

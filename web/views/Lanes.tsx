@@ -7,12 +7,13 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'rea
 import { useStore } from 'zustand';
 import { scaleLinear, select, zoom, zoomIdentity, zoomTransform, type ZoomBehavior } from 'd3';
 import { axisMapOf, axisScale, type AxisMap, type AxisScale } from '../axis-map.ts';
-import type { CpuView, MachineInfo, PlayheadView, TracksWindow } from '../../src-sim/protocol/index.ts';
+import type { CpuView, MachineInfo, PlayheadView, ProofSegment, TracksWindow } from '../../src-sim/protocol/index.ts';
 import { fetchCompareTracks, fetchTracks, focusViolation, seek, setTimeAxis, setWindow, store, type AppState } from '../store.ts';
 import { stepEnd } from '../position.ts';
 import { RaceMarks } from './RaceMarks.tsx';
 import { ConformanceMarks } from './ConformanceMarks.tsx';
-import { DEFAULT_GEOMETRY, LARGE_GEOMETRY, layoutBlocks, layoutIpis, layoutMarkers, layoutRows, type Band, type RowBox } from '../layout/lanes.ts';
+import { DEFAULT_GEOMETRY, LARGE_GEOMETRY, layoutBlocks, layoutIpis, layoutMarkers, layoutRows, proofText, type Band, type RowBox } from '../layout/lanes.ts';
+import { useTraceOnScreen } from './useTraceOnScreen.ts';
 import { mmSwatch } from '../layout/palette.ts';
 import { drawLanes } from './draw-lanes.ts';
 import { useElementSize } from './useElementSize.ts';
@@ -59,7 +60,10 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
   const { width: outerWidth } = useElementSize(outer);
   // Taller rows when presenting, or when the screen has the room (1920x1080 and up).
   const large = presenting || window.innerHeight >= 1000;
-  const rows = useMemo(() => (machine ? layoutRows(machine, large ? LARGE_GEOMETRY : DEFAULT_GEOMETRY) : null), [machine, large]);
+  // A kernel trace's scenario: each CPU also gets the row of what the trace proves (main lanes only).
+  const trace = useTraceOnScreen();
+  const proof = slot === 'main' ? (trace?.conformance.proof?.cpus ?? null) : null;
+  const rows = useMemo(() => (machine ? layoutRows(machine, large ? LARGE_GEOMETRY : DEFAULT_GEOMETRY, !!proof) : null), [machine, large, proof]);
   const maxHeight = presenting ? 10_000 : MAX_LANES_HEIGHT;
   // When the lanes scroll vertically, their scrollbar takes room from the plot (the axis above must stay aligned).
   const gutter = rows && rows.height > maxHeight ? SCROLLBAR : 0;
@@ -142,6 +146,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
         view={view}
         x={x}
         map={map}
+        proof={proof}
         plotWidth={plotWidth}
         n={n}
         maxHeight={maxHeight}
@@ -161,6 +166,7 @@ interface ScrollerProps {
   view: PlayheadView | null;
   x: AxisScale;
   map: AxisMap;
+  proof: ProofSegment[][] | null;
   plotWidth: number;
   n: number;
   maxHeight: number;
@@ -175,7 +181,7 @@ function fontFamily(): string {
   return (family ??= getComputedStyle(document.documentElement).fontFamily);
 }
 
-function LaneScroller({ machine, rows, tracks, view, x, map, plotWidth, n, maxHeight, theme, slot, fontPx }: ScrollerProps) {
+function LaneScroller({ machine, rows, tracks, view, x, map, proof, plotWidth, n, maxHeight, theme, slot, fontPx }: ScrollerProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const plot = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -188,7 +194,7 @@ function LaneScroller({ machine, rows, tracks, view, x, map, plotWidth, n, maxHe
   const page = Math.max(1, viewHeight);
   const band0 = Math.floor(scrollTop / page);
   const yRange = useMemo<[number, number]>(() => [(band0 - 1) * page, (band0 + 2) * page], [band0, page]);
-  const blocks = useMemo(() => (tracks ? layoutBlocks(rows, tracks, x, plotWidth, names, theme, yRange) : []), [rows, tracks, x, plotWidth, names, theme, yRange]);
+  const blocks = useMemo(() => (tracks ? layoutBlocks(rows, tracks, x, plotWidth, names, theme, yRange, proof) : []), [rows, tracks, x, plotWidth, names, theme, yRange, proof]);
   const ipis = useMemo(() => (tracks ? layoutIpis(rows, tracks.ipis, x, plotWidth) : { arrows: [], clusters: [] }), [rows, tracks, x, plotWidth]);
   const markers = useMemo(() => (tracks ? layoutMarkers(rows, tracks.findings, x, plotWidth, yRange) : []), [rows, tracks, x, plotWidth, yRange]);
 
@@ -212,7 +218,13 @@ function LaneScroller({ machine, rows, tracks, view, x, map, plotWidth, n, maxHe
           {/* Values only for the bands laid out (on screen and a screen around): scrubbing a 64-CPU run re-renders
               what can be seen; the others say "…" until scrolled near. */}
           {rows.bands.map((band) => (
-            <BandLabels key={`${band.actor.kind}${band.actor.n}`} band={band} view={band.y + band.h >= yRange[0] && band.y <= yRange[1] ? view : null} machine={machine} />
+            <BandLabels
+              key={`${band.actor.kind}${band.actor.n}`}
+              band={band}
+              view={band.y + band.h >= yRange[0] && band.y <= yRange[1] ? view : null}
+              machine={machine}
+              proof={band.actor.kind === 'cpu' ? (proof?.[band.actor.n] ?? null) : null}
+            />
           ))}
         </div>
         <div
@@ -297,23 +309,44 @@ function useZoom(plot: React.RefObject<HTMLDivElement | null>, x: AxisScale, map
 }
 
 /** A band's labels and their values at the playhead: computed here, drawn by BandLabelsOf only when they change. */
-function BandLabels({ band, view, machine }: { band: Band; view: PlayheadView | null; machine: MachineInfo }) {
+function BandLabels({ band, view, machine, proof }: { band: Band; view: PlayheadView | null; machine: MachineInfo; proof: ProofSegment[] | null }) {
   const cpu = band.actor.kind === 'cpu' ? view?.cpus[band.actor.n] : undefined;
   const dev = band.actor.kind === 'device' ? view?.devices[band.actor.n] : undefined;
   const names = view ?? { taskNames: machine.tasks.map((t) => t.name), mmNames: machine.mms.map((m) => m.name) };
   const values = band.rows.map((row) => rowValue(row, cpu, dev, names));
+  const titles = values.slice();
   // A task that died is still rq->curr until its final switch: say so (the core says when it died).
   const curr = cpu ? machine.tasks[cpu.curr] : undefined;
   if (view && curr?.diedAt !== undefined && view.t >= curr.diedAt) values[band.rows.findIndex((r) => r.kind === 'current')] += ' (exited)';
   const mms = band.rows.map((row) => rowMm(row, cpu, dev));
-  return <BandLabelsOf band={band} values={values} mms={mms} />;
+  // What the trace proves at the playhead, and (on hover) the event that proves it.
+  const traceRow = band.rows.findIndex((r) => r.kind === 'trace');
+  if (traceRow >= 0 && proof && view) {
+    const seg = proofAt(proof, view.t);
+    values[traceRow] = proofText(seg, { tasks: machine.tasks, mms: machine.mms });
+    titles[traceRow] = `${values[traceRow]}: ${seg.why}${seg.line !== null ? ` (trace line ${seg.line})` : ''}`;
+    mms[traceRow] = seg.mm;
+  }
+  return <BandLabelsOf band={band} values={values} titles={titles} mms={mms} />;
+}
+
+/** The proof segment holding at position t (the last one starting at or before it). */
+function proofAt(segments: ProofSegment[], t: number): ProofSegment {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segments[mid].from <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return segments[lo];
 }
 
 const sameList = <T,>(a: T[], b: T[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Every new view is a new object; a band re-renders only when one of its values changed (64 CPUs, a few change). */
 const BandLabelsOf = memo(
-  function BandLabelsOf({ band, values, mms }: { band: Band; values: string[]; mms: Array<number | null> }) {
+  function BandLabelsOf({ band, values, titles, mms }: { band: Band; values: string[]; titles: string[]; mms: Array<number | null> }) {
   return (
     <div
       role="group"
@@ -327,21 +360,21 @@ const BandLabelsOf = memo(
         {band.title}
       </div>
       {band.rows.map((row, i) => (
-        <RowLabel key={row.kind} row={row} bandY={band.y} value={values[i]} mm={mms[i]} />
+        <RowLabel key={row.kind} row={row} bandY={band.y} value={values[i]} title={titles[i]} mm={mms[i]} />
       ))}
     </div>
   );
   },
-  (a, b) => a.band === b.band && sameList(a.values, b.values) && sameList(a.mms, b.mms),
+  (a, b) => a.band === b.band && sameList(a.values, b.values) && sameList(a.titles, b.titles) && sameList(a.mms, b.mms),
 );
 
-function RowLabel({ row, bandY, value, mm }: { row: RowBox; bandY: number; value: string; mm: number | null }) {
+function RowLabel({ row, bandY, value, title, mm }: { row: RowBox; bandY: number; value: string; title: string; mm: number | null }) {
   return (
     <div className="row-label" style={{ top: row.y - bandY, height: row.h }} data-testid="lane-row" data-row={row.kind} aria-label={`${row.label}: ${value}`}>
       <span className="row-name">
         <Term id={ROW_TERM[row.kind]}>{row.label}</Term>
       </span>
-      <span className="row-value" data-testid="lane-value" title={value}>
+      <span className="row-value" data-testid="lane-value" title={title}>
         {mm !== null && mm >= 0 ? <span className="swatch" style={{ background: mmSwatch(mm).fill }} aria-hidden="true" /> : null}
         {value}
       </span>
@@ -356,6 +389,7 @@ const ROW_TERM: Record<RowBox['kind'], string> = {
   loaded: 'loaded',
   lazy: 'lazy',
   kernel: 'kernel_code',
+  trace: 'trace_loaded',
   dev_mm: 'secondary',
   dev_entries: 'secondary',
 };

@@ -5,6 +5,8 @@
 import { axisScale } from '../axis-map.ts';
 import { axisTicks } from './trace-clock.ts';
 import { runReportText, selectAxis, store } from '../store.ts';
+import { traceStore } from '../trace/state.ts';
+import { traceOnScreen } from './useTraceOnScreen.ts';
 import { layoutBlocks, layoutIpis, layoutMarkers, layoutRows } from '../layout/lanes.ts';
 import { layoutRefcount } from '../layout/refcount.ts';
 import { lanesSvg } from '../layout/export-svg.ts';
@@ -33,14 +35,16 @@ export function currentSvg(theme: Theme, plotWidth: number, labelWidth: number):
   if (!summary || !tracks) return null;
   const map = selectAxis(state);
   const x = axisScale(map, domain, [0, plotWidth]);
-  const rows = layoutRows(summary.machine);
+  const { scenario, report } = traceStore.getState();
+  const proof = traceOnScreen(state.source, scenario, report)?.conformance.proof?.cpus ?? null;
+  const rows = layoutRows(summary.machine, undefined, !!proof);
   const names = { tasks: summary.machine.tasks, mms: summary.machine.mms };
   const px = x(t);
   return lanesSvg({
     title: summary.title,
     subtitle: `${summary.scenarioId} · ${summary.variant} · ${summary.arch} · ${positionText(summary, t)}`,
     rows,
-    blocks: layoutBlocks(rows, tracks, x, plotWidth, names, theme),
+    blocks: layoutBlocks(rows, tracks, x, plotWidth, names, theme, undefined, proof),
     arrows: layoutIpis(rows, tracks.ipis, x, plotWidth).arrows,
     markers: layoutMarkers(rows, tracks.findings, x, plotWidth),
     graphs: tracks.mms
