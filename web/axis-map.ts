@@ -30,7 +30,8 @@ const clocks = new WeakMap<object, TraceClock | null>();
 const maps = new WeakMap<object, { micro: AxisMap; time: AxisMap | null }>();
 
 export function clockOf(summary: TimelineSummary | null | undefined): TraceClock | null {
-  if (!summary || summary.axis.kind !== 'time') return null;
+  // A malformed summary (from a broken worker) has no axis: no clock, and the views' own boundaries say what is wrong.
+  if (summary?.axis?.kind !== 'time' || !Array.isArray(summary.steps)) return null;
   if (!clocks.has(summary.steps)) clocks.set(summary.steps, traceClockOf(summary.steps));
   return clocks.get(summary.steps)!;
 }

@@ -104,7 +104,7 @@ export function Lanes({ slot = 'main' }: { slot?: Slot }) {
       <div className="lanes-axis-row">
         <div className="lanes-corner" style={{ width: LABEL_WIDTH }}>
           <div className="lanes-corner-line">
-            <span className="hint">{n} micro-steps</span>
+            <span className="hint">{n} micro{'\u2011'}steps</span>
             {slot === 'main' ? <span className="export-buttons" role="group" aria-label="Export the lanes">
               <button type="button" className="mini-button" onClick={() => exportSvg(theme, plotWidth, LABEL_WIDTH)} data-testid="export-svg">
                 SVG
