@@ -254,8 +254,19 @@ describe('x86 flush_tlb_func: what the receiving CPU does, and why', () => {
   it('6.14: a trimming flush makes the CPU on another mm clear its bit, nothing flushed', () => {
     const away: StepFile[] = [{ cpu: 1, do: 'switch', to: 'B' }, { cpu: 1, do: 'access', va: '0x401000' }, { cpu: 1, do: 'switch', to: 'C' }, { cpu: 0, do: 'switch', to: 'A' }];
     const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: 1 }, setup: away, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
-    expect(decided(r, 0)).toContain('flush_tlb_func: CPU1 clear mm_cpumask bit: loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush (flush_tlb_func)');
+    expect(decided(r, 0)).toContain('flush_tlb_func: CPU1 clear mm_cpumask bit: loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush, local call or remote (flush_tlb_func)');
     expect(r.labels(0)).toContain('flush_tlb_func.cpumask_clear_cpu');
+  });
+
+  it('6.14: the stale bit is cleared on a local call too (953753db887f); before, only a remote call can find another mm', () => {
+    const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, setup: [{ cpu: 0, do: 'switch', to: 'A' }, { cpu: 0, do: 'switch', to: 'C' }], steps: [] });
+    const s = r.after(-1);
+    const M = mm(s, 'M').id;
+    expect(s.cpus[0].loaded_mm).not.toBe(M);
+    const ask = (x86_lazy: Config['x86_lazy'], local: boolean) => flushFuncDecision({ ...s, config: { ...s.config, x86_lazy } }, 0, { mm: M, local, g: 1, end: -1 }).next;
+    expect(ask('v6.14', true)).toBe('cpumask_clear_cpu');
+    expect(ask('v6.14', false)).toBe('cpumask_clear_cpu');
+    expect(ask('v4.20', false)).toBe('return');
   });
 
   it('the generations: already up to date, only this flush missing (range), or more (full flush)', () => {

@@ -464,7 +464,12 @@ export function flushFuncDecision(
   const cfg = s.config;
   const cpu = s.cpus[c];
   const v3 = cfg.x86_lazy === 'v3';
-  if (lazyCpumask(cfg) && cpu.loaded_mm !== info.mm) return { next: 'cpumask_clear_cpu', decision: 'clear mm_cpumask bit', reason: 'loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush (flush_tlb_func)' };
+  // 6.14+: the CPU that sent the flush clears its stale bit too. 209954cbc7d0 alone cleared it only on a remote call;
+  // 953753db887f ("Also remove local CPU from mm_cpumask if stale", Rik van Riel, Dec 2024) moved the test out of the
+  // remote-only block before either was released: both are in v6.14-rc1.
+  if (lazyCpumask(cfg) && cpu.loaded_mm !== info.mm) return { next: 'cpumask_clear_cpu', decision: 'clear mm_cpumask bit', reason: 'loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush, local call or remote (flush_tlb_func)' };
+  // 4.20-6.13: only a remote call can find another mm loaded (flush_tlb_func_remote, later the !local block of
+  // flush_tlb_func); a local call runs only when the mm is loaded here.
   if (!info.local && cpu.loaded_mm !== info.mm) return { next: 'return', decision: 'nothing to flush', reason: 'loaded_mm != mm: the CPU switched away after the IPI was sent (flush_tlb_func)' };
   if (cpu.loaded_mm === INIT_MM) return { next: 'return', decision: 'nothing to flush', reason: 'loaded_mm == init_mm: no user mm loaded here (flush_tlb_func)' };
   if (mmNeedsGlobalAsid(cfg, s.mms[cpu.loaded_mm], cpu.tag)) return { next: 'reload_global_asid', decision: 'reload with the global ASID', reason: 'the mm got a global ASID: switch to it, INVLPGB keeps it current (flush_tlb_func, mm_needs_global_asid)' };
@@ -514,7 +519,10 @@ defineFn('flush_tlb_func@x86', SRC, {
     k.cpu(c.id).ctxs[a] = { ctx_id: ctxId, tlb_gen: mmGen };
     return RET;
   },
-  /** 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. */
+  /**
+   * 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. The local
+   * CPU too, asked by should_flush_tlb like the others when the flush trims the mask (953753db887f).
+   */
   cpumask_clear_cpu(k, c, f) {
     k.mm(f.l.mm as MmId).cpumask[c.id] = false;
     return RET;
@@ -584,7 +592,9 @@ function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): bool
  * yes, for every x86 since 9e52fc2b50de (Vitaly Kuznetsov; believed, not checked for every config). 4.19–6.14: only
  * paravirt guests (Peter Zijlstra, 2018, "x86/mm: Only use tlb_remove_table() for paravirt"): bare metal's
  * native_tlb_remove_table is tlb_remove_page, freed right after the flush. 6.15+: unconditional (a37259732a7d, Rik van
- * Riel, with the INVLPGB series). The eras: v3 = 3.10, v4.14, v4.20 = up to 6.13, v6.14 = read at 6.18.
+ * Riel, with the INVLPGB series; in tip x86/mm from 2025-02-21, after 6.14-rc3, and an AUTOSEL candidate for 6.14.y in
+ * May 2025, so not in 6.14 itself). The eras: v3 = 3.10, v4.14, v4.20 = up to 6.13, v6.14 = read at 6.18 (so on,
+ * although a 6.14 kernel had it off).
  */
 export function x86RcuTableFree(cfg: Readonly<Config>): { value: boolean; why: string } {
   if (cfg.x86_invlpgb || cfg.x86_lazy === 'v6.14') return { value: true, why: 'x86 selects MMU_GATHER_RCU_TABLE_FREE unconditionally since 6.15 (a37259732a7d)' };
