@@ -221,7 +221,27 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     // 6.15+: an mm with a global ASID is flushed by INVLPGB broadcast, whoever is in its mask.
     const path = flushPath(k.s.config, m);
     if (invlpgb(k.s.config)) k.decided(path);
-    return path.broadcast ? 'broadcast_tlb_flush' : 'flush_tlb_multi';
+    if (path.broadcast) return 'broadcast_tlb_flush';
+    // 3.x flushed here first, then sent the IPIs (flush_tlb_mm_range, before flush_tlb_others).
+    return k.s.config.x86_lazy === 'v3' ? 'local_flush_tlb' : 'flush_tlb_multi';
+  },
+  /**
+   * 3.x (x86_lazy 'v3'; flush_tlb_mm_range of arch/x86/mm/tlb.c, read at 3.6 and 4.4): the flusher flushed
+   * its own TLB inline, with interrupts on, before flush_tlb_others: nothing if current->active_mm is another mm;
+   * leave_mm if it is lazy (!current->mm); else local_flush_tlb, or __flush_tlb_single per page of a range (one
+   * micro-step here, which this label stands for). flush_tlb_func was only the IPI handler then.
+   */
+  local_flush_tlb(k, c, f) {
+    const mm = f.l.mm as MmId;
+    if (k.s.cpus[c.id].loaded_mm !== mm) {
+      k.decided(V3_LOCAL.other, c.id);
+      return 'flush_tlb_multi';
+    }
+    const d = flushFuncDecision(k.s, c.id, { mm, local: true, g: f.l.g as number, end: f.l.end as number });
+    k.decided(v3LocalDecision(d), c.id);
+    if (d.next === 'unlazy') return call('leave_mm@x86', {}, 'flush_tlb_multi');
+    if (d.next === 'flush_range' || d.next === 'flush_all') flushLoaded(k, c.id, mm, d.next === 'flush_range', f.l.start as number, f.l.end as number);
+    return 'flush_tlb_multi';
   },
   /** INVLPGB for the mm's global ASID (range or whole PCID), then TLBSYNC: every CPU's TLB, no IPI, no handler. */
   broadcast_tlb_flush(k, _c, f) {
@@ -270,6 +290,8 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     }
     f.l.ipi = k.sendIpi(c.id, targets, 'flush_tlb_func@x86', info);
     f.l.consider = invlpgb(cfg) && others && !f.l.broadcast;
+    // 3.x: the local flush already ran (local_flush_tlb above).
+    if (cfg.x86_lazy === 'v3') return 'wait_ipis';
     let local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
     if (others && local && lazyCpumask(cfg)) {
       const d = flushDecision(k.s, c.id, info);
@@ -507,16 +529,11 @@ defineFn('flush_tlb_func@x86', SRC, {
       // 6.15+: move to the mm's global ASID (a reload without flush)
       case 'reload_global_asid':
         return call('switch_mm_irqs_off@x86', { prev: NONE, next: k.s.cpus[c.id].loaded_mm }, 'ret');
-      // Unlazy: switch to init_mm; current->active_mm still says mm.
+      // Unlazy: switch to init_mm (3.x: leave_mm); current->active_mm still says mm.
       case 'unlazy':
-        return call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
+        return k.s.config.x86_lazy === 'v3' ? call('leave_mm@x86', {}, 'ret') : call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
     }
-    const a = k.s.cpus[c.id].tag;
-    const ctxId = k.s.cpus[c.id].ctxs[a].ctx_id;
-    const mmGen = k.s.mms[mm].tlb_gen;
-    const partial = d.next === 'flush_range';
-    tlbInvalidate(k, c.id, a, mm, partial ? (f.l.start as number) : 0, partial ? (f.l.end as number) : -1);
-    k.cpu(c.id).ctxs[a] = { ctx_id: ctxId, tlb_gen: mmGen };
+    flushLoaded(k, c.id, mm, d.next === 'flush_range', f.l.start as number, f.l.end as number);
     return RET;
   },
   /**
@@ -529,6 +546,51 @@ defineFn('flush_tlb_func@x86', SRC, {
   },
   ret: () => RET,
 });
+
+/** Flush mm's range (or all of it) from CPU c's current PCID and catch its slot up to the mm's tlb_gen. */
+function flushLoaded(k: Kernel, c: CpuId, mm: MmId, partial: boolean, start: number, end: number): void {
+  const a = k.s.cpus[c].tag;
+  const ctxId = k.s.cpus[c].ctxs[a].ctx_id;
+  const mmGen = k.s.mms[mm].tlb_gen;
+  tlbInvalidate(k, c, a, mm, partial ? start : 0, partial ? end : -1);
+  k.cpu(c).ctxs[a] = { ctx_id: ctxId, tlb_gen: mmGen };
+}
+
+defineFn('leave_mm@x86', SRC, {
+  /**
+   * 3.x (x86_lazy 'v3'): leave_mm (arch/x86/mm/tlb.c), called by flush_tlb_func on a lazy CPU and by
+   * flush_tlb_mm_range on a lazy flusher: take the CPU out of its mm's mm_cpumask (cpumask_clear_cpu) and load
+   * swapper_pg_dir (load_cr3, a flush without PCID). One micro-step standing for those two lines. 3.x left
+   * cpu_tlbstate.state LAZY and active_mm on the mm; the model's CPU is then in its init_mm state, as after a later
+   * kernel's switch to init_mm.
+   */
+  leave_mm(k, c) {
+    const cpu = k.cpu(c.id);
+    const old = cpu.loaded_mm;
+    if (old === INIT_MM) return RET;
+    if (old >= 0) k.mm(old).cpumask[c.id] = false;
+    cpu.is_lazy = false;
+    cpu.ctxs[0] = { ctx_id: k.s.mms[INIT_MM].ctx_id, tlb_gen: k.s.mms[INIT_MM].tlb_gen };
+    tlbInvalidate(k, c.id, 0, INIT_MM, 0, -1);
+    k.s.counters.cr3Writes++;
+    coreSerialized(k, c.id);
+    hwLoad(k, c.id, INIT_MM, 0, old);
+    return RET;
+  },
+});
+
+/** 3.x, the flusher's own TLB (flush_tlb_mm_range's inline flush): what it did and the condition, per flushFuncDecision. */
+const V3_LOCAL = {
+  other: { decision: 'no local flush', reason: 'current->active_mm != mm: nothing of the mm here (flush_tlb_mm_range)' },
+  leave: { decision: 'leave the mm', reason: '!current->mm: a lazy flusher leaves the mm rather than flush (flush_tlb_mm_range: leave_mm)' },
+  none: { decision: 'no local flush', reason: 'already flushed here by a later flush, or no user mm loaded (flush_tlb_mm_range; 3.x keeps no tlb_gen)' },
+  range: { decision: 'flush the range', reason: 'current->mm == mm: its pages invalidated here before the IPIs (flush_tlb_mm_range: __flush_tlb_single)' },
+  all: { decision: 'full flush', reason: 'current->mm == mm: the TLB flushed here before the IPIs (flush_tlb_mm_range: local_flush_tlb)' },
+} as const;
+
+function v3LocalDecision(d: { next: FlushFuncNext }): Decision {
+  return d.next === 'unlazy' ? V3_LOCAL.leave : d.next === 'flush_range' ? V3_LOCAL.range : d.next === 'flush_all' ? V3_LOCAL.all : V3_LOCAL.none;
+}
 
 defineTlbFlush('x86', 'arch/x86/include/asm/tlb.h', true);
 
@@ -548,7 +610,8 @@ function afterCpuFlush(k: Kernel, mm: MmId): string {
 function x86Era(cfg: Readonly<Config>): KernelEra {
   switch (cfg.x86_lazy) {
     case 'v3':
-      return { version: 'v3.10', rename: X86_V3_NAMES };
+      // switch_mm and enter_lazy_tlb were inlines of asm/mmu_context.h then.
+      return { version: 'v3.10', rename: X86_V3_NAMES, src: { switch_mm_irqs_off: 'arch/x86/include/asm/mmu_context.h', enter_lazy_tlb: 'arch/x86/include/asm/mmu_context.h' } };
     case 'v4.14':
       // native_flush_tlb_others; flush_tlb_multi came with "x86/mm/tlb: Flush remote and local TLBs concurrently".
       return { version: 'v4.14', rename: { 'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others' } };
@@ -560,9 +623,20 @@ function x86Era(cfg: Readonly<Config>): KernelEra {
 }
 
 /**
- * 3.x (read at v3.10): switch_mm in asm/mmu_context.h (cpu_tlbstate.state and .active_mm written with this_cpu_write,
- * cpumask_set_cpu, load_cr3; a lazy re-entry reloads CR3 when cpumask_test_and_set_cpu finds the bit gone), and
- * flush_tlb_mm_range / flush_tlb_others / flush_tlb_func in mm/tlb.c. No tlb_gen, no PCID, no LOADED_MM_SWITCHING.
+ * 3.x (read at v3.10): switch_mm in asm/mmu_context.h, and flush_tlb_mm_range / flush_tlb_others / flush_tlb_func /
+ * leave_mm in mm/tlb.c. No tlb_gen, no PCID, no LOADED_MM_SWITCHING. The labels and the lines of 3.x they stand for:
+ * - switch_mm.switch_mm: the entry; cpu_tlbstate.state = TLBSTATE_OK (this_cpu_write); same mm and not lazy: done;
+ * - switch_mm.cpumask_test_and_set_cpu: same mm after lazy mode: reload CR3 only if the CPU had left the mm's mask
+ *   (the model asks its own generations, which in this era move exactly when a flush made the CPU leave);
+ * - switch_mm.this_cpu_write: cpu_tlbstate.state and .active_mm written for the new mm (the model's
+ *   LOADED_MM_SWITCHING marker has no 3.x counterpart);
+ * - switch_mm.cpumask_set_cpu: join the new mm's mask; the model also leaves the old one's here (3.x did that with
+ *   cpumask_clear_cpu after load_cr3);
+ * - switch_mm.load_cr3: load_cr3(next->pgd);
+ * - flush_tlb_mm_range.flush_tlb_mm_range: the entry (the model's tlb_gen bookkeeping is its own, not 3.x's);
+ * - flush_tlb_mm_range.local_flush_tlb: the flusher's own flush (local_flush_tlb, __flush_tlb_single or leave_mm);
+ * - flush_tlb_mm_range.flush_tlb_others: flush_tlb_others -> native_flush_tlb_others -> smp_call_function_many;
+ *   wait_ipis is that call's wait, done the end of flush_tlb_mm_range (model label names).
  */
 const X86_V3_NAMES: Readonly<Record<string, string>> = {
   switch_mm_irqs_off: 'switch_mm',
