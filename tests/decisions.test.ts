@@ -301,6 +301,27 @@ describe('mips: a new ASID cycle flushes the local TLB', () => {
   });
 });
 
+describe('s390 (2012 rule, as v3.6): IPTE unless the mm is torn down; switch_mm flushes a pending flush_mm', () => {
+  const y2012: Partial<Config> = { s390_rule: '2012', speculative_fill: 's390-2012' };
+  it('a CPU alone on the mm still uses IPTE (ptep_get_and_clear_full without fullmm)', () => {
+    const r = new Run({ arch: 's390', config: y2012, tasks: ctxTasks, mms: ppcMms, setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
+    const d = decided(r, 0);
+    expect(d[0]).toMatch(/: IPTE: not a fullmm teardown: IPTE invalidates on every CPU at once, whoever is attached \(ptep_get_and_clear_full, ptep_clear_flush: __ptep_ipte\)$/);
+    expect(pteClearDecision(mm(r.after(-1), 'M'), 0, true, '2012').ipte).toBe(false);
+  });
+  it('a switch to an mm whose deferred flush is pending (a freed table) flushes it first', () => {
+    // One page in its table, freed with it (pte_free_tlb sets flush_mm).
+    const r = new Run({ arch: 's390', config: y2012, tasks: ctxTasks, mms: [{ name: 'M', map: { '0x400000': 'X' } }], setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [
+      { cpu: 0, do: 'munmap', va: '0x400000', free_tables: true, until: '__tlb_flush_mm_cond' },
+      { cpu: 1, do: 'switch', to: 'B' },
+      { cpu: 0, do: 'continue' },
+    ] });
+    expect(mm(r.after(0), 'M').flush_mm).toBe(true);
+    expect(decided(r, 1)).toContain('switch_mm: CPU1 flush (IDTE): flush_mm set for the next mm: flush it before running it (switch_mm: __tlb_flush_mm)');
+    expect(r.ids()).toEqual([]);
+  });
+});
+
 describe('s390 (2016 rule): a deferred flush pending at finish_arch_post_lock_switch', () => {
   it('flush_mm set by a paused unmap is flushed when another CPU switches to the mm; otherwise none', () => {
     const r = new Run({ arch: 's390', tasks: ctxTasks, mms: ppcMms, setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [

@@ -9,7 +9,8 @@
  *   the kernel ASCE on every switch and the user ASCE only if current->mm is set, so a kernel thread, lazy or not,
  *   has no user mm attached (the user ASCE is really loaded on the return to user space; the model loads it at the
  *   end of the switch);
- *   '2012': the user ASCE stays attached while lazy, and speculation is limited by config.speculative_fill.
+ *   '2012': the user ASCE stays attached while lazy, and speculation is limited by config.speculative_fill; a PTE
+ *   clear uses IPTE unless the mm is torn down, and switch_mm runs a pending flush_mm flush (as v3.6 did).
  *
  * Shortcuts, stated: cpu_attach_mask is shown as mm_cpumask; flush_count waiting, CSP and IDTE variants are folded into
  * one "invalidate this ASCE everywhere".
@@ -40,7 +41,14 @@ defineFn('switch_mm_irqs_off@s390', SRC, {
     // Loading a control register serialises: the switch_mm barrier __schedule's membarrier comment credits s390 with.
     smp_mb(k, c.id);
     if (k.s.config.s390_rule === '2016') hwLoad(k, c.id, INIT_MM, 0); // the invalid ASCE, at once
-    else hwLoad(k, c.id, next, next === INIT_MM ? 0 : k.s.mms[next].ctx_id);
+    else {
+      hwLoad(k, c.id, next, next === INIT_MM ? 0 : k.s.mms[next].ctx_id);
+      // 3.6's switch_mm: a flush still pending for the next mm runs now (__tlb_flush_mm; flush_mm stays set).
+      if (next !== INIT_MM && k.s.mms[next].flush_mm) {
+        k.decided(SWITCH_FLUSH_2012, c.id);
+        for (const cpu of k.s.cpus) tlbInvalidate(k, cpu.id, k.s.mms[next].ctx_id, next, 0, -1);
+      }
+    }
     if (prev !== next && prev > INIT_MM && k.s.mms[prev].state !== 'freed') k.mm(prev).cpumask[c.id] = false;
     return RET;
   },
@@ -101,14 +109,15 @@ defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
 
 /**
  * A PTE change of mm on CPU c (ptep_flush_lazy / ptep_get_and_clear_full, arch/s390/mm/pgtable.c): IPTE at once when
- * another CPU is attached, else a plain store and a deferred flush (flush_mm). Pure. The 2012 rule takes the same
- * decision and gives 3.6's reasons (mm_exclusive and attach_count in arch/s390/include/asm/pgtable.h; 3.6 had no
- * ptep_flush_lazy, see docs/scenario-format.md §10.4).
+ * another CPU is attached, else a plain store and a deferred flush (flush_mm). Pure. The 2012 rule (v3.6,
+ * arch/s390/include/asm/pgtable.h): the two paths the model has, the zap (ptep_get_and_clear_full) and
+ * ptep_clear_flush, used IPTE whoever was attached unless the mm was torn down (fullmm); only ptep_get_and_clear,
+ * ptep_modify_prot_start and ptep_set_wrprotect deferred, when mm_exclusive() held, and the model has none of them.
  */
 export function pteClearDecision(m: Readonly<Mm>, c: CpuId, fullmm: boolean, rule: Config['s390_rule'] = '2016'): Decision & { ipte: boolean } {
-  const r = rule === '2012' ? PTE_CLEAR_2012 : PTE_CLEAR;
-  if (fullmm) return r.fullmm;
-  return m.cpumask.some((on, i) => on && i !== c) ? r.ipte : r.defer;
+  if (rule === '2012') return fullmm ? PTE_CLEAR_2012.fullmm : PTE_CLEAR_2012.ipte;
+  if (fullmm) return PTE_CLEAR.fullmm;
+  return m.cpumask.some((on, i) => on && i !== c) ? PTE_CLEAR.ipte : PTE_CLEAR.defer;
 }
 
 const PTE_CLEAR = {
@@ -119,9 +128,10 @@ const PTE_CLEAR = {
 
 const PTE_CLEAR_2012 = {
   fullmm: { ipte: false, decision: 'defer (flush_mm)', reason: 'fullmm: the mm is torn down, plain store without IPTE (ptep_get_and_clear_full), flushed at the end' },
-  ipte: { ipte: true, decision: 'IPTE', reason: 'another CPU is attached (attach_count > 1, so not mm_exclusive): IPTE invalidates on every CPU at once (__ptep_ipte)' },
-  defer: { ipte: false, decision: 'defer (flush_mm)', reason: 'this CPU alone is attached (mm_exclusive: attach_count <= 1): plain store, flush_mm set (ptep_get_and_clear)' },
+  ipte: { ipte: true, decision: 'IPTE', reason: 'not a fullmm teardown: IPTE invalidates on every CPU at once, whoever is attached (ptep_get_and_clear_full, ptep_clear_flush: __ptep_ipte)' },
 } as const;
+
+const SWITCH_FLUSH_2012: Decision = { decision: 'flush (IDTE)', reason: 'flush_mm set for the next mm: flush it before running it (switch_mm: __tlb_flush_mm)' };
 
 /** __tlb_flush_mm_lazy (2012 rule: __tlb_flush_mm_cond, the same test): flush only when a deferred flush is pending. Pure. */
 export function lazyFlushDecision(m: Readonly<Mm>, rule: Config['s390_rule'] = '2016'): Decision & { flush: boolean } {
