@@ -254,8 +254,19 @@ describe('x86 flush_tlb_func: what the receiving CPU does, and why', () => {
   it('6.14: a trimming flush makes the CPU on another mm clear its bit, nothing flushed', () => {
     const away: StepFile[] = [{ cpu: 1, do: 'switch', to: 'B' }, { cpu: 1, do: 'access', va: '0x401000' }, { cpu: 1, do: 'switch', to: 'C' }, { cpu: 0, do: 'switch', to: 'A' }];
     const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: 1 }, setup: away, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
-    expect(decided(r, 0)).toContain('flush_tlb_func: CPU1 clear mm_cpumask bit: loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush (flush_tlb_func)');
+    expect(decided(r, 0)).toContain('flush_tlb_func: CPU1 clear mm_cpumask bit: loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush, local call or remote (flush_tlb_func)');
     expect(r.labels(0)).toContain('flush_tlb_func.cpumask_clear_cpu');
+  });
+
+  it('6.14: the stale bit is cleared on a local call too (953753db887f); before, only a remote call can find another mm', () => {
+    const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, setup: [{ cpu: 0, do: 'switch', to: 'A' }, { cpu: 0, do: 'switch', to: 'C' }], steps: [] });
+    const s = r.after(-1);
+    const M = mm(s, 'M').id;
+    expect(s.cpus[0].loaded_mm).not.toBe(M);
+    const ask = (x86_lazy: Config['x86_lazy'], local: boolean) => flushFuncDecision({ ...s, config: { ...s.config, x86_lazy } }, 0, { mm: M, local, g: 1, end: -1 }).next;
+    expect(ask('v6.14', true)).toBe('cpumask_clear_cpu');
+    expect(ask('v6.14', false)).toBe('cpumask_clear_cpu');
+    expect(ask('v4.20', false)).toBe('return');
   });
 
   it('the generations: already up to date, only this flush missing (range), or more (full flush)', () => {
@@ -287,6 +298,27 @@ describe('mips: a new ASID cycle flushes the local TLB', () => {
     expect([0, 1, 2].map((i) => decided(r, i))).toEqual([[], [], []]);
     expect(decided(r, 3)).toEqual(['switch_mm_irqs_off: CPU0 local TLB flush, new ASID version: the ASID bits of asid_cache wrapped to 0: start new asid cycle, every older context is stale (get_new_mmu_context: local_flush_tlb_all)']);
     expect(mipsAsidCycleDecision({ ...r.final.config, asid_bits: 0 }, 8)).toBeNull();
+  });
+});
+
+describe('s390 (2012 rule, as v3.6): IPTE unless the mm is torn down; switch_mm flushes a pending flush_mm', () => {
+  const y2012: Partial<Config> = { s390_rule: '2012', speculative_fill: 's390-2012' };
+  it('a CPU alone on the mm still uses IPTE (ptep_get_and_clear_full without fullmm)', () => {
+    const r = new Run({ arch: 's390', config: y2012, tasks: ctxTasks, mms: ppcMms, setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [{ cpu: 0, do: 'munmap', va: '0x400000' }] });
+    const d = decided(r, 0);
+    expect(d[0]).toMatch(/: IPTE: not a fullmm teardown: IPTE invalidates on every CPU at once, whoever is attached \(ptep_get_and_clear_full, ptep_clear_flush: __ptep_ipte\)$/);
+    expect(pteClearDecision(mm(r.after(-1), 'M'), 0, true, '2012').ipte).toBe(false);
+  });
+  it('a switch to an mm whose deferred flush is pending (a freed table) flushes it first', () => {
+    // One page in its table, freed with it (pte_free_tlb sets flush_mm).
+    const r = new Run({ arch: 's390', config: y2012, tasks: ctxTasks, mms: [{ name: 'M', map: { '0x400000': 'X' } }], setup: [{ cpu: 0, do: 'switch', to: 'A' }], steps: [
+      { cpu: 0, do: 'munmap', va: '0x400000', free_tables: true, until: '__tlb_flush_mm_cond' },
+      { cpu: 1, do: 'switch', to: 'B' },
+      { cpu: 0, do: 'continue' },
+    ] });
+    expect(mm(r.after(0), 'M').flush_mm).toBe(true);
+    expect(decided(r, 1)).toContain('switch_mm: CPU1 flush (IDTE): flush_mm set for the next mm: flush it before running it (switch_mm: __tlb_flush_mm)');
+    expect(r.ids()).toEqual([]);
   });
 });
 

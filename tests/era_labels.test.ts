@@ -90,5 +90,44 @@ describe('step at: the era\'s label names (lazytlb/2)', () => {
     const early = explicit('load_cr3', before - 1);
     expect(early.steps.at(-1)!.outcome).toBe('refused');
     expect(early.steps.at(-1)!.error).toMatch(/not load_cr3$/);
+    // The refusal names the next micro-step as the era shows it (3.x switch_mm), not by its registered name.
+    expect(early.steps.at(-1)!.error).toMatch(/: CPU0's next micro-step is switch_mm\.cpumask_set_cpu, not load_cr3$/);
+  });
+});
+
+describe('s390 2012 rule: the names and links of v3.6', () => {
+  const s390 = (config: Partial<Config>, steps: StepFile[]) => new Run({ arch: 's390', tasks, config, steps });
+  const y2012: Partial<Config> = { s390_rule: '2012', speculative_fill: 's390-2012' };
+  const steps: StepFile[] = [{ cpu: 0, do: 'switch', to: 'A' }, { cpu: 1, do: 'switch', to: 'B' }, { cpu: 1, do: 'switch', to: 'K' }, { cpu: 0, do: 'munmap', va: '0x400000' }];
+  const rows = (r: Run) => Array.from({ length: r.t.microstepCount }, (_, i) => r.t.microstepRow(i));
+
+  it('shows switch_mm, __tlb_flush_mm_cond and the generic finish_arch_post_lock_switch, linked at v3.6', () => {
+    const r = s390(y2012, steps);
+    expect(r.t.summary().kernelSource).toEqual({ version: 'v3.6', browser: 'https://elixir.bootlin.com/linux/v3.6' });
+    const names = rows(r).map((x) => `${x.fn}.${x.label}`);
+    expect(names).toEqual(expect.arrayContaining(['switch_mm.switch_mm', '__tlb_flush_mm_cond.__tlb_flush_mm_cond', 'finish_arch_post_lock_switch.finish_arch_post_lock_switch']));
+    for (const later of ['switch_mm_irqs_off', '__tlb_flush_mm_lazy', 'tlb_flush', 'flush_tlb_mm_range']) expect(names.filter((n) => n.split('.').includes(later)), later).toEqual([]);
+    const hook = rows(r).find((x) => x.fn === 'finish_arch_post_lock_switch')!;
+    expect(hook.src).toBe('kernel/sched/sched.h');
+    expect(hook.srcLink).toBe('https://elixir.bootlin.com/linux/v3.6/source/kernel/sched/sched.h');
+    const flush = rows(r).find((x) => x.fn === '__tlb_flush_mm_cond')!;
+    expect(flush.src).toBe('arch/s390/include/asm/tlbflush.h');
+    expect(flush.link).toBe('https://elixir.bootlin.com/linux/v3.6/A/ident/__tlb_flush_mm_cond');
+  });
+
+  it('the 2016 rule keeps today\'s names and v6.12', () => {
+    const r = s390({}, steps);
+    expect(r.t.summary().kernelSource?.version).toBe('v6.12');
+    const names = rows(r).map((x) => `${x.fn}.${x.label}`);
+    expect(names).toEqual(expect.arrayContaining(['switch_mm_irqs_off.switch_mm_irqs_off', 'tlb_flush.__tlb_flush_mm_lazy']));
+    expect(rows(r).find((x) => x.fn === 'finish_arch_post_lock_switch')!.src).toBe('arch/s390/include/asm/mmu_context.h');
+  });
+
+  it('until accepts the v3.6 names and pauses where the registered ones do', () => {
+    const at = (config: Partial<Config>, until: string) => s390(config, steps.map((s, i) => (i === 3 ? { ...s, until } : s)));
+    const registered = at(y2012, 'tlb_flush.__tlb_flush_mm_lazy');
+    expect(registered.t.steps.at(-1)!.outcome).toBe('paused');
+    for (const shown of ['__tlb_flush_mm_cond', '__tlb_flush_mm_cond.__tlb_flush_mm_cond']) expect(pausedAt(at(y2012, shown), 3)).toBe(pausedAt(registered, 3));
+    expect(error(() => at({}, '__tlb_flush_mm_cond'))).toMatch(/no micro-step is called "__tlb_flush_mm_cond"/);
   });
 });

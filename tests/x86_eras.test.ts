@@ -256,6 +256,23 @@ describe('each era shows its own function names (arch era tables)', () => {
     expect(t.era.era.version).toBe('v3.10');
   });
 
+  it('x86 3.x: the flusher flushes itself first (local_flush_tlb), a lazy CPU leaves with leave_mm; switch_mm lives in asm/mmu_context.h', () => {
+    const t = new Timeline(presets().find((x) => x.id === 't5-fullmm-upfront-flush')!, 'x86-2012');
+    const all = Array.from({ length: t.microstepCount }, (_, i) => t.microstepRow(i));
+    const names = all.map((r) => `${r.cpu} ${r.fn}.${r.label}`);
+    // The up-front flush of the exiting (lazy) CPU0: its own leave_mm first, then the IPI that makes CPU1 leave too.
+    const local = names.indexOf('cpu0 flush_tlb_mm_range.local_flush_tlb');
+    expect(local).toBeGreaterThan(0);
+    expect(names[local + 1]).toBe('cpu0 leave_mm.leave_mm');
+    expect(names.indexOf('cpu0 flush_tlb_mm_range.flush_tlb_others')).toBeGreaterThan(local);
+    expect(names).toContain('cpu1 leave_mm.leave_mm');
+    // No local flush_tlb_func call and no interrupt toggling around it in 3.x.
+    expect(names.filter((n) => n.startsWith('cpu0 flush_tlb_func.') || n.endsWith('flush_tlb_mm_range.local_irq_enable'))).toEqual([]);
+    expect(all.find((r) => r.fn === 'switch_mm')!.src).toBe('arch/x86/include/asm/mmu_context.h');
+    expect(all.find((r) => r.fn === 'enter_lazy_tlb')!.srcLink).toBe('https://elixir.bootlin.com/linux/v3.10/source/arch/x86/include/asm/mmu_context.h');
+    expect(all.find((r) => r.fn === 'leave_mm')!.link).toBe('https://elixir.bootlin.com/linux/v3.10/A/ident/leave_mm');
+  });
+
   it('x86 4.14 calls it flush_tlb_others; 4.20+ flush_tlb_multi', () => {
     const steps: StepFile[] = [{ cpu: 0, do: 'munmap', va: '0x401000' }];
     const old = new Run({ arch: 'x86', tasks, mms, config: { x86_lazy: 'v4.14' }, setup: awaySetup, steps });

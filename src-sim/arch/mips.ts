@@ -159,7 +159,8 @@ defineTlbFlush('mips', 'include/asm-generic/tlb.h', false);
 
 export const mips: ArchPolicy = defineArch({
   name: 'mips',
-  // spin_unlock's release is believed to be smp_mb() then the store on mips (no native release barrier)
+  // spin_unlock is the generic qspinlock's smp_store_release, which on mips (no __smp_store_release of its own in
+  // asm/barrier.h) is asm-generic's __smp_mb() then the store: a full barrier after the rq->curr store (checked).
   switchBarrier: 'finish_lock_switch',
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@mips',

@@ -9,18 +9,23 @@
  *   the kernel ASCE on every switch and the user ASCE only if current->mm is set, so a kernel thread, lazy or not,
  *   has no user mm attached (the user ASCE is really loaded on the return to user space; the model loads it at the
  *   end of the switch);
- *   '2012': the user ASCE stays attached while lazy, and speculation is limited by config.speculative_fill.
+ *   '2012': the user ASCE stays attached while lazy, and speculation is limited by config.speculative_fill; a PTE
+ *   clear uses IPTE unless the mm is torn down, and switch_mm runs a pending flush_mm flush (as v3.6 did).
  *
  * Shortcuts, stated: cpu_attach_mask is shown as mm_cpumask; flush_count waiting, CSP and IDTE variants are folded into
  * one "invalidate this ASCE everywhere".
+ *
+ * The 2012 rule is read at v3.6 (S390_ERAS; the same code as 3.4 but for a page_table_lock that 3.4's
+ * __tlb_flush_mm_cond took), and shows that release's names; where the model's steps differ from it, see
+ * docs/scenario-format.md §10.4.
  */
 import { RET, defineFn } from '../engine/fn.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import { completeFlush, coveredChanges } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
-import { INIT_MM, NONE, type CpuId, type Mm, type MmId } from '../model/types.ts';
-import type { Decision } from '../engine/policy.ts';
+import { INIT_MM, NONE, type Config, type CpuId, type Mm, type MmId } from '../model/types.ts';
+import type { Decision, KernelEra } from '../engine/policy.ts';
 import { defineArch, type ArchPolicy } from './policy.ts';
 
 const SRC = 'arch/s390/include/asm/mmu_context.h';
@@ -36,7 +41,14 @@ defineFn('switch_mm_irqs_off@s390', SRC, {
     // Loading a control register serialises: the switch_mm barrier __schedule's membarrier comment credits s390 with.
     smp_mb(k, c.id);
     if (k.s.config.s390_rule === '2016') hwLoad(k, c.id, INIT_MM, 0); // the invalid ASCE, at once
-    else hwLoad(k, c.id, next, next === INIT_MM ? 0 : k.s.mms[next].ctx_id);
+    else {
+      hwLoad(k, c.id, next, next === INIT_MM ? 0 : k.s.mms[next].ctx_id);
+      // 3.6's switch_mm: a flush still pending for the next mm runs now (__tlb_flush_mm; flush_mm stays set).
+      if (next !== INIT_MM && k.s.mms[next].flush_mm) {
+        k.decided(SWITCH_FLUSH_2012, c.id);
+        for (const cpu of k.s.cpus) tlbInvalidate(k, cpu.id, k.s.mms[next].ctx_id, next, 0, -1);
+      }
+    }
     if (prev !== next && prev > INIT_MM && k.s.mms[prev].state !== 'freed') k.mm(prev).cpumask[c.id] = false;
     return RET;
   },
@@ -87,7 +99,7 @@ defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
   __tlb_flush_mm_lazy(k, c, f) {
     const mm = f.l.mm as MmId;
     const covered = coveredChanges(k, mm, 0, -1);
-    const d = lazyFlushDecision(k.s.mms[mm]);
+    const d = lazyFlushDecision(k.s.mms[mm], k.s.config.s390_rule);
     k.decided(d);
     if (d.flush) flushMmEverywhere(k, c.id, mm);
     completeFlush(k, c.id, mm, covered, null);
@@ -97,22 +109,45 @@ defineFn('tlb_flush@s390', 'arch/s390/include/asm/tlb.h', {
 
 /**
  * A PTE change of mm on CPU c (ptep_flush_lazy / ptep_get_and_clear_full, arch/s390/mm/pgtable.c): IPTE at once when
- * another CPU is attached, else a plain store and a deferred flush (flush_mm). Pure.
+ * another CPU is attached, else a plain store and a deferred flush (flush_mm). Pure. The 2012 rule (v3.6,
+ * arch/s390/include/asm/pgtable.h): the two paths the model has, the zap (ptep_get_and_clear_full) and
+ * ptep_clear_flush, used IPTE whoever was attached unless the mm was torn down (fullmm); only ptep_get_and_clear,
+ * ptep_modify_prot_start and ptep_set_wrprotect deferred, when mm_exclusive() held, and the model has none of them.
  */
-export function pteClearDecision(m: Readonly<Mm>, c: CpuId, fullmm: boolean): Decision & { ipte: boolean } {
-  if (fullmm) return { ipte: false, decision: 'defer (flush_mm)', reason: 'fullmm: the mm is torn down, plain store, flushed at the end (ptep_get_and_clear_full)' };
-  const others = m.cpumask.some((on, i) => on && i !== c);
-  return others
-    ? { ipte: true, decision: 'IPTE', reason: 'another CPU is attached: invalidate on every CPU at once (ptep_flush_lazy)' }
-    : { ipte: false, decision: 'defer (flush_mm)', reason: 'cpu_attach_mask is this CPU only: plain store, flush_mm set (ptep_flush_lazy)' };
+export function pteClearDecision(m: Readonly<Mm>, c: CpuId, fullmm: boolean, rule: Config['s390_rule'] = '2016'): Decision & { ipte: boolean } {
+  if (rule === '2012') return fullmm ? PTE_CLEAR_2012.fullmm : PTE_CLEAR_2012.ipte;
+  if (fullmm) return PTE_CLEAR.fullmm;
+  return m.cpumask.some((on, i) => on && i !== c) ? PTE_CLEAR.ipte : PTE_CLEAR.defer;
 }
 
-/** __tlb_flush_mm_lazy: flush only when a deferred flush is pending. Pure. */
-export function lazyFlushDecision(m: Readonly<Mm>): Decision & { flush: boolean } {
-  return m.flush_mm
-    ? { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_lazy)' }
-    : { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_lazy)' };
+const PTE_CLEAR = {
+  fullmm: { ipte: false, decision: 'defer (flush_mm)', reason: 'fullmm: the mm is torn down, plain store, flushed at the end (ptep_get_and_clear_full)' },
+  ipte: { ipte: true, decision: 'IPTE', reason: 'another CPU is attached: invalidate on every CPU at once (ptep_flush_lazy)' },
+  defer: { ipte: false, decision: 'defer (flush_mm)', reason: 'cpu_attach_mask is this CPU only: plain store, flush_mm set (ptep_flush_lazy)' },
+} as const;
+
+const PTE_CLEAR_2012 = {
+  fullmm: { ipte: false, decision: 'defer (flush_mm)', reason: 'fullmm: the mm is torn down, plain store without IPTE (ptep_get_and_clear_full), flushed at the end' },
+  ipte: { ipte: true, decision: 'IPTE', reason: 'not a fullmm teardown: IPTE invalidates on every CPU at once, whoever is attached (ptep_get_and_clear_full, ptep_clear_flush: __ptep_ipte)' },
+} as const;
+
+const SWITCH_FLUSH_2012: Decision = { decision: 'flush (IDTE)', reason: 'flush_mm set for the next mm: flush it before running it (switch_mm: __tlb_flush_mm)' };
+
+/** __tlb_flush_mm_lazy (2012 rule: __tlb_flush_mm_cond, the same test): flush only when a deferred flush is pending. Pure. */
+export function lazyFlushDecision(m: Readonly<Mm>, rule: Config['s390_rule'] = '2016'): Decision & { flush: boolean } {
+  const r = rule === '2012' ? LAZY_FLUSH_2012 : LAZY_FLUSH;
+  return m.flush_mm ? r.flush : r.none;
 }
+
+const LAZY_FLUSH = {
+  flush: { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_lazy)' },
+  none: { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_lazy)' },
+} as const;
+
+const LAZY_FLUSH_2012 = {
+  flush: { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_cond)' },
+  none: { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_cond)' },
+} as const;
 
 /**
  * 2016 rule, after the switch to a task with an mm (finish_arch_post_lock_switch, arch/s390/include/asm/mmu_context.h):
@@ -125,9 +160,40 @@ export function postSwitchFlushDecision(m: Readonly<Mm>): Decision & { flush: bo
     : { flush: false, decision: 'no flush', reason: 'flush_mm clear: no deferred flush pending for the mm (finish_arch_post_lock_switch)' };
 }
 
+/**
+ * The releases the s390 rules are read at. 2012: v3.6 (checked against its arch/s390/include/asm/mmu_context.h,
+ * tlbflush.h, tlb.h and pgtable.h; 3.4 has the same functions). There:
+ * - switch_mm (no switch_mm_irqs_off: context_switch called switch_mm) sets the CPU in mm_cpumask, loads the user
+ *   ASCE (update_mm), moves attach_count from prev to next, and runs __tlb_flush_mm if next has flush_mm pending;
+ * - s390 defines no finish_arch_post_lock_switch: finish_task_switch runs the generic empty default of
+ *   kernel/sched/sched.h (the model's step does nothing under this rule);
+ * - tlb_gather_mmu of a fullmm gather calls __tlb_flush_mm itself (the up-front flush the 2012 patch generalised),
+ *   and the flush of a pending flush_mm is __tlb_flush_mm_cond (flush_tlb_mm, flush_tlb_range); there is no
+ *   __tlb_flush_mm_lazy, tlb_flush or flush_tlb_mm_range on s390 then.
+ */
+const S390_ERAS: Record<Config['s390_rule'], KernelEra> = {
+  '2012': {
+    version: 'v3.6',
+    rename: {
+      switch_mm_irqs_off: 'switch_mm',
+      'switch_mm_irqs_off.switch_mm_irqs_off': 'switch_mm',
+      flush_tlb_mm_range: '__tlb_flush_mm',
+      tlb_flush: '__tlb_flush_mm_cond',
+      'tlb_flush.__tlb_flush_mm_lazy': '__tlb_flush_mm_cond',
+    },
+    src: { finish_arch_post_lock_switch: 'kernel/sched/sched.h', tlb_flush: 'arch/s390/include/asm/tlbflush.h' },
+  },
+  '2016': { version: 'v6.12' },
+};
+
 export const s390: ArchPolicy = defineArch({
   name: 's390',
-  mmDetail: (m) => [['flush_mm', String(m.flush_mm)]],
+  /** 2012: attach_count, the number of CPUs the mm is attached to (what the model's mm_cpumask stands for then). */
+  mmDetail: (m, cfg) => [
+    ['flush_mm', String(m.flush_mm)],
+    ...(cfg.s390_rule === '2012' ? [['attach_count', String(m.cpumask.filter(Boolean).length)] as [string, string]] : []),
+  ],
+  era: (cfg) => S390_ERAS[cfg.s390_rule],
   fns: {
     switch_mm_irqs_off: 'switch_mm_irqs_off@s390',
     enter_lazy_tlb: 'enter_lazy_tlb@s390',
@@ -139,7 +205,7 @@ export const s390: ArchPolicy = defineArch({
   /** ptep_xchg_lazy / ptep_get_and_clear_full: IPTE if another CPU is attached, else a plain store + flush_mm. */
   pteClear(k, c, mm, va, fullmm) {
     const m = k.s.mms[mm];
-    const d = pteClearDecision(m, c, fullmm);
+    const d = pteClearDecision(m, c, fullmm, k.s.config.s390_rule);
     k.decided(d);
     if (!d.ipte) {
       k.mm(mm).flush_mm = true;

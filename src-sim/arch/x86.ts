@@ -221,7 +221,27 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     // 6.15+: an mm with a global ASID is flushed by INVLPGB broadcast, whoever is in its mask.
     const path = flushPath(k.s.config, m);
     if (invlpgb(k.s.config)) k.decided(path);
-    return path.broadcast ? 'broadcast_tlb_flush' : 'flush_tlb_multi';
+    if (path.broadcast) return 'broadcast_tlb_flush';
+    // 3.x flushed here first, then sent the IPIs (flush_tlb_mm_range, before flush_tlb_others).
+    return k.s.config.x86_lazy === 'v3' ? 'local_flush_tlb' : 'flush_tlb_multi';
+  },
+  /**
+   * 3.x (x86_lazy 'v3'; flush_tlb_mm_range of arch/x86/mm/tlb.c, read at 3.6 and 4.4): the flusher flushed
+   * its own TLB inline, with interrupts on, before flush_tlb_others: nothing if current->active_mm is another mm;
+   * leave_mm if it is lazy (!current->mm); else local_flush_tlb, or __flush_tlb_single per page of a range (one
+   * micro-step here, which this label stands for). flush_tlb_func was only the IPI handler then.
+   */
+  local_flush_tlb(k, c, f) {
+    const mm = f.l.mm as MmId;
+    if (k.s.cpus[c.id].loaded_mm !== mm) {
+      k.decided(V3_LOCAL.other, c.id);
+      return 'flush_tlb_multi';
+    }
+    const d = flushFuncDecision(k.s, c.id, { mm, local: true, g: f.l.g as number, end: f.l.end as number });
+    k.decided(v3LocalDecision(d), c.id);
+    if (d.next === 'unlazy') return call('leave_mm@x86', {}, 'flush_tlb_multi');
+    if (d.next === 'flush_range' || d.next === 'flush_all') flushLoaded(k, c.id, mm, d.next === 'flush_range', f.l.start as number, f.l.end as number);
+    return 'flush_tlb_multi';
   },
   /** INVLPGB for the mm's global ASID (range or whole PCID), then TLBSYNC: every CPU's TLB, no IPI, no handler. */
   broadcast_tlb_flush(k, _c, f) {
@@ -270,6 +290,8 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     }
     f.l.ipi = k.sendIpi(c.id, targets, 'flush_tlb_func@x86', info);
     f.l.consider = invlpgb(cfg) && others && !f.l.broadcast;
+    // 3.x: the local flush already ran (local_flush_tlb above).
+    if (cfg.x86_lazy === 'v3') return 'wait_ipis';
     let local = others ? m.cpumask[c.id] : k.s.cpus[c.id].loaded_mm === mm;
     if (others && local && lazyCpumask(cfg)) {
       const d = flushDecision(k.s, c.id, info);
@@ -464,7 +486,12 @@ export function flushFuncDecision(
   const cfg = s.config;
   const cpu = s.cpus[c];
   const v3 = cfg.x86_lazy === 'v3';
-  if (lazyCpumask(cfg) && cpu.loaded_mm !== info.mm) return { next: 'cpumask_clear_cpu', decision: 'clear mm_cpumask bit', reason: 'loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush (flush_tlb_func)' };
+  // 6.14+: the CPU that sent the flush clears its stale bit too. 209954cbc7d0 alone cleared it only on a remote call;
+  // 953753db887f ("Also remove local CPU from mm_cpumask if stale", Rik van Riel, Dec 2024) moved the test out of the
+  // remote-only block before either was released: both are in v6.14-rc1.
+  if (lazyCpumask(cfg) && cpu.loaded_mm !== info.mm) return { next: 'cpumask_clear_cpu', decision: 'clear mm_cpumask bit', reason: 'loaded_mm != mm: this CPU left the mm, its bit was kept lazily; clear it, nothing to flush, local call or remote (flush_tlb_func)' };
+  // 4.20-6.13: only a remote call can find another mm loaded (flush_tlb_func_remote, later the !local block of
+  // flush_tlb_func); a local call runs only when the mm is loaded here.
   if (!info.local && cpu.loaded_mm !== info.mm) return { next: 'return', decision: 'nothing to flush', reason: 'loaded_mm != mm: the CPU switched away after the IPI was sent (flush_tlb_func)' };
   if (cpu.loaded_mm === INIT_MM) return { next: 'return', decision: 'nothing to flush', reason: 'loaded_mm == init_mm: no user mm loaded here (flush_tlb_func)' };
   if (mmNeedsGlobalAsid(cfg, s.mms[cpu.loaded_mm], cpu.tag)) return { next: 'reload_global_asid', decision: 'reload with the global ASID', reason: 'the mm got a global ASID: switch to it, INVLPGB keeps it current (flush_tlb_func, mm_needs_global_asid)' };
@@ -502,25 +529,68 @@ defineFn('flush_tlb_func@x86', SRC, {
       // 6.15+: move to the mm's global ASID (a reload without flush)
       case 'reload_global_asid':
         return call('switch_mm_irqs_off@x86', { prev: NONE, next: k.s.cpus[c.id].loaded_mm }, 'ret');
-      // Unlazy: switch to init_mm; current->active_mm still says mm.
+      // Unlazy: switch to init_mm (3.x: leave_mm); current->active_mm still says mm.
       case 'unlazy':
-        return call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
+        return k.s.config.x86_lazy === 'v3' ? call('leave_mm@x86', {}, 'ret') : call('switch_mm_irqs_off@x86', { prev: NONE, next: INIT_MM }, 'ret');
     }
-    const a = k.s.cpus[c.id].tag;
-    const ctxId = k.s.cpus[c.id].ctxs[a].ctx_id;
-    const mmGen = k.s.mms[mm].tlb_gen;
-    const partial = d.next === 'flush_range';
-    tlbInvalidate(k, c.id, a, mm, partial ? (f.l.start as number) : 0, partial ? (f.l.end as number) : -1);
-    k.cpu(c.id).ctxs[a] = { ctx_id: ctxId, tlb_gen: mmGen };
+    flushLoaded(k, c.id, mm, d.next === 'flush_range', f.l.start as number, f.l.end as number);
     return RET;
   },
-  /** 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. */
+  /**
+   * 6.14+ (TLB_REMOTE_WRONG_CPU): leave the mask of the mm this CPU no longer has loaded; nothing to flush. The local
+   * CPU too, asked by should_flush_tlb like the others when the flush trims the mask (953753db887f).
+   */
   cpumask_clear_cpu(k, c, f) {
     k.mm(f.l.mm as MmId).cpumask[c.id] = false;
     return RET;
   },
   ret: () => RET,
 });
+
+/** Flush mm's range (or all of it) from CPU c's current PCID and catch its slot up to the mm's tlb_gen. */
+function flushLoaded(k: Kernel, c: CpuId, mm: MmId, partial: boolean, start: number, end: number): void {
+  const a = k.s.cpus[c].tag;
+  const ctxId = k.s.cpus[c].ctxs[a].ctx_id;
+  const mmGen = k.s.mms[mm].tlb_gen;
+  tlbInvalidate(k, c, a, mm, partial ? start : 0, partial ? end : -1);
+  k.cpu(c).ctxs[a] = { ctx_id: ctxId, tlb_gen: mmGen };
+}
+
+defineFn('leave_mm@x86', SRC, {
+  /**
+   * 3.x (x86_lazy 'v3'): leave_mm (arch/x86/mm/tlb.c), called by flush_tlb_func on a lazy CPU and by
+   * flush_tlb_mm_range on a lazy flusher: take the CPU out of its mm's mm_cpumask (cpumask_clear_cpu) and load
+   * swapper_pg_dir (load_cr3, a flush without PCID). One micro-step standing for those two lines. 3.x left
+   * cpu_tlbstate.state LAZY and active_mm on the mm; the model's CPU is then in its init_mm state, as after a later
+   * kernel's switch to init_mm.
+   */
+  leave_mm(k, c) {
+    const cpu = k.cpu(c.id);
+    const old = cpu.loaded_mm;
+    if (old === INIT_MM) return RET;
+    if (old >= 0) k.mm(old).cpumask[c.id] = false;
+    cpu.is_lazy = false;
+    cpu.ctxs[0] = { ctx_id: k.s.mms[INIT_MM].ctx_id, tlb_gen: k.s.mms[INIT_MM].tlb_gen };
+    tlbInvalidate(k, c.id, 0, INIT_MM, 0, -1);
+    k.s.counters.cr3Writes++;
+    coreSerialized(k, c.id);
+    hwLoad(k, c.id, INIT_MM, 0, old);
+    return RET;
+  },
+});
+
+/** 3.x, the flusher's own TLB (flush_tlb_mm_range's inline flush): what it did and the condition, per flushFuncDecision. */
+const V3_LOCAL = {
+  other: { decision: 'no local flush', reason: 'current->active_mm != mm: nothing of the mm here (flush_tlb_mm_range)' },
+  leave: { decision: 'leave the mm', reason: '!current->mm: a lazy flusher leaves the mm rather than flush (flush_tlb_mm_range: leave_mm)' },
+  none: { decision: 'no local flush', reason: 'already flushed here by a later flush, or no user mm loaded (flush_tlb_mm_range; 3.x keeps no tlb_gen)' },
+  range: { decision: 'flush the range', reason: 'current->mm == mm: its pages invalidated here before the IPIs (flush_tlb_mm_range: __flush_tlb_single)' },
+  all: { decision: 'full flush', reason: 'current->mm == mm: the TLB flushed here before the IPIs (flush_tlb_mm_range: local_flush_tlb)' },
+} as const;
+
+function v3LocalDecision(d: { next: FlushFuncNext }): Decision {
+  return d.next === 'unlazy' ? V3_LOCAL.leave : d.next === 'flush_range' ? V3_LOCAL.range : d.next === 'flush_all' ? V3_LOCAL.all : V3_LOCAL.none;
+}
 
 defineTlbFlush('x86', 'arch/x86/include/asm/tlb.h', true);
 
@@ -540,7 +610,8 @@ function afterCpuFlush(k: Kernel, mm: MmId): string {
 function x86Era(cfg: Readonly<Config>): KernelEra {
   switch (cfg.x86_lazy) {
     case 'v3':
-      return { version: 'v3.10', rename: X86_V3_NAMES };
+      // switch_mm and enter_lazy_tlb were inlines of asm/mmu_context.h then.
+      return { version: 'v3.10', rename: X86_V3_NAMES, src: { switch_mm_irqs_off: 'arch/x86/include/asm/mmu_context.h', enter_lazy_tlb: 'arch/x86/include/asm/mmu_context.h' } };
     case 'v4.14':
       // native_flush_tlb_others; flush_tlb_multi came with "x86/mm/tlb: Flush remote and local TLBs concurrently".
       return { version: 'v4.14', rename: { 'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others' } };
@@ -552,9 +623,20 @@ function x86Era(cfg: Readonly<Config>): KernelEra {
 }
 
 /**
- * 3.x (read at v3.10): switch_mm in asm/mmu_context.h (cpu_tlbstate.state and .active_mm written with this_cpu_write,
- * cpumask_set_cpu, load_cr3; a lazy re-entry reloads CR3 when cpumask_test_and_set_cpu finds the bit gone), and
- * flush_tlb_mm_range / flush_tlb_others / flush_tlb_func in mm/tlb.c. No tlb_gen, no PCID, no LOADED_MM_SWITCHING.
+ * 3.x (read at v3.10): switch_mm in asm/mmu_context.h, and flush_tlb_mm_range / flush_tlb_others / flush_tlb_func /
+ * leave_mm in mm/tlb.c. No tlb_gen, no PCID, no LOADED_MM_SWITCHING. The labels and the lines of 3.x they stand for:
+ * - switch_mm.switch_mm: the entry; cpu_tlbstate.state = TLBSTATE_OK (this_cpu_write); same mm and not lazy: done;
+ * - switch_mm.cpumask_test_and_set_cpu: same mm after lazy mode: reload CR3 only if the CPU had left the mm's mask
+ *   (the model asks its own generations, which in this era move exactly when a flush made the CPU leave);
+ * - switch_mm.this_cpu_write: cpu_tlbstate.state and .active_mm written for the new mm (the model's
+ *   LOADED_MM_SWITCHING marker has no 3.x counterpart);
+ * - switch_mm.cpumask_set_cpu: join the new mm's mask; the model also leaves the old one's here (3.x did that with
+ *   cpumask_clear_cpu after load_cr3);
+ * - switch_mm.load_cr3: load_cr3(next->pgd);
+ * - flush_tlb_mm_range.flush_tlb_mm_range: the entry (the model's tlb_gen bookkeeping is its own, not 3.x's);
+ * - flush_tlb_mm_range.local_flush_tlb: the flusher's own flush (local_flush_tlb, __flush_tlb_single or leave_mm);
+ * - flush_tlb_mm_range.flush_tlb_others: flush_tlb_others -> native_flush_tlb_others -> smp_call_function_many;
+ *   wait_ipis is that call's wait, done the end of flush_tlb_mm_range (model label names).
  */
 const X86_V3_NAMES: Readonly<Record<string, string>> = {
   switch_mm_irqs_off: 'switch_mm',
@@ -584,7 +666,9 @@ function x86UnusableTag(k: Kernel, c: CpuId, e: { tag: number; mm: MmId }): bool
  * yes, for every x86 since 9e52fc2b50de (Vitaly Kuznetsov; believed, not checked for every config). 4.19–6.14: only
  * paravirt guests (Peter Zijlstra, 2018, "x86/mm: Only use tlb_remove_table() for paravirt"): bare metal's
  * native_tlb_remove_table is tlb_remove_page, freed right after the flush. 6.15+: unconditional (a37259732a7d, Rik van
- * Riel, with the INVLPGB series). The eras: v3 = 3.10, v4.14, v4.20 = up to 6.13, v6.14 = read at 6.18.
+ * Riel, with the INVLPGB series; in tip x86/mm from 2025-02-21, after 6.14-rc3, and an AUTOSEL candidate for 6.14.y in
+ * May 2025, so not in 6.14 itself). The eras: v3 = 3.10, v4.14, v4.20 = up to 6.13, v6.14 = read at 6.18 (so on,
+ * although a 6.14 kernel had it off).
  */
 export function x86RcuTableFree(cfg: Readonly<Config>): { value: boolean; why: string } {
   if (cfg.x86_invlpgb || cfg.x86_lazy === 'v6.14') return { value: true, why: 'x86 selects MMU_GATHER_RCU_TABLE_FREE unconditionally since 6.15 (a37259732a7d)' };

@@ -60,6 +60,11 @@ export class EraNames {
     return names;
   }
 
+  /** The file a registered function is defined in at this era's release. */
+  src(registered: string): string {
+    return this.era.src?.[shownName(registered)] ?? fnDef(registered).src;
+  }
+
   /** The base of this era's links (protocol KernelSourceInfo.browser). */
   get browser(): string {
     return `${BROWSER}/${this.era.version}`;
@@ -75,7 +80,7 @@ export class EraNames {
    * hardware's own steps (a speculative walk, a device access), which are no kernel function.
    */
   identLink(registered: string): string | undefined {
-    return isKernelSource(fnDef(registered).src) ? `${BROWSER}/${this.era.version}/A/ident/${this.fn(registered)}` : undefined;
+    return isKernelSource(this.src(registered)) ? `${BROWSER}/${this.era.version}/A/ident/${this.fn(registered)}` : undefined;
   }
 }
 

@@ -17,6 +17,12 @@ export interface KernelEra {
    * era's name. `until` and `at` match a label under its registered names and under these (Kernel.atLabel).
    */
   rename?: Readonly<Record<string, string>>;
+  /**
+   * Files that differ in this era: a function (registered name without @arch) -> the file it is defined in at this
+   * release, where that is not the registered one (s390 2012: finish_arch_post_lock_switch is the generic empty
+   * default of kernel/sched/sched.h).
+   */
+  src?: Readonly<Record<string, string>>;
 }
 
 /** A kind of arch-only trace event (ArchPolicy.traceEvidence). */

@@ -16,10 +16,16 @@ const label = z.string().min(1).max(128);
 const stepSchema = z.strictObject({ ...common, do: z.literal('step'), at: label.optional() });
 export type StepChoice = Extract<Choice, { kind: 'step' }> & { at?: string };
 
-/** CPU c's next micro-step as `fn.label`, or null if nothing is on its stack. */
+/** CPU c's next micro-step as `fn.label` (registered names, valid in every era), or null if nothing is on its stack. */
 export function nextLabel(k: Kernel, c: CpuId): string | null {
   const f = k.s.cpus[c].stack.at(-1);
   return f ? `${shownName(f.fn)}.${f.pc}` : null;
+}
+
+/** CPU c's next micro-step as the variant's era shows it (engine/era.ts: `switch_mm.load_cr3` in x86 3.x), or null. */
+function shownNextLabel(k: Kernel, c: CpuId): string | null {
+  const f = k.s.cpus[c].stack.at(-1);
+  return f ? `${k.era.fn(f.fn)}.${k.era.label(f.fn, f.pc)}` : null;
 }
 
 export const stepOp: OpDef<typeof stepSchema, StepChoice> = {
@@ -27,7 +33,7 @@ export const stepOp: OpDef<typeof stepSchema, StepChoice> = {
   choice: true,
   resolve: (_k, f) => ({ kind: 'step', cpu: f.cpu!, ...(f.at !== undefined ? { at: f.at } : {}) }),
   refuse(k, c, ch) {
-    const next = nextLabel(k, c);
+    const next = shownNextLabel(k, c);
     if (next === null) return `CPU${c} has nothing to run (no operation in flight, no handler)`;
     if (ch.at !== undefined && !k.atLabel(k.s.cpus[c], ch.at)) return `CPU${c}'s next micro-step is ${next}, not ${ch.at}`;
     if (!k.canStep(c)) return `CPU${c} cannot run ${next} now (its guard does not hold: it waits for another CPU)`;

@@ -435,8 +435,8 @@ export class Timeline implements Recorder {
       cpu: actor < this.ncpus ? `cpu${actor}` : this.file.devices![actor - this.ncpus].name,
       fn: this.k.era.fn(l.fn),
       label: this.k.era.label(l.fn, l.label),
-      src: l.src,
-      ...(this.k.era.identLink(l.fn) ? { link: this.k.era.identLink(l.fn), srcLink: this.k.era.fileLink(l.src) } : {}),
+      src: this.k.era.src(l.fn),
+      ...(this.k.era.identLink(l.fn) ? { link: this.k.era.identLink(l.fn), srcLink: this.k.era.fileLink(this.k.era.src(l.fn)) } : {}),
       ...(decisions ? { decisions } : {}),
     };
   }

@@ -3,7 +3,6 @@
  * the UI shows it. Every value comes from that state; only when a TLB entry was filled and when its status last
  * changed come from the recorded TLB lives (tracks.ts).
  */
-import { fnDef } from '../engine/fn.ts';
 import { isLazy } from '../model/lazy.ts';
 import type { Snapshot } from '../model/types.ts';
 import { VIEW_PAGES, type AsidPair, type AsidView, type CpuView, type DeviceView, type MmView, type PageView, type PlayheadView, type TlbCell, type TlbStatus } from '../protocol/tracks.ts';
@@ -60,7 +59,7 @@ export function playheadView(tl: Timeline, t: number): PlayheadView {
     irqsOff: c.irqs_off,
     mode: c.mode,
     op: c.op,
-    stack: c.stack.map((f) => ({ fn: era.fn(f.fn), label: era.label(f.fn, f.pc), src: fnDef(f.fn).src, link: era.identLink(f.fn), irq: !!f.irq })),
+    stack: c.stack.map((f) => ({ fn: era.fn(f.fn), label: era.label(f.fn, f.pc), src: era.src(f.fn), link: era.identLink(f.fn), irq: !!f.irq })),
     pendingIpis: c.ipi_queue.map((q) => ({ id: q.id, kind: era.fn(q.kind), from: q.from })),
     tlb: c.tlb.map((e) => cell(s, r, lives, c.id, e)),
     ...(s.config.asid_bits ? { asid: asidView(s, c.id) } : {}),
