@@ -199,14 +199,15 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
     for (let i = lowerBound(ipiRows.sent.a, ipiRows.sent.n, info.firstMicrostep + 1); i < hi; i++) {
       if (ipiRows.kind.a[i] === flushKind && ipiRows.from.a[i] === sc) sent.set(ipiRows.to.a[i], i);
     }
-    // The initiator's own part: its flush_tlb_func after the decision (not a handler: the initiator takes no IPI here).
-    const own = rows.filter((r) => r.cpu === sc && r.i > multi.i);
-    const localRow = own.find((r) => r.fn === 'flush_tlb_func');
+    // The initiator's own part: its flush_tlb_func after the decision (not a handler: the initiator takes no IPI here);
+    // in the 3.x era, the local flush flush_tlb_mm_range runs inline before it sends IPIs (local_flush_tlb).
+    const own = rows.filter((r) => r.cpu === sc && (r.i > multi.i || (r.fn === 'flush_tlb_mm_range' && r.label === 'local_flush_tlb')));
+    const localRow = own.find((r) => r.fn === 'flush_tlb_func' || r.label === 'local_flush_tlb');
     const lo = localRow ? modelOutcome(own.slice(own.indexOf(localRow)), before, after, sc, mm) : 'none';
     const to0 = f.local ?? 'none';
     note('localFlush', to0 === lo, () => ({
       line: f.line, cpu: f.cpu, trace: OUTCOME_TEXT[to0], model: localRow ? OUTCOME_TEXT[lo] : 'no local flush_tlb_func', step: f.step!, microstep: (localRow ?? multi).i, at: at(localRow ?? multi),
-      reason: `${cpuState(before, sc, mm, freed)}; ${own.map((r) => `${r.fn}.${r.label}`).filter((x) => /flush_tlb_func|switch_mm/.test(x)).join(' › ') || 'no local flush'}`,
+      reason: `${cpuState(before, sc, mm, freed)}; ${own.map((r) => `${r.fn}.${r.label}`).filter((x) => /flush_tlb_func|local_flush_tlb|switch_mm|leave_mm/.test(x)).join(' › ') || 'no local flush'}`,
     }));
     for (let o = 0; o < ncpus; o++) {
       if (o === sc) continue;
@@ -250,7 +251,10 @@ const OUTCOME_TEXT: Record<HandlerOutcome, string> = {
 
 /** What the model's handler did on CPU o: read from its micro-steps and its state before and after the step. */
 function modelOutcome(rows: Row[], before: Snapshot, after: Snapshot, o: number, mm: number): HandlerOutcome {
-  if (rows.some((r) => r.cpu === o && r.fn === 'switch_mm_irqs_off')) return 'init_mm';
+  // To init_mm: switch_mm_irqs_off, or leave_mm in the 3.x era.
+  if (rows.some((r) => r.cpu === o && (r.fn === 'switch_mm_irqs_off' || r.fn === 'leave_mm'))) return 'init_mm';
+  // 3.x's inline local flush has no tlb_gen to read: that it ran is the flush.
+  if (rows.some((r) => r.cpu === o && r.label === 'local_flush_tlb')) return 'shootdown';
   const b = before.cpus[o];
   if (b.loaded_mm !== mm || rows.some((r) => r.cpu === o && r.label === 'cpumask_clear_cpu')) return 'wrong-cpu';
   const a = after.cpus[o];
