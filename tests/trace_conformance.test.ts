@@ -81,14 +81,22 @@ describe('the x86 6.18 capture', () => {
     const steps = r.scenario!.steps;
     const flushes = steps.filter((s) => s.do === 'flush');
     expect(flushes.length).toBe(r.report.scenario.flushesWritten - r.reconstruction.flushes.filter((f) => f.step !== null && steps[f.step].do !== 'flush').length);
-    // Every one of the 220 flushes is run by a step: 212 flush steps (8 of them the new mm's, written after their exec
-    // step), and 8 exec and exit teardowns run by those steps.
+    // Every one of the 220 flushes is run by a step: 208 flush steps (8 of them the new mm's, written after their exec
+    // step), 8 exec and exit teardowns run by those steps, and 4 fork steps that run dup_mmap's flush_tlb_mm.
     expect([r.report.scenario.flushesWritten, r.report.scenario.flushesNotWritten]).toEqual([220, 0]);
-    expect(flushes.length).toBe(212);
+    expect(flushes.length).toBe(208);
     const teardowns = r.reconstruction.flushes.filter((f) => f.teardown);
     expect(teardowns.map((f) => steps[f.step!].do).sort()).toEqual(['exec', 'exec', 'exec', 'exec', 'exit', 'exit', 'exit', 'exit']);
-    // fork's flush_tlb_mm of the parent carries freed_tables (two forks by capture.sh after it ran on CPU1, two by worker-a).
-    expect(flushes.filter((s) => s.do === 'flush' && s.freed_tables).length).toBe(4);
+    // fork's flush_tlb_mm of the parent (freed_tables: two forks by capture.sh after it ran on CPU1, two by worker-a)
+    // is the fork step's own, written where the flush is in the trace; no flush step is left with freed_tables.
+    const forkFlushes = r.reconstruction.flushes.filter((f) => f.freedTables);
+    expect(forkFlushes.map((f) => [f.line, steps[f.step!].do])).toEqual([[29, 'fork'], [381, 'fork'], [1278, 'fork'], [1611, 'fork']]);
+    expect(steps.filter((s) => s.do === 'fork').map((s) => s.do === 'fork' && [s.name, s.mm])).toEqual([
+      ['capture.sh-15792', 'mm-15792'], ['capture.sh-15793', 'mm-15793'], ['worker-a-15795', 'mm-15795'], ['capture.sh-15796', 'mm-15796'],
+    ]);
+    expect(flushes.filter((s) => s.do === 'flush' && s.freed_tables).length).toBe(0);
+    // Forked children are made by their fork steps, not declared.
+    expect(r.scenario!.tasks.map((t) => t.name).filter((n) => /1579[2356]$/.test(n))).toEqual([]);
     // CPU0 starts lazily on capture.sh's mm: a flush IPI found it there (trace line 30's handler, line 27).
     expect(r.scenario!.setup?.slice(0, 2).map((s) => s.do === 'switch' && s.to)).toEqual(['capture.sh-15791', 'idle']);
   });
@@ -221,6 +229,40 @@ describe('round trip: a preset run written as ftrace text and imported back', ()
       expect(text).toMatch(/#P:\d+/);
     });
   }
+
+  it('a fork (new mm) round-trips: task_newtask without CLONE_VM after dup_mmap\'s flush, imported back as a fork step', () => {
+    // CPU1 ran the parent and went lazy on its mm; the fork's flush_tlb_mm (freed_tables) IPIs it there. Then the child
+    // runs on CPU1 (its first switch loads the new mm), exits, and the parent forks again while CPU1 is on the child's.
+    const f = parseScenarioText(JSON.stringify({
+      format: 'lazytlb/1', id: 'fork-rt', title: 'fork', machine: { arch: 'x86', cpus: 2, config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: 0 } },
+      mms: [{ name: 'M', mappings: [{ va: '0x400000', page: 'img' }, { va: '0x401000', page: 'data', write: true }] }],
+      tasks: [{ name: 'parent', mm: 'M' }],
+      steps: [
+        { cpu: 1, do: 'switch', to: 'parent' }, { cpu: 1, do: 'switch', to: 'idle' }, { cpu: 0, do: 'switch', to: 'parent' },
+        { cpu: 0, do: 'fork', name: 'child', mm: 'C' }, { cpu: 1, do: 'switch', to: 'child' }, { cpu: 0, do: 'fork', name: 'child2', mm: 'C2' },
+        { cpu: 1, do: 'exit' }, { cpu: 1, do: 'switch', to: 'child2' }, { cpu: 0, do: 'flush' },
+      ],
+    }));
+    const tl = new Timeline(f, null);
+    expect(tl.violations).toEqual([]);
+    const text = [...runAsFtrace(tl)].join('');
+    expect(text.match(/task_newtask: .*clone_flags=1200000/g)?.length).toBe(2);
+    // task_newtask follows the fork's flush (reason 4 or 3 by the parent), as in the kernel's copy_process.
+    const lines = text.split('\n');
+    const newtask = lines.findIndex((l) => /task_newtask/.test(l));
+    expect(lines.slice(0, newtask).some((l) => /parent-\d+ .*tlb_flush: pages:-1 reason:remote IPI send \(4\)/.test(l))).toBe(true);
+    const r = imp(text, { name: 'fork-rt.txt', era: 'v6.14', config: tl.variant.config });
+    expect(r.report.unparsedLines).toBe(0);
+    expect(r.scenario!.steps.filter((s) => s.do === 'fork').map((s) => s.do === 'fork' && s.name)).toEqual(['child-103', 'child2-104']);
+    expect(r.scenario!.tasks.map((t) => t.name)).toEqual(['parent-102']);
+    const c = r.conformance;
+    expect(c.disagree, JSON.stringify(Object.values(c.kinds).flatMap((k) => k.disagreements))).toBe(0);
+    // Both fork flushes are compared: the first IPIs the lazy CPU1 (freed_tables), the second CPU1 on the child's mm.
+    expect(r.reconstruction.flushes.filter((x) => x.freedTables).map((x) => [...x.targets.keys()])).toEqual([[1], [1]]);
+    const back = new Timeline(r.scenario!, null);
+    expect(back.violations).toEqual([]);
+    expect(flushIpis(back).flat().sort()).toEqual(flushIpis(tl).flat().sort());
+  });
 
   it('a flush that frees page tables reaches lazy CPUs, which the trace cannot show: reported as a flushIpi disagreement', () => {
     const { r } = roundTrip('t3-membarrier-unlazy', 'old');

@@ -111,7 +111,7 @@ export interface ReconstructOptions {
 
 export interface ScenarioStep {
   cpu: number;
-  do: 'switch' | 'clone' | 'exec' | 'exit' | 'flush' | 'map';
+  do: 'switch' | 'clone' | 'fork' | 'exec' | 'exit' | 'flush' | 'map';
   to?: string;
   name?: string;
   mm?: string;
@@ -438,15 +438,24 @@ export class Reconstruction {
       else this.skip('thread created while its parent is not current in the scenario (declared in tasks)');
       return;
     }
-    // dup_mmap ends with flush_tlb_mm(oldmm), which x86 runs with freed_tables (arch/x86/include/asm/tlbflush.h).
-    const f = s.flush;
-    if (f && f.pid === parent.pid && f.pages === -1) {
-      f.freedTables = true;
-      if (f.step !== null) this.steps[f.step].freed_tables = true;
-    }
+    // dup_mmap ends with flush_tlb_mm(oldmm), which x86 runs with freed_tables (arch/x86/include/asm/tlbflush.h):
+    // the parent's last whole-mm flush on this CPU is the fork's own.
+    const f = s.flush && s.flush.pid === parent.pid && s.flush.pages === -1 ? s.flush : null;
+    if (f) f.freedTables = true;
     const mm = this.node('fork', r.child, `mm-${r.child}`);
-    this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: true, byName: false });
-    this.skip('process forked (declared in tasks with its own mm: the format has no fork of a new mm)');
+    const canFork = s.scenarioCurr === parent && !parent.exited && parent.mm !== null && this.o.cpuIndex(r.cpu) !== null;
+    const t = this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: !canFork, byName: false });
+    if (!canFork) {
+      if (f?.step != null) this.steps[f.step].freed_tables = true;
+      return this.skip('process forked while its parent is not current in the scenario (declared in tasks with its own mm)');
+    }
+    mm.byStep = true;
+    const fork = { do: 'fork', name: t.name, mm: mm.name } as const;
+    if (f?.step == null) return void this.step(r, fork);
+    // The fork step runs dup_mmap's flush itself: it takes the place of the flush step written for it, at the flush's
+    // trace position (copy_process: dup_mmap, then task_newtask), and the flush fact is compared with its flush.
+    const at = this.steps[f.step];
+    this.steps[f.step] = { cpu: at.cpu, ...fork, time: at.time, note: `trace lines ${f.line} (dup_mmap's flush_tlb_mm) to ${r.line} (task_newtask), t=${f.ts}` };
   }
 
   private onExec(r: Extract<Rec, { k: 'exec' }>): void {
