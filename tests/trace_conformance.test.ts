@@ -13,7 +13,7 @@ import { presets } from '../src-sim/scenario/presets.ts';
 import { resolveVariant, variantInfos } from '../src-sim/scenario/load.ts';
 import type { ScenarioFile } from '../src-sim/scenario/schema.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import { CONFORMANCE_KINDS } from '../src-sim/trace/conformance.ts';
+import { CONFORMANCE_KINDS, checkConformance } from '../src-sim/trace/conformance.ts';
 import { lazyCpumaskEra } from '../src-sim/trace/era.ts';
 import { runAsFtrace } from '../src-sim/trace/ftrace_out.ts';
 import { TraceImport, type ImportOptions } from '../src-sim/trace/import.ts';
@@ -103,9 +103,35 @@ describe('the x86 6.18 capture', () => {
 
   it('the era it shows: lazy mm_cpumask (reason 5), and the model runs it', () => {
     expect(lazyCpumaskEra()).toBe('v6.14');
-    expect(r.report.era).toMatchObject({ value: 'v6.14', source: 'trace', config: { x86_trim_cpumask_every: 0 } });
+    expect(r.report.era).toMatchObject({ value: 'v6.14', source: 'trace', config: { x86_trim_cpumask_clock: true } });
     expect(r.report.era.evidence).toMatch(/^5 tlb_flush reason 5/);
-    expect(r.scenario!.machine.config).toEqual({ x86_lazy: 'v6.14', x86_trim_cpumask_every: 0 });
+    expect(r.report.era.configNote).toMatch(/no mm trims in a window this short/);
+    expect(r.scenario!.machine.config).toEqual({ x86_lazy: 'v6.14', x86_trim_cpumask_clock: true });
+  });
+
+  it('cpumask trims in trace time: none falls in the 37 ms window; a count-based trim, or a trim of the older mm due at line 43, disagrees', () => {
+    // Every step carries its trace time; the mms older than the window count as made when it starts: no trim.
+    const steps = r.scenario!.steps;
+    expect(steps.every((s) => typeof s.time === 'number')).toBe(true);
+    const tl = new Timeline(r.scenario!, null);
+    expect(tl.finalState().mms.filter((m) => m.next_trim_cpumask !== undefined)).toEqual([]);
+    // The count-based stand-in trims where the kernel did not: flushes the trace shows reaching CPU0 (reason 4) find
+    // it trimmed from the mask in the model.
+    const every = imp(X86, { config: { x86_trim_cpumask_clock: false, x86_trim_cpumask_every: 1 } }).conformance;
+    expect([every.agree, every.disagree, every.kinds.remoteSend.disagree, every.kinds.flushIpi.disagree]).toEqual([804, 19, 16, 3]);
+    // capture.sh's mm is older than the window: had its once-a-second trim been due at the flush on line 43, the model
+    // drops CPU0 there, and the reason-4 flushes after it disagree; due at line 29 (no CPU on another mm in the mask
+    // then) or at line 381, nothing shows. The trace rules the first out, not the others.
+    const dueAt = (line: number) => {
+      const f = structuredClone(r.scenario!);
+      const ts = r.reconstruction.flushes.find((x) => x.line === line)!.ts;
+      f.setup![0] = { ...f.setup![0], time: ts - 1 - 1e-7 };
+      return checkConformance(r.reconstruction, f, (x) => x, (x) => x);
+    };
+    const at43 = dueAt(43);
+    expect(at43.disagree).toBe(11);
+    expect(at43.kinds.remoteSend.disagreements[0]).toMatchObject({ line: 47, trace: 'remote IPI send (reason 4): another CPU in mm_cpumask', model: 'no other CPU in mm_cpumask' });
+    expect([dueAt(29).disagree, dueAt(381).disagree]).toEqual([0, 0]);
   });
 
   it('conformance per kind: every prediction agrees on the era the trace shows', () => {

@@ -28,10 +28,11 @@ defineFn('copy_process', 'kernel/fork.c', {
     return RET;
   },
   /** dup_mm → mm_init: mm_users 1, mm_count 1 (the users' collective reference), a new context (x86 ctx_id). */
-  mm_init(k, _c, f) {
+  mm_init(k, c, f) {
     const mm = newMm(k.s, f.l.mm_name as string);
     k.growTo(k.s.tasks.length, k.s.mms.length);
-    k.mm(mm);
+    const m = k.mm(mm);
+    if (c.now !== undefined) m.created_at = c.now;
     f.l.child_mm = mm;
     return 'dup_mmap';
   },

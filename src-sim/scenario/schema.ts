@@ -30,6 +30,7 @@ export const configSchema = z.strictObject({
   x86_lazy: z.enum(['v4.20', 'v4.14', 'v6.14', 'v3']),
   x86_freed_tables_ipi: z.boolean(),
   x86_trim_cpumask_every: z.number().int().min(0).max(1_000_000),
+  x86_trim_cpumask_clock: z.boolean(),
   x86_invlpgb: z.boolean(),
   x86_global_asid_cpus: z.number().int().min(0).max(64),
   pcid: z.boolean(),

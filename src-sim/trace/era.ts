@@ -41,20 +41,22 @@ export function lazyCpumaskEra(): string | null {
 }
 
 /**
- * With the lazy mm_cpumask era, when flushes trim the mask. The kernel trims an mm at most once a second, the first
- * time a second after the mm was made (should_trim_cpumask); the model has no clock and trims every
- * x86_trim_cpumask_every-th flush generation. Within a window shorter than a second no mm made in it trims, and an
- * older mm trims at most once at a time the trace does not show: the import runs with trimming off and says so.
+ * With the lazy mm_cpumask era, when flushes trim the mask. The kernel trims an mm at most once a second, at its first
+ * flush after context.next_trim_cpumask (a second after the mm was made, then a second after each trim:
+ * should_trim_cpumask, arch/x86/mm/tlb.c). Every step the import writes carries its trace time, so the model runs the
+ * same rule in trace time (x86_trim_cpumask_clock): an mm made in the window (fork, exec) dates from its step; one that
+ * exists when the window starts counts as made then, since the trace does not say when it was made or last trimmed.
  */
 function trimConfig(value: string | null, seconds: number): Pick<EraChoice, 'config' | 'configNote'> {
-  if (value === null || value !== lazyCpumaskEra() || !('x86_trim_cpumask_every' in configSchema.shape)) return { config: {}, configNote: null };
+  if (value === null || value !== lazyCpumaskEra() || !('x86_trim_cpumask_clock' in configSchema.shape)) return { config: {}, configNote: null };
   const span = `${(seconds * 1000).toFixed(3)} ms`;
   return {
-    config: { x86_trim_cpumask_every: 0 },
+    config: { x86_trim_cpumask_clock: true },
     configNote:
-      seconds < 1
-        ? `x86_trim_cpumask_every 0: the window (${span}) is shorter than the kernel's once-a-second trim of an mm's cpumask, so no mm made in it trims; one older than the window may trim once, which the trace cannot place`
-        : `x86_trim_cpumask_every 0: the kernel trims each mm's cpumask about once a second (${span} here); the model has no clock, so those trims show as disagreements`,
+      `x86_trim_cpumask_clock: each mm's cpumask is trimmed as the kernel does, at its first flush more than a second after it was made or last trimmed, in the trace's time (the window is ${span}); ` +
+      (seconds <= 1
+        ? 'no mm trims in a window this short. An mm older than the window counts as made when the window starts: the kernel may have trimmed it once in the window\'s first second, which the trace cannot place (it would show as flushIpi disagreements: an IPI to a CPU on another mm, and its reason-5 handler)'
+        : 'an mm older than the window counts as made when the window starts, so its first trim is placed a second in; the kernel may have trimmed it earlier, which the trace cannot place'),
   };
 }
 
