@@ -181,6 +181,63 @@ describe('the x86 6.18 capture', () => {
   });
 });
 
+describe('INVLPGB inferred from a trace', () => {
+  const SYN = readFileSync(join(FIX, 'x86-6.18-invlpgb-synthetic.tracefs.txt'), 'utf8');
+
+  it('the synthetic fixture is exactly what its script makes from the capture', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lazytlb-invlpgb-')), 'syn.txt');
+    const p = spawnSync(process.execPath, [join(FIX, 'make-invlpgb-synthetic.mjs'), out], { encoding: 'utf8', timeout: 60_000 });
+    expect(p.status, p.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(SYN);
+    // 37 flushes of worker-a's mm removed (11 lines each), 2 of the transition flush's lines changed, nothing else.
+    expect(X86.split('\n').length - SYN.split('\n').length).toBe(37 * 11);
+  });
+
+  it('the capture shows none: x86_invlpgb stays off', () => {
+    const r = imp(X86);
+    expect(r.report.era.invlpgb).toMatchObject({ value: false, source: 'default', lines: [] });
+    expect(r.scenario!.machine.config).not.toHaveProperty('x86_invlpgb');
+  });
+
+  it('handlers reloading CR3 on a CPU running the flushed mm (the move to a global ASID): x86_invlpgb, with the lines and why', () => {
+    const r = imp(SYN);
+    const inv = r.report.era.invlpgb!;
+    expect(inv).toMatchObject({ value: true, source: 'trace', lines: [612, 616] });
+    expect(inv.evidence).toMatch(/^x86_invlpgb: 2 flush_tlb_func reloaded CR3 \(tlb_flush reason 0\) on a CPU running the flushed mm \(lines 612, 616\)/);
+    expect(inv.warning).toMatch(/with 2 CPUs in the scenario it never does/);
+    expect(r.scenario!.machine.config).toEqual({ x86_lazy: 'v6.14', x86_trim_cpumask_clock: true, x86_invlpgb: true });
+    // The reloads are not exec CR3 writes nor lazy CPUs leaving: the reconstruction is otherwise the capture's.
+    expect(r.reconstruction.runningReason0).toBe(4);
+    // On 2 CPUs the model (the kernel's rule: 4 CPUs) never gives the mm a global ASID: the transition flush's two
+    // flush_tlb_func flush where the kernel reloaded; the 37 broadcasts left no event, so nothing else is compared.
+    const c = r.conformance;
+    expect([c.agree, c.disagree]).toEqual([638, 2]);
+    expect([c.kinds.remoteShootdown.disagreements[0], c.kinds.localFlush.disagreements[0]].map((d) => [d.line, d.trace, d.model])).toEqual([
+      [616, 'reloaded CR3 on the mm it runs (a global ASID, INVLPGB)', 'flushed (remote shootdown)'],
+      [608, 'reloaded CR3 on the mm it runs (a global ASID, INVLPGB)', 'flushed (remote shootdown)'],
+    ]);
+  });
+
+  it('flushes with no IPI to a CPU running the same mm (reason 4 kept, the IPIs cut): x86_invlpgb, noting KVM looks the same', () => {
+    // The capture with the IPIs (csd_queue_cpu, ipi_send_cpu, CPU1's handler) of worker-a's flushes cut, reason 4 kept.
+    const lines = X86.split('\n');
+    const cut = new Set<number>();
+    for (let i = 607; i < 1055; i++) {
+      if (!/worker-a-15793 .*\[000\].*reason:remote IPI send \(4\)/.test(lines[i])) continue;
+      for (let j = i + 1; j < i + 3; j++) if (/csd_queue_cpu|ipi_send_cpu/.test(lines[j])) cut.add(j);
+      const e = lines.findIndex((x, j) => j > i && /\[001\].*call_function_single_entry/.test(x));
+      for (let j = e; j < e + 5; j++) cut.add(j);
+    }
+    const r = imp(lines.filter((_, i) => !cut.has(i)).join('\n'));
+    expect(r.reconstruction.silentFlushLines.length).toBe(38);
+    const inv = r.report.era.invlpgb!;
+    expect(inv.value).toBe(true);
+    expect(inv.evidence).toMatch(/38 flushes sent no flush IPI to a CPU the trace shows running the same mm \(lines 608, 613, 618, 623, 628, …\).*KVM's paravirtual flush/);
+    // The model (no global ASID on 2 CPUs) IPIs CPU1 at each: flushIpi disagreements, one per flush.
+    expect(r.conformance.kinds.flushIpi.disagree).toBe(38);
+  });
+});
+
 describe('era inference on small traces', () => {
   const L = (cpu: number, ts: string, task: string, body: string) => `${task.padStart(20)} (     10) [00${cpu}] d..2.  ${ts}: ${body}`;
   const sw = (a: string, pa: number, b: string, pb: number) => `sched_switch: prev_comm=${a} prev_pid=${pa} prev_prio=120 prev_state=S ==> next_comm=${b} next_pid=${pb} next_prio=120`;

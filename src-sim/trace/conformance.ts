@@ -241,12 +241,14 @@ const OUTCOME_TEXT: Record<HandlerOutcome, string> = {
   shootdown: 'flushed (remote shootdown)',
   'wrong-cpu': 'another mm loaded: nothing flushed (wrong CPU)',
   none: 'nothing to flush (tlb_gen up to date)',
+  reload: 'reloaded CR3 on the mm it runs (a global ASID, INVLPGB)',
 };
 
 /** What the model's handler did on CPU o: read from its micro-steps and its state before and after the step. */
 function modelOutcome(rows: Row[], before: Snapshot, after: Snapshot, o: number, mm: number): HandlerOutcome {
-  if (rows.some((r) => r.cpu === o && r.fn === 'switch_mm_irqs_off')) return 'init_mm';
   const b = before.cpus[o];
+  // flush_tlb_func switches a lazy CPU to init_mm; on a CPU running the mm it only reloads it (a global ASID, INVLPGB).
+  if (rows.some((r) => r.cpu === o && r.fn === 'switch_mm_irqs_off')) return b.loaded_mm === mm && !b.is_lazy ? 'reload' : 'init_mm';
   if (b.loaded_mm !== mm || rows.some((r) => r.cpu === o && r.label === 'cpumask_clear_cpu')) return 'wrong-cpu';
   const a = after.cpus[o];
   const gen = (c: Snapshot['cpus'][number]) => c.ctxs[c.tag]?.tlb_gen ?? 0;

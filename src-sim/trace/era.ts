@@ -11,6 +11,7 @@
  */
 import type { Arch } from '../model/types.ts';
 import { configSchema } from '../scenario/schema.ts';
+import { DEFAULT_CONFIG } from '../model/make.ts';
 import type { Reconstruction } from './reconstruct.ts';
 import { printsTlbFlush } from './arch.ts';
 
@@ -24,6 +25,17 @@ export interface EraChoice {
   /** Knobs set with the era, and why (the lazy mm_cpumask era's trim rule). */
   config: Record<string, unknown>;
   configNote: string | null;
+  /** Whether the scenario runs with x86_invlpgb (AMD INVLPGB broadcast flushes, 6.15+), and why; null: not x86. */
+  invlpgb: InvlpgbChoice | null;
+}
+
+export interface InvlpgbChoice {
+  value: boolean;
+  source: 'trace' | 'default';
+  evidence: string;
+  /** Trace lines that show it: handlers' CR3 reloads on a CPU running the flushed mm, then flushes with no IPI. */
+  lines: number[];
+  warning: string | null;
 }
 
 /** The x86_lazy values the scenario format accepts. */
@@ -60,12 +72,47 @@ function trimConfig(value: string | null, seconds: number): Pick<EraChoice, 'con
   };
 }
 
-export function chooseEra(arch: Arch, given: string | null, rec: Reconstruction): EraChoice {
+/**
+ * `cpus`: the scenario's CPU count, and `globalAsidCpus` the x86_global_asid_cpus it runs with (the model's global
+ * ASID needs more than that many active CPUs).
+ */
+export function chooseEra(arch: Arch, given: string | null, rec: Reconstruction, cpus = 0, globalAsidCpus = DEFAULT_CONFIG.x86_global_asid_cpus): EraChoice {
   const r = chooseValue(arch, given, rec);
-  return { ...r, ...trimConfig(r.value, (rec.lastTs ?? 0) - (rec.firstTs ?? 0)) };
+  const trim = trimConfig(r.value, (rec.lastTs ?? 0) - (rec.firstTs ?? 0));
+  const invlpgb = r.value === null ? null : chooseInvlpgb(rec, cpus, globalAsidCpus);
+  return { ...r, ...trim, config: { ...trim.config, ...(invlpgb?.value ? { x86_invlpgb: true } : {}) }, invlpgb };
 }
 
-function chooseValue(arch: Arch, given: string | null, rec: Reconstruction): Omit<EraChoice, 'config' | 'configNote'> {
+/**
+ * AMD INVLPGB (6.15+, "x86/mm: Enable broadcast TLB invalidation for multi-threaded processes", f37ff575b1fe): an mm
+ * active on 4 or more CPUs gets a global ASID and its flushes become broadcasts, with no IPI. The trace shows it two
+ * ways (arch/x86/mm/tlb.c):
+ *   - while the mm moves to its global ASID (asid_transition), flush_tlb_func finds it loaded on an older ASID and
+ *     reloads CR3 (mm_needs_global_asid → switch_mm_irqs_off): a `tlb_flush` reason 0 inside a flush IPI handler (or
+ *     the initiator's own flush_tlb_func) on a CPU running a user task of that mm. Without INVLPGB flush_tlb_func
+ *     writes CR3 only on a lazy CPU, to leave for init_mm;
+ *   - a flush by a user task (reason 4 or 3) with no flush IPI to another CPU the trace shows running a user task of
+ *     the same mm: every era without it IPIs such a CPU (loaded and not lazy). KVM's paravirtual flush, which leaves
+ *     preempted vCPUs out, looks the same; the report says so.
+ * broadcast_tlb_flush itself traces nothing: once the transition is over, the mm's flushes leave no tlb_flush line.
+ */
+function chooseInvlpgb(rec: Reconstruction, cpus: number, threshold: number): InvlpgbChoice {
+  const reloads = rec.globalAsidReloadLines;
+  const silent = rec.silentFlushLines;
+  if (!reloads.length && !silent.length) {
+    return { value: false, source: 'default', evidence: 'no flush handler reloaded CR3 on a CPU running the flushed mm, and every flush reached the CPUs the trace shows running its mm: no sign of INVLPGB broadcasts', lines: [], warning: null };
+  }
+  const first = (l: number[]) => l.slice(0, 5).join(', ') + (l.length > 5 ? ', …' : '');
+  const parts: string[] = [];
+  if (reloads.length) parts.push(`${reloads.length} flush_tlb_func reloaded CR3 (tlb_flush reason 0) on a CPU running the flushed mm (lines ${first(reloads)}): the move to a global ASID (asid_transition)`);
+  if (silent.length) parts.push(`${silent.length} flushes sent no flush IPI to a CPU the trace shows running the same mm (lines ${first(silent)}): a broadcast, not an IPI${reloads.length ? '' : ' (or KVM\'s paravirtual flush skipping a preempted vCPU, which looks the same)'}`);
+  const warning = cpus > 0 && cpus <= threshold
+    ? `the model gives an mm a global ASID only when it is active on more than x86_global_asid_cpus (${threshold}; the kernel's rule is 4 or more CPUs) CPUs; with ${cpus} CPUs in the scenario it never does, so what the kernel broadcast shows as disagreements`
+    : null;
+  return { value: true, source: 'trace', evidence: `x86_invlpgb: ${parts.join('; ')}`, lines: [...reloads, ...silent].sort((a, b) => a - b), warning };
+}
+
+function chooseValue(arch: Arch, given: string | null, rec: Reconstruction): Omit<EraChoice, 'config' | 'configNote' | 'invlpgb'> {
   if (!printsTlbFlush(arch)) return { value: null, source: 'not x86', evidence: 'only x86 kernels trace tlb_flush: no era to choose', warning: given ? `--era ${given} ignored: it selects x86_lazy, and the scenario is ${arch}` : null };
   const uk = rec.switchKinds['user→kernel'];
   const wrongCpu = rec.flushByReason[5] ?? 0;

@@ -107,7 +107,7 @@ export class TraceImport {
     let scenario: ScenarioFile | null = null;
     let scenarioError: string | null = cpuError ?? stats.fatal;
     if (!scenarioError && rec.tasks.length === 0) scenarioError = 'no scheduling events in the window: nothing to write';
-    const era = chooseEra(arch, o.era ?? null, rec);
+    const era = chooseEra(arch, o.era ?? null, rec, scenarioCpus, o.config?.x86_global_asid_cpus);
     if (!scenarioError) {
       scenario = writeScenario(rec, {
         id,
