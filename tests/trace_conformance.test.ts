@@ -232,9 +232,14 @@ describe('INVLPGB inferred from a trace', () => {
     expect(r.reconstruction.silentFlushLines.length).toBe(38);
     const inv = r.report.era.invlpgb!;
     expect(inv.value).toBe(true);
-    expect(inv.evidence).toMatch(/38 flushes sent no flush IPI to a CPU the trace shows running the same mm \(lines 608, 613, 618, 623, 628, …\).*KVM's paravirtual flush/);
+    expect(inv.evidence).toMatch(/38 of 38 flushes sent no flush IPI to a CPU the trace shows running the same mm \(lines 608, 613, 618, 623, 628, …\).*KVM's paravirtual flush/);
     // The model (no global ASID on 2 CPUs) IPIs CPU1 at each: flushIpi disagreements, one per flush.
     expect(r.conformance.kinds.flushIpi.disagree).toBe(38);
+    // One flush alone without its IPI is not taken for broadcasts (a switch traced just before its CR3 write looks so).
+    const first = [...cut].filter((i) => i < 620);
+    const one = imp(lines.filter((_, i) => !first.includes(i)).join('\n')).report.era.invlpgb!;
+    expect(one).toMatchObject({ value: false, lines: [] });
+    expect(one.evidence).toMatch(/1 of 38 flushes sent no IPI .*too few to be broadcasts/);
   });
 });
 

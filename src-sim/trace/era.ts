@@ -93,19 +93,23 @@ export function chooseEra(arch: Arch, given: string | null, rec: Reconstruction,
  *     writes CR3 only on a lazy CPU, to leave for init_mm;
  *   - a flush by a user task (reason 4 or 3) with no flush IPI to another CPU the trace shows running a user task of
  *     the same mm: every era without it IPIs such a CPU (loaded and not lazy). KVM's paravirtual flush, which leaves
- *     preempted vCPUs out, looks the same; the report says so.
+ *     preempted vCPUs out, looks the same; the report says so. The trace's view of "running" can be a few
+ *     microseconds early (sched_switch is traced before switch_mm_irqs_off), so this sign counts only when it is
+ *     most such flushes, and at least two.
  * broadcast_tlb_flush itself traces nothing: once the transition is over, the mm's flushes leave no tlb_flush line.
  */
 function chooseInvlpgb(rec: Reconstruction, cpus: number, threshold: number): InvlpgbChoice {
   const reloads = rec.globalAsidReloadLines;
-  const silent = rec.silentFlushLines;
+  const all = rec.silentFlushLines;
+  const silent = all.length >= 2 && all.length * 2 > rec.flushesWithMmRunning ? all : [];
   if (!reloads.length && !silent.length) {
-    return { value: false, source: 'default', evidence: 'no flush handler reloaded CR3 on a CPU running the flushed mm, and every flush reached the CPUs the trace shows running its mm: no sign of INVLPGB broadcasts', lines: [], warning: null };
+    const few = all.length ? `; ${all.length} of ${rec.flushesWithMmRunning} flushes sent no IPI to a CPU the trace shows running their mm (lines ${all.slice(0, 5).join(', ')}), too few to be broadcasts: a switch traced just before its CR3 write, or a lost event` : '';
+    return { value: false, source: 'default', evidence: `no flush handler reloaded CR3 on a CPU running the flushed mm, and the flushes reached the CPUs the trace shows running their mm: no sign of INVLPGB broadcasts${few}`, lines: [], warning: null };
   }
   const first = (l: number[]) => l.slice(0, 5).join(', ') + (l.length > 5 ? ', …' : '');
   const parts: string[] = [];
   if (reloads.length) parts.push(`${reloads.length} flush_tlb_func reloaded CR3 (tlb_flush reason 0) on a CPU running the flushed mm (lines ${first(reloads)}): the move to a global ASID (asid_transition)`);
-  if (silent.length) parts.push(`${silent.length} flushes sent no flush IPI to a CPU the trace shows running the same mm (lines ${first(silent)}): a broadcast, not an IPI${reloads.length ? '' : ' (or KVM\'s paravirtual flush skipping a preempted vCPU, which looks the same)'}`);
+  if (silent.length) parts.push(`${silent.length} of ${rec.flushesWithMmRunning} flushes sent no flush IPI to a CPU the trace shows running the same mm (lines ${first(silent)}): a broadcast, not an IPI${reloads.length ? '' : ' (or KVM\'s paravirtual flush skipping a preempted vCPU, which looks the same)'}`);
   const warning = cpus > 0 && cpus <= threshold
     ? `the model gives an mm a global ASID only when it is active on more than x86_global_asid_cpus (${threshold}; the kernel's rule is 4 or more CPUs) CPUs; with ${cpus} CPUs in the scenario it never does, so what the kernel broadcast shows as disagreements`
     : null;

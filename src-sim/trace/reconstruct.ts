@@ -158,6 +158,8 @@ export class Reconstruction {
    * user task of the flushed mm, which only flush_tlb_func's move to a global ASID does (6.15+).
    */
   readonly silentFlushLines: number[] = [];
+  /** Flushes by a user task while the trace shows another CPU running its mm (what silentFlushLines is out of). */
+  flushesWithMmRunning = 0;
   readonly globalAsidReloadLines: number[] = [];
   exits = 0;
   mmIdMerges = 0;
@@ -253,7 +255,11 @@ export class Reconstruction {
       if (s.interval) this.closeLazy(cpu, s, this.lastTs ?? s.interval.from, 'end of window');
     }
     this.lazyPrelude();
-    for (const f of this.flushes) if (!f.inExec && f.running.some((c) => !f.targets.has(c))) this.silentFlushLines.push(f.line);
+    for (const f of this.flushes) {
+      if (f.inExec || !f.running.length) continue;
+      this.flushesWithMmRunning++;
+      if (f.running.some((c) => !f.targets.has(c))) this.silentFlushLines.push(f.line);
+    }
     // An mm_id that no exec explained: the task's mm changed without a traced exec.
     this.mmIdConflicts += this.pendingMmId.size;
     this.classify();
