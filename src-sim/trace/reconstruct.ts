@@ -4,7 +4,7 @@
  * that switches from a user task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch
  * that keeps the user mm attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
  * (`tlb_flush` reason 0 in hardirq context on a kernel thread). At the same time it writes the schedule of a
- * `lazytlb/1` scenario: switches, clones, execs, exits and flushes, each where the model can run it.
+ * `lazytlb/1` scenario: switches, clones, forks, execs, exits and flushes, each where the model can run it.
  *
  * What the trace proves is kept apart from what is inferred: each switch comes with the `tlb_flush` reason-0 event
  * the trace shows after it (a CR3 write), each flush with the CPUs it IPI'd and what their handlers did (FlushFact),
@@ -158,9 +158,9 @@ export class Reconstruction {
    * user task of the flushed mm, which only flush_tlb_func's move to a global ASID does (6.15+).
    */
   readonly silentFlushLines: number[] = [];
+  readonly globalAsidReloadLines: number[] = [];
   /** Flushes by a user task while the trace shows another CPU running its mm (what silentFlushLines is out of). */
   flushesWithMmRunning = 0;
-  readonly globalAsidReloadLines: number[] = [];
   exits = 0;
   mmIdMerges = 0;
   mmIdConflicts = 0;
