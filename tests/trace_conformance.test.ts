@@ -218,6 +218,34 @@ describe('INVLPGB inferred from a trace', () => {
     ]);
   });
 
+  it('a model run with INVLPGB, written as a trace: the reloads show it, and with the run\'s threshold every prediction agrees', () => {
+    // Two threads on two CPUs; with x86_global_asid_cpus 1 the first IPI flush gives the mm a global ASID, the next is
+    // the transition (IPIs, reloads), the later ones are broadcasts that print nothing, as broadcast_tlb_flush.
+    const f = parseScenarioText(JSON.stringify({
+      format: 'lazytlb/1', id: 'invlpgb-rt', title: 'invlpgb', machine: { arch: 'x86', cpus: 2, config: { x86_lazy: 'v6.14', x86_invlpgb: true, x86_global_asid_cpus: 1, x86_trim_cpumask_every: 0 } },
+      mms: [{ name: 'M', mappings: [{ va: '0x400000', page: 'img' }, { va: '0x401000', page: 'd', write: true }] }],
+      tasks: [{ name: 'a', mm: 'M' }, { name: 'b', mm: 'M' }],
+      steps: [
+        { cpu: 0, do: 'switch', to: 'a' }, { cpu: 1, do: 'switch', to: 'b' }, { cpu: 0, do: 'flush', va: '0x401000' }, { cpu: 0, do: 'flush', va: '0x401000' },
+        { cpu: 0, do: 'flush', va: '0x401000' }, { cpu: 1, do: 'flush' }, { cpu: 1, do: 'switch', to: 'idle' }, { cpu: 0, do: 'flush', va: '0x401000' },
+      ],
+    }));
+    const tl = new Timeline(f, null);
+    expect(tl.violations).toEqual([]);
+    const text = [...runAsFtrace(tl)].join('');
+    // 5 flushes ran, 2 printed (the IPI flush before the global ASID, and the transition's).
+    expect(text.match(/reason:remote IPI send \(4\)/g)?.length).toBe(2);
+    const base = { name: 'invlpgb-rt.txt', era: 'v6.14' as const };
+    const r = imp(text, { ...base, config: { x86_global_asid_cpus: 1, x86_trim_cpumask_every: 0 } });
+    expect(r.report.era.invlpgb).toMatchObject({ value: true, source: 'trace', warning: null });
+    expect(r.report.era.invlpgb!.lines.length).toBe(2);
+    expect(r.scenario!.machine.config).toMatchObject({ x86_invlpgb: true });
+    expect([r.conformance.agree, r.conformance.disagree]).toEqual([15, 0]);
+    // Without the knob the model flushes where the kernel reloaded.
+    const off = imp(text, { ...base, config: { x86_invlpgb: false, x86_global_asid_cpus: 1, x86_trim_cpumask_every: 0 } }).conformance;
+    expect([off.kinds.remoteShootdown.disagree, off.kinds.localFlush.disagree]).toEqual([1, 1]);
+  });
+
   it('flushes with no IPI to a CPU running the same mm (reason 4 kept, the IPIs cut): x86_invlpgb, noting KVM looks the same', () => {
     // The capture with the IPIs (csd_queue_cpu, ipi_send_cpu, CPU1's handler) of worker-a's flushes cut, reason 4 kept.
     const lines = X86.split('\n');
