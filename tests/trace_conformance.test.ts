@@ -13,7 +13,7 @@ import { presets } from '../src-sim/scenario/presets.ts';
 import { resolveVariant, variantInfos } from '../src-sim/scenario/load.ts';
 import type { ScenarioFile } from '../src-sim/scenario/schema.ts';
 import { Timeline } from '../src-sim/timeline/timeline.ts';
-import { CONFORMANCE_KINDS } from '../src-sim/trace/conformance.ts';
+import { CONFORMANCE_KINDS, checkConformance } from '../src-sim/trace/conformance.ts';
 import { lazyCpumaskEra } from '../src-sim/trace/era.ts';
 import { runAsFtrace } from '../src-sim/trace/ftrace_out.ts';
 import { TraceImport, type ImportOptions } from '../src-sim/trace/import.ts';
@@ -81,23 +81,57 @@ describe('the x86 6.18 capture', () => {
     const steps = r.scenario!.steps;
     const flushes = steps.filter((s) => s.do === 'flush');
     expect(flushes.length).toBe(r.report.scenario.flushesWritten - r.reconstruction.flushes.filter((f) => f.step !== null && steps[f.step].do !== 'flush').length);
-    // Every one of the 220 flushes is run by a step: 212 flush steps (8 of them the new mm's, written after their exec
-    // step), and 8 exec and exit teardowns run by those steps.
+    // Every one of the 220 flushes is run by a step: 208 flush steps (8 of them the new mm's, written after their exec
+    // step), 8 exec and exit teardowns run by those steps, and 4 fork steps that run dup_mmap's flush_tlb_mm.
     expect([r.report.scenario.flushesWritten, r.report.scenario.flushesNotWritten]).toEqual([220, 0]);
-    expect(flushes.length).toBe(212);
+    expect(flushes.length).toBe(208);
     const teardowns = r.reconstruction.flushes.filter((f) => f.teardown);
     expect(teardowns.map((f) => steps[f.step!].do).sort()).toEqual(['exec', 'exec', 'exec', 'exec', 'exit', 'exit', 'exit', 'exit']);
-    // fork's flush_tlb_mm of the parent carries freed_tables (two forks by capture.sh after it ran on CPU1, two by worker-a).
-    expect(flushes.filter((s) => s.do === 'flush' && s.freed_tables).length).toBe(4);
+    // fork's flush_tlb_mm of the parent (freed_tables: two forks by capture.sh after it ran on CPU1, two by worker-a)
+    // is the fork step's own, written where the flush is in the trace; no flush step is left with freed_tables.
+    const forkFlushes = r.reconstruction.flushes.filter((f) => f.freedTables);
+    expect(forkFlushes.map((f) => [f.line, steps[f.step!].do])).toEqual([[29, 'fork'], [381, 'fork'], [1278, 'fork'], [1611, 'fork']]);
+    expect(steps.filter((s) => s.do === 'fork').map((s) => s.do === 'fork' && [s.name, s.mm])).toEqual([
+      ['capture.sh-15792', 'mm-15792'], ['capture.sh-15793', 'mm-15793'], ['worker-a-15795', 'mm-15795'], ['capture.sh-15796', 'mm-15796'],
+    ]);
+    expect(flushes.filter((s) => s.do === 'flush' && s.freed_tables).length).toBe(0);
+    // Forked children are made by their fork steps, not declared.
+    expect(r.scenario!.tasks.map((t) => t.name).filter((n) => /1579[2356]$/.test(n))).toEqual([]);
     // CPU0 starts lazily on capture.sh's mm: a flush IPI found it there (trace line 30's handler, line 27).
     expect(r.scenario!.setup?.slice(0, 2).map((s) => s.do === 'switch' && s.to)).toEqual(['capture.sh-15791', 'idle']);
   });
 
   it('the era it shows: lazy mm_cpumask (reason 5), and the model runs it', () => {
     expect(lazyCpumaskEra()).toBe('v6.14');
-    expect(r.report.era).toMatchObject({ value: 'v6.14', source: 'trace', config: { x86_trim_cpumask_every: 0 } });
+    expect(r.report.era).toMatchObject({ value: 'v6.14', source: 'trace', config: { x86_trim_cpumask_clock: true } });
     expect(r.report.era.evidence).toMatch(/^5 tlb_flush reason 5/);
-    expect(r.scenario!.machine.config).toEqual({ x86_lazy: 'v6.14', x86_trim_cpumask_every: 0 });
+    expect(r.report.era.configNote).toMatch(/no mm trims in a window this short/);
+    expect(r.scenario!.machine.config).toEqual({ x86_lazy: 'v6.14', x86_trim_cpumask_clock: true });
+  });
+
+  it('cpumask trims in trace time: none falls in the 37 ms window; a count-based trim, or a trim of the older mm due at line 43, disagrees', () => {
+    // Every step carries its trace time; the mms older than the window count as made when it starts: no trim.
+    const steps = r.scenario!.steps;
+    expect(steps.every((s) => typeof s.time === 'number')).toBe(true);
+    const tl = new Timeline(r.scenario!, null);
+    expect(tl.finalState().mms.filter((m) => m.next_trim_cpumask !== undefined)).toEqual([]);
+    // The count-based stand-in trims where the kernel did not: flushes the trace shows reaching CPU0 (reason 4) find
+    // it trimmed from the mask in the model.
+    const every = imp(X86, { config: { x86_trim_cpumask_clock: false, x86_trim_cpumask_every: 1 } }).conformance;
+    expect([every.agree, every.disagree, every.kinds.remoteSend.disagree, every.kinds.flushIpi.disagree]).toEqual([804, 19, 16, 3]);
+    // capture.sh's mm is older than the window: had its once-a-second trim been due at the flush on line 43, the model
+    // drops CPU0 there, and the reason-4 flushes after it disagree; due at line 29 (no CPU on another mm in the mask
+    // then) or at line 381, nothing shows. The trace rules the first out, not the others.
+    const dueAt = (line: number) => {
+      const f = structuredClone(r.scenario!);
+      const ts = r.reconstruction.flushes.find((x) => x.line === line)!.ts;
+      f.setup![0] = { ...f.setup![0], time: ts - 1 - 1e-7 };
+      return checkConformance(r.reconstruction, f, (x) => x, (x) => x);
+    };
+    const at43 = dueAt(43);
+    expect(at43.disagree).toBe(11);
+    expect(at43.kinds.remoteSend.disagreements[0]).toMatchObject({ line: 47, trace: 'remote IPI send (reason 4): another CPU in mm_cpumask', model: 'no other CPU in mm_cpumask' });
+    expect([dueAt(29).disagree, dueAt(381).disagree]).toEqual([0, 0]);
   });
 
   it('conformance per kind: every prediction agrees on the era the trace shows', () => {
@@ -154,6 +188,96 @@ describe('the x86 6.18 capture', () => {
     const one = imp(X86, { cpus: [1] }).conformance;
     expect(one.kinds.flushIpi.agree + one.kinds.flushIpi.disagree).toBe(0);
     expect(one.kinds.switchCr3.disagree).toBe(0);
+  });
+});
+
+describe('INVLPGB inferred from a trace', () => {
+  const SYN = readFileSync(join(FIX, 'x86-6.18-invlpgb-synthetic.tracefs.txt'), 'utf8');
+
+  it('the synthetic fixture is exactly what its script makes from the capture', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lazytlb-invlpgb-')), 'syn.txt');
+    const p = spawnSync(process.execPath, [join(FIX, 'make-invlpgb-synthetic.mjs'), out], { encoding: 'utf8', timeout: 60_000 });
+    expect(p.status, p.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(SYN);
+    // 37 flushes of worker-a's mm removed (11 lines each), 2 of the transition flush's lines changed, nothing else.
+    expect(X86.split('\n').length - SYN.split('\n').length).toBe(37 * 11);
+  });
+
+  it('the capture shows none: x86_invlpgb stays off', () => {
+    const r = imp(X86);
+    expect(r.report.era.invlpgb).toMatchObject({ value: false, source: 'default', lines: [] });
+    expect(r.scenario!.machine.config).not.toHaveProperty('x86_invlpgb');
+  });
+
+  it('handlers reloading CR3 on a CPU running the flushed mm (the move to a global ASID): x86_invlpgb, with the lines and why', () => {
+    const r = imp(SYN);
+    const inv = r.report.era.invlpgb!;
+    expect(inv).toMatchObject({ value: true, source: 'trace', lines: [612, 616] });
+    expect(inv.evidence).toMatch(/^x86_invlpgb: 2 flush_tlb_func reloaded CR3 \(tlb_flush reason 0\) on a CPU running the flushed mm \(lines 612, 616\)/);
+    expect(inv.warning).toMatch(/with 2 CPUs in the scenario it never does/);
+    expect(r.scenario!.machine.config).toEqual({ x86_lazy: 'v6.14', x86_trim_cpumask_clock: true, x86_invlpgb: true });
+    // The reloads are not exec CR3 writes nor lazy CPUs leaving: the reconstruction is otherwise the capture's.
+    expect(r.reconstruction.runningReason0).toBe(4);
+    // On 2 CPUs the model (the kernel's rule: 4 CPUs) never gives the mm a global ASID: the transition flush's two
+    // flush_tlb_func flush where the kernel reloaded; the 37 broadcasts left no event, so nothing else is compared.
+    const c = r.conformance;
+    expect([c.agree, c.disagree]).toEqual([638, 2]);
+    expect([c.kinds.remoteShootdown.disagreements[0], c.kinds.localFlush.disagreements[0]].map((d) => [d.line, d.trace, d.model])).toEqual([
+      [616, 'reloaded CR3 on the mm it runs (a global ASID, INVLPGB)', 'flushed (remote shootdown)'],
+      [608, 'reloaded CR3 on the mm it runs (a global ASID, INVLPGB)', 'flushed (remote shootdown)'],
+    ]);
+  });
+
+  it('a model run with INVLPGB, written as a trace: the reloads show it, and with the run\'s threshold every prediction agrees', () => {
+    // Two threads on two CPUs; with x86_global_asid_cpus 1 the first IPI flush gives the mm a global ASID, the next is
+    // the transition (IPIs, reloads), the later ones are broadcasts that print nothing, as broadcast_tlb_flush.
+    const f = parseScenarioText(JSON.stringify({
+      format: 'lazytlb/1', id: 'invlpgb-rt', title: 'invlpgb', machine: { arch: 'x86', cpus: 2, config: { x86_lazy: 'v6.14', x86_invlpgb: true, x86_global_asid_cpus: 1, x86_trim_cpumask_every: 0 } },
+      mms: [{ name: 'M', mappings: [{ va: '0x400000', page: 'img' }, { va: '0x401000', page: 'd', write: true }] }],
+      tasks: [{ name: 'a', mm: 'M' }, { name: 'b', mm: 'M' }],
+      steps: [
+        { cpu: 0, do: 'switch', to: 'a' }, { cpu: 1, do: 'switch', to: 'b' }, { cpu: 0, do: 'flush', va: '0x401000' }, { cpu: 0, do: 'flush', va: '0x401000' },
+        { cpu: 0, do: 'flush', va: '0x401000' }, { cpu: 1, do: 'flush' }, { cpu: 1, do: 'switch', to: 'idle' }, { cpu: 0, do: 'flush', va: '0x401000' },
+      ],
+    }));
+    const tl = new Timeline(f, null);
+    expect(tl.violations).toEqual([]);
+    const text = [...runAsFtrace(tl)].join('');
+    // 5 flushes ran, 2 printed (the IPI flush before the global ASID, and the transition's).
+    expect(text.match(/reason:remote IPI send \(4\)/g)?.length).toBe(2);
+    const base = { name: 'invlpgb-rt.txt', era: 'v6.14' as const };
+    const r = imp(text, { ...base, config: { x86_global_asid_cpus: 1, x86_trim_cpumask_every: 0 } });
+    expect(r.report.era.invlpgb).toMatchObject({ value: true, source: 'trace', warning: null });
+    expect(r.report.era.invlpgb!.lines.length).toBe(2);
+    expect(r.scenario!.machine.config).toMatchObject({ x86_invlpgb: true });
+    expect([r.conformance.agree, r.conformance.disagree]).toEqual([15, 0]);
+    // Without the knob the model flushes where the kernel reloaded.
+    const off = imp(text, { ...base, config: { x86_invlpgb: false, x86_global_asid_cpus: 1, x86_trim_cpumask_every: 0 } }).conformance;
+    expect([off.kinds.remoteShootdown.disagree, off.kinds.localFlush.disagree]).toEqual([1, 1]);
+  });
+
+  it('flushes with no IPI to a CPU running the same mm (reason 4 kept, the IPIs cut): x86_invlpgb, noting KVM looks the same', () => {
+    // The capture with the IPIs (csd_queue_cpu, ipi_send_cpu, CPU1's handler) of worker-a's flushes cut, reason 4 kept.
+    const lines = X86.split('\n');
+    const cut = new Set<number>();
+    for (let i = 607; i < 1055; i++) {
+      if (!/worker-a-15793 .*\[000\].*reason:remote IPI send \(4\)/.test(lines[i])) continue;
+      for (let j = i + 1; j < i + 3; j++) if (/csd_queue_cpu|ipi_send_cpu/.test(lines[j])) cut.add(j);
+      const e = lines.findIndex((x, j) => j > i && /\[001\].*call_function_single_entry/.test(x));
+      for (let j = e; j < e + 5; j++) cut.add(j);
+    }
+    const r = imp(lines.filter((_, i) => !cut.has(i)).join('\n'));
+    expect(r.reconstruction.silentFlushLines.length).toBe(38);
+    const inv = r.report.era.invlpgb!;
+    expect(inv.value).toBe(true);
+    expect(inv.evidence).toMatch(/38 of 38 flushes sent no flush IPI to a CPU the trace shows running the same mm \(lines 608, 613, 618, 623, 628, …\).*KVM's paravirtual flush/);
+    // The model (no global ASID on 2 CPUs) IPIs CPU1 at each: flushIpi disagreements, one per flush.
+    expect(r.conformance.kinds.flushIpi.disagree).toBe(38);
+    // One flush alone without its IPI is not taken for broadcasts (a switch traced just before its CR3 write looks so).
+    const first = [...cut].filter((i) => i < 620);
+    const one = imp(lines.filter((_, i) => !first.includes(i)).join('\n')).report.era.invlpgb!;
+    expect(one).toMatchObject({ value: false, lines: [] });
+    expect(one.evidence).toMatch(/1 of 38 flushes sent no IPI .*too few to be broadcasts/);
   });
 });
 
@@ -231,6 +355,40 @@ describe('round trip: a preset run written as ftrace text and imported back', ()
       expect(text).toMatch(/#P:\d+/);
     });
   }
+
+  it('a fork (new mm) round-trips: task_newtask without CLONE_VM after dup_mmap\'s flush, imported back as a fork step', () => {
+    // CPU1 ran the parent and went lazy on its mm; the fork's flush_tlb_mm (freed_tables) IPIs it there. Then the child
+    // runs on CPU1 (its first switch loads the new mm), exits, and the parent forks again while CPU1 is on the child's.
+    const f = parseScenarioText(JSON.stringify({
+      format: 'lazytlb/1', id: 'fork-rt', title: 'fork', machine: { arch: 'x86', cpus: 2, config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: 0 } },
+      mms: [{ name: 'M', mappings: [{ va: '0x400000', page: 'img' }, { va: '0x401000', page: 'data', write: true }] }],
+      tasks: [{ name: 'parent', mm: 'M' }],
+      steps: [
+        { cpu: 1, do: 'switch', to: 'parent' }, { cpu: 1, do: 'switch', to: 'idle' }, { cpu: 0, do: 'switch', to: 'parent' },
+        { cpu: 0, do: 'fork', name: 'child', mm: 'C' }, { cpu: 1, do: 'switch', to: 'child' }, { cpu: 0, do: 'fork', name: 'child2', mm: 'C2' },
+        { cpu: 1, do: 'exit' }, { cpu: 1, do: 'switch', to: 'child2' }, { cpu: 0, do: 'flush' },
+      ],
+    }));
+    const tl = new Timeline(f, null);
+    expect(tl.violations).toEqual([]);
+    const text = [...runAsFtrace(tl)].join('');
+    expect(text.match(/task_newtask: .*clone_flags=1200000/g)?.length).toBe(2);
+    // task_newtask follows the fork's flush (reason 4 or 3 by the parent), as in the kernel's copy_process.
+    const lines = text.split('\n');
+    const newtask = lines.findIndex((l) => /task_newtask/.test(l));
+    expect(lines.slice(0, newtask).some((l) => /parent-\d+ .*tlb_flush: pages:-1 reason:remote IPI send \(4\)/.test(l))).toBe(true);
+    const r = imp(text, { name: 'fork-rt.txt', era: 'v6.14', config: tl.variant.config });
+    expect(r.report.unparsedLines).toBe(0);
+    expect(r.scenario!.steps.filter((s) => s.do === 'fork').map((s) => s.do === 'fork' && s.name)).toEqual(['child-103', 'child2-104']);
+    expect(r.scenario!.tasks.map((t) => t.name)).toEqual(['parent-102']);
+    const c = r.conformance;
+    expect(c.disagree, JSON.stringify(Object.values(c.kinds).flatMap((k) => k.disagreements))).toBe(0);
+    // Both fork flushes are compared: the first IPIs the lazy CPU1 (freed_tables), the second CPU1 on the child's mm.
+    expect(r.reconstruction.flushes.filter((x) => x.freedTables).map((x) => [...x.targets.keys()])).toEqual([[1], [1]]);
+    const back = new Timeline(r.scenario!, null);
+    expect(back.violations).toEqual([]);
+    expect(flushIpis(back).flat().sort()).toEqual(flushIpis(tl).flat().sort());
+  });
 
   it('a flush that frees page tables reaches lazy CPUs, which the trace cannot show: reported as a flushIpi disagreement', () => {
     const { r } = roundTrip('t3-membarrier-unlazy', 'old');

@@ -78,6 +78,41 @@ describe('x86 6.14+ lazy mm_cpumask: switching away keeps the bit', () => {
     expect(mm(r.after(1), 'M').cpumask).toEqual([true, false]);
   });
 
+  it('the trim by trace time (x86_trim_cpumask_clock): once a second per mm, the first a second after it was made', () => {
+    // The mms exist before the first timed step (t=10): they count as made then; M's first trim is due after t=11.
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_clock: true, x86_trim_cpumask_every: 1 }), setup: awaySetup, steps: [
+      { cpu: 0, do: 'flush', time: 10 },
+      { cpu: 0, do: 'flush', time: 10.999 },
+      { cpu: 0, do: 'flush', time: 11.2 },
+      { cpu: 1, do: 'switch', to: 'B', time: 11.3 },
+      { cpu: 1, do: 'switch', to: 'C', time: 11.4 },
+      { cpu: 0, do: 'flush', time: 12.1 },
+      { cpu: 0, do: 'flush', time: 12.3 },
+    ] });
+    expect([0, 1, 2, 5, 6].map((i) => ipis(r, i))).toEqual([0, 0, 1, 0, 1]);
+    expect(r.labels(2)).toContain('flush_tlb_func.cpumask_clear_cpu');
+    expect(mm(r.after(1), 'M')).toMatchObject({ created_at: 10 });
+    expect(mm(r.after(1), 'M').next_trim_cpumask).toBeUndefined();
+    expect(mm(r.after(2), 'M')).toMatchObject({ next_trim_cpumask: 12.2, cpumask: [true, false] });
+    expect(mm(r.after(6), 'M')).toMatchObject({ next_trim_cpumask: 13.3, cpumask: [true, false] });
+    expect(r.final.cpus.map((c) => c.now)).toEqual([12.3, 11.4]);
+    expect(r.ids()).toEqual([]);
+  });
+
+  it('the clock trim: an mm made by exec or fork dates from its step; without step times nothing trims', () => {
+    const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_clock: true }), setup: awaySetup, steps: [
+      { cpu: 0, do: 'fork', name: 'F', mm: 'FM', time: 20 },
+      { cpu: 0, do: 'exec', mm: 'E', time: 20.5 },
+    ] });
+    expect(mm(r.final, 'FM').created_at).toBe(20);
+    expect(mm(r.final, 'E').created_at).toBe(20.5);
+    expect(mm(r.final, 'M').created_at).toBe(20);
+    const untimed = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_clock: true, x86_trim_cpumask_every: 1 }), setup: awaySetup, steps: [{ cpu: 0, do: 'flush' }] });
+    expect(ipis(untimed, 0)).toBe(0);
+    expect(mm(untimed.final, 'M').created_at).toBeUndefined();
+    expect(untimed.final.cpus.map((c) => c.now)).toEqual([undefined, undefined]);
+  });
+
   it('a CPU mid-switch (LOADED_MM_SWITCHING) is flushed: it may have read tlb_gen before the increment', () => {
     const r = new Run({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_every: 0 }), setup: awaySetup, steps: [
       { cpu: 1, do: 'switch', to: 'B', until: 'choose_new_asid' },

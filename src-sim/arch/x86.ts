@@ -13,7 +13,8 @@
  *
  * Shortcuts, stated: speculation mitigations, LAM, PTI's user PCIDs and the LDT are not modelled; init_mm takes an
  * ASID slot like any mm (choose_new_asid is not special-cased for it); with x86_lazy 'v6.14' the once-a-second
- * should_trim_cpumask is replaced by "every x86_trim_cpumask_every-th generation of the mm" (the model has no clock).
+ * should_trim_cpumask is "every x86_trim_cpumask_every-th generation of the mm" unless x86_trim_cpumask_clock gives it
+ * the steps' trace time as its clock (a trace import).
  * INVLPGB: consider_global_asid checks on every IPI flush (the kernel only every 32 jiffies or so, pid-dependent); a
  * global ASID is TLB_NR_DYN_ASIDS + the mm's id and is never reused (the kernel reuses freed ones after a full flush at
  * wrap-around); INVLPGB and its TLBSYNC are one micro-step; a CPU mid-switch counts as not yet on the global ASID
@@ -25,7 +26,7 @@ import { coreSerialized, syncCore, SYNC_CORE_REGISTERED } from '../kernel/membar
 import { completeFlush, coveredChanges, invalidateSecondaryTlbs } from '../kernel/tlbflush.ts';
 import { hwLoad, tlbInvalidate } from '../kernel/tlb_hw.ts';
 import { smp_mb } from '../kernel/barrier.ts';
-import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type CpuId, type Mm, type MmId } from '../model/types.ts';
+import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type Cpu, type CpuId, type Mm, type MmId } from '../model/types.ts';
 import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 import type { Decision, KernelEra } from '../engine/policy.ts';
 
@@ -276,7 +277,7 @@ defineFn('flush_tlb_mm_range@x86', SRC, {
     const m = k.s.mms[mm];
     const cfg = k.s.config;
     // From finish_asid_transition (a broadcast flush) there is no trim and no consider_global_asid after.
-    const trim = !f.l.broadcast && lazyCpumask(cfg) && should_trim_cpumask(cfg, f.l.g as number);
+    const trim = !f.l.broadcast && lazyCpumask(cfg) && should_trim_cpumask(k, c, mm, f.l.g as number);
     const transition = invlpgb(cfg) && !!m.asid_transition;
     const info = { mm, start: f.l.start, end: f.l.end, g: f.l.g, freed_tables: f.l.freed_tables, trim_cpumask: trim, asid_transition: transition };
     const targets: CpuId[] = [];
@@ -341,13 +342,26 @@ function lazyCpumask(cfg: Readonly<Config>): boolean {
 
 /**
  * should_trim_cpumask (6.14+, "x86/mm/tlb: Only trim the mm_cpumask once a second", 6db2526c1d69): the kernel trims
- * when a second has passed since the last trim of the mm (the first a second after it was created). The model has no
- * clock: a flush trims when its generation is a multiple of x86_trim_cpumask_every (0: never).
+ * when jiffies is past the mm's context.next_trim_cpumask (set to a second after the mm is made, by init_new_context,
+ * and to a second after each trim). With x86_trim_cpumask_clock the model does the same in the steps' trace time (the
+ * initiator's Cpu.now; the mm's created_at); without step times nothing trims. Otherwise the model has no clock: a
+ * flush trims when its generation is a multiple of x86_trim_cpumask_every (0: never).
  */
-export function should_trim_cpumask(cfg: Readonly<Config>, g: number): boolean {
+export function should_trim_cpumask(k: Kernel, c: Cpu, mm: MmId, g: number): boolean {
+  const cfg = k.s.config;
+  if (cfg.x86_trim_cpumask_clock) {
+    const m = k.s.mms[mm];
+    const next = m.next_trim_cpumask ?? (m.created_at === undefined ? undefined : m.created_at + HZ);
+    if (c.now === undefined || next === undefined || !(c.now > next)) return false;
+    k.mm(mm).next_trim_cpumask = c.now + HZ;
+    return true;
+  }
   const every = cfg.x86_trim_cpumask_every;
   return every > 0 && g % every === 0;
 }
+
+/** One second (HZ jiffies), in the seconds step times are given in. */
+const HZ = 1;
 
 /** Why a CPU of the mask does or does not get the flush (flushDecision). */
 export type FlushReason =

@@ -7,10 +7,11 @@ import { NONE, type MmId } from '../model/types.ts';
 import { newMm } from '../model/make.ts';
 
 defineFn('exec_mmap', 'fs/exec.c', {
-  mm_alloc(k, _c, f) {
+  mm_alloc(k, c, f) {
     const mm = newMm(k.s, f.l.name as string);
     k.growTo(k.s.tasks.length, k.s.mms.length);
-    k.mm(mm);
+    const m = k.mm(mm);
+    if (c.now !== undefined) m.created_at = c.now;
     f.l.new = mm;
     return 'local_irq_disable';
   },

@@ -18,6 +18,7 @@ export const DEFAULT_CONFIG: Config = {
   x86_lazy: 'v4.20',
   x86_freed_tables_ipi: true,
   x86_trim_cpumask_every: 4,
+  x86_trim_cpumask_clock: false,
   x86_invlpgb: false,
   x86_global_asid_cpus: 3,
   pcid: true,

@@ -85,6 +85,11 @@ export interface TlbEntry {
 
 export interface Cpu {
   id: CpuId;
+  /**
+   * The trace time (seconds) of the latest step with a `time` this CPU ran: the model's jiffies on this CPU. Unset
+   * until such a step (hand-written scenarios never set it).
+   */
+  now?: number;
   /** `rq->curr`. */
   curr: TaskId;
   /** Whether `curr` executes user code (only meaningful with no kernel operation in flight). */
@@ -224,6 +229,13 @@ export interface Mm {
    */
   global_asid?: number;
   asid_transition?: boolean;
+  /**
+   * With step times (a trace import): when the mm was made, in trace seconds (the creating CPU's `now`; an mm that
+   * exists before the first timed step counts as made then). Unset without step times.
+   */
+  created_at?: number;
+  /** x86 with x86_trim_cpumask_clock: context.next_trim_cpumask (trace seconds), once the mm's first flush asked. */
+  next_trim_cpumask?: number;
   /** powerpc context.active_cpus and copros. */
   active_cpus: number;
   copros: number;
@@ -317,6 +329,12 @@ export interface Config {
    * (the mm's tlb_gen after inc_mm_tlb_gen) is a multiple of this number trims the mask; 0: never.
    */
   x86_trim_cpumask_every: number;
+  /**
+   * x86 with x86_lazy 'v6.14': trim by the steps' trace time instead (should_trim_cpumask with jiffies): an mm trims at
+   * its first flush more than a second after it was made or last trimmed (mm.context.next_trim_cpumask). Replaces
+   * x86_trim_cpumask_every; without step times nothing trims.
+   */
+  x86_trim_cpumask_clock: boolean;
   /**
    * x86 AMD INVLPGB broadcast TLB flushes (6.15+, CONFIG_BROADCAST_TLB_FLUSH on a CPU with INVLPGB): an mm active on
    * more than x86_global_asid_cpus CPUs gets a global ASID; its flushes are broadcast in hardware, with no IPI.

@@ -17,6 +17,7 @@ import { execOp, type ExecOp } from './exec.ts';
 import { gupFastOp, type GupFastOp } from './gup_fast.ts';
 import { exitOp, type ExitOp } from './exit.ts';
 import { flushOp, type FlushOp } from './flush.ts';
+import { forkOp, type ForkOp } from './fork.ts';
 import { mapOp, type MapOp } from './map.ts';
 import { membarrierOp, membarrierRegisterOp, type MembarrierOp, type MembarrierRegisterOp } from './membarrier.ts';
 import { munmapOp, type MunmapOp } from './munmap.ts';
@@ -40,6 +41,7 @@ export const OPS = {
   cow: cowOp,
   reclaim: reclaimOp,
   clone: cloneOp,
+  fork: forkOp,
   exit: exitOp,
   exec: execOp,
   mmget: mmgetOp,
@@ -60,7 +62,7 @@ export const OPS = {
 };
 
 /** A step's operation with its arguments resolved to ids. */
-export type Op = SwitchOp | AccessOp | MapOp | MunmapOp | GupFastOp | CowOp | ReclaimOp | CloneOp | ExitOp | ExecOp | RefOp | UseMmOp | UnuseMmOp | MembarrierRegisterOp | MembarrierOp | ContinueOp | FlushOp;
+export type Op = SwitchOp | AccessOp | MapOp | MunmapOp | GupFastOp | CowOp | ReclaimOp | CloneOp | ForkOp | ExitOp | ExecOp | RefOp | UseMmOp | UnuseMmOp | MembarrierRegisterOp | MembarrierOp | ContinueOp | FlushOp;
 
 /** The definition of an operation, loosely typed (callers hold a step or op whose `do` picks it). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

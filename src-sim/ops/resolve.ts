@@ -5,6 +5,7 @@
 import { step, type Choice } from '../engine/choice.ts';
 import type { Kernel } from '../engine/kernel.ts';
 import type { StepFile } from '../scenario/schema.ts';
+import { INIT_MM } from '../model/types.ts';
 import { opDef, refuse, startOf, type Op } from './index.ts';
 
 /**
@@ -16,6 +17,7 @@ export function beginStep(k: Kernel, c: number, file: StepFile): string | null {
   if (typeof op === 'string') return op;
   const why = refuse(k, c, op);
   if (why) return why;
+  if (file.time !== undefined) tick(k, c, file.time);
   if (op.do === 'continue') {
     if (file.until && k.atLabel(k.s.cpus[c], file.until)) return `CPU${c} is already paused at ${file.until}; continue without "until", or until a later micro-step`;
     k.continueOp(c, file.until ?? '');
@@ -24,6 +26,18 @@ export function beginStep(k: Kernel, c: number, file: StepFile): string | null {
     k.startOp(c, st.fn, st.args, file.until ?? '');
   }
   return null;
+}
+
+/**
+ * A step with a trace time starts on CPU c: that is the CPU's clock from now on (Cpu.now, the model's jiffies there).
+ * At the first timed step of the run the mms that exist count as made then (Mm.created_at): the trace does not say
+ * when mms older than its window were made.
+ */
+function tick(k: Kernel, c: number, time: number): void {
+  if (k.s.cpus.every((x) => x.now === undefined)) {
+    for (let m = INIT_MM + 1; m < k.s.mms.length; m++) if (k.s.mms[m].created_at === undefined) k.mm(m).created_at = time;
+  }
+  if (k.s.cpus[c].now !== time) k.cpu(c).now = time;
 }
 
 /** Resolve the names in a step to ids in the current state; a string is the reason it cannot be. */

@@ -12,7 +12,7 @@ const name = stepName;
 /** A step: one of the operations of ops/ (each defines its own shape, ops/<op>.ts). */
 const step = z.discriminatedUnion('do', [
   OPS.switch.schema, OPS.access.schema, OPS.speculate.schema, OPS.map.schema, OPS.munmap.schema, OPS.gup_fast.schema, OPS.cow.schema,
-  OPS.reclaim.schema, OPS.clone.schema, OPS.exit.schema, OPS.exec.schema, OPS.mmget.schema, OPS.mmget_not_zero.schema,
+  OPS.reclaim.schema, OPS.clone.schema, OPS.fork.schema, OPS.exit.schema, OPS.exec.schema, OPS.mmget.schema, OPS.mmget_not_zero.schema,
   OPS.mmput.schema, OPS.mmgrab.schema, OPS.mmdrop.schema, OPS.use_mm.schema, OPS.unuse_mm.schema,
   OPS.membarrier_register.schema, OPS.membarrier.schema, OPS.device_access.schema, OPS.continue.schema,
   OPS.flush.schema, OPS.step.schema, OPS.irq.schema,
@@ -30,6 +30,7 @@ export const configSchema = z.strictObject({
   x86_lazy: z.enum(['v4.20', 'v4.14', 'v6.14', 'v3']),
   x86_freed_tables_ipi: z.boolean(),
   x86_trim_cpumask_every: z.number().int().min(0).max(1_000_000),
+  x86_trim_cpumask_clock: z.boolean(),
   x86_invlpgb: z.boolean(),
   x86_global_asid_cpus: z.number().int().min(0).max(64),
   pcid: z.boolean(),

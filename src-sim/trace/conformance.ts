@@ -247,15 +247,18 @@ const OUTCOME_TEXT: Record<HandlerOutcome, string> = {
   shootdown: 'flushed (remote shootdown)',
   'wrong-cpu': 'another mm loaded: nothing flushed (wrong CPU)',
   none: 'nothing to flush (tlb_gen up to date)',
+  reload: 'reloaded CR3 on the mm it runs (a global ASID, INVLPGB)',
 };
 
 /** What the model's handler did on CPU o: read from its micro-steps and its state before and after the step. */
 function modelOutcome(rows: Row[], before: Snapshot, after: Snapshot, o: number, mm: number): HandlerOutcome {
-  // To init_mm: switch_mm_irqs_off, or leave_mm in the 3.x era.
-  if (rows.some((r) => r.cpu === o && (r.fn === 'switch_mm_irqs_off' || r.fn === 'leave_mm'))) return 'init_mm';
+  const b = before.cpus[o];
+  // flush_tlb_func switches a lazy CPU to init_mm (3.x: leave_mm); on a CPU running the mm it only reloads it (a global
+  // ASID, INVLPGB).
+  if (rows.some((r) => r.cpu === o && r.fn === 'leave_mm')) return 'init_mm';
+  if (rows.some((r) => r.cpu === o && r.fn === 'switch_mm_irqs_off')) return b.loaded_mm === mm && !b.is_lazy ? 'reload' : 'init_mm';
   // 3.x's inline local flush has no tlb_gen to read: that it ran is the flush.
   if (rows.some((r) => r.cpu === o && r.label === 'local_flush_tlb')) return 'shootdown';
-  const b = before.cpus[o];
   if (b.loaded_mm !== mm || rows.some((r) => r.cpu === o && r.label === 'cpumask_clear_cpu')) return 'wrong-cpu';
   const a = after.cpus[o];
   const gen = (c: Snapshot['cpus'][number]) => c.ctxs[c.tag]?.tlb_gen ?? 0;

@@ -4,7 +4,7 @@
  * code (0 at a CR3 write, in a switch, an exec or a flush IPI handler; 4 when a flush finds another CPU in
  * mm_cpumask; 3 for the initiator's own flush; 1 for a handler's; 5 when a CPU left in the mask clears its bit), `csd_queue_cpu` / `ipi_send_cpu` per flush IPI,
  * `csd_function_entry/exit` around flush_tlb_func, `call_function_single_entry/exit` on the target,
- * `task_newtask` (CLONE_VM) for a clone, `sched_process_exec`, `sched_process_exit`, and `exit_mmap`. Time: micro-step
+ * `task_newtask` for a clone (CLONE_VM) and a fork (without it, after dup_mmap's flush), `sched_process_exec`, `sched_process_exit`, and `exit_mmap`. Time: micro-step
  * i prints at 1 s + i µs. Events are read from the run's micro-step rows and IPI track and, where a value is needed,
  * from its state at that micro-step; nothing is re-decided here.
  *
@@ -20,6 +20,8 @@ import { printsTlbFlush } from './arch.ts';
 
 const REASON = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local MM shootdown', 'remote IPI send', 'remote wrong CPU'];
 const CLONE_THREAD_FLAGS = '3d0f00';
+/** fork() as glibc calls it (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID, no CLONE_VM), as the x86 capture prints it. */
+const CLONE_FORK_FLAGS = '1200000';
 const CSD_ZERO = '0000000000000000';
 
 interface Row {
@@ -105,13 +107,16 @@ export function* runAsFtrace(tl: Timeline): Generator<string> {
         if (prev === next) continue;
         const state = b.tasks[prev].state === 'dead' ? 'Z' : b.tasks[prev].idle_of >= 0 ? 'R' : 'S';
         yield line(b, r.cpu, r.i, false, 'sched_switch', `prev_comm=${comm(prev)} prev_pid=${pidOf(prev, names)} prev_prio=120 prev_state=${state} ==> next_comm=${comm(next)} next_pid=${pidOf(next, names)} next_prio=120`);
-      } else if (key === 'copy_process.copy_mm') {
+      } else if (key === 'copy_process.copy_mm' || key === 'copy_process.wake_up_new_task') {
         const b = tl.stateAt(r.i - 1);
         const a = tl.stateAt(r.i);
+        // A clone's task appears at copy_mm; a fork's after dup_mmap and its flush, where the kernel traces it too.
+        if (a.tasks.length === b.tasks.length) continue;
         remember(a);
         const child = a.tasks.length - 1;
-        tgid.set(child, tgid.get(b.cpus[r.cpu].curr) ?? pidOf(b.cpus[r.cpu].curr));
-        yield line(b, r.cpu, r.i, false, 'task_newtask', `pid=${pidOf(child)} comm=${comm(child)} clone_flags=${CLONE_THREAD_FLAGS} oom_score_adj=0`);
+        const fork = key === 'copy_process.wake_up_new_task';
+        tgid.set(child, fork ? pidOf(child) : tgid.get(b.cpus[r.cpu].curr) ?? pidOf(b.cpus[r.cpu].curr));
+        yield line(b, r.cpu, r.i, false, 'task_newtask', `pid=${pidOf(child)} comm=${comm(child)} clone_flags=${fork ? CLONE_FORK_FLAGS : CLONE_THREAD_FLAGS} oom_score_adj=0`);
       } else if (key === 'do_exit.exit_mm_release') {
         const b = tl.stateAt(r.i - 1);
         const t = b.cpus[r.cpu].curr;

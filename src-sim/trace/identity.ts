@@ -16,6 +16,8 @@ export interface MmNode {
   /** rss_stat mm_id values seen for it (current's own mm). */
   mmId: number | null;
   name: string;
+  /** A scenario step makes it (a `fork` step; exec'd mms always are): it cannot be declared up front. */
+  byStep?: boolean;
 }
 
 export function find(n: MmNode): MmNode {

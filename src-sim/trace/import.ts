@@ -107,7 +107,7 @@ export class TraceImport {
     let scenario: ScenarioFile | null = null;
     let scenarioError: string | null = cpuError ?? stats.fatal;
     if (!scenarioError && rec.tasks.length === 0) scenarioError = 'no scheduling events in the window: nothing to write';
-    const era = chooseEra(arch, o.era ?? null, rec);
+    const era = chooseEra(arch, o.era ?? null, rec, scenarioCpus, o.config?.x86_global_asid_cpus);
     if (!scenarioError) {
       scenario = writeScenario(rec, {
         id,
@@ -132,9 +132,9 @@ export class TraceImport {
 function summaryOf(base: string, stats: ParseStats, rec: Reconstruction, cpus: number[] | null): string {
   const flushes = Object.values(rec.flushByReason).reduce((a, b) => a + b, 0);
   const parts = [
-    `Imported from ${base.slice(0, 120)} (${stats.format}) by \`npm run sim -- trace\`: ${rec.steps.length} steps (switches, clones, execs, exits, flushes) between t=${rec.firstTs} and t=${rec.lastTs}.`,
+    `Imported from ${base.slice(0, 120)} (${stats.format}) by \`npm run sim -- trace\`: ${rec.steps.length} steps (switches, clones, forks, execs, exits, flushes) between t=${rec.firstTs} and t=${rec.lastTs}.`,
     cpus ? `Trace CPUs ${cpus.join(',')} are scenario CPUs 0..${cpus.length - 1}.` : '',
-    'Tasks are named comm-pid. Tasks present when the window starts, and processes forked in it (the format has no fork of a new mm), are declared up front; threads are clone steps.',
+    'Tasks are named comm-pid. Tasks present when the window starts are declared up front; threads are clone steps, and processes forked in the window fork steps (each runs the flush of the parent that fork does, where the trace shows it).',
     'A CPU that starts the window in a kernel thread starts on init_mm here: the trace does not say which mm it had loaded.',
     flushes ? `Each flush the trace shows a user task start (tlb_flush reason 4, or a local-only reason 3) is a flush step of the current mm; flushes inside exec and by kernel threads are not (the import report counts them). The exec and exit steps flush the old mm's teardown themselves.` : '',
     rec.stoppedAt ? `The window stops at t=${rec.stoppedAt.ts} (trace line ${rec.stoppedAt.line}): ${rec.stoppedAt.reason}; import the rest with --from ${rec.stoppedAt.ts}.` : '',

@@ -4,7 +4,7 @@
  * that switches from a user task to a kernel thread or idle keeps that task's mm loaded (x86 ≥ 4.20, and every arch
  * that keeps the user mm attached); it stays lazy until it switches to a user task, or until a flush IPI's handler moves it to init_mm
  * (`tlb_flush` reason 0 in hardirq context on a kernel thread). At the same time it writes the schedule of a
- * `lazytlb/1` scenario: switches, clones, execs, exits and flushes, each where the model can run it.
+ * `lazytlb/1` scenario: switches, clones, forks, execs, exits and flushes, each where the model can run it.
  *
  * What the trace proves is kept apart from what is inferred: each switch comes with the `tlb_flush` reason-0 event
  * the trace shows after it (a CR3 write), each flush with the CPUs it IPI'd and what their handlers did (FlushFact),
@@ -53,7 +53,7 @@ export interface SwitchFact {
 }
 
 /** What flush_tlb_func did on a CPU, as its `tlb_flush` event says (ftrace-formats.md §2.2), or nothing traced. */
-export type HandlerOutcome = 'init_mm' | 'shootdown' | 'wrong-cpu' | 'none';
+export type HandlerOutcome = 'init_mm' | 'shootdown' | 'wrong-cpu' | 'none' | 'reload';
 
 /** One flush as its initiator ran it: flush_tlb_mm_range's reason-4 event or its local-only flush, and what followed. */
 export interface FlushFact {
@@ -78,6 +78,8 @@ export interface FlushFact {
   afterExecCr3: boolean;
   /** Set for fork's flush_tlb_mm of the parent (x86 passes freed_tables for flush_tlb_mm). */
   freedTables: boolean;
+  /** Other trace CPUs the trace shows running a user task of the flushed mm when the flush started (not lazy). */
+  running: number[];
   /** The scenario step that runs this flush (a `flush` step, or the exec or exit step whose mm teardown it is). */
   step: number | null;
   /** Why no step runs it (then it is not compared). */
@@ -119,7 +121,7 @@ export interface ReconstructOptions {
 
 export interface ScenarioStep {
   cpu: number;
-  do: 'switch' | 'clone' | 'exec' | 'exit' | 'flush' | 'map';
+  do: 'switch' | 'clone' | 'fork' | 'exec' | 'exit' | 'flush' | 'map';
   to?: string;
   name?: string;
   mm?: string;
@@ -160,6 +162,15 @@ export class Reconstruction {
   /** `tlb_flush` reason 4 (remote IPI send) events, and those the trace shows no IPI for before the CPU's next flush or switch. */
   remoteSend = 0;
   remoteSendWithoutIpi = 0;
+  /**
+   * INVLPGB evidence (era.ts): trace lines of flushes by a user task that sent no flush IPI to another CPU the trace
+   * shows running a user task of the same mm; and of flush IPI handlers that wrote CR3 (reason 0) on a CPU running a
+   * user task of the flushed mm, which only flush_tlb_func's move to a global ASID does (6.15+).
+   */
+  readonly silentFlushLines: number[] = [];
+  readonly globalAsidReloadLines: number[] = [];
+  /** Flushes by a user task while the trace shows another CPU running its mm (what silentFlushLines is out of). */
+  flushesWithMmRunning = 0;
   exits = 0;
   mmIdMerges = 0;
   mmIdConflicts = 0;
@@ -254,6 +265,11 @@ export class Reconstruction {
       if (s.interval) this.closeLazy(cpu, s, this.lastTs ?? s.interval.from, 'end of window');
     }
     this.lazyPrelude();
+    for (const f of this.flushes) {
+      if (f.inExec || !f.running.length) continue;
+      this.flushesWithMmRunning++;
+      if (f.running.some((c) => !f.targets.has(c))) this.silentFlushLines.push(f.line);
+    }
     // An mm_id that no exec explained: the task's mm changed without a traced exec.
     this.mmIdConflicts += this.pendingMmId.size;
     this.classify();
@@ -448,15 +464,24 @@ export class Reconstruction {
       else this.skip('thread created while its parent is not current in the scenario (declared in tasks)');
       return;
     }
-    // dup_mmap ends with flush_tlb_mm(oldmm), which x86 runs with freed_tables (arch/x86/include/asm/tlbflush.h).
-    const f = s.flush;
-    if (f && f.pid === parent.pid && f.pages === -1) {
-      f.freedTables = true;
-      if (f.step !== null) this.steps[f.step].freed_tables = true;
-    }
+    // dup_mmap ends with flush_tlb_mm(oldmm), which x86 runs with freed_tables (arch/x86/include/asm/tlbflush.h):
+    // the parent's last whole-mm flush on this CPU is the fork's own.
+    const f = s.flush && s.flush.pid === parent.pid && s.flush.pages === -1 ? s.flush : null;
+    if (f) f.freedTables = true;
     const mm = this.node('fork', r.child, `mm-${r.child}`);
-    this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: true, byName: false });
-    this.skip('process forked (declared in tasks with its own mm: the format has no fork of a new mm)');
+    const canFork = s.scenarioCurr === parent && !parent.exited && parent.mm !== null && this.o.cpuIndex(r.cpu) !== null;
+    const t = this.newTask(r.child, r.childComm, { kthread: false, initialMm: mm, mm, origin: 'fork', declared: !canFork, byName: false });
+    if (!canFork) {
+      if (f?.step != null) this.steps[f.step].freed_tables = true;
+      return this.skip('process forked while its parent is not current in the scenario (declared in tasks with its own mm)');
+    }
+    mm.byStep = true;
+    const fork = { do: 'fork', name: t.name, mm: mm.name } as const;
+    if (f?.step == null) return void this.step(r, fork);
+    // The fork step runs dup_mmap's flush itself: it takes the place of the flush step written for it, at the flush's
+    // trace position (copy_process: dup_mmap, then task_newtask), and the flush fact is compared with its flush.
+    const at = this.steps[f.step];
+    this.steps[f.step] = { cpu: at.cpu, ...fork, time: at.time, note: `trace lines ${f.line} (dup_mmap's flush_tlb_mm) to ${r.line} (task_newtask), t=${f.ts}` };
   }
 
   private onExec(r: Extract<Rec, { k: 'exec' }>): void {
@@ -530,6 +555,8 @@ export class Reconstruction {
       f.cr3 = r.pages;
       return;
     }
+    // Inside the initiator's own flush_tlb_func: a reload on a global ASID (flushFact), not an exec.
+    if (r.csd !== null && s.curr.mm && !s.curr.exited) return;
     if (s.curr.mm && !s.curr.exited) {
       // A running user task's CR3 write outside a switch: exec's activate_mm (traced before sched_process_exec).
       this.runningReason0++;
@@ -552,12 +579,20 @@ export class Reconstruction {
     const outcome: HandlerOutcome | null = r.code === 0 ? 'init_mm' : r.code === 1 || r.code === 3 ? 'shootdown' : r.code === 5 ? 'wrong-cpu' : null;
     if (r.csd !== null) {
       if (/^(?:0x)?0+$/.test(r.csd)) {
-        if (s.flush && s.flush.local === null) s.flush.local = outcome;
+        // The initiator's own flush_tlb_func writing CR3 while its task runs: the reload on a global ASID (below).
+        const reload = r.code === 0 && s.flush?.pid === s.curr.pid && !!s.curr.mm && !s.curr.exited;
+        if (reload) this.globalAsidReloadLines.push(r.line);
+        if (s.flush && s.flush.local === null) s.flush.local = reload ? 'reload' : outcome;
         return;
       }
       const f = this.csdFacts.get(r.csd);
       const h = f?.handlers.get(r.cpu);
-      if (h && h.outcome === 'none' && outcome) (h.outcome = outcome), (h.line = r.line);
+      // A handler's CR3 write on a CPU running the flushed mm: flush_tlb_func reloading it on a global ASID (6.15+
+      // mm_needs_global_asid); without INVLPGB it writes CR3 only on a lazy CPU (to init_mm).
+      const of = f ? this.byPid.get(f.pid)?.mm : undefined;
+      const reload = !!f && !!of && r.code === 0 && !!s.curr.mm && !s.curr.exited && find(s.curr.mm) === find(of!);
+      if (reload) this.globalAsidReloadLines.push(r.line);
+      if (h && h.outcome === 'none' && outcome) (h.outcome = reload ? 'reload' : outcome), (h.line = r.line);
       // A CPU that started the window in a kernel thread and has not switched yet: the handler found the flushed mm
       // loaded (it moved it to init_mm, or flushed it), so the CPU was lazily on that mm when the window started.
       const by = f ? this.byPid.get(f.pid) : undefined;
@@ -574,10 +609,11 @@ export class Reconstruction {
   }
 
   private openFlush(r: Extract<Rec, { k: 'flush' }>, s: CpuState, remote: boolean, local: HandlerOutcome | null): void {
-    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: r.inExec === true, afterExecCr3: s.execCr3, freedTables: false, step: null, why: null };
+    const f: FlushFact = { line: r.line, ts: r.ts, cpu: r.cpu, pid: r.pid, pages: r.pages, remote, targets: new Map(), handlers: new Map(), local, teardown: false, inExec: r.inExec === true, afterExecCr3: s.execCr3, freedTables: false, running: [], step: null, why: null };
     this.flushes.push(f);
     s.flush = f;
     const t = r.pid > IDLE_PID ? this.byPid.get(r.pid) : undefined;
+    if (t?.mm && !t.exited) f.running = this.cpusRunning(t.mm, r.cpu);
     if (this.o.cpuIndex(r.cpu) === null) f.why = 'on a CPU not in the scenario';
     else if (f.inExec) {
       f.why = f.afterExecCr3 ? 'of the new mm inside exec, but the exec step was not written' : 'inside exec, before its CR3 write (the old mm, before exec_mmap)';
@@ -590,6 +626,13 @@ export class Reconstruction {
       this.step(r, flushArgs(r.pages));
       f.step = this.steps.length - 1;
     }
+  }
+
+  /** Trace CPUs other than `self` whose current task is a live user task of mm (as far as the trace shows). */
+  private cpusRunning(mm: MmNode, self: number): number[] {
+    const out: number[] = [];
+    for (const [c, s] of this.cpus) if (c !== self && s.curr.mm && !s.curr.exited && find(s.curr.mm) === find(mm)) out.push(c);
+    return out;
   }
 
   private onMmId(r: Extract<Rec, { k: 'mmid' }>): void {

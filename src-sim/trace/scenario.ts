@@ -1,8 +1,8 @@
 /**
  * The reconstruction as a `lazytlb/1` scenario (docs/scenario-format.md): the tasks that exist when the window starts
- * (and the forked processes, which the format can only declare up front), their mms, a setup that puts each CPU's
- * first task on it (after a prelude for CPUs the trace shows lazy on a user mm at its start), and the switches, clones,
- * execs, exits and flushes as steps.
+ * (and the processes forked while their parent is not current in the scenario, which can only be declared up front),
+ * their mms, a setup that puts each CPU's first task on it (after a prelude for CPUs the trace shows lazy on a user mm
+ * at its start), and the switches, clones, forks, execs, exits and flushes as steps.
  */
 import type { Arch } from '../model/types.ts';
 import type { ScenarioFile } from '../scenario/schema.ts';
@@ -27,8 +27,8 @@ export function writeScenario(r: Reconstruction, meta: ScenarioMeta): ScenarioFi
       continue;
     }
     let root = find(t.initialMm);
-    // An mm the scenario makes with an exec step cannot be declared: rss_stat merged a start task into it.
-    if (root.origin === 'exec') root = { ...root, parent: null, name: `${t.name}-mm` };
+    // An mm the scenario makes with an exec or fork step cannot be declared: rss_stat merged a start task into it.
+    if (root.origin === 'exec' || root.byStep) root = { ...root, parent: null, name: `${t.name}-mm` };
     if (!mms.has(root)) mms.set(root, root.name);
     tasks.push({ name: t.name, mm: mms.get(root) });
   }

@@ -49,6 +49,8 @@ export function reportLines(r: TraceReport, out: string | null): string[] {
   if (e.value !== null) L.push(`era: x86_lazy ${e.value} (${e.source === 'trace' ? 'from the trace' : e.source}): ${e.evidence}`);
   if (e.configNote) L.push(`  ${e.configNote}`);
   if (e.warning) L.push(`  warning: ${e.warning}`);
+  if (e.invlpgb?.value) L.push(`  ${e.invlpgb.evidence}`);
+  if (e.invlpgb?.warning) L.push(`  warning: ${e.invlpgb.warning}`);
   const c = r.conformance;
   if (!c.ran) L.push(`conformance: not checked: ${c.skipped}`);
   else {
