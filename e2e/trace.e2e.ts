@@ -60,6 +60,8 @@ describe('kernel trace import', () => {
     expect(await page.getByTestId('trace-conformance-total').textContent()).toContain(
       `${here.conformance.agree.toLocaleString('en')} predictions agree, ${here.conformance.disagree} disagree`,
     );
+    expect(await page.getByTestId('trace-invlpgb').textContent()).toContain(`INVLPGB broadcast flushes: off — ${here.report.era.invlpgb!.evidence}`);
+    expect(await page.getByTestId('trace-era-config').textContent()).toBe(here.report.era.configNote);
     await screenshot(page, 'trace-report', { fullPage: false });
 
     // an older era: its disagreements are listed, each can be shown on the timeline

@@ -295,6 +295,14 @@ function ConformanceView({ report }: { report: TraceReport }) {
           era.evidence
         )}
       </p>
+      {era.configNote ? <p className="hint" data-testid="trace-era-config">{era.configNote}</p> : null}
+      {era.invlpgb ? (
+        <p data-testid="trace-invlpgb">
+          AMD INVLPGB broadcast flushes: <b>{era.invlpgb.value ? 'on' : 'off'}</b> — {era.invlpgb.evidence}
+          {era.invlpgb.lines.length ? ` (trace lines ${era.invlpgb.lines.slice(0, 8).join(', ')}${era.invlpgb.lines.length > 8 ? ', …' : ''})` : ''}
+          {era.invlpgb.warning ? <span className="bad-text"> — {era.invlpgb.warning}</span> : null}
+        </p>
+      ) : null}
       {!c.ran ? (
         <p className="hint" data-testid="trace-conformance-skipped">
           Nothing compared: {c.skipped}
