@@ -113,7 +113,16 @@ export function releaseBefore(a: string, b: string): boolean {
  * The generic names and files of release `version`: per name, the entry of the earliest renaming release after it
  * (mmgrab_lazy_tlb at v3.10 is atomic_inc(&mm->mm_count), not mmgrab).
  */
-export function genericNames(version: string): { rename: Record<string, string>; src: Record<string, string> } {
+export function genericNames(version: string): { rename: Readonly<Record<string, string>>; src: Readonly<Record<string, string>> } {
+  let hit = byRelease.get(version);
+  if (!hit) byRelease.set(version, (hit = build(version)));
+  return hit;
+}
+
+/** genericNames by release (EraNames is built per run and per configuration). */
+const byRelease = new Map<string, { rename: Record<string, string>; src: Record<string, string> }>();
+
+function build(version: string): { rename: Record<string, string>; src: Record<string, string> } {
   const rename: Record<string, string> = {};
   const at: Record<string, string> = {};
   for (const r of GENERIC_RENAMES) {
