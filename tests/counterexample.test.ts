@@ -177,7 +177,7 @@ describe('the format extension (lazytlb/2)', () => {
     expect(error({ ...f, race: { first: 3, second: 3 } })).toBe('race.first: the first racing step (3) must come before the second (3)');
     expect(error({ ...f, race: { first: 0, second: 10_000 } })).toMatch(/^race\.second: step 10000 does not exist/);
     // the counterexample's machine is powerpc pre2020: the error lists that era's own label names
-    expect(error({ ...f, steps: [{ cpu: 0, do: 'step', at: 'no_such_label' }] })).toBe('steps[0].at: no micro-step is called "no_such_label" in variant default (its era, v5.4, also names mm_is_singlethreaded; see docs/scenario-format.md §11)');
+    expect(error({ ...f, steps: [{ cpu: 0, do: 'step', at: 'no_such_label' }] })).toBe('steps[0].at: no micro-step is called "no_such_label" in variant default (its era, v5.4, also names <cleanup_lazy_tlbs>, mm_is_singlethreaded, mm_release, tlb_gather_mmu; see docs/scenario-format.md §11)');
     expect(error({ ...f, steps: [{ cpu: 0, do: 'step', at: 'mm_is_singlethreaded' }], expect: {} })).toBe('');
   });
 

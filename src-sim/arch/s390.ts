@@ -169,7 +169,10 @@ export function postSwitchFlushDecision(m: Readonly<Mm>): Decision & { flush: bo
  *   kernel/sched/sched.h (the model's step does nothing under this rule);
  * - tlb_gather_mmu of a fullmm gather calls __tlb_flush_mm itself (the up-front flush the 2012 patch generalised),
  *   and the flush of a pending flush_mm is __tlb_flush_mm_cond (flush_tlb_mm, flush_tlb_range); there is no
- *   __tlb_flush_mm_lazy, tlb_flush or flush_tlb_mm_range on s390 then.
+ *   __tlb_flush_mm_lazy, tlb_flush or flush_tlb_mm_range on s390 then;
+ * - s390 had its own mmu_gather, inlines of asm/tlb.h (no generic mm/memory.c one): tlb_flush_mmu and tlb_finish_mmu
+ *   only ran tlb_table_flush (pages were freed at once, the TLB flushed by IPTE or up front), so the model's
+ *   tlb_flush_mmu_tlbonly step stands for no code there and its tlb_flush_mmu_free is tlb_table_flush.
  */
 const S390_ERAS: Record<Config['s390_rule'], KernelEra> = {
   '2012': {
@@ -180,8 +183,17 @@ const S390_ERAS: Record<Config['s390_rule'], KernelEra> = {
       flush_tlb_mm_range: '__tlb_flush_mm',
       tlb_flush: '__tlb_flush_mm_cond',
       'tlb_flush.__tlb_flush_mm_lazy': '__tlb_flush_mm_cond',
+      'tlb_gather_mmu.flush_tlb_mm_upfront': '__tlb_flush_mm',
+      'tlb_flush_mmu.tlb_flush_mmu_tlbonly': '<tlb_flush_mmu_tlbonly>',
+      'tlb_flush_mmu.tlb_flush_mmu_free': 'tlb_table_flush',
     },
-    src: { finish_arch_post_lock_switch: 'kernel/sched/sched.h', tlb_flush: 'arch/s390/include/asm/tlbflush.h' },
+    src: {
+      finish_arch_post_lock_switch: 'kernel/sched/sched.h',
+      tlb_flush: 'arch/s390/include/asm/tlbflush.h',
+      tlb_gather_mmu: 'arch/s390/include/asm/tlb.h',
+      tlb_flush_mmu: 'arch/s390/include/asm/tlb.h',
+      tlb_finish_mmu: 'arch/s390/include/asm/tlb.h',
+    },
   },
   '2016': { version: 'v6.12' },
 };

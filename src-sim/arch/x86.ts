@@ -489,14 +489,25 @@ export type FlushFuncNext = 'cpumask_clear_cpu' | 'return' | 'reload_global_asid
  * ordered early returns. Pure: reads the state, writes nothing. The 3.x era has no tlb_gen (the model's generations
  * stand in for "this CPU already flushed it"), and drops a lazy CPU with leave_mm.
  */
-export function flushFuncDecision(
-  s: FlushState & {
-    readonly cpus: ReadonlyArray<{ readonly tag: number; readonly ctxs: ReadonlyArray<{ readonly tlb_gen: number }> }>;
-    readonly mms: ReadonlyArray<Readonly<Mm>>;
-  },
-  c: CpuId,
-  info: { mm: MmId; local: boolean; g: number; end: number },
-): Decision & { next: FlushFuncNext } {
+export function flushFuncDecision(s: FlushFuncState, c: CpuId, info: { mm: MmId; local: boolean; g: number; end: number }): Decision & { next: FlushFuncNext } {
+  const d = flushFuncCondition(s, c, info);
+  return s.config.x86_lazy === 'v4.14' ? { ...d, reason: in414(d.reason) } : d;
+}
+
+type FlushFuncState = FlushState & {
+  readonly cpus: ReadonlyArray<{ readonly tag: number; readonly ctxs: ReadonlyArray<{ readonly tlb_gen: number }> }>;
+  readonly mms: ReadonlyArray<Readonly<Mm>>;
+};
+
+/** A reason citing flush_tlb_func as 4.14 names it: the conditions were in flush_tlb_func_common (x86Era). */
+const reasons414 = new Map<string, string>();
+function in414(reason: string): string {
+  let r = reasons414.get(reason);
+  if (r === undefined) reasons414.set(reason, (r = reason.replace(/\(flush_tlb_func\b/, '(flush_tlb_func_common')));
+  return r;
+}
+
+function flushFuncCondition(s: FlushFuncState, c: CpuId, info: { mm: MmId; local: boolean; g: number; end: number }): Decision & { next: FlushFuncNext } {
   const cfg = s.config;
   const cpu = s.cpus[c];
   const v3 = cfg.x86_lazy === 'v3';
@@ -628,7 +639,10 @@ function x86Era(cfg: Readonly<Config>): KernelEra {
       return { version: 'v3.10', rename: X86_V3_NAMES, src: { switch_mm_irqs_off: 'arch/x86/include/asm/mmu_context.h', enter_lazy_tlb: 'arch/x86/include/asm/mmu_context.h' } };
     case 'v4.14':
       // native_flush_tlb_others; flush_tlb_multi came with "x86/mm/tlb: Flush remote and local TLBs concurrently".
-      return { version: 'v4.14', rename: { 'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others' } };
+      // The flush's body was flush_tlb_func_common, under flush_tlb_func_local / _remote (DepSurf: absent in 4.10,
+      // present in 4.13 to 5.11, gone in 5.13), one flush_tlb_func again since "x86/mm/tlb: Unify
+      // flush_tlb_func_local() and flush_tlb_func_remote()" (Nadav Amit).
+      return { version: 'v4.14', rename: { 'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others', flush_tlb_func: 'flush_tlb_func_common', 'flush_tlb_func.flush_tlb_func': 'flush_tlb_func_common' } };
     case 'v6.14':
       return { version: 'v6.18' };
     default:

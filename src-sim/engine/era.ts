@@ -4,6 +4,7 @@
  */
 import type { Config } from '../model/types.ts';
 import { fnDef, labelNames, shownName } from './fn.ts';
+import { genericNames } from './generic_names.ts';
 import type { ArchPolicy, KernelEra } from './policy.ts';
 
 /** What the model reads when an arch states no era: the release the docs describe (kernel-semantics.md, v6.12). */
@@ -13,7 +14,21 @@ export const TODAY: KernelEra = { version: 'v6.12' };
 const BROWSER = 'https://elixir.bootlin.com/linux';
 
 export class EraNames {
-  constructor(readonly era: KernelEra) {}
+  /** The era's names: the arch's own (KernelEra.rename), else the generic ones of its release (generic_names.ts). */
+  private readonly names: Readonly<Record<string, string>>;
+  /** The era's files, likewise. */
+  private readonly files: Readonly<Record<string, string>>;
+
+  constructor(readonly era: KernelEra) {
+    const generic = genericNames(era.version);
+    this.names = { ...generic.rename, ...era.rename };
+    this.files = { ...generic.src, ...era.src };
+  }
+
+  /** Does this era show any name other than the registered one (arch or generic)? */
+  get renames(): boolean {
+    return Object.keys(this.names).length > 0;
+  }
 
   static of(arch: ArchPolicy, cfg: Readonly<Config>): EraNames {
     return new EraNames(arch.era?.(cfg) ?? TODAY);
@@ -22,12 +37,12 @@ export class EraNames {
   /** A registered function (`name@arch`) as this era calls it. */
   fn(registered: string): string {
     const n = shownName(registered);
-    return this.era.rename?.[n] ?? n;
+    return this.names[n] ?? n;
   }
 
   /** A label of a registered function as this era calls it. */
   label(registered: string, label: string): string {
-    return this.era.rename?.[`${shownName(registered)}.${label}`] ?? label;
+    return this.names[`${shownName(registered)}.${label}`] ?? label;
   }
 
   /**
@@ -44,8 +59,8 @@ export class EraNames {
 
   /** Every label as this era shows it, bare and as `fn.label`; only the names that differ from the registered ones. */
   shownLabels(): ReadonlySet<string> {
-    if (!this.era.rename) return NONE;
-    const key = `${this.era.version}|${JSON.stringify(this.era.rename)}`;
+    if (!this.renames) return NONE;
+    const key = `${this.era.version}|${JSON.stringify(this.names)}`;
     const hit = shownCache.get(key);
     if (hit && hit.size === labelNames.length) return hit.names;
     const registered = new Set<string>();
@@ -62,7 +77,7 @@ export class EraNames {
 
   /** The file a registered function is defined in at this era's release. */
   src(registered: string): string {
-    return this.era.src?.[shownName(registered)] ?? fnDef(registered).src;
+    return this.files[shownName(registered)] ?? fnDef(registered).src;
   }
 
   /** The base of this era's links (protocol KernelSourceInfo.browser). */
@@ -77,14 +92,18 @@ export class EraNames {
 
   /**
    * Where this era's function of that name is defined and used (the browser's identifier search); none for the
-   * hardware's own steps (a speculative walk, a device access), which are no kernel function.
+   * hardware's own steps (a speculative walk, a device access), which are no kernel function, nor for what this era
+   * shows as inline code or a model hook (`atomic_inc(&mm->mm_count)`, `<do_shoot_lazy_tlb>`: generic_names.ts).
    */
   identLink(registered: string): string | undefined {
-    return isKernelSource(this.src(registered)) ? `${BROWSER}/${this.era.version}/A/ident/${this.fn(registered)}` : undefined;
+    const fn = this.fn(registered);
+    return isKernelSource(this.src(registered)) && IDENT.test(fn) ? `${BROWSER}/${this.era.version}/A/ident/${fn}` : undefined;
   }
 }
 
 const NONE: ReadonlySet<string> = new Set();
+/** A C identifier: what the browser's identifier search can find. */
+const IDENT = /^[A-Za-z_]\w*$/;
 /** EraNames.shownLabels by era (version and renames), with the registry size it was built at. */
 const shownCache = new Map<string, { size: number; names: Set<string> }>();
 

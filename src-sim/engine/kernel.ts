@@ -449,7 +449,7 @@ export class Kernel {
     const dot = name.indexOf('.');
     if (dot >= 0 && name.slice(dot + 1) === f.pc && name.slice(0, dot) === shownName(f.fn)) return true;
     // The label as the variant's era shows it (engine/era.ts), so a name read on screen can be pasted.
-    return this.era.era.rename !== undefined && this.era.shows(f.fn, f.pc, name);
+    return this.era.renames && this.era.shows(f.fn, f.pc, name);
   }
 
   inIrq(cpu: Cpu): boolean {

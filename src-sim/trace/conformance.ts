@@ -155,7 +155,8 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
 
   // Flushes.
   const ipiRows = tl.tracks.ipi;
-  const flushKind = tl.tracks.kindNames.indexOf('flush_tlb_func');
+  // Track kinds carry the era's names (4.14: flush_tlb_func_common).
+  const flushKind = tl.tracks.kindNames.indexOf(tl.era.fn('flush_tlb_func@x86'));
   for (const f of rec.flushes) {
     if (f.step === null) {
       skip(`flush ${f.why ?? 'not written'}`);

@@ -90,7 +90,8 @@ export function* runAsFtrace(tl: Timeline): Generator<string> {
     for (let i = first; i <= last; i++) {
       const a = tl.actorOf(i);
       if (a.kind !== 'cpu') continue;
-      const r = tl.microstepRow(i);
+      // Matched by today's names whatever the variant's era shows (mm_release, flush_tlb_others, load_cr3 in old eras).
+      const r = tl.canonicalLabel(i);
       rows.push({ i, cpu: a.n, fn: r.fn, label: r.label });
     }
     remember(tl.stateAt(last));
