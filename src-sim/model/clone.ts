@@ -13,7 +13,7 @@
  * shares whole chunks of the task, mm and page lists (KEYFRAME_CHUNK), so its cost is that of what changed. Tests freeze
  * keyframes (`freeze`), so any write that breaks the contract throws instead of silently corrupting history.
  */
-import type { Cpu, Device, Mm, Page, SimState, Snapshot, Task } from './types.ts';
+import type { Cpu, Device, Frame, Mm, Page, SimState, Snapshot, Task } from './types.ts';
 import { tlbInOrder, tlbList } from './tlb.ts';
 
 export function deepClone<T>(v: T): T {
@@ -29,7 +29,18 @@ export function deepClone<T>(v: T): T {
 }
 
 /** One object's copy: itself and what is written in place inside it (see the contract above). */
-export const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: deepClone(c.stack) });
+export const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: c.stack.map(cloneFrame) });
+
+/** A call frame's copy: its fields are strings and flags, its locals plain data (deepClone of the frame, unrolled). */
+function cloneFrame(f: Frame): Frame {
+  const l: Record<string, unknown> = {};
+  const from = f.l;
+  for (const key in from) {
+    const v = from[key];
+    l[key] = v !== null && typeof v === 'object' ? deepClone(v) : v;
+  }
+  return { ...f, l };
+}
 export const cloneTask = (t: Task): Task => ({ ...t });
 export const cloneMm = (m: Mm): Mm => ({ ...m, cpumask: m.cpumask.slice(), notifiers: m.notifiers.slice() });
 export const clonePage = (p: Page): Page => ({ ...p });
