@@ -23,8 +23,13 @@ export function deepClone<T>(v: T): T {
     for (let i = 0; i < v.length; i++) out[i] = deepClone(v[i]);
     return out as T;
   }
-  const out: Record<string, unknown> = {};
-  for (const key in v as Record<string, unknown>) out[key] = deepClone((v as Record<string, unknown>)[key]);
+  // a spread (V8 copies the object's layout at once), then its object values replaced by copies: adding the keys one
+  // by one was several times slower
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  for (const key in out) {
+    const x = out[key];
+    if (x !== null && typeof x === 'object') out[key] = deepClone(x);
+  }
   return out as T;
 }
 
@@ -33,11 +38,10 @@ export const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queu
 
 /** A call frame's copy: its fields are strings and flags, its locals plain data (deepClone of the frame, unrolled). */
 function cloneFrame(f: Frame): Frame {
-  const l: Record<string, unknown> = {};
-  const from = f.l;
-  for (const key in from) {
-    const v = from[key];
-    l[key] = v !== null && typeof v === 'object' ? deepClone(v) : v;
+  const l: Record<string, unknown> = { ...f.l };
+  for (const key in l) {
+    const v = l[key];
+    if (v !== null && typeof v === 'object') l[key] = deepClone(v);
   }
   return { ...f, l };
 }
