@@ -411,9 +411,11 @@ function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
         s1 = (s1 - term1(i, before[i * 2])) | 0;
         s2 = (s2 - term2(i, before[i * 2 + 1])) | 0;
       }
-      out = before.length === list.length * 2 ? before.slice() : before.slice(0, from * 2);
+      // the parent's array while nothing changes (a state's arrays are never written once made)
+      out = before.length === list.length * 2 ? before : before.slice(0, from * 2);
       for (const i of written) {
         if (i >= from || same?.(i)) continue;
+        if (out === before) out = before.slice();
         s1 = (s1 - term1(i, out[i * 2])) | 0;
         s2 = (s2 - term2(i, out[i * 2 + 1])) | 0;
         hashAt(i);
