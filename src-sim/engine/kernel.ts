@@ -117,11 +117,18 @@ export class Kernel {
     public inv: InvariantHooks,
     /** Name lookups (model/names.ts); a replay may share the recording run's. */
     readonly names: NameIndex = new NameIndex(),
+    /** A kernel whose state `s` is a copy of (a fork): its fast-path counters are taken rather than counted again. */
+    like?: Kernel,
   ) {
     this.cpuFlag = new Uint8Array(s.cpus.length);
     this.taskFlag = new Uint8Array(s.tasks.length);
     this.mmFlag = new Uint8Array(s.mms.length);
-    this.countIrqState();
+    if (like) {
+      this.queued = like.queued;
+      this.inIrqCount = like.inIrqCount;
+      this.busyCpus = like.busyCpus;
+      this.rcuPending = like.rcuPending;
+    } else this.countIrqState();
   }
 
   /**
@@ -132,7 +139,7 @@ export class Kernel {
    * branch may have created other objects under the same ids).
    */
   fork(s: SimState, rec: Recorder, inv: InvariantHooks): Kernel {
-    const k = new Kernel(s, this.arch, rec, inv);
+    const k = new Kernel(s, this.arch, rec, inv, new NameIndex(), this);
     const o = this.opMms;
     for (let i = 0; i < o.n; i++) k.noteOpMm(o.ids[i]);
     for (let i = 0; i < this.dirtyCpus.n; i++) k.cpu(this.dirtyCpus.ids[i]);
