@@ -33,8 +33,22 @@ export function deepClone<T>(v: T): T {
   return out as T;
 }
 
-/** One object's copy: itself and what is written in place inside it (see the contract above). */
-export const cloneCpu = (c: Cpu): Cpu => ({ ...c, ctxs: c.ctxs.slice(), ipi_queue: c.ipi_queue.slice(), stack: c.stack.map(cloneFrame) });
+/**
+ * One object's copy: itself and what is written in place inside it (see the contract above). A CPU is copied field by
+ * field, in makeCpu's order (model/make.ts: key order shows in JSON and in the explorer's hash), rather than by a
+ * spread: the explorer copies a CPU per move, and the literal builds one object layout for every copy. The type makes
+ * a missing field a compile error (a test checks the order).
+ */
+export function cloneCpu(c: Cpu): Cpu {
+  return {
+    id: c.id, curr: c.curr, mode: c.mode, irqs_off: c.irqs_off, prev_mm: c.prev_mm, membarrier_state: c.membarrier_state,
+    loaded_mm: c.loaded_mm, tag: c.tag, is_lazy: c.is_lazy, ctxs: c.ctxs.slice(), next_asid: c.next_asid,
+    asid_of: c.asid_of, asid_next: c.asid_next, asid_gen: c.asid_gen, active_asids: c.active_asids, reserved_asids: c.reserved_asids,
+    user_asce: c.user_asce, tlb: c.tlb, ipi_queue: c.ipi_queue.slice(), stack: c.stack.map(cloneFrame), op: c.op, until: c.until,
+    needs_core_sync: c.needs_core_sync, serialized_since_curr_store: c.serialized_since_curr_store, curr_stores: c.curr_stores,
+    mid_switch: c.mid_switch, rcu_cbs: c.rcu_cbs, full_mb: c.full_mb, mb_stores: c.mb_stores, unordered_entry: c.unordered_entry,
+  };
+}
 
 /** A call frame's copy: its fields are strings and flags, its locals plain data (deepClone of the frame, unrolled). */
 function cloneFrame(f: Frame): Frame {
@@ -45,6 +59,8 @@ function cloneFrame(f: Frame): Frame {
   }
   return { ...f, l };
 }
+
+/** The other objects' copies, likewise (spreads: they are copied far less often than CPUs). */
 export const cloneTask = (t: Task): Task => ({ ...t });
 export const cloneMm = (m: Mm): Mm => ({ ...m, cpumask: m.cpumask.slice(), notifiers: m.notifiers.slice() });
 export const clonePage = (p: Page): Page => ({ ...p });
