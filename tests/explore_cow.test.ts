@@ -105,4 +105,31 @@ describe('copy-on-write exploration states', () => {
     }
     expect(n).toBeGreaterThan(1000);
   });
+
+  it('many micro-steps on one copy (returns included: a frame shared below the copied top becomes the top) match a full copy and leave the original unchanged', () => {
+    let steps = 0;
+    for (const f of presets()) {
+      for (const v of variantNames(f)) {
+        const met: ExploreState[] = [];
+        explore(f, v, { maxStates: 200, onState: (x) => void (met.length < 200 && met.push(x)) });
+        for (const x of met.filter((_, i) => i % 7 === 0)) {
+          const before = canonicalKey(x);
+          const y = x.clone();
+          const e = fullCopy(x);
+          for (let i = 0; i < 40; i++) {
+            const ch = y.enabled().find((c) => c.kind === 'step');
+            if (!ch) break;
+            y.step(ch);
+            e.step(ch);
+            steps++;
+          }
+          const where = `${f.id} --variant ${v}`;
+          expect(canonicalKey(x), where).toBe(before);
+          expect(canonicalKey(y), where).toBe(canonicalKey(e));
+          expect(findings(y), where).toBe(findings(e));
+        }
+      }
+    }
+    expect(steps).toBeGreaterThan(1000);
+  });
 });

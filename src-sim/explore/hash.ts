@@ -451,6 +451,7 @@ function mixKind(o: ObjectHashes, list: number[], kind: number): void {
  * identity: a copied frame's object locals are copies, so a frame holding one is hashed again).
  */
 function frameSame(was: Frame, now: Frame): boolean {
+  if (was === now) return true; // shared below a copied top frame (model/clone.ts cloneCpuTop)
   if (was.fn !== now.fn || was.pc !== now.pc || was.ret !== now.ret || !was.irq !== !now.irq) return false;
   const a = was.l;
   const b = now.l;
