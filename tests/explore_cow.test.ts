@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { actorsOf, applyMove, hardwareOffers, rootOf, type Move, type Node } from '../src-sim/explore/explore.ts';
 import { ExploreState, Findings, canonicalKey } from '../src-sim/explore/state.ts';
-import { cloneState } from '../src-sim/model/clone.ts';
+import { cloneCpu, cloneState, deepClone } from '../src-sim/model/clone.ts';
+import { explore } from '../src-sim/explore/explore.ts';
+import { Kernel } from '../src-sim/engine/kernel.ts';
 import { opDef } from '../src-sim/ops/index.ts';
 import { beginStep } from '../src-sim/ops/resolve.ts';
 import { presets } from '../src-sim/scenario/presets.ts';
@@ -73,5 +75,61 @@ describe('copy-on-write exploration states', () => {
       }
     }
     expect(moves).toBeGreaterThan(1000);
+  });
+
+  it('a copied CPU has the keys of the CPU it copies in their order and the same content; a forked kernel has the counters a fresh count gives', () => {
+    type Counters = { queued: number; inIrqCount: number; busyCpus: number; rcuPending: number };
+    const counters = (k: Kernel) => {
+      const c = k as unknown as Counters;
+      return [c.queued, c.inIrqCount, c.busyCpus, c.rcuPending];
+    };
+    let n = 0;
+    for (const f of presets()) {
+      for (const v of variantNames(f)) {
+        explore(f, v, {
+          maxStates: 300,
+          hardware: 1,
+          onState: (x) => {
+            for (const c of x.s.cpus) {
+              const copy = cloneCpu(c);
+              expect(Object.keys(copy)).toEqual(Object.keys(c));
+              expect(JSON.stringify(copy)).toBe(JSON.stringify(c));
+              expect(JSON.stringify(deepClone(c.stack))).toBe(JSON.stringify(c.stack));
+            }
+            const fresh = new Kernel(x.k.s, x.k.arch, new Findings(), x.checker);
+            expect(counters(x.k), `${f.id} ${v}`).toEqual(counters(fresh));
+            n++;
+          },
+        });
+      }
+    }
+    expect(n).toBeGreaterThan(1000);
+  });
+
+  it('many micro-steps on one copy (returns included: a frame shared below the copied top becomes the top) match a full copy and leave the original unchanged', () => {
+    let steps = 0;
+    for (const f of presets()) {
+      for (const v of variantNames(f)) {
+        const met: ExploreState[] = [];
+        explore(f, v, { maxStates: 200, onState: (x) => void (met.length < 200 && met.push(x)) });
+        for (const x of met.filter((_, i) => i % 7 === 0)) {
+          const before = canonicalKey(x);
+          const y = x.clone();
+          const e = fullCopy(x);
+          for (let i = 0; i < 40; i++) {
+            const ch = y.enabled().find((c) => c.kind === 'step');
+            if (!ch) break;
+            y.step(ch);
+            e.step(ch);
+            steps++;
+          }
+          const where = `${f.id} --variant ${v}`;
+          expect(canonicalKey(x), where).toBe(before);
+          expect(canonicalKey(y), where).toBe(canonicalKey(e));
+          expect(findings(y), where).toBe(findings(e));
+        }
+      }
+    }
+    expect(steps).toBeGreaterThan(1000);
   });
 });

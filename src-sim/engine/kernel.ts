@@ -19,7 +19,7 @@ import type { ArchPolicy, Decision } from './policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
-import { cloneCpu, cloneDevice, cloneMm, clonePage, cloneTask } from '../model/clone.ts';
+import { cloneCpuTop, cloneDevice, cloneFrame, cloneMm, clonePage, cloneTask } from '../model/clone.ts';
 import { EraNames } from './era.ts';
 import type { KernelEvents } from './events.ts';
 
@@ -106,6 +106,11 @@ export class Kernel {
     at: [number, number, number, number, number];
     own: Uint8Array;
     none: boolean;
+    /**
+     * Per CPU copied here (cloneCpuTop), the index of its lowest frame that is this state's own: those below are
+     * shared with the state it was copied from (frames pushed later are this state's own).
+     */
+    frameFrom: Int32Array;
   } | null = null;
   /** Mms touched during the current operation (for afterOperation checks). */
   readonly opMms = { ids: [] as MmId[], n: 0, flag: new Uint8Array(16) };
@@ -117,11 +122,18 @@ export class Kernel {
     public inv: InvariantHooks,
     /** Name lookups (model/names.ts); a replay may share the recording run's. */
     readonly names: NameIndex = new NameIndex(),
+    /** A kernel whose state `s` is a copy of (a fork): its fast-path counters are taken rather than counted again. */
+    like?: Kernel,
   ) {
     this.cpuFlag = new Uint8Array(s.cpus.length);
     this.taskFlag = new Uint8Array(s.tasks.length);
     this.mmFlag = new Uint8Array(s.mms.length);
-    this.countIrqState();
+    if (like) {
+      this.queued = like.queued;
+      this.inIrqCount = like.inIrqCount;
+      this.busyCpus = like.busyCpus;
+      this.rcuPending = like.rcuPending;
+    } else this.countIrqState();
   }
 
   /**
@@ -132,7 +144,7 @@ export class Kernel {
    * branch may have created other objects under the same ids).
    */
   fork(s: SimState, rec: Recorder, inv: InvariantHooks): Kernel {
-    const k = new Kernel(s, this.arch, rec, inv);
+    const k = new Kernel(s, this.arch, rec, inv, new NameIndex(), this);
     const o = this.opMms;
     for (let i = 0; i < o.n; i++) k.noteOpMm(o.ids[i]);
     for (let i = 0; i < this.dirtyCpus.n; i++) k.cpu(this.dirtyCpus.ids[i]);
@@ -167,7 +179,7 @@ export class Kernel {
     if (c && c.none && c.lists[0] === s.cpus && c.n[1] === s.tasks.length && c.n[2] === s.mms.length && c.n[3] === s.pages.length) return;
     const n: [number, number, number, number, number] = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
     const at: [number, number, number, number, number] = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
-    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true };
+    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true, frameFrom: new Int32Array(n[0]) };
   }
 
   /** Copy-on-write: make object `id` of list `kind` (0 cpus, 1 tasks, 2 mms, 3 pages, 4 devices) this state's own. */
@@ -177,9 +189,11 @@ export class Kernel {
     c.own[c.at[kind] + id] = 1;
     c.none = false;
     switch (kind) {
-      case 0:
-        c.lists[0][id] = cloneCpu(c.lists[0][id]);
+      case 0: {
+        const cpu = (c.lists[0][id] = cloneCpuTop(c.lists[0][id]));
+        c.frameFrom[id] = Math.max(cpu.stack.length - 1, 0);
         break;
+      }
       case 1:
         c.lists[1][id] = cloneTask(c.lists[1][id]);
         break;
@@ -201,6 +215,23 @@ export class Kernel {
   isShared(kind: 0 | 1 | 2 | 3 | 4, id: number): boolean {
     const c = this.cow;
     return c !== null && id < c.n[kind] && c.own[c.at[kind] + id] === 0;
+  }
+
+  /**
+   * Frame i of CPU c's stack, this state's own (copy-on-write: a frame below the top of a CPU copied here is shared
+   * until it is written): for a write into a frame other than the running one (kernel/mmu_gather.ts).
+   */
+  ownFrame(c: CpuId, i: number): Frame {
+    const w = this.cow;
+    if (w !== null) {
+      this.own(0, c);
+      if (c < w.n[0] && i < w.frameFrom[c]) {
+        const stack = w.lists[0][c].stack;
+        for (let j = i; j < w.frameFrom[c]; j++) stack[j] = cloneFrame(stack[j]);
+        w.frameFrom[c] = i;
+      }
+    }
+    return this.s.cpus[c].stack[i];
   }
 
   // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
@@ -459,9 +490,10 @@ export class Kernel {
 
   /** Execute one micro-step on CPU c: the effect of its next label, whose guard holds (see `canStep`). */
   runLabel(c: CpuId): void {
-    if (this.cow !== null) this.own(0, c); // the label writes its CPU (and its frame) through `cpu`
+    // the label writes its CPU (and its frame) through `cpu`: both this state's own
+    const top = this.s.cpus[c].stack.length - 1;
+    const f = this.cow !== null ? this.ownFrame(c, top) : this.s.cpus[c].stack[top];
     const cpu = this.s.cpus[c];
-    const f = cpu.stack[cpu.stack.length - 1];
     const def = fnDef(f.fn);
     const label = def.labels[f.pc];
     if (!label) throw new Error(`${f.fn}: no label ${f.pc}`);

@@ -236,10 +236,9 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   const path: Move[] = [];
   /** The node each move of `path` was taken from. */
   const from: Node[] = [];
-  /** Per distinct state (by hash), the complete runs from it (depth-first): `interleavings`. */
-  const runs = new Map<string, number>();
+  // Per distinct state, the complete runs from it (depth-first): `interleavings`, attached to the state in `seen`
+  // (NaN while the state is being explored).
   let cyclic = false;
-  let lastKey = '';
   let lastA = 0;
   let lastB = 0;
   /** Breadth-first with a target: stop at its first (shortest) hit. */
@@ -324,7 +323,6 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   /** Whether c is a new state within the bound (then it is counted as seen). */
   const fresh = (c: Node, parent: Node, depth: number): boolean => {
     const [a, b] = keyOf(c, parent);
-    lastKey = `${a}:${b}`;
     lastA = a;
     lastB = b;
     if (seen.has(a, b)) return false;
@@ -343,26 +341,31 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     return true;
   };
 
-  const visit = (n: Node, depth: number, key: string): void => {
+  /** Depth-first from n (hash ka, kb). */
+  const visit = (n: Node, depth: number, ka: number, kb: number): void => {
     let count = 0;
     const final = expand(n, depth, (c, m) => {
       path.push(m);
       from.push(n);
       // the moves' texts only when a violation needs its schedule (each from the state it was taken in)
-      note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
+      if (c.x.rec.violations.length || c.x.rec.warnings.length) note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
       if (fresh(c, n, depth + 1)) {
-        const ck = lastKey;
-        visit(c, depth + 1, ck);
-        count += runs.get(ck)!;
+        const ca = lastA;
+        const cb = lastB;
+        visit(c, depth + 1, ca, cb);
+        count += seen.value(ca, cb)!;
       } else {
-        const known = runs.get(lastKey);
-        if (known === undefined) cyclic ||= seen.has(lastA, lastB) && bound === null;
-        else count += known;
+        // undefined: not admitted (the state bound); NaN: being explored, on the path (a cycle)
+        const known = seen.value(lastA, lastB);
+        if (known !== undefined) {
+          if (Number.isNaN(known)) cyclic ||= bound === null;
+          else count += known;
+        }
       }
       path.pop();
       from.pop();
     });
-    runs.set(key, final ? 1 : count);
+    seen.setValue(ka, kb, final ? 1 : count);
   };
 
   /**
@@ -402,7 +405,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
       path.push(m);
       from.push(n);
       // the moves' texts only when a violation needs its schedule (each from the state it was taken in)
-      note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
+      if (c.x.rec.violations.length || c.x.rec.warnings.length) note(c, () => path.slice(), () => path.map((x, j) => describe(from[j], x)), path.length);
       const cz = fp ? sleep.filter((a) => a.fp.independent(fp)) : [];
       const [a, b] = keyOf(c, n);
       const had = seen.word(a, b);
@@ -457,11 +460,10 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     start = c;
   }
   const [sa, sb] = keyOf(start);
-  const startKey = `${sa}:${sb}`;
   seen.add(sa, sb);
   if (opts.order === 'bfs') breadthFirst(start);
   else if (reduce) visitReduced(start, path.length, [], -1);
-  else visit(start, path.length, startKey);
+  else visit(start, path.length, sa, sb);
   const ms = performance.now() - t0;
   return {
     scenario: file.id,
@@ -472,7 +474,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     states: seen.size,
     transitions,
     finals,
-    interleavings: opts.order === 'bfs' || reduce || cyclic ? null : runs.get(startKey) ?? null,
+    interleavings: opts.order === 'bfs' || reduce || cyclic ? null : seen.value(sa, sb) ?? null,
     stuck,
     maxDepth: deepest,
     reduction: reduce ? 'sleep-sets' : 'none',

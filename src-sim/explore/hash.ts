@@ -13,12 +13,16 @@
  */
 import { tlbEach, type Tlb } from '../model/tlb.ts';
 import { rforEach, type RadixMap } from '../model/radix.ts';
-import type { Cpu, Device, Mm, Page, Task } from '../model/types.ts';
+import type { Cpu, Device, Frame, Mm, Page, Task } from '../model/types.ts';
 import type { ExploreState } from './state.ts';
 
-/** Two 32-bit lanes, mixed independently (murmur3-style rounds with different constants). */
-let h1 = 0;
-let h2 = 0;
+/**
+ * Two 32-bit lanes, mixed independently (murmur3-style rounds with different constants). `var`, not `let`: a module's
+ * `let` is checked for its temporal dead zone at each use, and these are used a few hundred times per state (~5 % of
+ * the explorer's time).
+ */
+var h1 = 0;
+var h2 = 0;
 
 function mix(x: number): void {
   let k = Math.imul(x, 0xcc9e2d51);
@@ -105,6 +109,12 @@ function val(v: unknown): void {
 const SKIPPED = 2 ** 32;
 class Keys {
   readonly codes = new Map<string, number>();
+  /**
+   * The keys in the order last met, with their codes: objects of one kind have their keys in one order (made by one
+   * factory, copied by spread), so the i-th key is most often the same string as last time, compared by identity.
+   */
+  readonly order: string[] = [];
+  readonly orderCodes: number[] = [];
   constructor(readonly skip: ReadonlySet<string>) {}
 }
 
@@ -114,12 +124,21 @@ const NONE = new Keys(new Set());
 function obj(o: Record<string, unknown>, keys: Keys): void {
   mix(T_OBJ);
   const codes = keys.codes;
+  const order = keys.order;
+  let i = 0;
   for (const key in o) {
+    let c: number | undefined;
+    if (order[i] === key) c = keys.orderCodes[i];
+    else {
+      c = codes.get(key);
+      if (c === undefined) codes.set(key, (c = keys.skip.has(key) ? SKIPPED : strCode(key)));
+      order[i] = key;
+      keys.orderCodes[i] = c;
+    }
+    i++;
+    if (c === SKIPPED) continue;
     const v = o[key];
     if (v === undefined) continue;
-    let c = codes.get(key);
-    if (c === undefined) codes.set(key, (c = keys.skip.has(key) ? SKIPPED : strCode(key)));
-    if (c === SKIPPED) continue;
     mix(c);
     val(v);
   }
@@ -276,13 +295,23 @@ function idSet(ids: number[], n: number): void {
   mix(s);
 }
 
-/** Each object's own hash (two lanes per object, by id), kept with a state so that a child rehashes what it wrote. */
+/**
+ * Each object's own hash (two lanes per object, by id), kept with a state so that a child rehashes what it wrote; per
+ * kind, the objects' hashes combined (`sums`, kept up to date as objects change: no pass over every object per state);
+ * the CPU objects hashed, and per CPU its frames' hashes, so that a child compares what its kernel copied with what it
+ * copied from (a micro-step copies its CPU, and often changes only its top frame).
+ */
 export interface ObjectHashes {
   cpus: number[];
   tasks: number[];
   mms: number[];
   pages: number[];
   devices: number[];
+  /** Per kind (cpus, tasks, mms, pages, devices), the two lanes of the combination of its objects' hashes. */
+  sums: number[];
+  cpuObjs: Cpu[];
+  /** Per CPU, two lanes per frame of its stack (bottom first); NaN for a frame whose hash depends on IPI renumbering. */
+  frames: number[][];
 }
 
 /** A CPU without its stack and IPI queue (hashed with the whole state: their IPI ids are renumbered state-wide). */
@@ -312,15 +341,60 @@ function deviceHash(d: Device): void {
 }
 
 /**
+ * Whether a CPU copied by a move (Kernel.own: a spread of the object, its ctxs slots, IPI queue and stack arrays
+ * copied) holds what it was copied from, besides its stack and IPI queue (hashed apart): then its object hash is its
+ * original's. Field by field by identity: every value of a CPU is a primitive or is replaced, never written in place
+ * (model/clone.ts), except `ctxs`, whose slots are (compared one by one). No field of a CPU is ever deleted.
+ */
+function cpuFieldsSame(was: Cpu, now: Cpu): boolean {
+  const a = was as unknown as Record<string, unknown>;
+  const b = now as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const key in b) {
+    n++;
+    const v = b[key];
+    if (v === a[key] || key === 'stack' || key === 'ipi_queue') continue;
+    if (key !== 'ctxs') return false;
+    const x = was.ctxs;
+    const y = now.ctxs;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  for (const _key in a) n--;
+  return n === 0;
+}
+
+/**
+ * Combining an object's two lanes into its kind's sums: each lane avalanched with the object's index mixed in, then
+ * added (an order-free combination made order-aware by the index), so one object changing changes the sums by the
+ * difference of its terms.
+ */
+function term1(i: number, a: number): number {
+  let x = Math.imul(a ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+function term2(i: number, b: number): number {
+  let x = Math.imul(b + Math.imul(i + 1, 0x7feb352d), 0x846ca68b);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  return x ^ (x >>> 12);
+}
+
+/**
  * The objects' hashes of a state: all of them, or (given its parent's and the objects written since, `Kernel.kfDirty`
  * of the state's own kernel, which starts empty at a fork) only those written or created.
  */
 function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
   const s = x.k.s;
   const dirty = x.k.kfDirty;
-  const part = <T>(list: T[], before: number[] | undefined, written: Set<number>, f: (o: T) => void): number[] => {
+  const sums = parent ? parent.sums.slice() : [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const part = <T>(kind: number, list: T[], before: number[] | undefined, written: Set<number>, f: (o: T) => void, same?: (i: number) => boolean): number[] => {
     let out: number[];
     let from = 0;
+    let s1 = sums[kind * 2];
+    let s2 = sums[kind * 2 + 1];
     const hashAt = (i: number): void => {
       const a0 = h1;
       const b0 = h2;
@@ -329,58 +403,131 @@ function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
       f(list[i]);
       out[i * 2] = h1;
       out[i * 2 + 1] = h2;
+      s1 = (s1 + term1(i, h1)) | 0;
+      s2 = (s2 + term2(i, h2)) | 0;
       h1 = a0;
       h2 = b0;
     };
     if (before) {
       from = Math.min(before.length >> 1, list.length);
-      out = before.length === list.length * 2 ? before.slice() : before.slice(0, from * 2);
-      for (const i of written) if (i < from) hashAt(i);
+      // objects beyond the list (none: objects are never removed, but a parent is only a hint) leave the sums
+      for (let i = from; i < before.length >> 1; i++) {
+        s1 = (s1 - term1(i, before[i * 2])) | 0;
+        s2 = (s2 - term2(i, before[i * 2 + 1])) | 0;
+      }
+      // the parent's array while nothing changes (a state's arrays are never written once made)
+      out = before.length === list.length * 2 ? before : before.slice(0, from * 2);
+      for (const i of written) {
+        if (i >= from || same?.(i)) continue;
+        if (out === before) out = before.slice();
+        s1 = (s1 - term1(i, out[i * 2])) | 0;
+        s2 = (s2 - term2(i, out[i * 2 + 1])) | 0;
+        hashAt(i);
+      }
     } else out = [];
     for (let i = from; i < list.length; i++) hashAt(i);
+    sums[kind * 2] = s1;
+    sums[kind * 2 + 1] = s2;
     return out;
   };
+  const was = parent?.cpuObjs;
   return {
-    cpus: part(s.cpus, parent?.cpus, dirty.cpus, cpuHash),
-    tasks: part(s.tasks, parent?.tasks, dirty.tasks, taskHash),
-    mms: part(s.mms, parent?.mms, dirty.mms, mmHash),
-    pages: part(s.pages, parent?.pages, dirty.pages, pageHash),
-    devices: part(s.devices, parent?.devices, dirty.devices, deviceHash),
+    cpus: part(0, s.cpus, parent?.cpus, dirty.cpus, cpuHash, was && ((i) => i < was.length && cpuFieldsSame(was[i], s.cpus[i]))),
+    tasks: part(1, s.tasks, parent?.tasks, dirty.tasks, taskHash),
+    mms: part(2, s.mms, parent?.mms, dirty.mms, mmHash),
+    pages: part(3, s.pages, parent?.pages, dirty.pages, pageHash),
+    devices: part(4, s.devices, parent?.devices, dirty.devices, deviceHash),
+    sums,
+    cpuObjs: s.cpus.slice(),
+    frames: [],
   };
 }
 
-function mixAll(h: number[]): void {
-  mix(h.length);
-  for (let i = 0; i < h.length; i++) mix(h[i]);
+/** A kind's objects: their count and the combination of their hashes. */
+function mixKind(o: ObjectHashes, list: number[], kind: number): void {
+  mix(list.length);
+  mix(o.sums[kind * 2]);
+  mix(o.sums[kind * 2 + 1]);
+}
+
+/**
+ * Whether frame `now` (of a CPU copied by a move) holds what frame `was` held: the same function, labels and locals (by
+ * identity: a copied frame's object locals are copies, so a frame holding one is hashed again).
+ */
+function frameSame(was: Frame, now: Frame): boolean {
+  if (was === now) return true; // shared below a copied top frame (model/clone.ts cloneCpuTop)
+  if (was.fn !== now.fn || was.pc !== now.pc || was.ret !== now.ret || !was.irq !== !now.irq) return false;
+  const a = was.l;
+  const b = now.l;
+  let n = 0;
+  for (const key in b) {
+    if (b[key] !== a[key] || !(key in a)) return false;
+    n++;
+  }
+  for (const _key in a) n--;
+  return n === 0;
+}
+
+/** A frame's hash into the current lanes. */
+function frameHash(f: Frame): void {
+  str(f.fn);
+  str(f.pc);
+  str(f.ret);
+  mix(f.irq ? 1 : 0);
+  locals(f.l);
 }
 
 /**
  * A CPU's stack and IPI queue, as one pair of lanes mixed in (nothing if both are empty). Their IPI ids are renumbered
  * state-wide, so the pair depends on the ids met before this CPU too. A CPU object shared between states is never
  * written in place again (Kernel.isShared): its pair is cached by identity, with the ids met before it and the ids it
- * met, and reused while the ids met before it are the same (most moves change one CPU; the others are shared).
+ * met, and reused while the ids met before it are the same (most moves change one CPU; the others are shared). A CPU
+ * this state copied is compared frame by frame with the one it was copied from (`was`, whose frames' hashes are
+ * `wasFrames`): a frame that holds the same and has no IPI id among its locals keeps its hash. Returns the frames'
+ * hashes of this CPU (for a child's comparison).
  */
 const framesCache = new WeakMap<Cpu, { before: number[]; met: number[]; a: number; b: number }>();
-function cpuFrames(c: Cpu, shared: boolean): void {
-  if (!c.stack.length && !c.ipi_queue.length) return;
+const NO_FRAMES: number[] = [];
+function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: number[] | undefined): number[] {
+  if (!c.stack.length && !c.ipi_queue.length) return NO_FRAMES;
   if (shared) {
     const e = framesCache.get(c);
     if (e && e.before.length === ipiIds.length && e.before.every((id, i) => id === ipiIds[i])) {
       for (const id of e.met) ipiIds.push(id);
       mix(e.a);
       mix(e.b);
-      return;
+      // the same object as the parent's: the same frames' hashes; else none known (NaN: not reusable)
+      return wasFrames && was === c ? wasFrames : new Array<number>(c.stack.length * 2).fill(NaN);
     }
   }
   const n0 = ipiIds.length;
+  const stack = c.stack;
+  const fh: number[] = new Array(stack.length * 2);
   const [a, b] = apart(() => {
-    for (const f of c.stack) {
+    for (let j = 0; j < stack.length; j++) {
+      const f = stack[j];
       mix(0xf0);
-      str(f.fn);
-      str(f.pc);
-      str(f.ret);
-      mix(f.irq ? 1 : 0);
-      locals(f.l);
+      let fa: number;
+      let fb: number;
+      if (was && wasFrames && j < was.stack.length && !Number.isNaN(wasFrames[j * 2]) && frameSame(was.stack[j], f)) {
+        fa = wasFrames[j * 2];
+        fb = wasFrames[j * 2 + 1];
+      } else {
+        const n = ipiIds.length;
+        [fa, fb] = apart(() => frameHash(f));
+        // a frame with an IPI id among its locals hashes its renumbered id: not reusable as it is
+        if ('ipi' in f.l || ipiIds.length !== n) {
+          fh[j * 2] = NaN;
+          fh[j * 2 + 1] = NaN;
+          mix(fa);
+          mix(fb);
+          continue;
+        }
+      }
+      fh[j * 2] = fa;
+      fh[j * 2 + 1] = fb;
+      mix(fa);
+      mix(fb);
     }
     for (const q of c.ipi_queue) {
       mix(0xa0);
@@ -393,6 +540,7 @@ function cpuFrames(c: Cpu, shared: boolean): void {
   mix(a);
   mix(b);
   if (shared) framesCache.set(c, { before: ipiIds.slice(0, n0), met: ipiIds.slice(n0), a, b });
+  return fh;
 }
 
 /**
@@ -406,10 +554,10 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
   h1 = 0x3a8f05c5;
   h2 = 0x1b56c4e9;
   ipiIds.length = 0;
-  mixAll(objects.cpus);
+  mixKind(objects, objects.cpus, 0);
   for (let i = 0; i < s.cpus.length; i++) {
     mix(0xc0);
-    cpuFrames(s.cpus[i], x.k.isShared(0, i));
+    objects.frames[i] = cpuFrames(s.cpus[i], x.k.isShared(0, i), parent?.cpuObjs[i], parent?.frames[i]);
   }
   // In-flight IPIs in the order of their renumbered ids (every such IPI is met above: its sender waits on it, or a
   // target holds it in its queue or its stack).
@@ -430,15 +578,15 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
     val(targets);
   }
   mix(0x70);
-  mixAll(objects.tasks);
+  mixKind(objects, objects.tasks, 1);
   mix(0x30);
-  mixAll(objects.mms);
+  mixKind(objects, objects.mms, 2);
   mix(0x90);
-  mixAll(objects.pages);
+  mixKind(objects, objects.pages, 3);
   mix(0x11);
   val(s.free_list);
   mix(0xd0);
-  mixAll(objects.devices);
+  mixKind(objects, objects.devices, 4);
   mix(0x12);
   num(s.next_ctx_id);
   // arm64's ASID allocator, with a bounded ASID space (null otherwise)

@@ -9,6 +9,8 @@
 export class StateSet {
   private lanes: Int32Array;
   private words: Uint32Array;
+  /** A number per state the search may attach (explore.ts: the complete runs from it), NaN until set; made when first set. */
+  private values: Float64Array | null = null;
   private mask: number;
   size = 0;
 
@@ -22,7 +24,7 @@ export class StateSet {
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.lanes.byteLength + this.words.byteLength;
+    return this.lanes.byteLength + this.words.byteLength + (this.values?.byteLength ?? 0);
   }
 
   /** The slot of (a, b), or -1 - the empty slot where it would go. */
@@ -49,6 +51,19 @@ export class StateSet {
     return i >= 0 ? this.words[i] : undefined;
   }
 
+  /** The number attached to (a, b): undefined if it is not in the set, NaN if none was attached. */
+  value(a: number, b: number): number | undefined {
+    const i = this.find(a, b);
+    if (i < 0) return undefined;
+    return this.values ? this.values[i] : NaN;
+  }
+
+  /** Attach a number to (a, b), which must be in the set. */
+  setValue(a: number, b: number, v: number): void {
+    if (!this.values) this.values = new Float64Array(this.words.length).fill(NaN);
+    this.values[this.find(a, b)] = v;
+  }
+
   /** Attach a word to (a, b), which must be in the set. */
   setWord(a: number, b: number, w: number): void {
     this.words[this.find(a, b)] = w;
@@ -67,15 +82,17 @@ export class StateSet {
     this.lanes[i * 2] = a;
     this.lanes[i * 2 + 1] = b;
     this.words[i] = w;
+    if (this.values) this.values[i] = NaN;
     this.size++;
     return true;
   }
 
   private grow(): void {
-    const { lanes, words } = this;
+    const { lanes, words, values } = this;
     const n = (this.mask + 1) * 2;
     this.lanes = new Int32Array(n * 2);
     this.words = new Uint32Array(n);
+    if (values) this.values = new Float64Array(n).fill(NaN);
     this.mask = n - 1;
     for (let i = 0; i < words.length; i++) {
       const a = lanes[i * 2];
@@ -85,6 +102,7 @@ export class StateSet {
       this.lanes[j * 2] = a;
       this.lanes[j * 2 + 1] = b;
       this.words[j] = words[i];
+      if (values) this.values![j] = values[i];
     }
   }
 }

@@ -84,6 +84,7 @@ export class StateChecker {
    * active_mm index and the ctx_id map are caches of it) and so must be hashed with it.
    */
   standingKeys(): number[] {
+    if (this.standing.size === 0) return []; // the explorer asks at every state: most have none
     return [...this.standing].sort((a, b) => a - b);
   }
 

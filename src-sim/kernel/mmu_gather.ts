@@ -50,8 +50,8 @@ export function newGather(mm: MmId, fullmm: boolean): MmuGather {
 export function gatherOf(k: Kernel, c: Cpu): MmuGather {
   const cpu = k.cpu(c.id);
   for (let i = cpu.stack.length - 1; i >= 0; i--) {
-    const tlb = cpu.stack[i].l.tlb as MmuGather | undefined;
-    if (tlb) return tlb;
+    // the caller writes the gather in place: its frame is made this state's own (Kernel.ownFrame)
+    if (cpu.stack[i].l.tlb) return k.ownFrame(c.id, i).l.tlb as MmuGather;
   }
   throw new Error('no mmu_gather on the stack');
 }

@@ -13,12 +13,14 @@ interface Named {
 }
 
 class Index {
-  private ids = new Map<string, number>();
+  /** Made at the first lookup: the explorer makes a kernel, and its index, per move, and most moves look up nothing. */
+  private ids: Map<string, number> | null = null;
   private seen = 0;
   get(list: readonly Named[], name: string): number {
-    for (let i = this.seen; i < list.length; i++) if (!this.ids.has(list[i].name)) this.ids.set(list[i].name, i);
+    const ids = (this.ids ??= new Map());
+    for (let i = this.seen; i < list.length; i++) if (!ids.has(list[i].name)) ids.set(list[i].name, i);
     if (list.length > this.seen) this.seen = list.length;
-    const id = this.ids.get(name);
+    const id = ids.get(name);
     return id !== undefined && id < list.length ? id : -1;
   }
 }
