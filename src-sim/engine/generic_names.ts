@@ -1,7 +1,8 @@
 /**
  * The generic (non-arch) kernel names of older releases: what a function, a label or a source file of the registered
  * (today's) code was called before the release that gave it today's name. EraNames applies them for every arch after
- * the arch's own renames (KernelEra.rename / .src win), so a variant read at release V shows V's names.
+ * the arch's own renames (KernelEra.rename / .src win), so a variant read at release V shows V's names. GENERIC_LATER
+ * goes the other way: a model step of older code, shown as today's release calls it, or as a hook where it has none.
  *
  * Three kinds of shown name:
  * - an identifier of that release (`mmdrop`, `mm_release`): linked like today's names;
@@ -86,6 +87,40 @@ export const GENERIC_RENAMES: readonly EraRename[] = [
   { name: 'kthread_unuse_mm', before: 'v5.8', shown: 'unuse_mm' },
 ];
 
+/**
+ * `name` (a registered function or `fn.label`) shows as `shown` in every release from `since` on: the model keeps an
+ * older code path (a configuration of an earlier kernel) that today's release no longer has under that name, or the
+ * registered name is the model's own. Read at v6.12 and later (tests/era_names.test.ts checks today's names too).
+ */
+export interface EraLaterName {
+  name: string;
+  since: string;
+  shown: string;
+}
+
+export const GENERIC_LATER: readonly EraLaterName[] = [
+  // use_mm / unuse_mm became kthread_use_mm / kthread_unuse_mm (Christoph Hellwig, f5678e7f2ac3, 5.8), which the model
+  // has too, with the interrupts-off switch: the old ones stand for no code from 5.8 on.
+  { name: 'use_mm', since: 'v5.8', shown: '<use_mm>' },
+  { name: 'unuse_mm', since: 'v5.8', shown: '<unuse_mm>' },
+  // The registration is the membarrier syscall's MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED[_SYNC_CORE] case, done by
+  // the static membarrier_register_private_expedited of kernel/sched/membarrier.c (Mathieu Desnoyers, 4.14); no
+  // function was ever called membarrier_register.
+  { name: 'membarrier_register', since: 'v4.14', shown: 'membarrier_register_private_expedited' },
+  // try_to_unmap_one drops the mapping with folio_remove_rmap_pte, then folio_put, since David Hildenbrand's rmap
+  // interface rework ("mm/rmap: page_remove_rmap() -> folio_remove_rmap_pte()", then "mm/rmap: remove
+  // page_remove_rmap()"; DepSurf: page_remove_rmap present in 6.5, absent in 6.8, folio_remove_rmap_ptes present in
+  // 6.8). Still the single-PTE form at 6.12 (the batched folio_remove_rmap_ptes call came later).
+  { name: 'try_to_unmap.page_remove_rmap', since: 'v6.8', shown: 'folio_remove_rmap_pte' },
+  // mmu_notifier_invalidate_range and the invalidate_range callback are gone since Alistair Popple's series (6.6:
+  // "mmu_notifiers: don't invalidate secondary TLBs as part of mmu_notifier_invalidate_range_end()", "mmu_notifiers:
+  // rename invalidate_range notifier" to arch_invalidate_secondary_tlbs): with config.mmu_notifier before 6.6 the
+  // model's step stands for no code of a 6.6+ release.
+  { name: 'tlb_flush_mmu.mmu_notifier_invalidate_range', since: 'v6.6', shown: '<mmu_notifier_invalidate_range>' },
+  { name: 'wp_page_copy.mmu_notifier_invalidate_range', since: 'v6.6', shown: '<mmu_notifier_invalidate_range>' },
+  { name: 'try_to_unmap.mmu_notifier_invalidate_range', since: 'v6.6', shown: '<mmu_notifier_invalidate_range>' },
+];
+
 export const GENERIC_FILES: readonly EraFile[] = [
   // <linux/sched/mm.h> split out of <linux/sched.h> (Ingo Molnar, 68e21be2916b, 4.11).
   { fns: SCHED_MM_H, before: 'v4.11', src: 'include/linux/sched.h' },
@@ -111,7 +146,8 @@ export function releaseBefore(a: string, b: string): boolean {
 
 /**
  * The generic names and files of release `version`: per name, the entry of the earliest renaming release after it
- * (mmgrab_lazy_tlb at v3.10 is atomic_inc(&mm->mm_count), not mmgrab).
+ * (mmgrab_lazy_tlb at v3.10 is atomic_inc(&mm->mm_count), not mmgrab), or of the latest GENERIC_LATER release at or
+ * before it.
  */
 export function genericNames(version: string): { rename: Readonly<Record<string, string>>; src: Readonly<Record<string, string>> } {
   let hit = byRelease.get(version);
@@ -130,6 +166,13 @@ function build(version: string): { rename: Record<string, string>; src: Record<s
     if (at[r.name] && !releaseBefore(r.before, at[r.name])) continue;
     rename[r.name] = r.shown;
     at[r.name] = r.before;
+  }
+  const since: Record<string, string> = {};
+  for (const r of GENERIC_LATER) {
+    if (releaseBefore(version, r.since)) continue;
+    if (since[r.name] && releaseBefore(r.since, since[r.name])) continue;
+    rename[r.name] = r.shown;
+    since[r.name] = r.since;
   }
   const src: Record<string, string> = {};
   for (const f of GENERIC_FILES) if (releaseBefore(version, f.before)) for (const fn of f.fns) src[fn] ??= f.src;

@@ -5,7 +5,8 @@
  * an object key without an own-property check (a variant may be called `constructor`).
  */
 import { labelNames, shownName } from '../engine/fn.ts';
-import { EraNames } from '../engine/era.ts';
+import { EraNames, TODAY } from '../engine/era.ts';
+import { releaseBefore } from '../engine/generic_names.ts';
 import { ARCHES } from '../arch/index.ts';
 import { DEFAULT_CONFIG } from '../model/make.ts';
 import type { Arch, Config } from '../model/types.ts';
@@ -314,7 +315,9 @@ function checkLabel(f: ScenarioFile, variants: string[], path: string, name: str
     const era = EraNames.of(ARCHES[arch], config);
     const shown = era.shownLabels();
     if (shown.has(name)) continue;
-    if (!shown.size) throw new ScenarioError(path, `no micro-step is called ${quote(name)} (see docs/scenario-format.md)`);
+    // Only an older era's names are suggested: today's few (steps of older code, generic_names.ts GENERIC_LATER) would
+    // be noise in the message for a misspelt label.
+    if (!shown.size || !releaseBefore(era.era.version, TODAY.version)) throw new ScenarioError(path, `no micro-step is called ${quote(name)} (see docs/scenario-format.md)`);
     const bare = [...shown].filter((n) => !n.includes('.'));
     throw new ScenarioError(path, `no micro-step is called ${quote(name)} in variant ${v} (its era, ${era.era.version}, also names ${listOf(bare)}; see docs/scenario-format.md §11)`);
   }
