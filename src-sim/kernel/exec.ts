@@ -3,16 +3,25 @@
  * off. Then the old mm loses a user (mmput), or, for a kthread that execs, its lazy reference (mmdrop_lazy_tlb).
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
-import { NONE, type MmId } from '../model/types.ts';
+import { NONE, type Cpu, type MmId } from '../model/types.ts';
+import type { Kernel } from '../engine/kernel.ts';
 import { newMm } from '../model/make.ts';
+
+/**
+ * A new mm_struct (mm_alloc / dup_mm's allocation and mm_init): mm_users 1, mm_count 1, a new context; made at the CPU's
+ * trace clock, when it has one (x86's time-based cpumask trim dates an mm from it).
+ */
+export function allocMm(k: Kernel, c: Cpu, name: string): MmId {
+  const mm = newMm(k.s, name);
+  k.growTo(k.s.tasks.length, k.s.mms.length);
+  const m = k.mm(mm);
+  if (c.now !== undefined) m.created_at = c.now;
+  return mm;
+}
 
 defineFn('exec_mmap', 'fs/exec.c', {
   mm_alloc(k, c, f) {
-    const mm = newMm(k.s, f.l.name as string);
-    k.growTo(k.s.tasks.length, k.s.mms.length);
-    const m = k.mm(mm);
-    if (c.now !== undefined) m.created_at = c.now;
-    f.l.new = mm;
+    f.l.new = allocMm(k, c, f.l.name as string);
     return 'local_irq_disable';
   },
   local_irq_disable(k, c, f) {

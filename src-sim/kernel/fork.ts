@@ -6,7 +6,8 @@
  * (kernel_clone's wake_up_new_task). The child's first context switch loads its mm, as for any task.
  */
 import { RET, call, defineFn } from '../engine/fn.ts';
-import { newMm, newTask } from '../model/make.ts';
+import { newTask } from '../model/make.ts';
+import { allocMm } from './exec.ts';
 import { rforEach } from '../model/radix.ts';
 import type { MmId, Pte } from '../model/types.ts';
 import { getPage } from './pages.ts';
@@ -29,11 +30,7 @@ defineFn('copy_process', 'kernel/fork.c', {
   },
   /** dup_mm → mm_init: mm_users 1, mm_count 1 (the users' collective reference), a new context (x86 ctx_id). */
   mm_init(k, c, f) {
-    const mm = newMm(k.s, f.l.mm_name as string);
-    k.growTo(k.s.tasks.length, k.s.mms.length);
-    const m = k.mm(mm);
-    if (c.now !== undefined) m.created_at = c.now;
-    f.l.child_mm = mm;
+    f.l.child_mm = allocMm(k, c, f.l.mm_name as string);
     return 'dup_mmap';
   },
   /**
