@@ -128,6 +128,11 @@ describe('kernel trace import', () => {
     expect(await cpu0.locator('[data-row="loaded"] [data-testid="lane-value"]').textContent()).toContain(mmName);
     expect(await page.locator('[data-testid="lane-band"][data-actor="cpu1"] [data-row="trace"]').count()).toBe(1);
     await screenshot(page, 'trace-time-axis', { fullPage: false });
+    // on a projector: the same axis and rows, larger
+    await page.keyboard.press('p');
+    await page.locator('svg.axis[data-axis="trace-time"]').first().waitFor();
+    await screenshot(page, 'trace-presenting', { fullPage: false });
+    await page.keyboard.press('p');
     // zoomed in around the playhead, the ticks are finer (and still in step with the clock)
     for (let i = 0; i < 8; i++) await page.keyboard.press('w');
     await expect.poll(async () => { const t = await tickPositions(page); return t.length > 2 && t[1].us - t[0].us <= 100; }).toBe(true);
