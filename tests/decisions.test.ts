@@ -61,6 +61,18 @@ describe('x86: what native_flush_tlb_multi decided per CPU, and why', () => {
     expect(r.t.totals().ipis).toBeGreaterThan(0);
   });
 
+  it('read at 5.4 (use_mm pins it: engine/era.ts): native_flush_tlb_others and flush_tlb_func_common name the same conditions', () => {
+    const at54 = { use_mm: 'use_mm' } as const;
+    const r = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: at54, setup: lazySetup, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });
+    expect(r.t.era.era.version).toBe('v5.4');
+    expect(decided(r, 0)).toEqual([
+      'flush_tlb_others: CPU1 skip: is_lazy: catches up through tlb_gen when it switches back (tlb_is_not_lazy)',
+      'flush_tlb_func_common: CPU0 flush the range: new_tlb_gen == local_tlb_gen + 1 == mm_tlb_gen: only this flush is missing, flush its range (flush_tlb_func_common)',
+    ]);
+    const freed = new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: at54, setup: lazySetup, steps: [{ cpu: 0, do: 'munmap', va: '0x600000', free_tables: true }] });
+    expect(decided(freed, 0)).toContain('flush_tlb_others: CPU1 IPI: freed_tables: page-table pages are freed, so lazy CPUs too (native_flush_tlb_others)');
+  });
+
   it('6.14: a CPU on another mm is skipped, or IPI\'d when the flush trims the mask', () => {
     const away: StepFile[] = [{ cpu: 1, do: 'switch', to: 'B' }, { cpu: 1, do: 'access', va: '0x401000' }, { cpu: 1, do: 'switch', to: 'C' }, { cpu: 0, do: 'switch', to: 'A' }];
     const run = (every: number) => new Run({ arch: 'x86', tasks: x86Tasks, mms: x86Mms, config: { x86_lazy: 'v6.14', x86_trim_cpumask_every: every }, setup: away, steps: [{ cpu: 0, do: 'munmap', va: '0x401000' }] });

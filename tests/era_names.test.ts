@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Run } from './harness.ts';
-import { EraNames, TODAY } from '../src-sim/engine/era.ts';
+import { EraNames, TODAY, pinnedRelease } from '../src-sim/engine/era.ts';
 import { genericNames } from '../src-sim/engine/generic_names.ts';
 import { parseScenarioText, variantNames } from '../src-sim/scenario/load.ts';
 import { presets } from '../src-sim/scenario/presets.ts';
@@ -38,7 +38,15 @@ const VERIFIED: Record<string, readonly string[]> = {
   // powerpc pre-2020 read at v5.4 (arch/powerpc/mm/book3s64/radix_tlb.c exit_flush_lazy_tlbs, do_exit_flush_lazy_tlb,
   // radix__tlb_flush: checked with the era10b work); generic: use_mm / unuse_mm in mm/mmu_context.c (kthread_use_mm
   // only from 5.8; v3.4 copy in garghub/TROVON), mmdrop / mmput, mmu_gather in mm/mmu_gather.c (since 4.20), munmap.
-  'v5.4': ['__schedule', 'context_switch', 'finish_task_switch', 'enter_lazy_tlb', 'switch_mm', 'switch_mm_irqs_off', 'flush_tlb_mm_range', 'do_exit_flush_lazy_tlb', 'exit_flush_lazy_tlbs', 'tlb_flush', 'tlb_gather_mmu', 'tlb_flush_mmu', 'tlb_finish_mmu', 'mmdrop', 'mmput', 'munmap', 'handle_mm_fault', 'use_mm', 'unuse_mm'],
+  // Every other variant with config.use_mm "use_mm" is read here too (engine/era.ts KNOB_RELEASES): x86 4.19-6.13
+  // design at 5.4 (a 5.4.y arch/x86/mm/tlb.c, CodeLinaro-mirror/femto5g_oss_kernel_linux-ipq-5.4-rt:
+  // switch_mm_irqs_off, switch_mm, enter_lazy_tlb, flush_tlb_mm_range, the static flush_tlb_func_common under
+  // flush_tlb_func_local / _remote, native_flush_tlb_others with tlb_is_not_lazy; DepSurf: flush_tlb_func_common
+  // present 4.13 to 5.11); mmget_not_zero (include/linux/sched/mm.h since 4.11) and wp_page_copy (mm/memory.c since
+  // 4.1), both also in the 4.14 and 6.12 lists; alpha arch/alpha/kernel/smp.c ipi_flush_tlb_page and mips
+  // arch/mips/kernel/smp.c flush_tlb_range_ipi, static there from 2.6 trees to 6.x trees (patches and copies found
+  // with the code search, among them James Hogan's flush_tlb_range !exec fix and the 5.x MMID variant).
+  'v5.4': ['__schedule', 'context_switch', 'finish_task_switch', 'enter_lazy_tlb', 'switch_mm', 'switch_mm_irqs_off', 'flush_tlb_mm_range', 'flush_tlb_func_common', 'do_exit_flush_lazy_tlb', 'exit_flush_lazy_tlbs', 'flush_tlb_range_ipi', 'ipi_flush_tlb_page', 'tlb_flush', 'tlb_gather_mmu', 'tlb_flush_mmu', 'tlb_finish_mmu', 'mmdrop', 'mmput', 'mmget_not_zero', 'munmap', 'handle_mm_fault', 'wp_page_copy', 'use_mm', 'unuse_mm'],
   // powerpc 6.4: the lazy-TLB refcount helpers and shootdown (mmdrop_lazy_tlb, __mmdrop's cleanup_lazy_tlbs,
   // do_shoot_lazy_tlb) came in 6.3 (DepSurf: mmgrab_lazy_tlb absent in 6.2, present in 6.5); the rest as today.
   'v6.4': ['__schedule', 'context_switch', 'finish_task_switch', 'enter_lazy_tlb', 'switch_mm', 'switch_mm_irqs_off', 'flush_tlb_mm_range', 'tlb_flush', 'tlb_gather_mmu', 'tlb_flush_mmu', 'tlb_finish_mmu', 'do_exit', 'exit_mmap', 'mmput', '__mmput', 'mmdrop', '__mmdrop', 'mmdrop_lazy_tlb', 'do_shoot_lazy_tlb'],
@@ -50,9 +58,9 @@ const VERIFIED: Record<string, readonly string[]> = {
   // kernel/sched/membarrier.c (the membarrier syscall, ipi_sync_core, membarrier_register_private_expedited);
   // arch: x86 mm/tlb.c (switch_mm_irqs_off, flush_tlb_func, flush_tlb_mm_range) and asm/tlb.h tlb_flush; powerpc
   // radix_tlb.c (exit_lazy_flush_tlb, exit_flush_lazy_tlbs); s390 asm/mmu_context.h finish_arch_post_lock_switch;
-  // mips kernel/smp.c flush_tlb_range_ipi; alpha kernel/smp.c ipi_flush_tlb_page. Not in 6.12, so shown otherwise
+  // alpha kernel/smp.c ipi_flush_tlb_page. Not in 6.12, so shown otherwise
   // (generic_names.ts GENERIC_LATER): use_mm / unuse_mm (gone in 5.8), membarrier_register (never a kernel function).
-  'v6.12': ['__schedule', 'context_switch', 'finish_task_switch', 'enter_lazy_tlb', 'switch_mm', 'switch_mm_irqs_off', 'flush_tlb_mm_range', 'flush_tlb_func', 'flush_tlb_range_ipi', 'ipi_flush_tlb_page', 'tlb_flush', 'tlb_gather_mmu', 'tlb_flush_mmu', 'tlb_finish_mmu', 'tlb_remove_table', 'tlb_remove_table_smp_sync', 'do_exit', 'exit_mmap', 'mmput', '__mmput', 'mmdrop', '__mmdrop', 'mmdrop_lazy_tlb', 'mmget_not_zero', 'do_shoot_lazy_tlb', 'exit_lazy_flush_tlb', 'exit_flush_lazy_tlbs', 'finish_arch_post_lock_switch', 'kthread_use_mm', 'munmap', 'handle_mm_fault', 'wp_page_copy', 'try_to_unmap', 'gup_fast', 'membarrier', 'membarrier_register_private_expedited', 'ipi_sync_core'],
+  'v6.12': ['__schedule', 'context_switch', 'finish_task_switch', 'enter_lazy_tlb', 'switch_mm', 'switch_mm_irqs_off', 'flush_tlb_mm_range', 'flush_tlb_func', 'ipi_flush_tlb_page', 'tlb_flush', 'tlb_gather_mmu', 'tlb_flush_mmu', 'tlb_finish_mmu', 'tlb_remove_table', 'tlb_remove_table_smp_sync', 'do_exit', 'exit_mmap', 'mmput', '__mmput', 'mmdrop', '__mmdrop', 'mmdrop_lazy_tlb', 'mmget_not_zero', 'do_shoot_lazy_tlb', 'exit_lazy_flush_tlb', 'exit_flush_lazy_tlbs', 'finish_arch_post_lock_switch', 'kthread_use_mm', 'munmap', 'handle_mm_fault', 'wp_page_copy', 'try_to_unmap', 'gup_fast', 'membarrier', 'membarrier_register_private_expedited', 'ipi_sync_core'],
 };
 
 function files(): Array<{ id: string; file: ScenarioFile }> {
@@ -131,6 +139,40 @@ describe('generic renames by release', () => {
     expect(s390.label('tlb_flush_mmu', 'tlb_flush_mmu_free')).toBe('tlb_table_flush');
     expect(s390.src('tlb_flush_mmu')).toBe('arch/s390/include/asm/tlb.h');
     expect(era('v3.6').label('tlb_flush_mmu', 'tlb_flush_mmu_free')).toBe('free_pages_and_swap_cache');
+  });
+});
+
+describe('a knob that pins older code pins the release (engine/era.ts KNOB_RELEASES)', () => {
+  const version = (arch: 'x86' | 'powerpc' | 'mips' | 'arm64' | 's390', config: Partial<Config>) => new Run({ arch, tasks: [{ name: 'A', mm: 'M' }], config, steps: [] }).t.era.era.version;
+
+  it('use_mm "use_mm" (gone in 5.8) reads a today-era variant at 5.4', () => {
+    expect(pinnedRelease({ use_mm: 'use_mm' } as Config)).toBe('v5.4');
+    expect(pinnedRelease({ use_mm: 'kthread_use_mm' } as Config)).toBeUndefined();
+    for (const arch of ['x86', 'mips', 'arm64'] as const) {
+      expect(version(arch, { use_mm: 'use_mm' }), arch).toBe('v5.4');
+      expect(version(arch, { use_mm: 'kthread_use_mm' }), arch).toBe('v6.12');
+    }
+    expect(version('powerpc', { use_mm: 'use_mm', ppc_lazy_flush: 'pre2020' })).toBe('v5.4');
+  });
+
+  it('an older era stays; a design newer than 5.4 keeps its own release (the knob then shows as a hook)', () => {
+    expect(version('x86', { use_mm: 'use_mm', x86_lazy: 'v4.14' })).toBe('v4.14');
+    expect(version('x86', { use_mm: 'use_mm', x86_lazy: 'v3' })).toBe('v3.10');
+    expect(version('x86', { use_mm: 'use_mm', x86_lazy: 'v6.14' })).toBe('v6.18');
+    expect(version('powerpc', { use_mm: 'use_mm' })).toBe('v6.12');
+    expect(version('s390', { use_mm: 'use_mm', s390_rule: '2012', speculative_fill: 's390-2012' })).toBe('v3.6');
+  });
+
+  it('x86 read at 5.4 shows 5.4\'s flush: flush_tlb_others, flush_tlb_func_common', () => {
+    const t = new Timeline(presets().find((p) => p.id === 't2-use-mm-mm-users')!, 'x86');
+    expect(t.kernelSource().version).toBe('v5.4');
+    const rows = Array.from({ length: t.microstepCount }, (_, i) => t.microstepRow(i));
+    const shown = new Set(rows.map((r) => `${r.fn}.${r.label}`));
+    expect(shown).toContain('flush_tlb_mm_range.flush_tlb_others');
+    expect(shown).toContain('flush_tlb_func_common.flush_tlb_func_common');
+    expect(shown).toContain('use_mm.set_mm');
+    expect([...shown].filter((n) => /flush_tlb_multi|flush_tlb_func\.|<use_mm>/.test(n))).toEqual([]);
+    expect(rows.find((r) => r.fn === 'use_mm')?.link).toBe('https://elixir.bootlin.com/linux/v5.4/A/ident/use_mm');
   });
 });
 

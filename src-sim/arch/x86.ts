@@ -29,6 +29,8 @@ import { smp_mb } from '../kernel/barrier.ts';
 import { INIT_MM, LOADED_MM_SWITCHING, NONE, type Config, type Cpu, type CpuId, type Mm, type MmId } from '../model/types.ts';
 import { defineArch, defineTlbFlush, type ArchPolicy } from './policy.ts';
 import type { Decision, KernelEra } from '../engine/policy.ts';
+import { eraOf } from '../engine/era.ts';
+import { releaseBefore } from '../engine/generic_names.ts';
 
 export { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
 import { TLB_NR_DYN_ASIDS } from '../model/geometry.ts';
@@ -424,7 +426,9 @@ export function flushReasonText(cfg: Readonly<Config>, r: FlushReason): string {
     case 'v4.14-all':
       return 'every CPU in mm_cpumask, lazy or not (native_flush_tlb_others before 4.20)';
     case 'freed_tables':
-      return 'freed_tables: page-table pages are freed, so lazy CPUs too (native_flush_tlb_multi)';
+      return beforeFlushMulti(cfg)
+        ? 'freed_tables: page-table pages are freed, so lazy CPUs too (native_flush_tlb_others)'
+        : 'freed_tables: page-table pages are freed, so lazy CPUs too (native_flush_tlb_multi)';
     case 'asid_transition':
       return 'mm_in_asid_transition: every CPU of mm_cpumask moves to the global ASID (native_flush_tlb_multi)';
     case 'lazy':
@@ -491,7 +495,7 @@ export type FlushFuncNext = 'cpumask_clear_cpu' | 'return' | 'reload_global_asid
  */
 export function flushFuncDecision(s: FlushFuncState, c: CpuId, info: { mm: MmId; local: boolean; g: number; end: number }): Decision & { next: FlushFuncNext } {
   const d = flushFuncCondition(s, c, info);
-  return s.config.x86_lazy === 'v4.14' ? { ...d, reason: in414(d.reason) } : d;
+  return beforeFlushMulti(s.config) ? { ...d, reason: in414(d.reason) } : d;
 }
 
 type FlushFuncState = FlushState & {
@@ -499,7 +503,7 @@ type FlushFuncState = FlushState & {
   readonly mms: ReadonlyArray<Readonly<Mm>>;
 };
 
-/** A reason citing flush_tlb_func as 4.14 names it: the conditions were in flush_tlb_func_common (x86Era). */
+/** A reason citing flush_tlb_func as 4.14-5.12 name it: the conditions were in flush_tlb_func_common (x86Era). */
 const reasons414 = new Map<string, string>();
 function in414(reason: string): string {
   let r = reasons414.get(reason);
@@ -631,24 +635,50 @@ function afterCpuFlush(k: Kernel, mm: MmId): string {
   return old && k.s.mms[mm].notifiers.length === 0 ? 'done' : 'arch_invalidate_secondary_tlbs';
 }
 
-/** The era the x86 configuration selects (ArchPolicy.era): the release read, and the names of its code there. */
-function x86Era(cfg: Readonly<Config>): KernelEra {
+/**
+ * The era the x86 configuration selects (ArchPolicy.era): the release read, and the names of its code there. `at`: an
+ * older release a knob pins (engine/era.ts eraOf), which the 4.19-6.13 design (x86_lazy 'v4.20', no INVLPGB) is read
+ * at; the 3.x and 4.14 eras are older anyway, and the 6.14+ and INVLPGB designs did not exist before 6.14.
+ */
+function x86Era(cfg: Readonly<Config>, at?: string): KernelEra {
   switch (cfg.x86_lazy) {
     case 'v3':
       // switch_mm and enter_lazy_tlb were inlines of asm/mmu_context.h then.
       return { version: 'v3.10', rename: X86_V3_NAMES, src: { switch_mm_irqs_off: 'arch/x86/include/asm/mmu_context.h', enter_lazy_tlb: 'arch/x86/include/asm/mmu_context.h' } };
     case 'v4.14':
-      // native_flush_tlb_others; flush_tlb_multi came with "x86/mm/tlb: Flush remote and local TLBs concurrently".
-      // The flush's body was flush_tlb_func_common, under flush_tlb_func_local / _remote (DepSurf: absent in 4.10,
-      // present in 4.13 to 5.11, gone in 5.13), one flush_tlb_func again since "x86/mm/tlb: Unify
-      // flush_tlb_func_local() and flush_tlb_func_remote()" (Nadav Amit).
-      return { version: 'v4.14', rename: { 'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others', flush_tlb_func: 'flush_tlb_func_common', 'flush_tlb_func.flush_tlb_func': 'flush_tlb_func_common' } };
+      return { version: 'v4.14', rename: X86_BEFORE_5_13 };
     case 'v6.14':
       return { version: 'v6.18' };
     default:
-      return { version: 'v6.12' };
+      if (!at || cfg.x86_invlpgb || releaseBefore(at, 'v4.19')) return { version: 'v6.12' };
+      return releaseBefore(at, 'v5.13') ? { version: at, rename: X86_BEFORE_5_13 } : { version: at };
   }
 }
+
+/**
+ * 4.13-5.12: native_flush_tlb_others, under flush_tlb_others; flush_tlb_multi came with "x86/mm/tlb: Flush remote and
+ * local TLBs concurrently" (Nadav Amit, 5.13). The flush's body was flush_tlb_func_common, under flush_tlb_func_local /
+ * _remote (DepSurf: absent in 4.10, present in 4.13 to 5.11, gone in 5.13; a 5.4.y arch/x86/mm/tlb.c, the 5.4-rt tree
+ * CodeLinaro-mirror/femto5g_oss_kernel_linux-ipq-5.4-rt, has all three and native_flush_tlb_others with
+ * tlb_is_not_lazy), one flush_tlb_func again since "x86/mm/tlb: Unify flush_tlb_func_local() and
+ * flush_tlb_func_remote()" (Nadav Amit, 5.13).
+ */
+const X86_BEFORE_5_13: Readonly<Record<string, string>> = {
+  'flush_tlb_mm_range.flush_tlb_multi': 'flush_tlb_others',
+  flush_tlb_func: 'flush_tlb_func_common',
+  'flush_tlb_func.flush_tlb_func': 'flush_tlb_func_common',
+};
+
+/** Is the configuration read at a release with flush_tlb_func_common and native_flush_tlb_others (X86_BEFORE_5_13)? */
+function beforeFlushMulti(cfg: Readonly<Config>): boolean {
+  let b = beforeFlushMultiOf.get(cfg);
+  if (b === undefined) {
+    const v = eraOf(x86Era, cfg).version;
+    beforeFlushMultiOf.set(cfg, (b = !releaseBefore(v, 'v4.13') && releaseBefore(v, 'v5.13')));
+  }
+  return b;
+}
+const beforeFlushMultiOf = new WeakMap<Readonly<Config>, boolean>();
 
 /**
  * 3.x (read at v3.10): switch_mm in asm/mmu_context.h, and flush_tlb_mm_range / flush_tlb_others / flush_tlb_func /

@@ -4,11 +4,40 @@
  */
 import type { Config } from '../model/types.ts';
 import { fnDef, labelNames, shownName } from './fn.ts';
-import { genericNames } from './generic_names.ts';
+import { genericNames, releaseBefore } from './generic_names.ts';
 import type { ArchPolicy, KernelEra } from './policy.ts';
 
 /** What the model reads when an arch states no era: the release the docs describe (kernel-semantics.md, v6.12). */
 export const TODAY: KernelEra = { version: 'v6.12' };
+
+/**
+ * Knobs that model code a later release removed: a variant with one is read at the newest release that still had that
+ * code and whose names the project verified (tests/era_names.test.ts), when its arch's own era is newer.
+ */
+const KNOB_RELEASES: ReadonlyArray<{ pins: (cfg: Readonly<Config>) => boolean; release: string }> = [
+  // use_mm / unuse_mm became kthread_use_mm / kthread_unuse_mm in 5.8 (Christoph Hellwig, f5678e7f2ac3): 5.4, the
+  // release the powerpc pre-2020 era is read at (POWERPC_ERAS), is the newest verified one with them.
+  { pins: (cfg) => cfg.use_mm === 'use_mm', release: 'v5.4' },
+];
+
+/** The oldest release a knob of the configuration pins (KNOB_RELEASES); none when no knob does. */
+export function pinnedRelease(cfg: Readonly<Config>): string | undefined {
+  let pin: string | undefined;
+  for (const k of KNOB_RELEASES) if (k.pins(cfg) && (!pin || releaseBefore(k.release, pin))) pin = k.release;
+  return pin;
+}
+
+/**
+ * The era a variant is read at: its arch's (ArchPolicy.era, else TODAY), or, when a knob pins an older release, the
+ * arch's era at that release (an arch without an era function has today's names there, with that release's generic
+ * ones). An arch whose modelled design is itself newer than the pin keeps its own era (ArchPolicy.era).
+ */
+export function eraOf(era: ArchPolicy['era'], cfg: Readonly<Config>): KernelEra {
+  const own = era?.(cfg) ?? TODAY;
+  const pin = pinnedRelease(cfg);
+  if (!pin || !releaseBefore(pin, own.version)) return own;
+  return era ? era(cfg, pin) : { version: pin };
+}
 
 /** A public source browser, pinned to a release: a file, and the identifier search of a function. */
 const BROWSER = 'https://elixir.bootlin.com/linux';
@@ -31,7 +60,7 @@ export class EraNames {
   }
 
   static of(arch: ArchPolicy, cfg: Readonly<Config>): EraNames {
-    return new EraNames(arch.era?.(cfg) ?? TODAY);
+    return new EraNames(eraOf(arch.era, cfg));
   }
 
   /** A registered function (`name@arch`) as this era calls it. */

@@ -121,8 +121,12 @@ export interface ArchPolicy {
    * where spin_unlock is a full barrier (alpha, mips), 'switch_to' for arm64 (__switch_to's dsb(ish)). Unset: none.
    */
   switchBarrier?: 'finish_lock_switch' | 'switch_to';
-  /** The era the configuration selects: its release and its names (engine/era.ts). Unset: v6.12, today's names. */
-  era?(cfg: Readonly<Config>): KernelEra;
+  /**
+   * The era the configuration selects: its release and its names (engine/era.ts). Unset: v6.12, today's names. With
+   * `at` (an older release a knob of the configuration pins: era.ts eraOf), the era at that release, or the arch's own
+   * one where the design it models did not exist yet at `at`.
+   */
+  era?(cfg: Readonly<Config>, at?: string): KernelEra;
   /** May CPU c's hardware speculatively walk and fill from its attached mm right now? */
   canSpeculate(k: Kernel, c: CpuId): boolean;
   /** Hook on every PTE clear of `mm` (s390: IPTE or deferred flush_mm). */
