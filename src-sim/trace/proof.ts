@@ -45,8 +45,8 @@ interface Evidence {
   at: number;
   cpu: number;
   line: number;
-  /** The state after the step (null: the step ran no micro-step). */
-  decide: (after: Snapshot, before: Snapshot, prev: ProofSegment) => Omit<ProofSegment, 'from' | 'line'> | null;
+  /** What the event proves, from the state after its step (and, when needed, before it). */
+  decide: (after: Snapshot, before: () => Snapshot, prev: ProofSegment) => Omit<ProofSegment, 'from' | 'line'> | null;
 }
 
 export function traceProof(rec: Reconstruction, tl: Timeline, setup: number, scenarioCpuOf: (c: number) => number | null): TraceProof {
@@ -70,7 +70,7 @@ export function traceProof(rec: Reconstruction, tl: Timeline, setup: number, sce
           : { mm: next.mm, lazy: false, why: `no CR3 write at the switch to ${next.name}: its mm was loaded already` };
       }
       if (f.cr3 !== null) return { mm: null, lazy: false, why: `CR3 written at the switch to kernel thread ${next.name}` };
-      const from = curr(before, sc);
+      const from = curr(before(), sc);
       if (from.mm !== NONE) return { mm: from.mm, lazy: true, why: `no CR3 write at the switch from ${from.name} to kernel thread ${next.name}: lazy on ${from.name}'s mm` };
       return { mm: prev.mm, lazy: prev.lazy, why: `kernel thread ${next.name} after ${from.name}, no CR3 write: unchanged` };
     });
@@ -96,7 +96,8 @@ export function traceProof(rec: Reconstruction, tl: Timeline, setup: number, sce
   for (const e of evidence) {
     const list = cpus[e.cpu];
     const prev = list[list.length - 1];
-    const got = e.decide(tl.stateAt(e.at - 1), tl.stateAt(e.at - 1 - stepLength(steps, e.at)), prev);
+    // The state before the step is rebuilt only for the one kind of event that asks (a switch to a kernel thread).
+    const got = e.decide(tl.stateAt(e.at - 1), () => tl.stateAt(e.at - 1 - stepLength(steps, e.at)), prev);
     if (!got || (got.mm === prev.mm && got.lazy === prev.lazy)) continue;
     if (kept >= MAX_PROOF_SEGMENTS) {
       truncated++;
