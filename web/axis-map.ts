@@ -25,30 +25,29 @@ const MIN_MICROSTEPS = 6;
 
 export const MICROSTEP_MAP: AxisMap = { kind: 'microstep', of: (p) => p, position: (u) => u, minSpan: MIN_MICROSTEPS, clock: null };
 
-/** Clocks by steps list (a summary's steps never change). */
-const clocks = new WeakMap<object, TraceClock | null>();
-const maps = new WeakMap<object, { micro: AxisMap; time: AxisMap | null }>();
+/** The maps of a run, by its steps list (a summary's steps never change): micro-steps with the clock, and time. */
+const maps = new WeakMap<object, { micro: AxisMap; time: AxisMap } | null>();
 
-export function clockOf(summary: TimelineSummary | null | undefined): TraceClock | null {
+function mapsOf(summary: TimelineSummary | null | undefined): { micro: AxisMap; time: AxisMap } | null {
   // A malformed summary (from a broken worker) has no axis: no clock, and the views' own boundaries say what is wrong.
   if (summary?.axis?.kind !== 'time' || !Array.isArray(summary.steps)) return null;
-  if (!clocks.has(summary.steps)) clocks.set(summary.steps, traceClockOf(summary.steps));
-  return clocks.get(summary.steps)!;
+  if (!maps.has(summary.steps)) {
+    const clock = traceClockOf(summary.steps);
+    maps.set(
+      summary.steps,
+      clock && {
+        micro: { ...MICROSTEP_MAP, clock },
+        time: { kind: 'time', of: clock.toTime, position: clock.toPosition, minSpan: MIN_MICROSTEPS * MICROSTEP_US, clock },
+      },
+    );
+  }
+  return maps.get(summary.steps)!;
 }
 
 /** The axis of a run: its trace time when it has a clock and `time` is wanted, else micro-steps. */
 export function axisMapOf(summary: TimelineSummary | null | undefined, time: boolean): AxisMap {
-  const clock = clockOf(summary);
-  if (!clock || !summary) return MICROSTEP_MAP;
-  let m = maps.get(summary.steps);
-  if (!m) {
-    m = {
-      micro: { ...MICROSTEP_MAP, clock },
-      time: { kind: 'time', of: clock.toTime, position: clock.toPosition, minSpan: MIN_MICROSTEPS * MICROSTEP_US, clock },
-    };
-    maps.set(summary.steps, m);
-  }
-  return time ? m.time! : m.micro;
+  const m = mapsOf(summary);
+  return m ? (time ? m.time : m.micro) : MICROSTEP_MAP;
 }
 
 /**
