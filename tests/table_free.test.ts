@@ -16,17 +16,20 @@ import { file } from './harness.ts';
 const table = (s: Snapshot) => s.pages.find((p) => p.name.startsWith('pt:M/'))!;
 
 /** Two threads of M; Q on CPU1 walks 0x400000 lockless and pauses holding the PTE-table page; P on CPU0 unmaps it. */
+/** CPU1 walks the page table with interrupts off (paused in it) while CPU0 unmaps and frees the table, then CPU1 goes on. */
+const WALKER_STEPS: Spec['steps'] = [
+  { cpu: 1, do: 'gup_fast', va: '0x400000', until: 'gup_fast_pte_range' },
+  { cpu: 0, do: 'munmap', va: '0x400000', free_tables: true },
+  { cpu: 1, do: 'continue' },
+];
+
 function walkerRace(arch: Spec['arch'], config: Partial<Config>): Run {
   return new Run({
     arch,
     config,
     tasks: [{ name: 'P', mm: 'M' }, { name: 'Q', mm: 'M' }],
     setup: [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 1, do: 'switch', to: 'Q' }],
-    steps: [
-      { cpu: 1, do: 'gup_fast', va: '0x400000', until: 'gup_fast_pte_range' },
-      { cpu: 0, do: 'munmap', va: '0x400000', free_tables: true },
-      { cpu: 1, do: 'continue' },
-    ],
+    steps: WALKER_STEPS,
   });
 }
 
@@ -124,11 +127,7 @@ function useMmWalkerSpec(): Spec {
     arch: 'x86',
     tasks: [{ name: 'P', mm: 'M' }, { name: 'K', kthread: true }],
     setup: [{ cpu: 0, do: 'switch', to: 'P' }, { cpu: 1, do: 'switch', to: 'K' }, { cpu: 1, do: 'use_mm', mm: 'M' }],
-    steps: [
-      { cpu: 1, do: 'gup_fast', va: '0x400000', until: 'gup_fast_pte_range' },
-      { cpu: 0, do: 'munmap', va: '0x400000', free_tables: true },
-      { cpu: 1, do: 'continue' },
-    ],
+    steps: WALKER_STEPS,
   };
 }
 
