@@ -33,6 +33,8 @@ export interface TraceClock {
 
 /** The clock of a run whose steps carry trace times, or null when fewer than two steps with micro-steps do. */
 export function traceClockOf(steps: readonly StepInfo[]): TraceClock | null {
+  // Most runs (every preset) have no trace times: say so without building anything.
+  if (!steps.some((s) => s.time !== undefined)) return null;
   const ran = steps.filter((s) => s.microstepCount > 0);
   const timed = ran.filter((s) => s.time !== undefined);
   if (timed.length < 2) return null;
