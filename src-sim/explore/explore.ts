@@ -53,6 +53,12 @@ export interface ExploreOptions {
   target?: string;
   /** Start from the state this schedule reaches (replayed from the root) instead of the root; reported schedules include it. */
   prefix?: Move[];
+  /**
+   * Time the moves themselves (labels, guards, the checker; with the copies the kernel's write accessors make), apart
+   * from the explorer's own work (copying the state, hashing, the search): `movesMs` in the result. The bench uses it
+   * to say how fast the search could be if all of that cost nothing. Two clock reads per transition.
+   */
+  timeMoves?: boolean;
   /** Told every `progressEvery` new states. */
   onProgress?: (p: { states: number; transitions: number; depth: number }) => void;
   progressEvery?: number;
@@ -95,6 +101,8 @@ export interface ExploreResult {
   /** The partial-order reduction used: 'sleep-sets' or 'none'. */
   reduction: 'sleep-sets' | 'none';
   ms: number;
+  /** With `timeMoves`: the time spent in the moves themselves (ms, clock reads included). */
+  movesMs?: number;
   statesPerSec: number;
   violations: ExploreViolation[];
 }
@@ -163,9 +171,9 @@ export function rootOf(file: ScenarioFile, variant: string): ExploreState {
 
 /**
  * Perform a move on a copy of n; null if the step's guard does not hold (refused). With `fp`, what the move touches is
- * recorded in it (explore/footprint.ts).
+ * recorded in it (explore/footprint.ts); with `clock`, the time the move itself takes is added to it.
  */
-export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint): Node | null {
+export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint, clock?: { ms: number }): Node | null {
   const x = n.x.clone();
   const pc = n.pc;
   const run = (): boolean => {
@@ -197,6 +205,10 @@ export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint): No
       const cpu = m.kind === 'begin' ? (opDef(actors[m.actor].steps[pc[m.actor]].do).hardware ? null : actors[m.actor].steps[pc[m.actor]].cpu!) : m.kind === 'device' ? null : m.cpu;
       noteMove(fp, m, cpu, n.x, x);
     }
+  } else if (clock) {
+    const t = performance.now();
+    ok = run();
+    clock.ms += performance.now() - t;
   } else ok = run();
   if (!ok) return null;
   if (m.kind !== 'begin') return { x, pc, hw: m.kind === 'speculate' || m.kind === 'device' ? n.hw - 1 : n.hw };
@@ -267,7 +279,8 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     return out;
   };
 
-  const apply = (n: Node, m: Move): Node | null => applyMove(actors, n, m);
+  const clock = opts.timeMoves ? { ms: 0 } : undefined;
+  const apply = (n: Node, m: Move): Node | null => applyMove(actors, n, m, undefined, clock);
 
   const describe = (n: Node, m: Move): string => {
     if (m.kind === 'begin') {
@@ -479,6 +492,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
     maxDepth: deepest,
     reduction: reduce ? 'sleep-sets' : 'none',
     ms: Math.round(ms),
+    ...(clock ? { movesMs: Math.round(clock.ms) } : {}),
     statesPerSec: Math.round(seen.size / Math.max(ms / 1000, 1e-3)),
     violations: [...found.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
   };
