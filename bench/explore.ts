@@ -4,7 +4,8 @@
  *   fixedPresetsMs     "preset --variant V" -> ms to exhaust, for every fixed variant (no `expect`) of the 2-CPU presets
  *   fixedPresets       the same runs: states, transitions, whether exhaustive, violations found
  *   statesPerSec, transitionsPerSec   over those runs together
- *   bytesPerState      memory retained per state (heap and typed arrays, after a full collection) in the largest run
+ *   bytesPerState      memory retained per state (heap and typed arrays, after a full collection) in the largest run,
+ *                      as the growth between its first and last samples
  *   race               the t2 race in the shape of ../shared/peers/spin (3 CPUs; 4 with --explore-large): our `states`,
  *                      `exhaustMs` (timed in a run without memory samples); and when `spin` and `gcc` are on PATH,
  *                      SPIN's (`spin`: states, exhaustMs) on the same race, and `ratioToSpin` = SPIN's time to
@@ -43,18 +44,24 @@ function used(): number {
 
 /**
  * One exploration, timed by the explorer; and the memory it holds per state: sampled (after a full collection, so
- * only what is retained: the table of states met, the search's path) every 10,000 states, the last sample over the
- * states met by then. The samples' collections are inside the timed run: a few ms each.
+ * only what is retained: the table of states met, the search's path) every 10,000 states, as the growth from the first
+ * sample to the last over the states met in between (a slope: what the run holds whatever its size, such as interned
+ * strings, caches and compiled code, cancels out; measured from before the run, that part was a few MB either way and
+ * could make the figure negative). Null for a run with fewer than two samples. The samples' collections are inside
+ * the timed run: a few ms each.
  */
 function run(file: ScenarioFile, variant: string): { r: ExploreResult; perState: number | null } {
-  const base = used();
+  let first: { states: number; bytes: number } | null = null;
   let perState: number | null = null;
   const r = explore(file, variant, {
     maxStates: MAX_STATES,
     por,
     progressEvery: 10_000,
     onProgress: (p) => {
-      if (gc) perState = (used() - base) / p.states;
+      if (!gc) return;
+      const bytes = used();
+      if (!first) first = { states: p.states, bytes };
+      else perState = (bytes - first.bytes) / (p.states - first.states);
     },
   });
   return { r, perState };

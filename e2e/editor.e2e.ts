@@ -76,4 +76,23 @@ describe('scenario editor', () => {
     await settled(page);
     expect(problems).toEqual([]);
   });
+
+  test('JSON in the theme\'s colours, readable on a dark screen', async () => {
+    const { page, problems } = await open('?v=1&scenario=t2-use-mm-mm-users&variant=buggy', { viewport: { width: 1280, height: 720 }, colorScheme: 'dark' });
+    await settled(page);
+    await page.getByTestId('editor-open').click();
+    await page.getByTestId('editor-text').waitFor();
+    await expect.poll(async () => (await page.getByTestId('editor-status').textContent()) ?? '').toContain('t2-use-mm-mm-users');
+    // the colour of the token holding a given text (its innermost span)
+    const colourOf = (text: string) =>
+      page.evaluate((t) => {
+        const span = [...document.querySelectorAll('.cm-content span')].find((s) => s.textContent === t && !s.querySelector('span'));
+        return span ? getComputedStyle(span).color : null;
+      }, text);
+    // keys in the accent colour, strings in their own (the dark side of --code-key and --code-string)
+    expect(await colourOf('"id"')).toBe('rgb(140, 200, 255)');
+    expect(await colourOf('"t2-use-mm-mm-users"')).toBe('rgb(168, 224, 122)');
+    await screenshot(page, 'editor-dark', { fullPage: false });
+    expect(problems).toEqual([]);
+  });
 });

@@ -7,7 +7,8 @@ import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import { EditorState } from '@codemirror/state';
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { HighlightStyle, bracketMatching, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { json } from '@codemirror/lang-json';
@@ -43,6 +44,19 @@ const theme = EditorView.theme({
   '&.cm-focused': { outline: '2px solid var(--accent)' },
 });
 
+/**
+ * JSON's colours from the app's theme too (CodeMirror's default style has dark red strings, which read as errors in a
+ * scenario that is mostly notes, and are hard to read on a dark background): keys in the accent colour, strings,
+ * numbers and literals each in their own, every one at least 4.5:1 against the editor's background.
+ */
+const jsonColours = HighlightStyle.define([
+  { tag: tags.propertyName, color: 'var(--code-key)' },
+  { tag: tags.string, color: 'var(--code-string)' },
+  { tag: tags.number, color: 'var(--code-number)' },
+  { tag: [tags.bool, tags.null], color: 'var(--code-literal)', fontWeight: 'bold' },
+  { tag: [tags.separator, tags.squareBracket, tags.brace], color: 'var(--muted)' },
+]);
+
 function offsetOf(state: EditorState, line: number, column: number): number {
   const l = state.doc.line(Math.min(Math.max(1, line), state.doc.lines));
   return Math.min(l.to, l.from + Math.max(0, column - 1));
@@ -70,7 +84,7 @@ export const CodeEditor = forwardRef<CodeEditorHandle, Props>(function CodeEdito
           bracketMatching(),
           highlightActiveLine(),
           highlightSelectionMatches(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          syntaxHighlighting(jsonColours),
           json(),
           EditorView.lineWrapping,
           keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab]),
