@@ -240,7 +240,6 @@ function pageName(name: string): void {
 }
 
 // full_mb is a count of barriers and asid_gen is for display: the key leaves both out (explore/state.ts)
-const CPU_SKIP = new Keys(new Set(['id', 'ipi_queue', 'stack', 'op', 'tlb', 'full_mb', 'asid_gen']));
 const ID_SKIP = new Keys(new Set(['id']));
 const MM_SKIP = new Keys(new Set(['id', 'pte', 'pt', 'unflushed', 'sec_unflushed', 'unhooked']));
 const PAGE_SKIP = new Keys(new Set(['id', 'name', 'owner', 'freed_by', 'rmap', 'may_walk']));
@@ -314,12 +313,124 @@ export interface ObjectHashes {
   frames: number[][];
 }
 
-/** A CPU without its stack and IPI queue (hashed with the whole state: their IPI ids are renumbered state-wide). */
+/**
+ * A CPU without its stack and IPI queue (hashed with the whole state: their IPI ids are renumbered state-wide): per
+ * lane, the sum of one term per field (cpuField), so that a CPU copied by a move is rehashed by the fields it changed
+ * (cpuDelta), not by all 30. A sum is order-free where the key's text is in key order: the same for CPUs, whose keys
+ * are always in one order (the factory's, model/make.ts makeCpu, kept by every copy, model/clone.ts cpuWithStack; a
+ * test checks it), so the same fields with the same values are the same text. The lanes become the CPU's hash.
+ */
 function cpuHash(c: Cpu): void {
-  obj(c as unknown as Record<string, unknown>, CPU_SKIP);
-  str(c.op === 'blocked' ? 'running' : c.op);
-  tlbHash(c.tlb);
+  const o = c as unknown as Record<string, unknown>;
+  let s1 = 0;
+  let s2 = 0;
+  for (const key in o) {
+    const v = o[key];
+    if (v === undefined) continue;
+    const code = cpuCode(key);
+    if (code === SKIPPED) continue;
+    cpuField(code, key, v);
+    s1 = (s1 + ft1) | 0;
+    s2 = (s2 + ft2) | 0;
+  }
+  h1 = s1;
+  h2 = s2;
 }
+
+/** A CPU field's key code, or SKIPPED (CPU_SKIP: the key leaves it out, or hashes it with the whole state). */
+const cpuCodes = new Map<string, number>();
+function cpuCode(key: string): number {
+  let c = cpuCodes.get(key);
+  if (c === undefined) cpuCodes.set(key, (c = CPU_FIELD_SKIP.has(key) ? SKIPPED : strCode(key)));
+  return c;
+}
+const CPU_FIELD_SKIP = new Set(['id', 'ipi_queue', 'stack', 'full_mb', 'asid_gen']);
+
+/** The term of a CPU's field (key code, value) into ft1, ft2: hashed apart, each lane avalanched; the lanes kept. */
+var ft1 = 0;
+var ft2 = 0;
+function cpuField(code: number, key: string, v: unknown): void {
+  const a0 = h1;
+  const b0 = h2;
+  h1 = 0x2545f491;
+  h2 = 0x68e31da4;
+  mix(code);
+  // an operation marked blocked is one marked running (the default chooser's mark of having tried it)
+  if (key === 'op') str(v === 'blocked' ? 'running' : (v as string));
+  else if (key === 'tlb') tlbHash(v as Tlb);
+  else val(v);
+  let x = h1 ^ (h1 >>> 16);
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  ft1 = x ^ (x >>> 16);
+  let y = h2 ^ (h2 >>> 15);
+  y = Math.imul(y, 0x2c1b3c6d);
+  y ^= y >>> 12;
+  y = Math.imul(y, 0x297a2d39);
+  ft2 = y ^ (y >>> 15);
+  h1 = a0;
+  h2 = b0;
+}
+
+/**
+ * How the hash of a CPU copied by a move (Kernel.own) differs from that of the CPU it was copied from, into dl1, dl2
+ * (zero when it holds the same): the terms of the fields whose values differ, by identity. Every value of a CPU is a
+ * primitive or is replaced, never written in place (model/clone.ts), except `ctxs`, whose slots are (compared one by
+ * one). A field missing from either side has no term (as a key with an undefined value has none in the text).
+ */
+var dl1 = 0;
+var dl2 = 0;
+function cpuDelta(was: Cpu, now: Cpu): void {
+  const a = was as unknown as Record<string, unknown>;
+  const b = now as unknown as Record<string, unknown>;
+  dl1 = 0;
+  dl2 = 0;
+  let common = 0;
+  for (const key in b) {
+    const v = b[key];
+    const w = a[key];
+    if (v === w) {
+      if (v !== undefined || key in a) common++;
+      continue;
+    }
+    if (w !== undefined || key in a) common++;
+    if (key === 'stack' || key === 'ipi_queue') continue;
+    if (key === 'ctxs' && sameSlots(was.ctxs, now.ctxs)) continue;
+    const code = cpuCode(key);
+    if (code === SKIPPED) continue;
+    if (w !== undefined) {
+      cpuField(code, key, w);
+      dl1 = (dl1 - ft1) | 0;
+      dl2 = (dl2 - ft2) | 0;
+    }
+    if (v !== undefined) {
+      cpuField(code, key, v);
+      dl1 = (dl1 + ft1) | 0;
+      dl2 = (dl2 + ft2) | 0;
+    }
+  }
+  let n = 0;
+  for (const _key in a) n++;
+  if (n === common) return;
+  // a field of the original the copy does not have
+  for (const key in a) {
+    const w = a[key];
+    if (key in b || w === undefined) continue;
+    const code = cpuCode(key);
+    if (code === SKIPPED) continue;
+    cpuField(code, key, w);
+    dl1 = (dl1 - ft1) | 0;
+    dl2 = (dl2 - ft2) | 0;
+  }
+}
+
+function sameSlots(x: unknown[], y: unknown[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 const taskHash = (t: Task): void => obj(t as unknown as Record<string, unknown>, ID_SKIP);
 function mmHash(m: Mm): void {
   obj(m as unknown as Record<string, unknown>, MM_SKIP);
@@ -338,30 +449,6 @@ function pageHash(p: Page): void {
 function deviceHash(d: Device): void {
   obj(d as unknown as Record<string, unknown>, DEVICE_SKIP);
   tlbHash(d.tlb);
-}
-
-/**
- * Whether a CPU copied by a move (Kernel.own: a spread of the object, its ctxs slots, IPI queue and stack arrays
- * copied) holds what it was copied from, besides its stack and IPI queue (hashed apart): then its object hash is its
- * original's. Field by field by identity: every value of a CPU is a primitive or is replaced, never written in place
- * (model/clone.ts), except `ctxs`, whose slots are (compared one by one). No field of a CPU is ever deleted.
- */
-function cpuFieldsSame(was: Cpu, now: Cpu): boolean {
-  const a = was as unknown as Record<string, unknown>;
-  const b = now as unknown as Record<string, unknown>;
-  let n = 0;
-  for (const key in b) {
-    n++;
-    const v = b[key];
-    if (v === a[key] || key === 'stack' || key === 'ipi_queue') continue;
-    if (key !== 'ctxs') return false;
-    const x = was.ctxs;
-    const y = now.ctxs;
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  }
-  for (const _key in a) n--;
-  return n === 0;
 }
 
 /**
@@ -390,57 +477,85 @@ function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
   const s = x.k.s;
   const dirty = x.k.kfDirty;
   const sums = parent ? parent.sums.slice() : [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  const part = <T>(kind: number, list: T[], before: number[] | undefined, written: Set<number>, f: (o: T) => void, same?: (i: number) => boolean): number[] => {
-    let out: number[];
-    let from = 0;
-    let s1 = sums[kind * 2];
-    let s2 = sums[kind * 2 + 1];
-    const hashAt = (i: number): void => {
-      const a0 = h1;
-      const b0 = h2;
-      h1 = 0x2545f491;
-      h2 = 0x68e31da4;
-      f(list[i]);
-      out[i * 2] = h1;
-      out[i * 2 + 1] = h2;
-      s1 = (s1 + term1(i, h1)) | 0;
-      s2 = (s2 + term2(i, h2)) | 0;
-      h1 = a0;
-      h2 = b0;
-    };
-    if (before) {
-      from = Math.min(before.length >> 1, list.length);
-      // objects beyond the list (none: objects are never removed, but a parent is only a hint) leave the sums
-      for (let i = from; i < before.length >> 1; i++) {
-        s1 = (s1 - term1(i, before[i * 2])) | 0;
-        s2 = (s2 - term2(i, before[i * 2 + 1])) | 0;
-      }
-      // the parent's array while nothing changes (a state's arrays are never written once made)
-      out = before.length === list.length * 2 ? before : before.slice(0, from * 2);
-      for (const i of written) {
-        if (i >= from || same?.(i)) continue;
-        if (out === before) out = before.slice();
-        s1 = (s1 - term1(i, out[i * 2])) | 0;
-        s2 = (s2 - term2(i, out[i * 2 + 1])) | 0;
-        hashAt(i);
-      }
-    } else out = [];
-    for (let i = from; i < list.length; i++) hashAt(i);
-    sums[kind * 2] = s1;
-    sums[kind * 2 + 1] = s2;
-    return out;
-  };
-  const was = parent?.cpuObjs;
   return {
-    cpus: part(0, s.cpus, parent?.cpus, dirty.cpus, cpuHash, was && ((i) => i < was.length && cpuFieldsSame(was[i], s.cpus[i]))),
-    tasks: part(1, s.tasks, parent?.tasks, dirty.tasks, taskHash),
-    mms: part(2, s.mms, parent?.mms, dirty.mms, mmHash),
-    pages: part(3, s.pages, parent?.pages, dirty.pages, pageHash),
-    devices: part(4, s.devices, parent?.devices, dirty.devices, deviceHash),
+    cpus: part(0, s.cpus, parent?.cpus, dirty.cpus, cpuHash as Hasher, sums, parent?.cpuObjs),
+    tasks: part(1, s.tasks, parent?.tasks, dirty.tasks, taskHash as Hasher, sums),
+    mms: part(2, s.mms, parent?.mms, dirty.mms, mmHash as Hasher, sums),
+    pages: part(3, s.pages, parent?.pages, dirty.pages, pageHash as Hasher, sums),
+    devices: part(4, s.devices, parent?.devices, dirty.devices, deviceHash as Hasher, sums),
     sums,
     cpuObjs: s.cpus.slice(),
     frames: [],
   };
+}
+
+type Hasher = (o: unknown) => void;
+
+/** The sums of the kind `part` is updating (module `var`s, as the lanes: no closure per call). */
+var sum1 = 0;
+var sum2 = 0;
+
+/** Object i's hash into out[2i, 2i+1], added to the kind's sums; the outer lanes are kept. */
+function hashAt(out: number[], i: number, o: unknown, f: Hasher): void {
+  const a0 = h1;
+  const b0 = h2;
+  h1 = 0x2545f491;
+  h2 = 0x68e31da4;
+  f(o);
+  out[i * 2] = h1;
+  out[i * 2 + 1] = h2;
+  sum1 = (sum1 + term1(i, h1)) | 0;
+  sum2 = (sum2 + term2(i, h2)) | 0;
+  h1 = a0;
+  h2 = b0;
+}
+
+/**
+ * One kind's objects' hashes (`kind` indexes `sums`): all of them, or those written since the fork (`written`) and
+ * those created, given the parent's (`before`). For CPUs, `was` is the parent's CPU objects: a CPU copied whose fields
+ * are its original's keeps its hash, one that changed some is adjusted by them (cpuDelta).
+ */
+function part(kind: number, list: unknown[], before: number[] | undefined, written: Set<number>, f: Hasher, sums: number[], was?: Cpu[]): number[] {
+  let out: number[];
+  let from = 0;
+  sum1 = sums[kind * 2];
+  sum2 = sums[kind * 2 + 1];
+  if (before) {
+    from = Math.min(before.length >> 1, list.length);
+    // objects beyond the list (none: objects are never removed, but a parent is only a hint) leave the sums
+    for (let i = from; i < before.length >> 1; i++) {
+      sum1 = (sum1 - term1(i, before[i * 2])) | 0;
+      sum2 = (sum2 - term2(i, before[i * 2 + 1])) | 0;
+    }
+    // the parent's array while nothing changes (a state's arrays are never written once made)
+    out = before.length === list.length * 2 ? before : before.slice(0, from * 2);
+    for (const i of written) {
+      if (i >= from) continue;
+      if (was !== undefined && i < was.length) {
+        // a CPU copied: its hash adjusted by the fields it changed
+        cpuDelta(was[i], list[i] as Cpu);
+        if (dl1 === 0 && dl2 === 0) continue;
+        if (out === before) out = before.slice();
+        const o1 = out[i * 2];
+        const o2 = out[i * 2 + 1];
+        const n1 = (o1 + dl1) | 0;
+        const n2 = (o2 + dl2) | 0;
+        out[i * 2] = n1;
+        out[i * 2 + 1] = n2;
+        sum1 = (sum1 - term1(i, o1) + term1(i, n1)) | 0;
+        sum2 = (sum2 - term2(i, o2) + term2(i, n2)) | 0;
+        continue;
+      }
+      if (out === before) out = before.slice();
+      sum1 = (sum1 - term1(i, out[i * 2])) | 0;
+      sum2 = (sum2 - term2(i, out[i * 2 + 1])) | 0;
+      hashAt(out, i, list[i], f);
+    }
+  } else out = [];
+  for (let i = from; i < list.length; i++) hashAt(out, i, list[i], f);
+  sums[kind * 2] = sum1;
+  sums[kind * 2 + 1] = sum2;
+  return out;
 }
 
 /** A kind's objects: their count and the combination of their hashes. */
@@ -492,8 +607,8 @@ function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: num
   if (!c.stack.length && !c.ipi_queue.length) return NO_FRAMES;
   if (shared) {
     const e = framesCache.get(c);
-    if (e && e.before.length === ipiIds.length && e.before.every((id, i) => id === ipiIds[i])) {
-      for (const id of e.met) ipiIds.push(id);
+    if (e && sameIds(e.before)) {
+      for (let i = 0; i < e.met.length; i++) ipiIds.push(e.met[i]);
       mix(e.a);
       mix(e.b);
       // the same object as the parent's: the same frames' hashes; else none known (NaN: not reusable)
@@ -503,44 +618,61 @@ function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: num
   const n0 = ipiIds.length;
   const stack = c.stack;
   const fh: number[] = new Array(stack.length * 2);
-  const [a, b] = apart(() => {
-    for (let j = 0; j < stack.length; j++) {
-      const f = stack[j];
-      mix(0xf0);
-      let fa: number;
-      let fb: number;
-      if (was && wasFrames && j < was.stack.length && !Number.isNaN(wasFrames[j * 2]) && frameSame(was.stack[j], f)) {
-        fa = wasFrames[j * 2];
-        fb = wasFrames[j * 2 + 1];
-      } else {
-        const n = ipiIds.length;
-        [fa, fb] = apart(() => frameHash(f));
-        // a frame with an IPI id among its locals hashes its renumbered id: not reusable as it is
-        if ('ipi' in f.l || ipiIds.length !== n) {
-          fh[j * 2] = NaN;
-          fh[j * 2 + 1] = NaN;
-          mix(fa);
-          mix(fb);
-          continue;
-        }
-      }
-      fh[j * 2] = fa;
-      fh[j * 2 + 1] = fb;
-      mix(fa);
-      mix(fb);
+  const a0 = h1;
+  const b0 = h2;
+  h1 = 0x2545f491;
+  h2 = 0x68e31da4;
+  for (let j = 0; j < stack.length; j++) {
+    const f = stack[j];
+    mix(0xf0);
+    if (was && wasFrames && j < was.stack.length && !Number.isNaN(wasFrames[j * 2]) && frameSame(was.stack[j], f)) {
+      fh[j * 2] = wasFrames[j * 2];
+      fh[j * 2 + 1] = wasFrames[j * 2 + 1];
+      mix(wasFrames[j * 2]);
+      mix(wasFrames[j * 2 + 1]);
+      continue;
     }
-    for (const q of c.ipi_queue) {
-      mix(0xa0);
-      mix(ipiOf(q.id));
-      str(q.kind);
-      mix(q.from);
-      locals(q.args);
-    }
-  });
+    const n = ipiIds.length;
+    const c1 = h1;
+    const c2 = h2;
+    h1 = 0x2545f491;
+    h2 = 0x68e31da4;
+    frameHash(f);
+    const fa = h1;
+    const fb = h2;
+    h1 = c1;
+    h2 = c2;
+    // a frame with an IPI id among its locals hashes its renumbered id: not reusable as it is
+    const reusable = !('ipi' in f.l) && ipiIds.length === n;
+    fh[j * 2] = reusable ? fa : NaN;
+    fh[j * 2 + 1] = reusable ? fb : NaN;
+    mix(fa);
+    mix(fb);
+  }
+  const queue = c.ipi_queue;
+  for (let j = 0; j < queue.length; j++) {
+    const q = queue[j];
+    mix(0xa0);
+    mix(ipiOf(q.id));
+    str(q.kind);
+    mix(q.from);
+    locals(q.args);
+  }
+  const a = h1;
+  const b = h2;
+  h1 = a0;
+  h2 = b0;
   mix(a);
   mix(b);
   if (shared) framesCache.set(c, { before: ipiIds.slice(0, n0), met: ipiIds.slice(n0), a, b });
   return fh;
+}
+
+/** Whether the IPI ids met so far are `ids`. */
+function sameIds(ids: number[]): boolean {
+  if (ids.length !== ipiIds.length) return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== ipiIds[i]) return false;
+  return true;
 }
 
 /**
