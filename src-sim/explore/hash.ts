@@ -311,6 +311,11 @@ export interface ObjectHashes {
   cpuObjs: Cpu[];
   /** Per CPU, two lanes per frame of its stack (bottom first); NaN for a frame whose hash depends on IPI renumbering. */
   frames: number[][];
+  /**
+   * Per CPU, the two lanes its stack and IPI queue mixed in (cpuFrames), when no IPI id was met before or in them (NaN
+   * otherwise: the pair depends on the renumbering); 0, 0 for an empty stack and queue (nothing mixed).
+   */
+  stacks: number[];
 }
 
 /**
@@ -337,14 +342,25 @@ function cpuHash(c: Cpu): void {
   h2 = s2;
 }
 
-/** A CPU field's key code, or SKIPPED (CPU_SKIP: the key leaves it out, or hashes it with the whole state). */
+/** A CPU field's key code, or SKIPPED (the key leaves it out, or hashes it with the whole state: CPU_FIELDS). */
 const cpuCodes = new Map<string, number>();
 function cpuCode(key: string): number {
   let c = cpuCodes.get(key);
-  if (c === undefined) cpuCodes.set(key, (c = CPU_FIELD_SKIP.has(key) ? SKIPPED : strCode(key)));
+  if (c === undefined) cpuCodes.set(key, (c = (CPU_FIELDS as Record<string, boolean>)[key] === false ? SKIPPED : strCode(key)));
   return c;
 }
-const CPU_FIELD_SKIP = new Set(['id', 'ipi_queue', 'stack', 'full_mb', 'asid_gen']);
+/**
+ * Every field of a CPU (a field missing here is a compile error), in makeCpu's order, and whether a CPU's hash holds it:
+ * not the id, the stack and IPI queue (hashed with the whole state), `full_mb` (a count of barriers) and `asid_gen`
+ * (display only). cpuDelta compares each field by name: a field added here must be added there.
+ */
+const CPU_FIELDS: { readonly [K in keyof Cpu]-?: boolean } = {
+  id: false, now: true, curr: true, mode: true, irqs_off: true, prev_mm: true, membarrier_state: true, loaded_mm: true,
+  tag: true, is_lazy: true, ctxs: true, next_asid: true, asid_of: true, asid_next: true, asid_gen: false, active_asids: true,
+  reserved_asids: true, user_asce: true, tlb: true, ipi_queue: false, stack: false, op: true, until: true,
+  needs_core_sync: true, serialized_since_curr_store: true, curr_stores: true, mid_switch: true, rcu_cbs: true,
+  full_mb: false, mb_stores: true, unordered_entry: true,
+};
 
 /** The term of a CPU's field (key code, value) into ft1, ft2: hashed apart, each lane avalanched; the lanes kept. */
 var ft1 = 0;
@@ -377,51 +393,56 @@ function cpuField(code: number, key: string, v: unknown): void {
  * How the hash of a CPU copied by a move (Kernel.own) differs from that of the CPU it was copied from, into dl1, dl2
  * (zero when it holds the same): the terms of the fields whose values differ, by identity. Every value of a CPU is a
  * primitive or is replaced, never written in place (model/clone.ts), except `ctxs`, whose slots are (compared one by
- * one). A field missing from either side has no term (as a key with an undefined value has none in the text).
+ * one). Field by field by name (a walk over the keys, with a lookup of the other object's value by key, took 6 % of
+ * the explorer's time); every field CPU_FIELDS hashes, an absent field as undefined (no term, as in the key's text).
  */
 var dl1 = 0;
 var dl2 = 0;
-function cpuDelta(was: Cpu, now: Cpu): void {
-  const a = was as unknown as Record<string, unknown>;
-  const b = now as unknown as Record<string, unknown>;
+function cpuDelta(a: Cpu, b: Cpu): void {
   dl1 = 0;
   dl2 = 0;
-  let common = 0;
-  for (const key in b) {
-    const v = b[key];
-    const w = a[key];
-    if (v === w) {
-      if (v !== undefined || key in a) common++;
-      continue;
-    }
-    if (w !== undefined || key in a) common++;
-    if (key === 'stack' || key === 'ipi_queue') continue;
-    if (key === 'ctxs' && sameSlots(was.ctxs, now.ctxs)) continue;
-    const code = cpuCode(key);
-    if (code === SKIPPED) continue;
-    if (w !== undefined) {
-      cpuField(code, key, w);
-      dl1 = (dl1 - ft1) | 0;
-      dl2 = (dl2 - ft2) | 0;
-    }
-    if (v !== undefined) {
-      cpuField(code, key, v);
-      dl1 = (dl1 + ft1) | 0;
-      dl2 = (dl2 + ft2) | 0;
-    }
+  if (a.now !== b.now) changed('now', a.now, b.now);
+  if (a.curr !== b.curr) changed('curr', a.curr, b.curr);
+  if (a.mode !== b.mode) changed('mode', a.mode, b.mode);
+  if (a.irqs_off !== b.irqs_off) changed('irqs_off', a.irqs_off, b.irqs_off);
+  if (a.prev_mm !== b.prev_mm) changed('prev_mm', a.prev_mm, b.prev_mm);
+  if (a.membarrier_state !== b.membarrier_state) changed('membarrier_state', a.membarrier_state, b.membarrier_state);
+  if (a.loaded_mm !== b.loaded_mm) changed('loaded_mm', a.loaded_mm, b.loaded_mm);
+  if (a.tag !== b.tag) changed('tag', a.tag, b.tag);
+  if (a.is_lazy !== b.is_lazy) changed('is_lazy', a.is_lazy, b.is_lazy);
+  if (a.ctxs !== b.ctxs && !sameSlots(a.ctxs, b.ctxs)) changed('ctxs', a.ctxs, b.ctxs);
+  if (a.next_asid !== b.next_asid) changed('next_asid', a.next_asid, b.next_asid);
+  if (a.asid_of !== b.asid_of) changed('asid_of', a.asid_of, b.asid_of);
+  if (a.asid_next !== b.asid_next) changed('asid_next', a.asid_next, b.asid_next);
+  if (a.active_asids !== b.active_asids) changed('active_asids', a.active_asids, b.active_asids);
+  if (a.reserved_asids !== b.reserved_asids) changed('reserved_asids', a.reserved_asids, b.reserved_asids);
+  if (a.user_asce !== b.user_asce) changed('user_asce', a.user_asce, b.user_asce);
+  if (a.tlb !== b.tlb) changed('tlb', a.tlb, b.tlb);
+  if (a.op !== b.op) changed('op', a.op, b.op);
+  if (a.until !== b.until) changed('until', a.until, b.until);
+  if (a.needs_core_sync !== b.needs_core_sync) changed('needs_core_sync', a.needs_core_sync, b.needs_core_sync);
+  if (a.serialized_since_curr_store !== b.serialized_since_curr_store) {
+    changed('serialized_since_curr_store', a.serialized_since_curr_store, b.serialized_since_curr_store);
   }
-  let n = 0;
-  for (const _key in a) n++;
-  if (n === common) return;
-  // a field of the original the copy does not have
-  for (const key in a) {
-    const w = a[key];
-    if (key in b || w === undefined) continue;
-    const code = cpuCode(key);
-    if (code === SKIPPED) continue;
+  if (a.curr_stores !== b.curr_stores) changed('curr_stores', a.curr_stores, b.curr_stores);
+  if (a.mid_switch !== b.mid_switch) changed('mid_switch', a.mid_switch, b.mid_switch);
+  if (a.rcu_cbs !== b.rcu_cbs) changed('rcu_cbs', a.rcu_cbs, b.rcu_cbs);
+  if (a.mb_stores !== b.mb_stores) changed('mb_stores', a.mb_stores, b.mb_stores);
+  if (a.unordered_entry !== b.unordered_entry) changed('unordered_entry', a.unordered_entry, b.unordered_entry);
+}
+
+/** Field `key` was `w` and is `v` (either undefined: absent): its old term out of dl1, dl2, its new one in. */
+function changed(key: string, w: unknown, v: unknown): void {
+  const code = cpuCode(key);
+  if (w !== undefined) {
     cpuField(code, key, w);
     dl1 = (dl1 - ft1) | 0;
     dl2 = (dl2 - ft2) | 0;
+  }
+  if (v !== undefined) {
+    cpuField(code, key, v);
+    dl1 = (dl1 + ft1) | 0;
+    dl2 = (dl2 + ft2) | 0;
   }
 }
 
@@ -486,6 +507,7 @@ function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
     sums,
     cpuObjs: s.cpus.slice(),
     frames: [],
+    stacks: [],
   };
 }
 
@@ -599,16 +621,29 @@ function frameHash(f: Frame): void {
  * met, and reused while the ids met before it are the same (most moves change one CPU; the others are shared). A CPU
  * this state copied is compared frame by frame with the one it was copied from (`was`, whose frames' hashes are
  * `wasFrames`): a frame that holds the same and has no IPI id among its locals keeps its hash. Returns the frames'
- * hashes of this CPU (for a child's comparison).
+ * hashes of this CPU (for a child's comparison), and puts the pair in `pair` (ObjectHashes.stacks) at CPU i: a child
+ * sharing this CPU reuses it from there while no IPI id is met before or in it (most states have none in flight).
  */
 const framesCache = new WeakMap<Cpu, { before: number[]; met: number[]; a: number; b: number }>();
 const NO_FRAMES: number[] = [];
-function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: number[] | undefined): number[] {
+function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: number[] | undefined, wasPair: number[] | undefined, i: number, pair: number[]): number[] {
+  pair[i * 2] = 0;
+  pair[i * 2 + 1] = 0;
   if (!c.stack.length && !c.ipi_queue.length) return NO_FRAMES;
+  if (shared && was === c && ipiIds.length === 0 && wasFrames && wasPair && !Number.isNaN(wasPair[i * 2])) {
+    // the parent's CPU, whose pair met no IPI id: the parent's pair (no lookup in framesCache)
+    pair[i * 2] = wasPair[i * 2];
+    pair[i * 2 + 1] = wasPair[i * 2 + 1];
+    mix(pair[i * 2]);
+    mix(pair[i * 2 + 1]);
+    return wasFrames;
+  }
+  pair[i * 2] = NaN;
+  pair[i * 2 + 1] = NaN;
   if (shared) {
     const e = framesCache.get(c);
     if (e && sameIds(e.before)) {
-      for (let i = 0; i < e.met.length; i++) ipiIds.push(e.met[i]);
+      for (let j = 0; j < e.met.length; j++) ipiIds.push(e.met[j]);
       mix(e.a);
       mix(e.b);
       // the same object as the parent's: the same frames' hashes; else none known (NaN: not reusable)
@@ -664,7 +699,10 @@ function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: num
   h2 = b0;
   mix(a);
   mix(b);
-  if (shared) framesCache.set(c, { before: ipiIds.slice(0, n0), met: ipiIds.slice(n0), a, b });
+  if (n0 === 0 && ipiIds.length === 0) {
+    pair[i * 2] = a;
+    pair[i * 2 + 1] = b;
+  } else if (shared) framesCache.set(c, { before: ipiIds.slice(0, n0), met: ipiIds.slice(n0), a, b });
   return fh;
 }
 
@@ -674,6 +712,9 @@ function sameIds(ids: number[]): boolean {
   for (let i = 0; i < ids.length; i++) if (ids[i] !== ipiIds[i]) return false;
   return true;
 }
+
+/** In-flight IPIs' targets by renumbered id (hashState; one array for every state). */
+const byNo: Array<number[] | undefined> = [];
 
 /**
  * The 64-bit hash of an exploration state, as two 32-bit numbers, with `extra` (the explorer's program counters and
@@ -689,12 +730,12 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
   mixKind(objects, objects.cpus, 0);
   for (let i = 0; i < s.cpus.length; i++) {
     mix(0xc0);
-    objects.frames[i] = cpuFrames(s.cpus[i], x.k.isShared(0, i), parent?.cpuObjs[i], parent?.frames[i]);
+    objects.frames[i] = cpuFrames(s.cpus[i], x.k.isShared(0, i), parent?.cpuObjs[i], parent?.frames[i], parent?.stacks, i, objects.stacks);
   }
   // In-flight IPIs in the order of their renumbered ids (every such IPI is met above: its sender waits on it, or a
   // target holds it in its queue or its stack).
   const inflight = s.ipis_inflight;
-  const byNo: Array<number[] | undefined> = [];
+  byNo.length = 0;
   let extraIpis = 0;
   for (const id in inflight) {
     const n = ipiOf(Number(id));

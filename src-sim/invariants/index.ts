@@ -17,6 +17,13 @@ import { RefTracker } from './refcount.ts';
 import * as refs from './references.ts';
 import { StateChecker, checkIpiDelivery } from './state.ts';
 
+/** What a checker holds that decides what it reports later (Checker.futureKey): sorted; read, never written. */
+export interface FutureKey {
+  readonly standing: readonly number[];
+  readonly i2Due: readonly MmId[];
+}
+const NO_FUTURE: FutureKey = Object.freeze({ standing: Object.freeze([]), i2Due: Object.freeze([]) });
+
 export class Checker implements InvariantHooks {
   private state: StateChecker;
   /** Mms whose I2 accounting waits for a quiescent point. */
@@ -57,7 +64,9 @@ export class Checker implements InvariantHooks {
    * and any such change makes it due again (a write to the mm notes it in the operation's mms, a reference moving
    * notes it here), so from here on it is reported exactly when it would be had it not been due (docs/engine.md).
    */
-  futureKey(k: Kernel): { standing: number[]; i2Due: MmId[] } {
+  futureKey(k: Kernel): FutureKey {
+    // the explorer asks at every state: most have none of either
+    if (this.pendingI2.size === 0 && k.opMms.n === 0 && !this.state.anyStanding()) return NO_FUTURE;
     const due: MmId[] = [];
     for (const mm of this.pendingI2) if (!this.refs.holds(k, mm)) due.push(mm);
     for (let i = 0; i < k.opMms.n; i++) {
