@@ -163,7 +163,7 @@ export class Kernel {
      * Per CPU copied here (cloneCpuTop), the index of its lowest frame that is this state's own: those below are
      * shared with the state it was copied from (frames pushed later are this state's own).
      */
-    frameFrom: Int32Array;
+    frameFrom: number[];
   } | null = null;
   /** Mms touched during the current operation (for afterOperation checks). */
   readonly opMms = new Written();
@@ -235,10 +235,17 @@ export class Kernel {
     const s = this.s;
     this.inflightShared = true;
     const c = this.cow;
-    if (c && c.none && c.lists[0] === s.cpus && c.n[1] === s.tasks.length && c.n[2] === s.mms.length && c.n[3] === s.pages.length) return;
+    if (c && c.lists[0] === s.cpus && c.n[1] === s.tasks.length && c.n[2] === s.mms.length && c.n[3] === s.pages.length) {
+      // the same objects as when sharing began: those copied since are shared from now on too
+      if (!c.none) {
+        c.own.fill(0);
+        c.none = true;
+      }
+      return;
+    }
     const n: [number, number, number, number, number] = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
     const at: [number, number, number, number, number] = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
-    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true, frameFrom: new Int32Array(n[0]) };
+    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true, frameFrom: [] };
   }
 
   /**
