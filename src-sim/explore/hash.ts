@@ -72,6 +72,8 @@ const T_END = 0x51ed2707;
 const T_STR = 0x51ed2708;
 /** A local whose value is undefined (the key text writes it as `undefined`, unlike null). */
 const T_UNDEFINED = 0x51ed2709;
+/** No violation standing and no I2 recount due (Checker.futureKey): two empty lists. */
+const T_NO_FUTURE = 0x51ed270a;
 
 /**
  * Any plain value as JSON.stringify would write it: object keys in their order, a key with an undefined value left
@@ -286,11 +288,10 @@ function locals(l: Record<string, unknown>): void {
   mix(s2);
 }
 
-/** A set of small ids given as the first n of `ids` (order-free: summed mixes). */
-function idSet(ids: number[], n: number): void {
+/** A set of small ids given as the first n of `ids` (order-free: summed mixes; its count is mixed apart). */
+function idSum(ids: number[], n: number): void {
   let s = 0;
   for (let i = 0; i < n; i++) s = (s + Math.imul(ids[i] + 0x3c6ef372, 0x9e3779b1)) | 0;
-  mix(n);
   mix(s);
 }
 
@@ -473,18 +474,20 @@ function deviceHash(d: Device): void {
 }
 
 /**
- * Combining an object's two lanes into its kind's sums: each lane avalanched with the object's index mixed in, then
- * added (an order-free combination made order-aware by the index), so one object changing changes the sums by the
- * difference of its terms.
+ * Combining an object's two lanes into its kind's sums: each lane avalanched with the object's kind and index mixed in
+ * (`kindSalt` + index, set by `part`), then added (an order-free combination made order-aware by the index), so one
+ * object changing changes the sums by the difference of its terms. Salted by kind too, so that the state's hash may
+ * take every kind's sums added (hashState).
  */
+var kindSalt = 0;
 function term1(i: number, a: number): number {
-  let x = Math.imul(a ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b);
+  let x = Math.imul(a ^ Math.imul(i + 1 + kindSalt, 0x9e3779b1), 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   return x ^ (x >>> 16);
 }
 function term2(i: number, b: number): number {
-  let x = Math.imul(b + Math.imul(i + 1, 0x7feb352d), 0x846ca68b);
+  let x = Math.imul(b + Math.imul(i + 1 + kindSalt, 0x7feb352d), 0x846ca68b);
   x ^= x >>> 15;
   x = Math.imul(x, 0x2c1b3c6d);
   return x ^ (x >>> 12);
@@ -540,6 +543,7 @@ function hashAt(out: number[], i: number, o: unknown, f: Hasher): void {
 function part(kind: number, list: unknown[], before: number[] | undefined, written: Set<number>, f: Hasher, sums: number[], was?: Cpu[]): number[] {
   let out: number[];
   let from = 0;
+  kindSalt = kind << 22;
   sum1 = sums[kind * 2];
   sum2 = sums[kind * 2 + 1];
   if (before) {
@@ -580,13 +584,6 @@ function part(kind: number, list: unknown[], before: number[] | undefined, writt
   return out;
 }
 
-/** A kind's objects: their count and the combination of their hashes. */
-function mixKind(o: ObjectHashes, list: number[], kind: number): void {
-  mix(list.length);
-  mix(o.sums[kind * 2]);
-  mix(o.sums[kind * 2 + 1]);
-}
-
 /**
  * Whether frame `now` (of a CPU copied by a move) holds what frame `was` held: the same function, labels and locals (by
  * identity: a copied frame's object locals are copies, so a frame holding one is hashed again).
@@ -615,7 +612,7 @@ function frameHash(f: Frame): void {
 }
 
 /**
- * A CPU's stack and IPI queue, as one pair of lanes mixed in (nothing if both are empty). Their IPI ids are renumbered
+ * A CPU's stack and IPI queue, as one pair of lanes mixed in (a mark if both are empty). Their IPI ids are renumbered
  * state-wide, so the pair depends on the ids met before this CPU too. A CPU object shared between states is never
  * written in place again (Kernel.isShared): its pair is cached by identity, with the ids met before it and the ids it
  * met, and reused while the ids met before it are the same (most moves change one CPU; the others are shared). A CPU
@@ -629,7 +626,10 @@ const NO_FRAMES: number[] = [];
 function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: number[] | undefined, wasPair: number[] | undefined, i: number, pair: number[]): number[] {
   pair[i * 2] = 0;
   pair[i * 2 + 1] = 0;
-  if (!c.stack.length && !c.ipi_queue.length) return NO_FRAMES;
+  if (!c.stack.length && !c.ipi_queue.length) {
+    mix(0xc0); // (a pair otherwise)
+    return NO_FRAMES;
+  }
   if (shared && was === c && ipiIds.length === 0 && wasFrames && wasPair && !Number.isNaN(wasPair[i * 2])) {
     // the parent's CPU, whose pair met no IPI id: the parent's pair (no lookup in framesCache)
     pair[i * 2] = wasPair[i * 2];
@@ -727,22 +727,28 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
   h1 = 0x3a8f05c5;
   h2 = 0x1b56c4e9;
   ipiIds.length = 0;
-  mixKind(objects, objects.cpus, 0);
+  // Every part below is of a fixed shape or says where it ends (a count first, or an end mark): no marks between them.
+  // The objects: the counts of the kinds that grow, and every kind's combination of its objects' hashes, added (the
+  // terms are salted by kind, see term1).
+  mix(s.tasks.length);
+  mix(s.mms.length);
+  mix(s.pages.length);
+  const sm = objects.sums;
+  mix((sm[0] + sm[2] + sm[4] + sm[6] + sm[8]) | 0);
+  mix((sm[1] + sm[3] + sm[5] + sm[7] + sm[9]) | 0);
   for (let i = 0; i < s.cpus.length; i++) {
-    mix(0xc0);
     objects.frames[i] = cpuFrames(s.cpus[i], x.k.isShared(0, i), parent?.cpuObjs[i], parent?.frames[i], parent?.stacks, i, objects.stacks);
   }
   // In-flight IPIs in the order of their renumbered ids (every such IPI is met above: its sender waits on it, or a
   // target holds it in its queue or its stack).
   const inflight = s.ipis_inflight;
-  byNo.length = 0;
+  if (byNo.length) byNo.length = 0;
   let extraIpis = 0;
   for (const id in inflight) {
     const n = ipiOf(Number(id));
     byNo[n] = inflight[id];
     extraIpis++;
   }
-  mix(0xe0);
   mix(extraIpis);
   for (let n = 0; n < byNo.length; n++) {
     const targets = byNo[n];
@@ -750,34 +756,29 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
     mix(n);
     val(targets);
   }
-  mix(0x70);
-  mixKind(objects, objects.tasks, 1);
-  mix(0x30);
-  mixKind(objects, objects.mms, 2);
-  mix(0x90);
-  mixKind(objects, objects.pages, 3);
-  mix(0x11);
   val(s.free_list);
-  mix(0xd0);
-  mixKind(objects, objects.devices, 4);
-  mix(0x12);
   num(s.next_ctx_id);
-  // arm64's ASID allocator, with a bounded ASID space (null otherwise)
-  mix(0x17);
+  // arm64's ASID allocator, with a bounded ASID space (null otherwise: nothing, the next part begins with another mark)
   if (s.asid_alloc) val(s.asid_alloc);
   const { standing, i2Due } = x.checker.futureKey(x.k);
-  mix(0x13);
-  val(standing);
-  mix(0x14);
-  val(i2Due);
+  if (standing.length === 0 && i2Due.length === 0) mix(T_NO_FUTURE);
+  else {
+    val(standing);
+    val(i2Due);
+  }
+  // the objects carried to the next check: their counts in one number (each below 256 in any scenario; beyond, the
+  // sums still tell), then their sums if any
   const k = x.k;
-  mix(0x15);
-  idSet(k.dirtyCpus.ids, k.dirtyCpus.n);
-  idSet(k.dirtyTasks.ids, k.dirtyTasks.n);
-  idSet(k.dirtyMms.ids, k.dirtyMms.n);
-  mix(k.deviceTouched ? 1 : 0);
-  mix(0x16);
-  for (const e of extra) num(e);
+  const dc = k.dirtyCpus;
+  const dt = k.dirtyTasks;
+  const dm = k.dirtyMms;
+  mix(dc.n | (dt.n << 8) | (dm.n << 16) | (k.deviceTouched ? 1 << 24 : 0));
+  if (dc.n || dt.n || dm.n) {
+    idSum(dc.ids, dc.n);
+    idSum(dt.ids, dt.n);
+    idSum(dm.ids, dm.n);
+  }
+  for (let i = 0; i < extra.length; i++) num(extra[i]);
   // final avalanche of each lane
   let a = h1 ^ (h1 >>> 16);
   a = Math.imul(a, 0x85ebca6b);
