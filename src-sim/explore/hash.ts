@@ -17,23 +17,21 @@ import type { Cpu, Device, Frame, Mm, Page, Task } from '../model/types.ts';
 import type { ExploreState } from './state.ts';
 
 /**
- * Two 32-bit lanes, mixed independently (murmur3-style rounds with different constants). `var`, not `let`: a module's
- * `let` is checked for its temporal dead zone at each use, and these are used a few hundred times per state (~5 % of
- * the explorer's time).
+ * Two 32-bit lanes, mixed independently (murmur3-style rounds with different constants): lane[0] and lane[1]. In a
+ * typed array, not module variables: a module variable holds a number beyond 31 bits as a heap number, so every store
+ * allocated one (a quarter of the explorer's allocation, hundreds of MB per exhaustive run of the 3-CPU race); a
+ * typed array's element is stored as it is (the store wraps to 32 bits, as `| 0`).
  */
-var h1 = 0;
-var h2 = 0;
+const lane = new Int32Array(2);
 
 function mix(x: number): void {
   let k = Math.imul(x, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
-  h1 ^= Math.imul(k, 0x1b873593);
-  h1 = ((h1 << 13) | (h1 >>> 19)) * 5 + 0xe6546b64;
-  h1 |= 0;
+  const a = lane[0] ^ Math.imul(k, 0x1b873593);
+  lane[0] = ((a << 13) | (a >>> 19)) * 5 + 0xe6546b64;
   let j = Math.imul(x ^ 0x5bd1e995, 0x85ebca6b);
   j ^= j >>> 13;
-  h2 = Math.imul(h2 ^ j, 0x27d4eb2f) + 0x165667b1;
-  h2 |= 0;
+  lane[1] = Math.imul(lane[1] ^ j, 0x27d4eb2f) + 0x165667b1;
 }
 
 /** A number: small integers mixed as they are; others (fractions, large) by their two 32-bit halves of a float. */
@@ -147,16 +145,16 @@ function obj(o: Record<string, unknown>, keys: Keys): void {
   mix(T_END);
 }
 
-/** The hash of a sub-value into a fresh pair of lanes, returned as [h1, h2]; the outer lanes are kept. */
+/** The hash of a sub-value into a fresh pair of lanes, returned as a pair; the outer lanes are kept. */
 function apart(f: () => void): [number, number] {
-  const a = h1;
-  const b = h2;
-  h1 = 0x2545f491;
-  h2 = 0x68e31da4;
+  const a = lane[0];
+  const b = lane[1];
+  lane[0] = 0x2545f491;
+  lane[1] = 0x68e31da4;
   f();
-  const out: [number, number] = [h1, h2];
-  h1 = a;
-  h2 = b;
+  const out: [number, number] = [lane[0], lane[1]];
+  lane[0] = a;
+  lane[1] = b;
   return out;
 }
 
@@ -263,25 +261,25 @@ function ipiOf(id: number): number {
  * is the key's sorted order without sorting (a frame's locals may have been set in any order).
  */
 function locals(l: Record<string, unknown>): void {
-  const a0 = h1;
-  const b0 = h2;
+  const a0 = lane[0];
+  const b0 = lane[1];
   let s1 = 0;
   let s2 = 0;
   let n = 0;
   for (const key in l) {
     const v = l[key];
-    h1 = 0x2545f491;
-    h2 = 0x68e31da4;
+    lane[0] = 0x2545f491;
+    lane[1] = 0x68e31da4;
     str(key);
     if (key === 'ipi') mix(ipiOf(v as number));
     else if (v === undefined) mix(T_UNDEFINED);
     else val(v);
-    s1 = (s1 + h1) | 0;
-    s2 = (s2 + h2) | 0;
+    s1 = (s1 + lane[0]) | 0;
+    s2 = (s2 + lane[1]) | 0;
     n++;
   }
-  h1 = a0;
-  h2 = b0;
+  lane[0] = a0;
+  lane[1] = b0;
   mix(T_OBJ);
   mix(n);
   mix(s1);
@@ -336,11 +334,11 @@ function cpuHash(c: Cpu): void {
     const code = cpuCode(key);
     if (code === SKIPPED) continue;
     cpuField(code, key, v);
-    s1 = (s1 + ft1) | 0;
-    s2 = (s2 + ft2) | 0;
+    s1 = (s1 + fieldTerm[0]) | 0;
+    s2 = (s2 + fieldTerm[1]) | 0;
   }
-  h1 = s1;
-  h2 = s2;
+  lane[0] = s1;
+  lane[1] = s2;
 }
 
 /** A CPU field's key code, or SKIPPED (the key leaves it out, or hashes it with the whole state: CPU_FIELDS). */
@@ -363,45 +361,43 @@ const CPU_FIELDS: { readonly [K in keyof Cpu]-?: boolean } = {
   full_mb: false, mb_stores: true, unordered_entry: true,
 };
 
-/** The term of a CPU's field (key code, value) into ft1, ft2: hashed apart, each lane avalanched; the lanes kept. */
-var ft1 = 0;
-var ft2 = 0;
+/** The term of a CPU's field (key code, value) into fieldTerm: hashed apart, each lane avalanched; the lanes kept. */
+const fieldTerm = new Int32Array(2);
 function cpuField(code: number, key: string, v: unknown): void {
-  const a0 = h1;
-  const b0 = h2;
-  h1 = 0x2545f491;
-  h2 = 0x68e31da4;
+  const a0 = lane[0];
+  const b0 = lane[1];
+  lane[0] = 0x2545f491;
+  lane[1] = 0x68e31da4;
   mix(code);
   // an operation marked blocked is one marked running (the default chooser's mark of having tried it)
   if (key === 'op') str(v === 'blocked' ? 'running' : (v as string));
   else if (key === 'tlb') tlbHash(v as Tlb);
   else val(v);
-  let x = h1 ^ (h1 >>> 16);
+  let x = lane[0] ^ (lane[0] >>> 16);
   x = Math.imul(x, 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
-  ft1 = x ^ (x >>> 16);
-  let y = h2 ^ (h2 >>> 15);
+  fieldTerm[0] = x ^ (x >>> 16);
+  let y = lane[1] ^ (lane[1] >>> 15);
   y = Math.imul(y, 0x2c1b3c6d);
   y ^= y >>> 12;
   y = Math.imul(y, 0x297a2d39);
-  ft2 = y ^ (y >>> 15);
-  h1 = a0;
-  h2 = b0;
+  fieldTerm[1] = y ^ (y >>> 15);
+  lane[0] = a0;
+  lane[1] = b0;
 }
 
 /**
- * How the hash of a CPU copied by a move (Kernel.own) differs from that of the CPU it was copied from, into dl1, dl2
+ * How the hash of a CPU copied by a move (Kernel.own) differs from that of the CPU it was copied from, into fieldDelta
  * (zero when it holds the same): the terms of the fields whose values differ, by identity. Every value of a CPU is a
  * primitive or is replaced, never written in place (model/clone.ts), except `ctxs`, whose slots are (compared one by
  * one). Field by field by name (a walk over the keys, with a lookup of the other object's value by key, took 6 % of
  * the explorer's time); every field CPU_FIELDS hashes, an absent field as undefined (no term, as in the key's text).
  */
-var dl1 = 0;
-var dl2 = 0;
+const fieldDelta = new Int32Array(2);
 function cpuDelta(a: Cpu, b: Cpu): void {
-  dl1 = 0;
-  dl2 = 0;
+  fieldDelta[0] = 0;
+  fieldDelta[1] = 0;
   if (a.now !== b.now) changed('now', a.now, b.now);
   if (a.curr !== b.curr) changed('curr', a.curr, b.curr);
   if (a.mode !== b.mode) changed('mode', a.mode, b.mode);
@@ -432,18 +428,18 @@ function cpuDelta(a: Cpu, b: Cpu): void {
   if (a.unordered_entry !== b.unordered_entry) changed('unordered_entry', a.unordered_entry, b.unordered_entry);
 }
 
-/** Field `key` was `w` and is `v` (either undefined: absent): its old term out of dl1, dl2, its new one in. */
+/** Field `key` was `w` and is `v` (either undefined: absent): its old term out of fieldDelta, its new one in. */
 function changed(key: string, w: unknown, v: unknown): void {
   const code = cpuCode(key);
   if (w !== undefined) {
     cpuField(code, key, w);
-    dl1 = (dl1 - ft1) | 0;
-    dl2 = (dl2 - ft2) | 0;
+    fieldDelta[0] = (fieldDelta[0] - fieldTerm[0]) | 0;
+    fieldDelta[1] = (fieldDelta[1] - fieldTerm[1]) | 0;
   }
   if (v !== undefined) {
     cpuField(code, key, v);
-    dl1 = (dl1 + ft1) | 0;
-    dl2 = (dl2 + ft2) | 0;
+    fieldDelta[0] = (fieldDelta[0] + fieldTerm[0]) | 0;
+    fieldDelta[1] = (fieldDelta[1] + fieldTerm[1]) | 0;
   }
 }
 
@@ -516,23 +512,22 @@ function objectHashes(x: ExploreState, parent?: ObjectHashes): ObjectHashes {
 
 type Hasher = (o: unknown) => void;
 
-/** The sums of the kind `part` is updating (module `var`s, as the lanes: no closure per call). */
-var sum1 = 0;
-var sum2 = 0;
+/** The sums of the kind `part` is updating (a typed array, as the lanes: no closure per call, no heap number per store). */
+const kindSum = new Int32Array(2);
 
 /** Object i's hash into out[2i, 2i+1], added to the kind's sums; the outer lanes are kept. */
 function hashAt(out: number[], i: number, o: unknown, f: Hasher): void {
-  const a0 = h1;
-  const b0 = h2;
-  h1 = 0x2545f491;
-  h2 = 0x68e31da4;
+  const a0 = lane[0];
+  const b0 = lane[1];
+  lane[0] = 0x2545f491;
+  lane[1] = 0x68e31da4;
   f(o);
-  out[i * 2] = h1;
-  out[i * 2 + 1] = h2;
-  sum1 = (sum1 + term1(i, h1)) | 0;
-  sum2 = (sum2 + term2(i, h2)) | 0;
-  h1 = a0;
-  h2 = b0;
+  out[i * 2] = lane[0];
+  out[i * 2 + 1] = lane[1];
+  kindSum[0] = (kindSum[0] + term1(i, lane[0])) | 0;
+  kindSum[1] = (kindSum[1] + term2(i, lane[1])) | 0;
+  lane[0] = a0;
+  lane[1] = b0;
 }
 
 /**
@@ -544,14 +539,14 @@ function part(kind: number, list: unknown[], before: number[] | undefined, writt
   let out: number[];
   let from = 0;
   kindSalt = kind << 22;
-  sum1 = sums[kind * 2];
-  sum2 = sums[kind * 2 + 1];
+  kindSum[0] = sums[kind * 2];
+  kindSum[1] = sums[kind * 2 + 1];
   if (before) {
     from = Math.min(before.length >> 1, list.length);
     // objects beyond the list (none: objects are never removed, but a parent is only a hint) leave the sums
     for (let i = from; i < before.length >> 1; i++) {
-      sum1 = (sum1 - term1(i, before[i * 2])) | 0;
-      sum2 = (sum2 - term2(i, before[i * 2 + 1])) | 0;
+      kindSum[0] = (kindSum[0] - term1(i, before[i * 2])) | 0;
+      kindSum[1] = (kindSum[1] - term2(i, before[i * 2 + 1])) | 0;
     }
     // the parent's array while nothing changes (a state's arrays are never written once made)
     out = before.length === list.length * 2 ? before : before.slice(0, from * 2);
@@ -560,27 +555,27 @@ function part(kind: number, list: unknown[], before: number[] | undefined, writt
       if (was !== undefined && i < was.length) {
         // a CPU copied: its hash adjusted by the fields it changed
         cpuDelta(was[i], list[i] as Cpu);
-        if (dl1 === 0 && dl2 === 0) continue;
+        if (fieldDelta[0] === 0 && fieldDelta[1] === 0) continue;
         if (out === before) out = before.slice();
         const o1 = out[i * 2];
         const o2 = out[i * 2 + 1];
-        const n1 = (o1 + dl1) | 0;
-        const n2 = (o2 + dl2) | 0;
+        const n1 = (o1 + fieldDelta[0]) | 0;
+        const n2 = (o2 + fieldDelta[1]) | 0;
         out[i * 2] = n1;
         out[i * 2 + 1] = n2;
-        sum1 = (sum1 - term1(i, o1) + term1(i, n1)) | 0;
-        sum2 = (sum2 - term2(i, o2) + term2(i, n2)) | 0;
+        kindSum[0] = (kindSum[0] - term1(i, o1) + term1(i, n1)) | 0;
+        kindSum[1] = (kindSum[1] - term2(i, o2) + term2(i, n2)) | 0;
         continue;
       }
       if (out === before) out = before.slice();
-      sum1 = (sum1 - term1(i, out[i * 2])) | 0;
-      sum2 = (sum2 - term2(i, out[i * 2 + 1])) | 0;
+      kindSum[0] = (kindSum[0] - term1(i, out[i * 2])) | 0;
+      kindSum[1] = (kindSum[1] - term2(i, out[i * 2 + 1])) | 0;
       hashAt(out, i, list[i], f);
     }
   } else out = [];
   for (let i = from; i < list.length; i++) hashAt(out, i, list[i], f);
-  sums[kind * 2] = sum1;
-  sums[kind * 2 + 1] = sum2;
+  sums[kind * 2] = kindSum[0];
+  sums[kind * 2 + 1] = kindSum[1];
   return out;
 }
 
@@ -653,10 +648,10 @@ function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: num
   const n0 = ipiIds.length;
   const stack = c.stack;
   const fh: number[] = new Array(stack.length * 2);
-  const a0 = h1;
-  const b0 = h2;
-  h1 = 0x2545f491;
-  h2 = 0x68e31da4;
+  const a0 = lane[0];
+  const b0 = lane[1];
+  lane[0] = 0x2545f491;
+  lane[1] = 0x68e31da4;
   for (let j = 0; j < stack.length; j++) {
     const f = stack[j];
     mix(0xf0);
@@ -668,15 +663,15 @@ function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: num
       continue;
     }
     const n = ipiIds.length;
-    const c1 = h1;
-    const c2 = h2;
-    h1 = 0x2545f491;
-    h2 = 0x68e31da4;
+    const c1 = lane[0];
+    const c2 = lane[1];
+    lane[0] = 0x2545f491;
+    lane[1] = 0x68e31da4;
     frameHash(f);
-    const fa = h1;
-    const fb = h2;
-    h1 = c1;
-    h2 = c2;
+    const fa = lane[0];
+    const fb = lane[1];
+    lane[0] = c1;
+    lane[1] = c2;
     // a frame with an IPI id among its locals hashes its renumbered id: not reusable as it is
     const reusable = !('ipi' in f.l) && ipiIds.length === n;
     fh[j * 2] = reusable ? fa : NaN;
@@ -693,10 +688,10 @@ function cpuFrames(c: Cpu, shared: boolean, was: Cpu | undefined, wasFrames: num
     mix(q.from);
     locals(q.args);
   }
-  const a = h1;
-  const b = h2;
-  h1 = a0;
-  h2 = b0;
+  const a = lane[0];
+  const b = lane[1];
+  lane[0] = a0;
+  lane[1] = b0;
   mix(a);
   mix(b);
   if (n0 === 0 && ipiIds.length === 0) {
@@ -724,8 +719,8 @@ const byNo: Array<number[] | undefined> = [];
 export function hashState(x: ExploreState, extra: readonly number[] = [], parent?: ObjectHashes): { h: [number, number]; objects: ObjectHashes } {
   const objects = objectHashes(x, parent);
   const s = x.k.s;
-  h1 = 0x3a8f05c5;
-  h2 = 0x1b56c4e9;
+  lane[0] = 0x3a8f05c5;
+  lane[1] = 0x1b56c4e9;
   ipiIds.length = 0;
   // Every part below is of a fixed shape or says where it ends (a count first, or an end mark): no marks between them.
   // The objects: the counts of the kinds that grow, and every kind's combination of its objects' hashes, added (the
@@ -780,12 +775,12 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
   }
   for (let i = 0; i < extra.length; i++) num(extra[i]);
   // final avalanche of each lane
-  let a = h1 ^ (h1 >>> 16);
+  let a = lane[0] ^ (lane[0] >>> 16);
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
   a = Math.imul(a, 0xc2b2ae35);
   a ^= a >>> 16;
-  let b = h2 ^ (h2 >>> 15);
+  let b = lane[1] ^ (lane[1] >>> 15);
   b = Math.imul(b, 0x2c1b3c6d);
   b ^= b >>> 12;
   b = Math.imul(b, 0x297a2d39);
