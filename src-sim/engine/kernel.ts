@@ -121,6 +121,10 @@ export class Written {
 }
 const FLAGGED = 16;
 
+type Counts = readonly [number, number, number, number, number];
+/** The object counts of the last copy-on-write table made, and where each kind's flags start (Kernel.shareObjects). */
+let lastCounts: { n: Counts; at: Counts } = { n: [-1, -1, -1, -1, -1], at: [0, 0, 0, 0, 0] };
+
 /** An empty set standing for "nothing written" in Kernel.kfDirty until the first write (never added to). */
 const NO_WRITES: Set<number> = new Set();
 
@@ -155,8 +159,9 @@ export class Kernel {
    */
   private cow: {
     lists: [Cpu[], SimState['tasks'], SimState['mms'], SimState['pages'], SimState['devices']];
-    n: [number, number, number, number, number];
-    at: [number, number, number, number, number];
+    /** Never written once made: shared by every table made for the same counts (lastCounts). */
+    n: Counts;
+    at: Counts;
     own: Uint8Array;
     none: boolean;
     /**
@@ -243,8 +248,13 @@ export class Kernel {
       }
       return;
     }
-    const n: [number, number, number, number, number] = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
-    const at: [number, number, number, number, number] = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
+    let n = lastCounts.n;
+    let at = lastCounts.at;
+    if (n[0] !== s.cpus.length || n[1] !== s.tasks.length || n[2] !== s.mms.length || n[3] !== s.pages.length || n[4] !== s.devices.length) {
+      n = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
+      at = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
+      lastCounts = { n, at };
+    }
     this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true, frameFrom: [] };
   }
 

@@ -65,15 +65,15 @@ export class Checker implements InvariantHooks {
    * notes it here), so from here on it is reported exactly when it would be had it not been due (docs/engine.md).
    */
   futureKey(k: Kernel): FutureKey {
-    // the explorer asks at every state: most have none of either
-    if (this.pendingI2.size === 0 && k.opMms.n === 0 && !this.state.anyStanding()) return NO_FUTURE;
-    const due: MmId[] = [];
-    for (const mm of this.pendingI2) if (!this.refs.holds(k, mm)) due.push(mm);
+    // the explorer asks at every state: most have none of either (nothing is made for them)
+    let due: MmId[] | null = null;
+    if (this.pendingI2.size) for (const mm of this.pendingI2) if (!this.refs.holds(k, mm)) (due ??= []).push(mm);
     for (let i = 0; i < k.opMms.n; i++) {
       const mm = k.opMms.ids[i];
-      if (!this.pendingI2.has(mm) && !this.refs.holds(k, mm)) due.push(mm);
+      if (!this.pendingI2.has(mm) && !this.refs.holds(k, mm)) (due ??= []).push(mm);
     }
-    return { standing: this.state.standingKeys(), i2Due: due.sort((a, b) => a - b) };
+    if (due === null && !this.state.anyStanding()) return NO_FUTURE;
+    return { standing: this.state.standingKeys(), i2Due: due ? due.sort((a, b) => a - b) : NO_FUTURE.i2Due };
   }
 
   afterMicrostep(k: Kernel): void {
