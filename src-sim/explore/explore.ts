@@ -248,7 +248,7 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   /** The program counters and hardware budget hashed with a state (one array for every state: hashState only reads it). */
   const extra: number[] = [];
   const keyOf = (n: Node, parent?: Node): [number, number] => {
-    extra.length = n.pc.length + 1;
+    if (extra.length !== n.pc.length + 1) extra.length = n.pc.length + 1;
     for (let i = 0; i < n.pc.length; i++) extra[i] = n.pc[i];
     extra[n.pc.length] = n.hw;
     const { h, objects } = hashState(n.x, extra, parent?.oh);

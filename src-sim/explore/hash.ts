@@ -170,8 +170,17 @@ function cached(o: object, f: () => void): void {
   mix(c[0]);
   mix(c[1]);
 }
+/** Mixes o's cached hash in and returns true, or returns false if it has none yet (the caller computes it: no closure). */
+function fromCache(o: object): boolean {
+  const c = cache.get(o);
+  if (!c) return false;
+  mix(c[0]);
+  mix(c[1]);
+  return true;
+}
 
 function tlbHash(t: Tlb): void {
+  if (fromCache(t)) return;
   cached(t, () => {
     let s1 = 0;
     let s2 = 0;
@@ -196,6 +205,7 @@ function tlbHash(t: Tlb): void {
 }
 
 function radixHash(m: RadixMap<unknown>): void {
+  if (fromCache(m as object)) return;
   cached(m as object, () => {
     mix(T_ARR);
     rforEach(m, (key, v) => {
@@ -207,6 +217,7 @@ function radixHash(m: RadixMap<unknown>): void {
 }
 
 function rmapHash(rmap: number[]): void {
+  if (fromCache(rmap)) return;
   cached(rmap, () => {
     let s1 = 0;
     let s2 = 0;
@@ -224,7 +235,9 @@ function rmapHash(rmap: number[]): void {
   });
 }
 
-const listHash = (l: unknown[]): void => cached(l, () => val(l));
+const listHash = (l: unknown[]): void => {
+  if (!fromCache(l)) cached(l, () => val(l));
+};
 
 /** Frame names the kernel generates (see GENERATED in state.ts): hashed as the empty name. */
 const GENERATED = /^(pfn\d+|pt:.*|pgd:.*)$/;
@@ -721,7 +734,7 @@ export function hashState(x: ExploreState, extra: readonly number[] = [], parent
   const s = x.k.s;
   lane[0] = 0x3a8f05c5;
   lane[1] = 0x1b56c4e9;
-  ipiIds.length = 0;
+  if (ipiIds.length) ipiIds.length = 0;
   // Every part below is of a fixed shape or says where it ends (a count first, or an end mark): no marks between them.
   // The objects: the counts of the kinds that grow, and every kind's combination of its objects' hashes, added (the
   // terms are salted by kind, see term1).
