@@ -19,7 +19,7 @@ import type { ArchPolicy, Decision } from './policy.ts';
 import type { Cpu, CpuId, Frame, Ipi, IpiKind, MmId, PageId, SimState, TaskId } from '../model/types.ts';
 import { RET, fnDef, shownName, type Call, type Next } from './fn.ts';
 import { NameIndex } from '../model/names.ts';
-import { cloneCpuTop, cloneDevice, cloneFrame, cloneMm, clonePage, cloneTask } from '../model/clone.ts';
+import { cloneCpuTop, cloneDevice, cloneFrame, cloneMm, clonePage, cloneTask, deepClone, type DirtySets } from '../model/clone.ts';
 import { EraNames } from './era.ts';
 import type { KernelEvents } from './events.ts';
 
@@ -71,6 +71,63 @@ export function registerRcu(tick: (k: Kernel) => void): void {
   rcuTick = tick;
 }
 
+/**
+ * The ids of one kind of object noted (written in the current micro-step, or mms touched by the operation): ids[0, n),
+ * each once. Below FLAGGED ids a scan finds one; a flag per id is made only when more were noted at once.
+ */
+export class Written {
+  readonly ids: number[] = [];
+  n = 0;
+  private flag: Uint8Array | null = null;
+
+  /** Note id: true if it was not noted yet. */
+  add(id: number): boolean {
+    const ids = this.ids;
+    const flag = this.flag;
+    if (flag === null) {
+      for (let i = 0; i < this.n; i++) if (ids[i] === id) return false;
+      ids[this.n++] = id;
+      if (this.n >= FLAGGED) this.flagAll();
+      return true;
+    }
+    if (id >= flag.length) this.reserve(id + 1);
+    if (this.flag![id]) return false;
+    this.flag![id] = 1;
+    ids[this.n++] = id;
+    return true;
+  }
+
+  private flagAll(): void {
+    let max = 0;
+    for (let i = 0; i < this.n; i++) max = Math.max(max, this.ids[i]);
+    this.flag = new Uint8Array(max * 2 + 2);
+    for (let i = 0; i < this.n; i++) this.flag[this.ids[i]] = 1;
+  }
+
+  /** Ids up to n are coming (objects created): make room for their flags, if flags are kept. */
+  reserve(n: number): void {
+    const flag = this.flag;
+    if (flag === null || n <= flag.length) return;
+    const f = new Uint8Array(n * 2);
+    f.set(flag);
+    this.flag = f;
+  }
+
+  clear(): void {
+    const flag = this.flag;
+    if (flag !== null) for (let i = 0; i < this.n; i++) flag[this.ids[i]] = 0;
+    this.n = 0;
+  }
+}
+const FLAGGED = 16;
+
+type Counts = readonly [number, number, number, number, number];
+/** The object counts of the last copy-on-write table made, and where each kind's flags start (Kernel.shareObjects). */
+let lastCounts: { n: Counts; at: Counts } = { n: [-1, -1, -1, -1, -1], at: [0, 0, 0, 0, 0] };
+
+/** An empty set standing for "nothing written" in Kernel.kfDirty until the first write (never added to). */
+const NO_WRITES: Set<number> = new Set();
+
 export class Kernel {
   /** Label id of the micro-step being executed (for findings). */
   curLabel = -1;
@@ -80,14 +137,14 @@ export class Kernel {
    */
   inLabel = false;
   /** Dirty sets of the current micro-step (for incremental invariant checks): ids in [0, n). */
-  readonly dirtyCpus = { ids: [] as CpuId[], n: 0 };
-  readonly dirtyTasks = { ids: [] as TaskId[], n: 0 };
-  readonly dirtyMms = { ids: [] as MmId[], n: 0 };
-  private cpuFlag: Uint8Array;
-  private taskFlag: Uint8Array;
-  private mmFlag: Uint8Array;
-  /** Objects written since the last keyframe (for structural sharing). */
-  readonly kfDirty = { cpus: new Set<number>(), tasks: new Set<number>(), mms: new Set<number>(), pages: new Set<number>(), devices: new Set<number>() };
+  readonly dirtyCpus = new Written();
+  readonly dirtyTasks = new Written();
+  readonly dirtyMms = new Written();
+  /**
+   * Objects written since the last keyframe (for structural sharing). Each set is made at its first write (NO_WRITES
+   * until then): the explorer makes a kernel per move, and a move writes one or two kinds of object.
+   */
+  readonly kfDirty: DirtySets = { cpus: NO_WRITES, tasks: NO_WRITES, mms: NO_WRITES, pages: NO_WRITES, devices: NO_WRITES };
   /** IPIs queued and not yet delivered, and CPUs inside an interrupt handler: the scheduler's fast paths. */
   private queued = 0;
   private inIrqCount = 0;
@@ -102,38 +159,44 @@ export class Kernel {
    */
   private cow: {
     lists: [Cpu[], SimState['tasks'], SimState['mms'], SimState['pages'], SimState['devices']];
-    n: [number, number, number, number, number];
-    at: [number, number, number, number, number];
+    /** Never written once made: shared by every table made for the same counts (lastCounts). */
+    n: Counts;
+    at: Counts;
     own: Uint8Array;
     none: boolean;
     /**
      * Per CPU copied here (cloneCpuTop), the index of its lowest frame that is this state's own: those below are
      * shared with the state it was copied from (frames pushed later are this state's own).
      */
-    frameFrom: Int32Array;
+    frameFrom: number[];
   } | null = null;
   /** Mms touched during the current operation (for afterOperation checks). */
-  readonly opMms = { ids: [] as MmId[], n: 0, flag: new Uint8Array(16) };
+  readonly opMms = new Written();
 
   constructor(
     public s: SimState,
     public readonly arch: ArchPolicy,
     public rec: Recorder,
     public inv: InvariantHooks,
-    /** Name lookups (model/names.ts); a replay may share the recording run's. */
-    readonly names: NameIndex = new NameIndex(),
+    /** Name lookups (model/names.ts); a replay may share the recording run's. Made at the first lookup otherwise. */
+    names?: NameIndex,
     /** A kernel whose state `s` is a copy of (a fork): its fast-path counters are taken rather than counted again. */
     like?: Kernel,
   ) {
-    this.cpuFlag = new Uint8Array(s.cpus.length);
-    this.taskFlag = new Uint8Array(s.tasks.length);
-    this.mmFlag = new Uint8Array(s.mms.length);
+    this.nameIndex = names ?? null;
     if (like) {
       this.queued = like.queued;
       this.inIrqCount = like.inIrqCount;
       this.busyCpus = like.busyCpus;
       this.rcuPending = like.rcuPending;
+      this.eraOf = like.eraOf;
     } else this.countIrqState();
+  }
+
+  private nameIndex: NameIndex | null;
+  /** Name lookups (model/names.ts): most moves of the explorer, each on a kernel of its own, look up none. */
+  get names(): NameIndex {
+    return (this.nameIndex ??= new NameIndex());
   }
 
   /**
@@ -144,7 +207,7 @@ export class Kernel {
    * branch may have created other objects under the same ids).
    */
   fork(s: SimState, rec: Recorder, inv: InvariantHooks): Kernel {
-    const k = new Kernel(s, this.arch, rec, inv, new NameIndex(), this);
+    const k = new Kernel(s, this.arch, rec, inv, undefined, this);
     const o = this.opMms;
     for (let i = 0; i < o.n; i++) k.noteOpMm(o.ids[i]);
     for (let i = 0; i < this.dirtyCpus.n; i++) k.cpu(this.dirtyCpus.ids[i]);
@@ -175,11 +238,37 @@ export class Kernel {
    */
   shareObjects(): void {
     const s = this.s;
+    this.inflightShared = true;
     const c = this.cow;
-    if (c && c.none && c.lists[0] === s.cpus && c.n[1] === s.tasks.length && c.n[2] === s.mms.length && c.n[3] === s.pages.length) return;
-    const n: [number, number, number, number, number] = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
-    const at: [number, number, number, number, number] = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
-    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true, frameFrom: new Int32Array(n[0]) };
+    if (c && c.lists[0] === s.cpus && c.n[1] === s.tasks.length && c.n[2] === s.mms.length && c.n[3] === s.pages.length) {
+      // the same objects as when sharing began: those copied since are shared from now on too
+      if (!c.none) {
+        c.own.fill(0);
+        c.none = true;
+      }
+      return;
+    }
+    let n = lastCounts.n;
+    let at = lastCounts.at;
+    if (n[0] !== s.cpus.length || n[1] !== s.tasks.length || n[2] !== s.mms.length || n[3] !== s.pages.length || n[4] !== s.devices.length) {
+      n = [s.cpus.length, s.tasks.length, s.mms.length, s.pages.length, s.devices.length];
+      at = [0, n[0], n[0] + n[1], n[0] + n[1] + n[2], n[0] + n[1] + n[2] + n[3]];
+      lastCounts = { n, at };
+    }
+    this.cow = { lists: [s.cpus, s.tasks, s.mms, s.pages, s.devices], n, at, own: new Uint8Array(at[4] + n[4]), none: true, frameFrom: [] };
+  }
+
+  /**
+   * Whether the state's table of IPIs in flight is shared with another state (model/clone.ts shareState): copied here
+   * before its first write (most moves send and complete none).
+   */
+  private inflightShared = false;
+  private ownInflight(): Record<number, CpuId[]> {
+    if (this.inflightShared) {
+      this.s.ipis_inflight = deepClone(this.s.ipis_inflight);
+      this.inflightShared = false;
+    }
+    return this.s.ipis_inflight;
   }
 
   /** Copy-on-write: make object `id` of list `kind` (0 cpus, 1 tasks, 2 mms, 3 pages, 4 devices) this state's own. */
@@ -237,19 +326,17 @@ export class Kernel {
   // ---- write access: every mutation goes through one of these so invariants and keyframes see it ----
 
   cpu(id: CpuId): Cpu {
-    if (!this.cpuFlag[id]) {
-      this.cpuFlag[id] = 1;
-      this.dirtyCpus.ids[this.dirtyCpus.n++] = id;
-      this.kfDirty.cpus.add(id);
+    if (this.dirtyCpus.add(id)) {
+      const d = this.kfDirty;
+      (d.cpus === NO_WRITES ? (d.cpus = new Set()) : d.cpus).add(id);
     }
     if (this.cow !== null) this.own(0, id);
     return this.s.cpus[id];
   }
   task(id: TaskId) {
-    if (!this.taskFlag[id]) {
-      this.taskFlag[id] = 1;
-      this.dirtyTasks.ids[this.dirtyTasks.n++] = id;
-      this.kfDirty.tasks.add(id);
+    if (this.dirtyTasks.add(id)) {
+      const d = this.kfDirty;
+      (d.tasks === NO_WRITES ? (d.tasks = new Set()) : d.tasks).add(id);
     }
     if (this.cow !== null) this.own(1, id);
     return this.s.tasks[id];
@@ -261,31 +348,23 @@ export class Kernel {
     return this.s.mms[id];
   }
   private markMmDirty(id: MmId): void {
-    if (!this.mmFlag[id]) {
-      this.mmFlag[id] = 1;
-      this.dirtyMms.ids[this.dirtyMms.n++] = id;
-      this.kfDirty.mms.add(id);
+    if (this.dirtyMms.add(id)) {
+      const d = this.kfDirty;
+      (d.mms === NO_WRITES ? (d.mms = new Set()) : d.mms).add(id);
     }
   }
   private noteOpMm(id: MmId): void {
-    const o = this.opMms;
-    if (id >= o.flag.length) {
-      const f = new Uint8Array(id * 2 + 2);
-      f.set(o.flag);
-      o.flag = f;
-    }
-    if (!o.flag[id]) {
-      o.flag[id] = 1;
-      o.ids[o.n++] = id;
-    }
+    this.opMms.add(id);
   }
   page(id: PageId) {
-    this.kfDirty.pages.add(id);
+    const d = this.kfDirty;
+    (d.pages === NO_WRITES ? (d.pages = new Set()) : d.pages).add(id);
     if (this.cow !== null) this.own(3, id);
     return this.s.pages[id];
   }
   device(id: number) {
-    this.kfDirty.devices.add(id);
+    const d = this.kfDirty;
+    (d.devices === NO_WRITES ? (d.devices = new Set()) : d.devices).add(id);
     this.deviceTouched = true;
     if (this.cow !== null) this.own(4, id);
     return this.s.devices[id];
@@ -296,32 +375,19 @@ export class Kernel {
   halted = false;
 
   clearOpMms(): void {
-    const o = this.opMms;
-    for (let i = 0; i < o.n; i++) o.flag[o.ids[i]] = 0;
-    o.n = 0;
+    this.opMms.clear();
   }
 
   /** Tasks or mms were created (clone, exec): grow the dirty flags. */
   growTo(tasks: number, mms: number): void {
-    if (tasks > this.taskFlag.length) {
-      const f = new Uint8Array(tasks * 2);
-      f.set(this.taskFlag);
-      this.taskFlag = f;
-    }
-    if (mms > this.mmFlag.length) {
-      const f = new Uint8Array(mms * 2);
-      f.set(this.mmFlag);
-      this.mmFlag = f;
-    }
+    this.dirtyTasks.reserve(tasks);
+    this.dirtyMms.reserve(mms);
   }
 
   clearDirty(): void {
-    for (let i = 0; i < this.dirtyCpus.n; i++) this.cpuFlag[this.dirtyCpus.ids[i]] = 0;
-    for (let i = 0; i < this.dirtyTasks.n; i++) this.taskFlag[this.dirtyTasks.ids[i]] = 0;
-    for (let i = 0; i < this.dirtyMms.n; i++) this.mmFlag[this.dirtyMms.ids[i]] = 0;
-    this.dirtyCpus.n = 0;
-    this.dirtyTasks.n = 0;
-    this.dirtyMms.n = 0;
+    this.dirtyCpus.clear();
+    this.dirtyTasks.clear();
+    this.dirtyMms.clear();
     this.deviceTouched = false;
   }
 
@@ -574,7 +640,7 @@ export class Kernel {
   sendIpi(from: CpuId, targets: CpuId[], kind: IpiKind, args: Record<string, unknown>): number {
     const id = this.s.next_ipi_id++;
     if (targets.length === 0) return id;
-    this.s.ipis_inflight[id] = targets.slice();
+    this.ownInflight()[id] = targets.slice();
     for (const t of targets) {
       this.cpu(t).ipi_queue.push({ id, kind, from, args });
       this.rec.ipiSent?.(id, kind, from, t);
@@ -603,10 +669,11 @@ export class Kernel {
 
   private completeIpi(c: CpuId, id: number): void {
     this.rec.ipiCompleted?.(c, id);
-    const left = this.s.ipis_inflight[id];
-    if (!left) return;
+    if (!this.s.ipis_inflight[id]) return;
+    const inflight = this.ownInflight();
+    const left = inflight[id];
     const i = left.indexOf(c);
     if (i >= 0) left.splice(i, 1);
-    if (left.length === 0) delete this.s.ipis_inflight[id];
+    if (left.length === 0) delete inflight[id];
   }
 }

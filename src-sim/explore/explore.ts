@@ -257,8 +257,13 @@ export function explore(file: ScenarioFile, variantName: string | null, opts: Ex
   let hit = false;
 
   /** A node's hash; `parent` gives the object hashes to start from. */
+  /** The program counters and hardware budget hashed with a state (one array for every state: hashState only reads it). */
+  const extra: number[] = [];
   const keyOf = (n: Node, parent?: Node): [number, number] => {
-    const { h, objects } = hashState(n.x, [...n.pc, n.hw], parent?.oh);
+    if (extra.length !== n.pc.length + 1) extra.length = n.pc.length + 1;
+    for (let i = 0; i < n.pc.length; i++) extra[i] = n.pc[i];
+    extra[n.pc.length] = n.hw;
+    const { h, objects } = hashState(n.x, extra, parent?.oh);
     n.oh = objects;
     return h;
   };

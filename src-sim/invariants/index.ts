@@ -17,22 +17,43 @@ import { RefTracker } from './refcount.ts';
 import * as refs from './references.ts';
 import { StateChecker, checkIpiDelivery } from './state.ts';
 
+/** What a checker holds that decides what it reports later (Checker.futureKey): sorted; read, never written. */
+export interface FutureKey {
+  readonly standing: readonly number[];
+  readonly i2Due: readonly MmId[];
+}
+const NO_FUTURE: FutureKey = Object.freeze({ standing: Object.freeze([]), i2Due: Object.freeze([]) });
+
 export class Checker implements InvariantHooks {
   private state: StateChecker;
   /** Mms whose I2 accounting waits for a quiescent point. */
   private pendingI2: Set<MmId>;
+  /** Whether pendingI2 is shared with a clone (or the original): each side copies it before its first write. */
+  private pendingShared: boolean;
   private refs: RefTracker;
 
   /** Empty, or a copy of `from` (see `clone`). */
   constructor(from?: Checker) {
     this.state = from ? from.state.clone() : new StateChecker();
-    this.pendingI2 = from ? new Set(from.pendingI2) : new Set();
+    this.pendingI2 = from ? from.pendingI2 : new Set();
+    this.pendingShared = !!from;
     this.refs = from ? from.refs.clone() : new RefTracker();
   }
 
   /** A copy for another branch of an exploration (explore/state.ts). */
   clone(): Checker {
+    this.pendingShared = true;
     return new Checker(this);
+  }
+
+  /** Mm is due for the I2 recount at the next quiescent point. */
+  private pend(mm: MmId): void {
+    if (this.pendingShared) {
+      if (this.pendingI2.has(mm)) return;
+      this.pendingI2 = new Set(this.pendingI2);
+      this.pendingShared = false;
+    }
+    this.pendingI2.add(mm);
   }
 
   /**
@@ -43,31 +64,38 @@ export class Checker implements InvariantHooks {
    * and any such change makes it due again (a write to the mm notes it in the operation's mms, a reference moving
    * notes it here), so from here on it is reported exactly when it would be had it not been due (docs/engine.md).
    */
-  futureKey(k: Kernel): { standing: number[]; i2Due: MmId[] } {
-    const due: MmId[] = [];
-    for (const mm of this.pendingI2) if (!this.refs.holds(k, mm)) due.push(mm);
+  futureKey(k: Kernel): FutureKey {
+    // the explorer asks at every state: most have none of either (nothing is made for them)
+    let due: MmId[] | null = null;
+    if (this.pendingI2.size) for (const mm of this.pendingI2) if (!this.refs.holds(k, mm)) (due ??= []).push(mm);
     for (let i = 0; i < k.opMms.n; i++) {
       const mm = k.opMms.ids[i];
-      if (!this.pendingI2.has(mm) && !this.refs.holds(k, mm)) due.push(mm);
+      if (!this.pendingI2.has(mm) && !this.refs.holds(k, mm)) (due ??= []).push(mm);
     }
-    return { standing: this.state.standingKeys(), i2Due: due.sort((a, b) => a - b) };
+    if (due === null && !this.state.anyStanding()) return NO_FUTURE;
+    return { standing: this.state.standingKeys(), i2Due: due ? due.sort((a, b) => a - b) : NO_FUTURE.i2Due };
   }
 
   afterMicrostep(k: Kernel): void {
     this.refs.update(k);
     // A reference can move through task fields alone (no write to the mm): its mm is due for I2 too.
     if (this.refs.touched.length) {
-      for (const mm of this.refs.touched) this.pendingI2.add(mm);
+      for (const mm of this.refs.touched) this.pend(mm);
       this.refs.touched.length = 0;
     }
     this.state.afterMicrostep(k);
   }
 
   afterOperation(k: Kernel): void {
-    for (let i = 0; i < k.opMms.n; i++) this.pendingI2.add(k.opMms.ids[i]);
+    for (let i = 0; i < k.opMms.n; i++) this.pend(k.opMms.ids[i]);
     if (k.busyCpus > 0) return; // not quiescent: another operation is in flight
-    if (this.pendingI2.size) this.refs.check(k, this.pendingI2);
-    this.pendingI2.clear();
+    if (this.pendingI2.size) {
+      this.refs.check(k, this.pendingI2);
+      if (this.pendingShared) {
+        this.pendingI2 = new Set();
+        this.pendingShared = false;
+      } else this.pendingI2.clear();
+    }
   }
 
   /** I12a: returning to user code of an mm registered for SYNC_CORE after rq->curr's mm changed needs a serialising event. */

@@ -79,6 +79,11 @@ export class StateChecker {
     this.byActive = byActive;
   }
 
+  /** Whether any violation stands now. */
+  anyStanding(): boolean {
+    return this.standing.size > 0;
+  }
+
   /**
    * The violations standing now, as sorted keys: the part of this checker that is not derived from the state (the
    * active_mm index and the ctx_id map are caches of it) and so must be hashed with it.

@@ -241,8 +241,9 @@ export function cloneState(s: SimState): SimState {
 
 /**
  * A working copy of a working state that shares its CPU, task, mm, page and device objects with `s` (new lists holding
- * the same objects): only for a kernel in copy-on-write mode (Kernel.shareObjects), whose write accessors copy an
- * object before its first write, and whose source state is not written in place after (it shares too).
+ * the same objects), and its table of IPIs in flight: only for a kernel in copy-on-write mode (Kernel.shareObjects),
+ * whose write accessors copy an object (and the kernel the table) before its first write, and whose source state is
+ * not written in place after (it shares too).
  */
 export function shareState(s: SimState): SimState {
   return {
@@ -257,7 +258,7 @@ export function shareState(s: SimState): SimState {
     next_ctx_id: s.next_ctx_id,
     next_ipi_id: s.next_ipi_id,
     asid_alloc: s.asid_alloc,
-    ipis_inflight: deepClone(s.ipis_inflight),
+    ipis_inflight: s.ipis_inflight,
     counters: { ...s.counters },
   };
 }
