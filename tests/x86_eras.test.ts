@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Run, mm, name, task } from './harness.ts';
+import { Run, file, mm, name, task } from './harness.ts';
 import { flushDecision } from '../src-sim/arch/x86.ts';
 import { presets } from '../src-sim/scenario/presets.ts';
 import { randomScenario, randomSteps } from '../src-sim/scenario/random.ts';
@@ -97,6 +97,28 @@ describe('x86 6.14+ lazy mm_cpumask: switching away keeps the bit', () => {
     expect(mm(r.after(6), 'M')).toMatchObject({ next_trim_cpumask: 13.3, cpumask: [true, false] });
     expect(r.final.cpus.map((c) => c.now)).toEqual([12.3, 11.4]);
     expect(r.ids()).toEqual([]);
+  });
+
+  it('a seek keeps each CPU\'s trace clock: states replayed from any keyframe are the states of the run', () => {
+    // Cpu.now is set by a timed step and read by the clock trim and by exec/fork (Mm.created_at): a keyframe or a
+    // working copy that dropped it made a seek replay a different run (no trim, no creation time)
+    const f = file({ arch: 'x86', tasks, mms, config: lazyCpumask({ x86_trim_cpumask_clock: true, x86_trim_cpumask_every: 1 }), setup: awaySetup, steps: [
+      { cpu: 0, do: 'flush', time: 10 },
+      { cpu: 1, do: 'switch', to: 'B', time: 10.5 },
+      { cpu: 1, do: 'switch', to: 'C', time: 10.6 },
+      { cpu: 0, do: 'flush', time: 11.2 },
+      { cpu: 0, do: 'exec', mm: 'E', time: 11.5 },
+      { cpu: 1, do: 'switch', to: 'B', time: 12.6 },
+      { cpu: 1, do: 'switch', to: 'C', time: 12.7 },
+      { cpu: 1, do: 'flush', time: 13 },
+    ] });
+    const dense = new Timeline(f, null, { keyframeEvery: 1 });
+    const sparse = new Timeline(f, null);
+    expect(dense.microstepCount).toBe(sparse.microstepCount);
+    for (let n = 0; n < sparse.microstepCount; n++) expect(JSON.stringify(dense.stateAt(n)), `micro-step ${n}`).toBe(JSON.stringify(sparse.stateAt(n)));
+    const end = dense.stateAt(dense.microstepCount - 1);
+    expect(end.cpus.map((c) => c.now)).toEqual([11.5, 13]);
+    expect(mm(end, 'E').created_at).toBe(11.5);
   });
 
   it('the clock trim: an mm made by exec or fork dates from its step; without step times nothing trims', () => {

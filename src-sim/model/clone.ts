@@ -56,7 +56,7 @@ export function cloneCpuTop(c: Cpu): Cpu {
 }
 
 function cpuWithStack(c: Cpu, stack: Frame[]): Cpu {
-  return {
+  const out: Cpu = {
     id: c.id, curr: c.curr, mode: c.mode, irqs_off: c.irqs_off, prev_mm: c.prev_mm, membarrier_state: c.membarrier_state,
     loaded_mm: c.loaded_mm, tag: c.tag, is_lazy: c.is_lazy, ctxs: c.ctxs.slice(), next_asid: c.next_asid,
     asid_of: c.asid_of, asid_next: c.asid_next, asid_gen: c.asid_gen, active_asids: c.active_asids, reserved_asids: c.reserved_asids,
@@ -64,6 +64,10 @@ function cpuWithStack(c: Cpu, stack: Frame[]): Cpu {
     needs_core_sync: c.needs_core_sync, serialized_since_curr_store: c.serialized_since_curr_store, curr_stores: c.curr_stores,
     mid_switch: c.mid_switch, rcu_cbs: c.rcu_cbs, full_mb: c.full_mb, mb_stores: c.mb_stores, unordered_entry: c.unordered_entry,
   };
+  // the trace clock, only in runs with step times: set by the first timed step (ops/resolve.ts tick), so it comes
+  // last in the original too, and a copy keeps its keys in the original's order
+  if (c.now !== undefined) out.now = c.now;
+  return out;
 }
 
 /**
