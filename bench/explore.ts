@@ -4,8 +4,7 @@
  *   fixedPresetsMs     "preset --variant V" -> ms to exhaust, for every fixed variant (no `expect`) of the 2-CPU presets
  *   fixedPresets       the same runs: states, transitions, whether exhaustive, violations found
  *   statesPerSec, transitionsPerSec   over those runs together
- *   bytesPerState      memory retained per state (heap and typed arrays, after a full collection) in the largest run,
- *                      as the growth between its first and last samples
+ *   bytesPerState      memory retained per state (heap and typed arrays, after a full collection) in the 3-CPU race
  *   race               the t2 race in the shape of ../shared/peers/spin (3 CPUs; 4 with --explore-large): our `states`,
  *                      `exhaustMs` (timed in a run without memory samples); and when `spin` and `gcc` are on PATH,
  *                      SPIN's (`spin`: states, exhaustMs) on the same race, and `ratioToSpin` = SPIN's time to
@@ -22,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { explore, type ExploreResult } from '../src-sim/explore/explore.ts';
+import { explore } from '../src-sim/explore/explore.ts';
 import { presets, presetById } from '../src-sim/scenario/presets.ts';
 import { expectOf, variantNames } from '../src-sim/scenario/load.ts';
 import type { ScenarioFile, StepFile } from '../src-sim/scenario/schema.ts';
@@ -43,28 +42,30 @@ function used(): number {
 }
 
 /**
- * One exploration, timed by the explorer; and the memory it holds per state: sampled (after a full collection, so
- * only what is retained: the table of states met, the search's path) every 10,000 states, as the growth from the first
- * sample to the last over the states met in between (a slope: what the run holds whatever its size, such as interned
- * strings, caches and compiled code, cancels out; measured from before the run, that part was a few MB either way and
- * could make the figure negative). Null for a run with fewer than two samples. The samples' collections are inside
- * the timed run: a few ms each.
+ * The memory freed by earlier runs, released: a full collection, then a pause (the backing stores of typed arrays,
+ * such as an earlier run's table of states, are released after their objects are collected; measured right away they
+ * were still counted, and the next run's figure could come out negative), then another collection.
  */
-function run(file: ScenarioFile, variant: string): { r: ExploreResult; perState: number | null } {
-  let first: { states: number; bytes: number } | null = null;
+async function settle(): Promise<void> {
+  if (!gc) return;
+  gc();
+  await new Promise((r) => setTimeout(r, 100));
+  gc();
+}
+
+/**
+ * The memory an exploration holds per state: sampled (after a full collection, so only what is retained: the table of
+ * states met at its capacity then, the search's path) every 10,000 states, over the memory in use before the run; the
+ * last sample over the states met by then. A run of its own, not the timed one: the collections would be in its time,
+ * and settling before it leaves V8's young generation small, which slows the next run by up to 2x at first.
+ */
+async function bytesPerStateOf(file: ScenarioFile, variant: string): Promise<number | null> {
+  if (!gc) return null;
+  await settle();
+  const base = used();
   let perState: number | null = null;
-  const r = explore(file, variant, {
-    maxStates: MAX_STATES,
-    por,
-    progressEvery: 10_000,
-    onProgress: (p) => {
-      if (!gc) return;
-      const bytes = used();
-      if (!first) first = { states: p.states, bytes };
-      else perState = (bytes - first.bytes) / (p.states - first.states);
-    },
-  });
-  return { r, perState };
+  explore(file, variant, { maxStates: MAX_STATES, por, progressEvery: 10_000, onProgress: (p) => (perState = (used() - base) / p.states) });
+  return perState;
 }
 
 // ---- every fixed variant of the 2-CPU presets ----
@@ -73,20 +74,18 @@ const fixedPresets: Record<string, { states: number; transitions: number; exhaus
 let states = 0;
 let transitions = 0;
 let ms = 0;
-let biggest = { states: 0, bytes: 0 };
 explore(presetById('t2-use-mm-mm-users')!, 'fixed', { por }); // warm-up
 for (const file of presets()) {
   if (file.machine.cpus !== 2) continue;
   for (const v of variantNames(file)) {
     if (expectOf(file, v).length) continue;
-    const { r, perState } = run(file, v);
+    const r = explore(file, v, { maxStates: MAX_STATES, por });
     const name = `${file.id} --variant ${v}`;
     fixedPresetsMs[name] = r.ms;
     fixedPresets[name] = { states: r.states, transitions: r.transitions, exhaustive: r.exhaustive, violations: r.violations.map((x) => x.id) };
     states += r.states;
     transitions += r.transitions;
     ms += r.ms;
-    if (r.states > biggest.states && perState !== null) biggest = { states: r.states, bytes: perState };
   }
 }
 
@@ -170,16 +169,15 @@ function clockCost(): number {
 }
 
 const races: Record<string, unknown> = {};
+let bytesPerState: number | null = null;
 for (const cpus of large ? [3, 4] : [3]) {
   const file = race(cpus);
-  // timed without the memory samples (a full collection every 10,000 states took 0.25-0.4 s of the 3-CPU race's 2 s),
-  // then, for the 3-CPU shape, run again for them
+  // timed without memory samples; for the 3-CPU shape, run again for the moves' own time (explore's timeMoves: two clock
+  // reads per transition), and last for its memory
   const r = explore(file, 'fixed', { maxStates: MAX_STATES, por });
-  const perState = cpus === 3 ? run(file, 'fixed').perState : null;
-  // the moves alone (explore's timeMoves), in a run of their own: two clock reads per transition
   const timed = cpus === 3 ? explore(file, 'fixed', { maxStates: MAX_STATES, timeMoves: true }) : null;
   const movesMs = timed?.movesMs !== undefined ? Math.round(timed.movesMs - timed.transitions * clockCost()) : null;
-  if (r.states > biggest.states && perState !== null) biggest = { states: r.states, bytes: perState };
+  if (cpus === 3) bytesPerState = await bytesPerStateOf(file, 'fixed');
   const s = spin(cpus);
   races[`${cpus}cpu`] = {
     states: r.states,
@@ -206,7 +204,7 @@ const result = {
   reduction: por ? 'sleep-sets' : 'none',
   statesPerSec: Math.round(states / (ms / 1000)),
   transitionsPerSec: Math.round(transitions / (ms / 1000)),
-  bytesPerState: biggest.states ? Math.round(biggest.bytes) : null,
+  bytesPerState: bytesPerState === null ? null : Math.round(bytesPerState),
   fixedPresetsMs,
   fixedPresets,
   // the 3-CPU race, as the issue asks for it at the top level
