@@ -9,10 +9,10 @@
  *                      `exhaustMs` (timed in a run without memory samples); and when `spin` and `gcc` are on PATH,
  *                      SPIN's (`spin`: states, exhaustMs) on the same race, and `ratioToSpin` = SPIN's time to
  *                      exhaust / ours
- *   movesMs            of the 3-CPU race's time, the part spent in the moves themselves (labels, guards, the invariant
- *                      checks, the kernel's copy-on-write copies), timed in a third run, the clock's own cost taken
- *                      out; and `ratioCeiling` = SPIN's time / movesMs: the best ratio the explorer could reach if
- *                      copying states, hashing them and the search cost nothing
+ *   movesMs            the time the 3-CPU race's moves take themselves (labels, guards, the invariant checks; each on a
+ *                      full copy of its state, so no copy-on-write copy is counted), timed in a run of their own, the
+ *                      clock's own cost taken out; and `ratioCeiling` = SPIN's time / movesMs: the best ratio a
+ *                      search over this model could reach if copying states, hashing them and the search cost nothing
  * SPIN runs in a temporary copy of the model (shared/ is read-only in CI), configured as its run.sh does for the
  * whole space of the fixed variant without speculative fills (its n<N>-fixed-nospec): `spin -a -DNCPU=n -DFIXED -DSPEC=0`,
  * `gcc -O2 -DSAFETY`, `./pan`; its time is pan's own.

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { actorsOf, applyMove, hardwareOffers, rootOf, type Move, type Node } from '../src-sim/explore/explore.ts';
 import { ExploreState, Findings, canonicalKey } from '../src-sim/explore/state.ts';
-import { cloneCpu, cloneState, deepClone } from '../src-sim/model/clone.ts';
+import { cloneCpu, deepClone } from '../src-sim/model/clone.ts';
 import { explore } from '../src-sim/explore/explore.ts';
 import { Kernel } from '../src-sim/engine/kernel.ts';
 import { opDef } from '../src-sim/ops/index.ts';
@@ -15,11 +15,7 @@ import { presets } from '../src-sim/scenario/presets.ts';
 import { variantNames } from '../src-sim/scenario/load.ts';
 
 /** A clone of x as it was made before copy-on-write: every object copied. */
-function fullCopy(x: ExploreState): ExploreState {
-  const checker = x.checker.clone();
-  const rec = new Findings();
-  return new ExploreState(x.k.fork(cloneState(x.k.s), rec, checker), checker, rec);
-}
+const fullCopy = (x: ExploreState): ExploreState => x.copy();
 
 /** Move m on a full copy of n: the copy, or null if the step was refused. */
 function onFullCopy(n: Node, m: Move, actors: ReturnType<typeof actorsOf>): ExploreState | null {

@@ -54,9 +54,11 @@ export interface ExploreOptions {
   /** Start from the state this schedule reaches (replayed from the root) instead of the root; reported schedules include it. */
   prefix?: Move[];
   /**
-   * Time the moves themselves (labels, guards, the checker; with the copies the kernel's write accessors make), apart
-   * from the explorer's own work (copying the state, hashing, the search): `movesMs` in the result. The bench uses it
-   * to say how fast the search could be if all of that cost nothing. Two clock reads per transition.
+   * Time the moves themselves (labels, guards, the invariant checks), apart from the explorer's own work (copying the
+   * state, hashing, the search): `movesMs` in the result. Each move then runs on a full copy of its state made before
+   * the clock starts (ExploreState.copy: the kernel writes in place, no copy-on-write), which makes the whole search
+   * slower and its results the same. The bench uses it to say how fast a search over this model could be if all but
+   * the moves cost nothing. Two clock reads per transition. Depth-first and breadth-first; not with `por`.
    */
   timeMoves?: boolean;
   /** Told every `progressEvery` new states. */
@@ -171,10 +173,11 @@ export function rootOf(file: ScenarioFile, variant: string): ExploreState {
 
 /**
  * Perform a move on a copy of n; null if the step's guard does not hold (refused). With `fp`, what the move touches is
- * recorded in it (explore/footprint.ts); with `clock`, the time the move itself takes is added to it.
+ * recorded in it (explore/footprint.ts); with `clock`, the move runs on a full copy (ExploreState.copy) and the time it
+ * takes is added to the clock.
  */
 export function applyMove(actors: Actor[], n: Node, m: Move, fp?: Footprint, clock?: { ms: number }): Node | null {
-  const x = n.x.clone();
+  const x = clock ? n.x.copy() : n.x.clone();
   const pc = n.pc;
   const run = (): boolean => {
     if (m.kind !== 'begin') {

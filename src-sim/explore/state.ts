@@ -17,7 +17,7 @@ import { enabled, step, type Choice, type HardwareOffers } from '../engine/choic
 import { Kernel, type Finding, type Recorder } from '../engine/kernel.ts';
 import { ARCHES } from '../arch/index.ts';
 import { Checker } from '../invariants/index.ts';
-import { shareState } from '../model/clone.ts';
+import { cloneState, shareState } from '../model/clone.ts';
 import { tlbList, type Tlb } from '../model/tlb.ts';
 import type { SimState } from '../model/types.ts';
 import { initialState } from '../scenario/initial.ts';
@@ -73,6 +73,17 @@ export class ExploreState {
     const k = this.k.fork(shareState(this.k.s), rec, checker);
     k.shareObjects();
     return new ExploreState(k, checker, rec);
+  }
+
+  /**
+   * A copy that shares nothing: every CPU, task, mm, page and device copied (model/clone.ts cloneState), so the kernel
+   * writes in place as a timeline run does. Slower to make than `clone`, the same to step (tests/explore_cow.test.ts);
+   * explore's `timeMoves` steps on it so that the moves are timed without the copies copy-on-write makes.
+   */
+  copy(): ExploreState {
+    const checker = this.checker.clone();
+    const rec = new Findings();
+    return new ExploreState(this.k.fork(cloneState(this.k.s), rec, checker), checker, rec);
   }
 
   enabled(offers?: HardwareOffers): Choice[] {
