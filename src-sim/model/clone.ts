@@ -64,11 +64,23 @@ function cpuWithStack(c: Cpu, stack: Frame[]): Cpu {
     needs_core_sync: c.needs_core_sync, serialized_since_curr_store: c.serialized_since_curr_store, curr_stores: c.curr_stores,
     mid_switch: c.mid_switch, rcu_cbs: c.rcu_cbs, full_mb: c.full_mb, mb_stores: c.mb_stores, unordered_entry: c.unordered_entry,
   };
-  // the trace clock, only in runs with step times: set by the first timed step (ops/resolve.ts tick), so it comes
-  // last in the original too, and a copy keeps its keys in the original's order
-  if (c.now !== undefined) out.now = c.now;
+  CPU_OPTIONAL.now(c, out);
   return out;
 }
+
+type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+
+/**
+ * How cpuWithStack copies each optional field of a CPU, set only in some runs, after the others (as in the original,
+ * where it is added later: a copy keeps the original's key order). Its type lists every optional field of Cpu, so a
+ * new one is a compile error here until it is copied too (Cpu.now was once left out: a seek then lost the clock).
+ */
+const CPU_OPTIONAL: { readonly [K in OptionalKeys<Cpu>]: (from: Cpu, to: Cpu) => void } = {
+  // the trace clock, in runs with step times (set by the first timed step on the CPU: ops/resolve.ts tick)
+  now: (from, to) => {
+    if (from.now !== undefined) to.now = from.now;
+  },
+};
 
 /**
  * A call frame's copy: its fields are strings and flags, its locals plain data (deepClone of the frame, unrolled). A
