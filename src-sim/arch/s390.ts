@@ -139,15 +139,13 @@ export function lazyFlushDecision(m: Readonly<Mm>, rule: Config['s390_rule'] = '
   return m.flush_mm ? r.flush : r.none;
 }
 
-const LAZY_FLUSH = {
-  flush: { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_lazy)' },
-  none: { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_lazy)' },
-} as const;
-
-const LAZY_FLUSH_2012 = {
-  flush: { flush: true, decision: 'flush (IDTE)', reason: 'flush_mm set: PTEs changed with plain stores or tables freed (__tlb_flush_mm_cond)' },
-  none: { flush: false, decision: 'no flush', reason: 'flush_mm clear: every PTE change was an IPTE (__tlb_flush_mm_cond)' },
-} as const;
+/** The two outcomes of the test, named after the function that makes it in the rule's era (constant texts). */
+const lazyFlushOutcomes = (fn: string) => ({
+  flush: { flush: true, decision: 'flush (IDTE)', reason: `flush_mm set: PTEs changed with plain stores or tables freed (${fn})` },
+  none: { flush: false, decision: 'no flush', reason: `flush_mm clear: every PTE change was an IPTE (${fn})` },
+});
+const LAZY_FLUSH = lazyFlushOutcomes('__tlb_flush_mm_lazy');
+const LAZY_FLUSH_2012 = lazyFlushOutcomes('__tlb_flush_mm_cond');
 
 /**
  * 2016 rule, after the switch to a task with an mm (finish_arch_post_lock_switch, arch/s390/include/asm/mmu_context.h):
