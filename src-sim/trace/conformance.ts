@@ -115,18 +115,27 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
     return rows;
   };
   const at = (r: Row | undefined) => (r ? `cpu${r.cpu} ${r.fn}.${r.label}` : null);
+  /**
+   * The scenario CPU of a trace event written as `step`, when the model ran that step to its end; else null (a step
+   * the model refused or left paused is counted as not compared, by kind and outcome).
+   */
+  const comparable = (kind: 'switch' | 'flush', traceCpu: number, step: number): number | null => {
+    const sc = scenarioCpuOf(traceCpu);
+    const info = steps[setup + step];
+    if (sc === null || !info) return null;
+    if (info.outcome !== 'done') {
+      skip(`${kind} step ${info.outcome} by the model`);
+      return null;
+    }
+    return sc;
+  };
   const ncpus = file.machine.cpus;
 
   // Context switches: a CR3 write or none.
   for (const f of rec.facts) {
     if (f.step === null) continue;
-    const sc = scenarioCpuOf(f.cpu);
-    const info = steps[setup + f.step];
-    if (sc === null || !info) continue;
-    if (info.outcome !== 'done') {
-      skip(`switch step ${info.outcome} by the model`);
-      continue;
-    }
+    const sc = comparable('switch', f.cpu, f.step);
+    if (sc === null) continue;
     const rows = rowsOf(f.step).filter((r) => r.cpu === sc);
     const sw = rows.filter((r) => r.fn === 'switch_mm_irqs_off');
     const cr3 = sw.some((r) => r.label === 'load_new_mm_cr3');
@@ -162,13 +171,9 @@ export function checkConformance(rec: Reconstruction, file: ScenarioFile, scenar
       skip(`flush ${f.why ?? 'not written'}`);
       continue;
     }
-    const sc = scenarioCpuOf(f.cpu);
+    const sc = comparable('flush', f.cpu, f.step);
+    if (sc === null) continue;
     const info = steps[setup + f.step];
-    if (sc === null || !info) continue;
-    if (info.outcome !== 'done') {
-      skip(`flush step ${info.outcome} by the model`);
-      continue;
-    }
     const rows = rowsOf(f.step);
     const multi = rows.find((r) => r.cpu === sc && r.fn === 'flush_tlb_mm_range' && r.label === 'flush_tlb_multi');
     if (!multi) {
